@@ -1,0 +1,45 @@
+/**
+ * What the runtime tells about a declared actor: status, manifest, methods. The socket front end
+ * answers handshakes and `/info/api.json` from this, with no hop to the worker.
+ */
+import type { ActorManifest } from './actor.js';
+
+export type ActorStatus = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
+
+/** One method as documented in `/info/api.json`; `params` is a JSON Schema (TypeBox output). */
+export interface MethodDoc {
+  readonly name: string;
+  readonly params?: unknown;
+  readonly example?: unknown;
+  readonly exampleResult?: unknown;
+  readonly description?: string;
+}
+
+export interface ActorInfo {
+  readonly name: string;
+  readonly kind: 'stateful' | 'stateless';
+  readonly status: ActorStatus;
+  /** Known once the actor has started the first time (the worker reports it with `ready`). */
+  readonly manifest: ActorManifest | undefined;
+  readonly methods: readonly MethodDoc[];
+  /** Restarts since the runtime started. */
+  readonly restarts: number;
+  /** Worker thread ids now serving the actor. */
+  readonly threadIds: readonly number[];
+  /** Calls waiting in the mailbox, and its capacity. */
+  readonly queued: number;
+  readonly capacity: number;
+  /** Why the actor failed, when `status === 'failed'`. */
+  readonly failure?: string;
+}
+
+/**
+ * A plugin outside this runtime (another process's socket), as the resolver returns it.
+ * `call` throws `RemoteError` (or the remote's application error) on failure.
+ */
+export interface RemoteTarget {
+  call(method: string, params: unknown): Promise<unknown>;
+}
+
+/** Resolves a name with no local actor; returns undefined when nothing answers to it. */
+export type Resolver = (name: string) => RemoteTarget | undefined | Promise<RemoteTarget | undefined>;

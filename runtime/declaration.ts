@@ -1,0 +1,35 @@
+/**
+ * How an actor is declared to the runtime: which module, stateful or stateless, its options,
+ * its mailbox size and its restart policy.
+ */
+
+/** Erlang/OTP-style restart policy: exponential backoff, and at most `maxRestarts` within `withinMs`. */
+export interface RestartPolicy {
+  /** First backoff delay after a crash. Default 20 ms. */
+  readonly initialDelayMs?: number;
+  /** Backoff cap. Default 5000 ms. */
+  readonly maxDelayMs?: number;
+  /** Restart intensity: at most this many restarts... Default 5. */
+  readonly maxRestarts?: number;
+  /** ...within this window, else the actor is marked failed. Default 10000 ms. */
+  readonly withinMs?: number;
+}
+
+export interface ActorDeclaration<Options = Record<string, unknown>> {
+  /** The actor's name: its address for calls and its socket file name. No `/`. */
+  readonly name: string;
+  /**
+   * The actor module: a built-in plugin kind (`'simulator'`, `'group'`, ...), an absolute path, or a
+   * `file:` URL of a module whose default export is an `ActorDefinition`.
+   */
+  readonly module: string | URL;
+  /** `stateful` (default): one dedicated worker thread. `stateless`: a pool of `threads` workers. */
+  readonly kind?: 'stateful' | 'stateless';
+  /** Pool size for stateless actors. Default 2. */
+  readonly threads?: number;
+  /** Options handed to the actor's `create(ctx)` as `ctx.options`. Must be structured-cloneable. */
+  readonly options?: Options;
+  /** Mailbox capacity: calls waiting beyond this are refused with `MailboxFullError`. Default 1024. */
+  readonly mailbox?: number;
+  readonly restart?: RestartPolicy;
+}

@@ -1,0 +1,19 @@
+/**
+ * Events on the runtime's emitter (eventemitter3). The CLI's `watch` and the embedding API read them.
+ */
+export interface RuntimeEvents {
+  /** A worker of the actor said `ready`. */
+  'actor:started': (e: { name: string; threadId: number; restarts: number }) => void;
+  /** A worker of the actor exited; `reason` says why (crash message, exit code, terminate, stop). */
+  'actor:exited': (e: { name: string; threadId: number; reason: string; exitCode: number | null }) => void;
+  /** A crashed actor is being restarted after `delayMs`. */
+  'actor:restarted': (e: { name: string; attempt: number; delayMs: number }) => void;
+  /** The restart intensity was exceeded; the actor is given up. */
+  'actor:failed': (e: { name: string; reason: string }) => void;
+  /** A call was refused because the mailbox was full. */
+  'mailbox:full': (e: { name: string; capacity: number }) => void;
+  /** An actor published an event with `ctx.emit(type, payload)` (e.g. a group converged). */
+  'actor:event': (e: { actor: string; type: string; payload: unknown }) => void;
+  /** A call finished (emitted only when call logging is on). */
+  'call': (e: { actor: string; method: string; ms: number; ok: boolean }) => void;
+}
