@@ -232,11 +232,11 @@ export function serializeError(err: unknown): SerializedError {
 export function reviveError(s: SerializedError): InfrakitError {
   const code: ErrorCode = isErrorCode(s.code) ? s.code : 'IK_APPLICATION';
   const Ctor = CLASSES[code];
-  const err = Object.create(Ctor.prototype) as InfrakitError & { -readonly [K in 'code' | 'data' | 'message' | 'name']: unknown };
+  const err = Object.create(Ctor.prototype) as InfrakitError;
   Object.defineProperty(err, 'message', { value: s.message, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
-  err.code = code;
-  err.data = s.data ?? null;
+  Object.defineProperty(err, 'code', { value: code, writable: false, configurable: true, enumerable: true });
+  Object.defineProperty(err, 'data', { value: s.data ?? null, writable: false, configurable: true, enumerable: true });
   Object.defineProperty(err, 'stack', { value: s.stack ?? `${s.name}: ${s.message}`, writable: true, configurable: true, enumerable: false });
   return err;
 }

@@ -1,0 +1,127 @@
+/**
+ * The Group SPI (spec/spi.md §5.3): `Group/0.1.0` (v0.5 clients) and `Group/0.1.1` (HEAD clients).
+ *
+ * HEAD requests carry `Name` (the full plugin name, e.g. `group/workers`); v0.5 requests do not.
+ * Results are a superset of both generations (spec README §2): `Name`/`ID` as HEAD echoes them, and
+ * `"OK": true` where v0.5 answered only that.
+ *
+ * Beyond InfraKit: rollout controls (`PauseUpdate`, `ResumeUpdate`, `RollbackUpdate`) and extra,
+ * ignorable fields in `DescribeGroup`'s description (Go clients skip unknown fields).
+ */
+import { Type } from '@sinclair/typebox';
+import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';
+import { splitPluginName, type Caller, type Description } from './common.js';
+
+export const GROUP_INTERFACES: readonly InterfaceSpec[] = [
+  { name: 'Group', version: '0.1.0' },
+  { name: 'Group', version: '0.1.1' },
+];
+
+const NameField = Type.Optional(Type.String());
+const IdField = Type.Optional(Type.String());
+const ById = Type.Object({ Name: NameField, ID: IdField });
+
+/**
+ * Params are deliberately lenient where InfraKit answers with an application error instead
+ * (the seed's `CommitGroup` with `{}` must answer -32000 "Group ID must not be blank").
+ */
+export const GroupParams = {
+  CommitGroup: Type.Object({
+    Name: NameField,
+    Spec: Type.Optional(Type.Object({ ID: IdField, Properties: Type.Optional(Type.Unknown()) })),
+    Pretend: Type.Optional(Type.Boolean()),
+  }),
+  FreeGroup: ById,
+  DescribeGroup: ById,
+  DestroyGroup: ById,
+  InspectGroups: ById,
+  DestroyInstances: Type.Object({ Name: NameField, ID: IdField, Instances: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])) }),
+  Size: ById,
+  SetSize: Type.Object({ Name: NameField, ID: IdField, Size: Type.Integer({ minimum: 0 }) }),
+  PauseUpdate: ById,
+  ResumeUpdate: ById,
+  RollbackUpdate: ById,
+};
+
+/** `group.Spec`. */
+export interface GroupSpec {
+  ID: string;
+  Properties?: unknown;
+}
+
+export interface CommitGroupRequest { Name?: string; Spec?: { ID?: string; Properties?: unknown }; Pretend?: boolean }
+export interface GroupIdRequest { Name?: string; ID?: string }
+export interface DestroyInstancesRequest { Name?: string; ID?: string; Instances?: string[] | null }
+export interface SetSizeRequest { Name?: string; ID?: string; Size: number }
+
+/** `group.Description`, plus our ignorable extras. */
+export interface GroupDescription {
+  Instances: Description[] | null;
+  Converged: boolean;
+  [extra: string]: unknown;
+}
+
+export interface CommitGroupResult { Name: string; ID: string; Details: string }
+export interface GroupIdResult { Name: string; ID: string; OK: true }
+export interface DescribeGroupResult { Name: string; ID: string; Description: GroupDescription }
+export interface InspectGroupsResult { Name: string; ID: string; Groups: GroupSpec[] | null }
+export interface SizeResult { Name: string; ID: string; Size: number }
+export interface RolloutControlResult { Name: string; ID: string; Details: string }
+
+const groupProps = {
+  Allocation: { Size: 3 },
+  Instance: { Plugin: 'simulator/compute', Properties: { Note: 'any JSON' } },
+  Flavor: { Plugin: 'vanilla', Properties: { Init: ['echo hello'], Tags: { tier: 'web' } } },
+};
+const byId = (method: string, result: object): MethodInfo => ({
+  params: (GroupParams as Record<string, MethodInfo['params']>)[method],
+  example: { Name: 'group', ID: 'workers' },
+  exampleResult: { Name: 'group', ID: 'workers', ...result },
+});
+
+/** Method metadata for a Group actor's definition (`methods`). */
+export const GROUP_METHODS: Record<string, MethodInfo> = {
+  'Group.CommitGroup': {
+    params: GroupParams.CommitGroup,
+    example: { Name: 'group', Spec: { ID: 'workers', Properties: groupProps }, Pretend: false },
+    exampleResult: { Name: 'group', ID: 'workers', Details: 'Managing 3 instances' },
+  },
+  'Group.FreeGroup': byId('FreeGroup', { OK: true }),
+  'Group.DescribeGroup': byId('DescribeGroup', { Description: { Instances: null, Converged: false } }),
+  'Group.DestroyGroup': byId('DestroyGroup', { OK: true }),
+  'Group.InspectGroups': { params: GroupParams.InspectGroups, example: { Name: 'group', ID: '' }, exampleResult: { Name: 'group', ID: '', Groups: null } },
+  'Group.DestroyInstances': { params: GroupParams.DestroyInstances, example: { Name: 'group', ID: 'workers', Instances: ['i-1'] }, exampleResult: { Name: 'group', ID: 'workers' } },
+  'Group.Size': byId('Size', { Size: 3 }),
+  'Group.SetSize': { params: GroupParams.SetSize, example: { Name: 'group', ID: 'workers', Size: 5 }, exampleResult: { Name: 'group', ID: 'workers' } },
+  'Group.PauseUpdate': byId('PauseUpdate', { Details: 'Paused the rolling update of workers' }),
+  'Group.ResumeUpdate': byId('ResumeUpdate', { Details: 'Resumed the rolling update of workers' }),
+  'Group.RollbackUpdate': byId('RollbackUpdate', { Details: 'Rolling back workers to its previous configuration' }),
+};
+
+/** A typed client for a Group plugin addressed as `lookup[/group-id]`, over any `Caller`. */
+export class GroupClient {
+  readonly actor: string;
+  constructor(private readonly caller: Caller, readonly plugin: string) {
+    this.actor = splitPluginName(plugin).lookup;
+  }
+  private call<R>(method: string, params: object): Promise<R> {
+    return this.caller<R>(this.actor, `Group.${method}`, { Name: this.plugin, ...params });
+  }
+  commit(spec: GroupSpec, pretend = false): Promise<CommitGroupResult> {
+    return this.call('CommitGroup', { Spec: spec, Pretend: pretend });
+  }
+  free(id: string): Promise<GroupIdResult> { return this.call('FreeGroup', { ID: id }); }
+  async describe(id: string): Promise<GroupDescription> {
+    return (await this.call<DescribeGroupResult>('DescribeGroup', { ID: id })).Description;
+  }
+  destroy(id: string): Promise<GroupIdResult> { return this.call('DestroyGroup', { ID: id }); }
+  async inspect(): Promise<GroupSpec[]> {
+    return (await this.call<InspectGroupsResult>('InspectGroups', { ID: '' })).Groups ?? [];
+  }
+  destroyInstances(id: string, instances: string[]): Promise<GroupIdResult> { return this.call('DestroyInstances', { ID: id, Instances: instances }); }
+  async size(id: string): Promise<number> { return (await this.call<SizeResult>('Size', { ID: id })).Size; }
+  setSize(id: string, size: number): Promise<GroupIdResult> { return this.call('SetSize', { ID: id, Size: size }); }
+  pause(id: string): Promise<RolloutControlResult> { return this.call('PauseUpdate', { ID: id }); }
+  resume(id: string): Promise<RolloutControlResult> { return this.call('ResumeUpdate', { ID: id }); }
+  rollback(id: string): Promise<RolloutControlResult> { return this.call('RollbackUpdate', { ID: id }); }
+}
