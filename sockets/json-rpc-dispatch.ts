@@ -1,0 +1,126 @@
+/**
+ * JSON-RPC 2.0 over one actor: raw request text in, raw response text out.
+ *
+ * Hand-written rather than json-rpc-2.0's `JSONRPCServer` because the `id` must go back as the exact
+ * text it came as (Go clients send 63-bit integers a double cannot hold). The request is parsed once to
+ * check it, and the top-level members are scanned once more for their raw text (`raw-members.ts`).
+ *
+ * | input | answer |
+ * |---|---|
+ * | not JSON | -32700, `"id":null` |
+ * | a batch array | -32600 `batch requests are not supported`, `"id":null` |
+ * | not an object, `jsonrpc` ≠ "2.0", `method` not a string, bad `id` type | -32600 |
+ * | params a string/number/boolean | -32602 |
+ * | handshake methods | answered from the manifest |
+ * | everything else | `host.call(actor, method, params)`, errors mapped by `toJsonRpcError` |
+ * | no `id` or `"id":null` (a valid notification) | the method runs; empty body |
+ */
+import {
+  ActorNotFoundError,
+  ApplicationError,
+  InternalError,
+  InvalidParamsError,
+  JsonRpcCode,
+  toJsonRpcError,
+} from '../runtime/errors.js';
+import { answerHandshake, isHandshakeMethod } from './handshake.js';
+import type { PluginHost } from './plugin-host.js';
+import { rawTopLevelMembers } from './raw-members.js';
+
+/** The outcome of one POST, with what the request log line needs. */
+export interface DispatchOutcome {
+  /** Response body (ends with `\n`), or `''` for a notification. */
+  readonly body: string;
+  /** The method, when the request had one. */
+  readonly method?: string;
+  /** The raw id text, when the request had one. */
+  readonly id?: string;
+  /** The JSON-RPC error code, when the answer is an error. */
+  readonly errorCode?: number;
+}
+
+export const BATCH_NOT_SUPPORTED = 'batch requests are not supported';
+
+function errorBody(id: string, code: number, message: string, data: unknown): string {
+  let dataText: string;
+  try {
+    dataText = JSON.stringify(data ?? null) ?? 'null';
+  } catch {
+    dataText = 'null';
+  }
+  return `{"jsonrpc":"2.0","error":{"code":${code},"message":${JSON.stringify(message)},"data":${dataText}},"id":${id}}\n`;
+}
+
+function resultBody(id: string, result: unknown): string {
+  // Go's client rejects a null or missing result ("result is null"): always send an object.
+  const text = result === undefined || result === null ? '{}' : JSON.stringify(result);
+  if (text === undefined) throw new InternalError(`result of type ${typeof result} cannot be sent as JSON`);
+  return `{"jsonrpc":"2.0","result":${text},"id":${id}}\n`;
+}
+
+function fail(id: string, code: number, message: string, extra: { method?: string } = {}): DispatchOutcome {
+  return { body: errorBody(id, code, message, null), errorCode: code, ...(id === 'null' ? {} : { id }), ...extra };
+}
+
+/**
+ * Params as the actor sees them: missing or null → `{}`; a one-element array holding an object → that
+ * object (gorilla/rpc's second decoding try, so `"params":[{...}]` works as in Go); objects and other
+ * arrays unchanged (the actor's schema judges them).
+ */
+export function normaliseParams(params: unknown): unknown {
+  if (params === undefined || params === null) return {};
+  if (Array.isArray(params)) {
+    const [only] = params;
+    return params.length === 1 && typeof only === 'object' && only !== null && !Array.isArray(only) ? only : params;
+  }
+  if (typeof params !== 'object') throw new InvalidParamsError(`params must be an object, got ${typeof params}`);
+  return params;
+}
+
+/** Answer one POST body for the actor `actor`. Never throws. */
+export async function dispatchJsonRpc(host: PluginHost, actor: string, text: string): Promise<DispatchOutcome> {
+  let request: unknown;
+  try {
+    request = JSON.parse(text);
+  } catch (err) {
+    return fail('null', JsonRpcCode.ParseError, `parse error: ${(err as Error).message}`);
+  }
+  if (Array.isArray(request)) return fail('null', JsonRpcCode.InvalidRequest, BATCH_NOT_SUPPORTED);
+  if (typeof request !== 'object' || request === null) {
+    return fail('null', JsonRpcCode.InvalidRequest, 'invalid request: the body must be a JSON-RPC request object');
+  }
+  const req = request as Record<string, unknown>;
+  const idValue = req['id'];
+  if (idValue !== undefined && idValue !== null && typeof idValue !== 'string' && typeof idValue !== 'number') {
+    return fail('null', JsonRpcCode.InvalidRequest, 'invalid request: id must be a string, a number or null');
+  }
+  const notification = idValue === undefined || idValue === null;
+  const id = notification ? 'null' : (rawTopLevelMembers(text).get('id') ?? 'null');
+  const method = typeof req['method'] === 'string' ? req['method'] : undefined;
+  const named = method === undefined ? {} : { method };
+  // Invalid requests are answered even without an id, as JSON-RPC 2.0 §5.1 shows.
+  if (req['jsonrpc'] !== '2.0') return fail(id, JsonRpcCode.InvalidRequest, 'jsonrpc must be 2.0', named);
+  if (method === undefined) return fail(id, JsonRpcCode.InvalidRequest, 'invalid request: method must be a string');
+
+  let body: string;
+  try {
+    const params = normaliseParams(req['params']);
+    const result = isHandshakeMethod(method) ? handshake(host, actor, method) : await host.call(actor, method, params);
+    if (notification) return { body: '', method };
+    body = resultBody(id, result);
+  } catch (err) {
+    if (notification) return { body: '', method };
+    const e = toJsonRpcError(err);
+    return { body: errorBody(id, e.code, e.message, e.data), method, id, errorCode: e.code };
+  }
+  return { body, method, id };
+}
+
+function handshake(host: PluginHost, actor: string, method: Parameters<typeof answerHandshake>[0]): object {
+  const info = host.info(actor);
+  if (info === undefined) throw new ActorNotFoundError(actor);
+  if (info.manifest === undefined) {
+    throw new ApplicationError(`actor '${actor}' is ${info.status}; its interfaces are not known yet, try again shortly`);
+  }
+  return answerHandshake(method, info.manifest);
+}

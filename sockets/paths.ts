@@ -1,0 +1,38 @@
+/**
+ * Where InfraKit keeps its files. Same rules as the seed document (not Go's code, see bugs.md #17):
+ * `INFRAKIT_HOME` defaults to `~/.infrakit`; plugin sockets live in `INFRAKIT_PLUGINS_DIR`, else
+ * `$INFRAKIT_HOME/plugins`.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** `$INFRAKIT_HOME`, else `~/.infrakit`. */
+export function infrakitHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env['INFRAKIT_HOME'];
+  return home !== undefined && home !== '' ? home : join(homedir(), '.infrakit');
+}
+
+/** `$INFRAKIT_PLUGINS_DIR`, else `<infrakitHome()>/plugins`. */
+export function pluginsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env['INFRAKIT_PLUGINS_DIR'];
+  return dir !== undefined && dir !== '' ? dir : join(infrakitHome(env), 'plugins');
+}
+
+/**
+ * The socket lookup name of a plugin name: the part before the first `/`
+ * (`group/workers` → `group`, `simulator/compute` → `simulator`).
+ */
+export function lookupName(pluginName: string): string {
+  const i = pluginName.indexOf('/');
+  return i < 0 ? pluginName : pluginName.slice(0, i);
+}
+
+/** `<dir>/<lookup>`: the unix socket of a plugin. */
+export function socketPath(dir: string, pluginName: string): string {
+  return join(dir, lookupName(pluginName));
+}
+
+/** `<dir>/<lookup>.pid`: the pid file beside the socket, as Go InfraKit writes it. */
+export function pidFilePath(dir: string, pluginName: string): string {
+  return join(dir, `${lookupName(pluginName)}.pid`);
+}

@@ -1,0 +1,236 @@
+/**
+ * One actor's plugin socket: an HTTP/1.1 server on `<pluginsDir>/<name>` that speaks InfraKit's wire.
+ *
+ * ```
+ * POST /                 JSON-RPC 2.0 → handshake from the manifest, or host.call(name, method, params)
+ * GET  /info/api.json    vendor, interfaces, methods with examples (any HTTP method, as Go)
+ * GET  /info/functions.json  {}  (we export no template functions)
+ * anything else          404
+ * ```
+ *
+ * Every JSON-RPC outcome is HTTP 200. Refusals before JSON-RPC: 405 (not POST), 415 (content type),
+ * 413 (body over the limit, refused from Content-Length or while streaming, never buffered whole),
+ * 404; each with a small JSON body `{"error": "..."}`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { apiInfo } from './api-info.js';
+import { dispatchJsonRpc, type DispatchOutcome } from './json-rpc-dispatch.js';
+import type { PluginHost } from './plugin-host.js';
+import { rawTopLevelMembers } from './raw-members.js';
+import { bindUnixSocket, releaseUnixSocket, type BoundSocket } from './unix-listener.js';
+
+/** Default largest request body: 4 MiB. */
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** Server timeouts against slow or stuck clients (ms). */
+export interface ServerTimeouts {
+  /** Time to receive the request headers. Default 10 s. */
+  readonly headersTimeout?: number;
+  /** Time to receive the whole request (headers and body). Default 30 s. */
+  readonly requestTimeout?: number;
+  /** Idle time of a keep-alive connection. Default 30 s (above Go's 10 s client idle timeout). */
+  readonly keepAliveTimeout?: number;
+  /** How long `close()` waits for calls in flight before cutting connections. Default 2 s. */
+  readonly closeGraceMs?: number;
+}
+
+export interface PluginServerOptions {
+  /** The actor's name: socket `<pluginsDir>/<name>`. */
+  readonly name: string;
+  readonly pluginsDir: string;
+  /** Largest request body in bytes; default 4 MiB. */
+  readonly bodyLimit?: number;
+  /** Requests and responses are logged at `debug` (InfraKit `--log 5`). Default: silent. */
+  readonly logger?: Logger;
+  readonly timeouts?: ServerTimeouts;
+}
+
+const TRUNCATE_LOG_BODY = 4096;
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function refuse(res: ServerResponse, status: number, why: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, `${JSON.stringify({ error: why })}\n`, headers);
+}
+
+function truncate(text: string): string {
+  return text.length > TRUNCATE_LOG_BODY ? `${text.slice(0, TRUNCATE_LOG_BODY)}…(${text.length} chars)` : text;
+}
+
+/** The HTTP server of one actor. Create with `PluginServer.listen`. */
+export class PluginServer {
+  readonly name: string;
+  readonly server: Server;
+  readonly #host: PluginHost;
+  readonly #bodyLimit: number;
+  readonly #log: Logger;
+  readonly #closeGraceMs: number;
+  #bound: BoundSocket | undefined;
+  #closing: Promise<void> | undefined;
+  #seq = 0;
+
+  private constructor(host: PluginHost, opts: PluginServerOptions) {
+    this.name = opts.name;
+    this.#host = host;
+    this.#bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ actor: opts.name });
+    const t = opts.timeouts ?? {};
+    this.#closeGraceMs = t.closeGraceMs ?? 2000;
+    const requestTimeout = t.requestTimeout ?? 30_000;
+    this.server = createServer({
+      requestTimeout,
+      headersTimeout: Math.min(t.headersTimeout ?? 10_000, requestTimeout),
+      keepAliveTimeout: t.keepAliveTimeout ?? 30_000,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout),
+    });
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
+    // curl sends `Expect: 100-continue` for bodies over 1 KiB: refuse an oversized one before it is sent.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.#declaredTooLarge(req)) return this.#onRequest(req, res);
+      res.writeContinue();
+      return this.#onRequest(req, res);
+    });
+  }
+
+  /** Bind the actor's socket; rejects with `SocketInUseError` when a live process holds it. */
+  static async listen(host: PluginHost, opts: PluginServerOptions): Promise<PluginServer> {
+    const s = new PluginServer(host, opts);
+    s.#bound = await bindUnixSocket(s.server, opts.pluginsDir, opts.name);
+    s.#log.debug({ path: s.#bound.path }, 'listening');
+    return s;
+  }
+
+  /** The socket path. */
+  get path(): string {
+    if (this.#bound === undefined) throw new Error('not bound');
+    return this.#bound.path;
+  }
+
+  get pidFile(): string {
+    if (this.#bound === undefined) throw new Error('not bound');
+    return this.#bound.pidFile;
+  }
+
+  /** Stop taking connections, let calls in flight finish (up to the grace time), remove socket and pid file. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), this.#closeGraceMs);
+    await closed;
+    clearTimeout(timer);
+    if (this.#bound !== undefined) await releaseUnixSocket(this.#bound);
+    this.#log.debug('closed');
+  }
+
+  #declaredTooLarge(req: IncomingMessage): boolean {
+    const len = req.headers['content-length'];
+    return len !== undefined && Number(len) > this.#bodyLimit;
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    try {
+      if (path === '/') return this.#onRpc(req, res);
+      if (path === '/info/api.json') return this.#onApiInfo(res);
+      if (path === '/info/functions.json') return sendJson(res, 200, '{}\n');
+      return refuse(res, 404, `404 page not found: ${path}`);
+    } catch (err) {
+      this.#log.error({ err }, 'request failed');
+      return refuse(res, 500, 'internal error');
+    }
+  }
+
+  #onApiInfo(res: ServerResponse): void {
+    const info = this.#host.info(this.name);
+    if (info === undefined) return refuse(res, 404, `plugin not found:${this.name}`);
+    if (info.manifest === undefined) return refuse(res, 503, `actor '${this.name}' is ${info.status}; try again shortly`);
+    return sendJson(res, 200, `${JSON.stringify(apiInfo(info, info.manifest))}\n`);
+  }
+
+  #onRpc(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      return refuse(res, 405, `rpc: POST method required, received ${req.method ?? ''}`, { Allow: 'POST' });
+    }
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (ct !== '' && ct !== 'application/json') {
+      return refuse(res, 415, `rpc: unrecognized Content-Type: ${req.headers['content-type'] ?? ''}`);
+    }
+    if (this.#declaredTooLarge(req)) return this.#tooLarge(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > this.#bodyLimit) {
+        over = true;
+        chunks.length = 0;
+        this.#tooLarge(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (over) return;
+      void this.#answer(res, Buffer.concat(chunks, size).toString('utf8'));
+    });
+  }
+
+  /** 413, then close the connection: the rest of the body is not read. */
+  #tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    refuse(res, 413, `request body larger than ${this.#bodyLimit} bytes`, { Connection: 'close' });
+    // Let the answer go out, then drop the connection rather than read (or drain) the rest.
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref());
+  }
+
+  async #answer(res: ServerResponse, text: string): Promise<void> {
+    const debug = this.#log.isLevelEnabled('debug');
+    const seq = ++this.#seq;
+    const started = performance.now();
+    if (debug) this.#log.debug({ req: seq, ...peek(text), body: truncate(text) }, 'request');
+    const out: DispatchOutcome = await dispatchJsonRpc(this.#host, this.name, text).catch((err: unknown) => {
+      this.#log.error({ err }, 'dispatch failed');
+      return { body: '{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error","data":null},"id":null}\n', errorCode: -32603 };
+    });
+    sendJson(res, 200, out.body);
+    if (debug) {
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      this.#log.debug(
+        { req: seq, method: out.method, id: out.id, ms, ...(out.errorCode === undefined ? {} : { code: out.errorCode }), body: truncate(out.body.trimEnd()) },
+        'response',
+      );
+    }
+  }
+}
+
+/** Method and raw id of a request body, for the request log line (debug only). */
+function peek(text: string): { method?: unknown; id?: string } {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    const id = rawTopLevelMembers(text).get('id');
+    return { method: (v as Record<string, unknown>)['method'], ...(id === undefined ? {} : { id }) };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The raw text of the top-level members of a JSON object, so an `id` is echoed byte for byte.
+ *
+ * Go clients send ids up to 2^63−1; `JSON.parse` would round them through a double
+ * (9223372036854775807 → 9223372036854776000). We parse the body once to check it, then scan the same
+ * text here and keep each top-level value as the text it came as.
+ */
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Map of top-level key → raw value text (whitespace around it trimmed). The last duplicate wins, as in
+ * `JSON.parse`. `text` must already be known to be valid JSON whose top level is an object.
+ */
+export function rawTopLevelMembers(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let i = skipWs(text, 0);
+  if (text.charCodeAt(i) !== 0x7b /* { */) throw new SyntaxError('not a JSON object');
+  i = skipWs(text, i + 1);
+  if (text.charCodeAt(i) === 0x7d /* } */) return out;
+  for (;;) {
+    const keyEnd = skipString(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWs(text, keyEnd);
+    if (text.charCodeAt(i) !== 0x3a /* : */) throw new SyntaxError(`expected ':' at ${i}`);
+    const start = skipWs(text, i + 1);
+    const end = skipValue(text, start);
+    out.set(key, text.slice(start, end));
+    i = skipWs(text, end);
+    const c = text.charCodeAt(i);
+    if (c === 0x7d) return out;
+    if (c !== 0x2c /* , */) throw new SyntaxError(`expected ',' or '}' at ${i}`);
+    i = skipWs(text, i + 1);
+  }
+}
+
+function skipWs(text: string, i: number): number {
+  while (i < text.length && WS.has(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** `i` at the opening quote; returns the index after the closing quote. */
+function skipString(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 0x22) throw new SyntaxError(`expected '"' at ${i}`);
+  i++;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */) i += 2;
+    else if (c === 0x22) return i + 1;
+    else i++;
+  }
+  throw new SyntaxError('unterminated string');
+}
+
+/** Returns the index after the value starting at `i`. */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 0x22) return skipString(text, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    while (i < text.length) {
+      const d = text.charCodeAt(i);
+      if (d === 0x22) {
+        i = skipString(text, i);
+        continue;
+      }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new SyntaxError('unterminated container');
+  }
+  // number, true, false, null: runs to the next delimiter
+  while (i < text.length) {
+    const d = text.charCodeAt(i);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || WS.has(d)) break;
+    i++;
+  }
+  return i;
+}
