@@ -1,0 +1,278 @@
+/**
+ * The simulator Instance plugin's logic (spec/plugins.md §7.1), without workers: instances kept in
+ * memory, one store per typed object (`compute`, `disk`, `net` by default), with fault injection.
+ *
+ * Differences from Go InfraKit, on purpose:
+ * - the tag filter of DescribeInstances is strict AND (bugs.md #12: Go matches instances lacking a key);
+ * - DescribeInstances honours the `Properties` flag (Go always returns Properties);
+ * - tags are indexed (`TagIndex`), so a query over 10,000 instances touches only the rarest posting set.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationError } from '../../runtime/errors.js';
+import type {
+  Description,
+  DescribeInstancesRequest,
+  DescribeInstancesResult,
+  DestroyRequest,
+  LabelRequest,
+  OkResult,
+  ProvisionRequest,
+  ProvisionResult,
+  Tags,
+  ValidateInstanceRequest,
+} from '../spi/index.js';
+import { parseDurationMs } from './duration.js';
+import { mulberry32 } from './prng.js';
+import { TagIndex } from './tag-index.js';
+
+export const DEFAULT_OBJECTS: readonly string[] = ['compute', 'disk', 'net'];
+
+/** The tag every provisioned instance gets: `simulator=<actor name>`. */
+export const TAG_SIMULATOR = 'simulator';
+
+/** `options` of a simulator actor's declaration. All optional. */
+export interface SimulatorOptions {
+  /** Typed objects served, addressed as `<actor>/<object>`; the first is the default (`Type: ""`). Default `['compute','disk','net']`. */
+  objects?: string[];
+  /** Delay of every Provision, in ms (Go: `INFRAKIT_SIMULATOR_PROVISION_DELAY`). */
+  provisionDelayMs?: number;
+  /** Delay of every DescribeInstances, in ms (Go: `INFRAKIT_SIMULATOR_DESCRIBE_DELAY`). */
+  describeDelayMs?: number;
+  /** Fraction (0..1) of Provision calls that fail with an injected error. */
+  failureRate?: number;
+  /** Probability (0..1) that each instance matched by a DescribeInstances vanishes just before the answer (as if the cloud lost it). */
+  vanishRate?: number;
+  /** Most instances per object; Provision beyond it fails with `at capacity N`. */
+  capacity?: number;
+  /** Seed of the PRNG behind `failureRate`/`vanishRate`/`Simulator.Vanish {Count}`, for reproducible runs. */
+  seed?: number;
+}
+
+/** `Simulator.Vanish`: make instances disappear without a Destroy (tests of the group's repair). */
+export interface VanishRequest {
+  Type?: string;
+  /** These instances vanish (unknown ones are ignored). */
+  IDs?: string[] | null;
+  /** Or: this many instances, picked at random among those matching `Tags` (all when no Tags). */
+  Count?: number;
+  Tags?: Tags | null;
+}
+export interface VanishResult {
+  Type: string;
+  /** The IDs that vanished, `null` when none. */
+  IDs: string[] | null;
+}
+
+interface StoredInstance {
+  ID: string;
+  LogicalID: string | null;
+  Tags: Tags;
+  Properties: unknown;
+}
+
+/** One typed object's instances and their tag index. */
+class ObjectStore {
+  readonly instances = new Map<string, StoredInstance>();
+  readonly index = new TagIndex();
+
+  put(inst: StoredInstance): void {
+    this.instances.set(inst.ID, inst);
+    this.index.add(inst.ID, inst.Tags);
+  }
+
+  delete(id: string): boolean {
+    const inst = this.instances.get(id);
+    if (!inst) return false;
+    this.index.remove(id, inst.Tags);
+    this.instances.delete(id);
+    return true;
+  }
+
+  /** Matching ids in ID order (IDs are fixed-width decimal, so string order is time order). */
+  select(tags: Tags | null | undefined): string[] {
+    const hits = this.index.query(tags);
+    if (hits === undefined) return [...this.instances.keys()];
+    return hits.sort();
+  }
+}
+
+export interface SimulatorDeps {
+  /** Source of randomness for fault injection; default seeded by `options.seed`, else Math.random. */
+  random?: () => number;
+  /** Aborts pending delays when the actor stops. */
+  signal?: AbortSignal;
+}
+
+function checkRate(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`simulator option ${name} must be a number between 0 and 1`);
+  return v;
+}
+
+function checkNonNegative(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`simulator option ${name} must be a non-negative number`);
+  return v;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export class Simulator {
+  readonly objects: readonly string[];
+  private readonly stores = new Map<string, ObjectStore>();
+  private readonly random: () => number;
+  private readonly provisionDelayMs: number;
+  private readonly describeDelayMs: number;
+  private readonly failureRate: number;
+  private readonly vanishRate: number;
+  private readonly capacity: number | undefined;
+  private lastId = 0n;
+
+  constructor(
+    readonly name: string,
+    options: SimulatorOptions = {},
+    private readonly deps: SimulatorDeps = {},
+  ) {
+    const objects = options.objects ?? DEFAULT_OBJECTS;
+    if (!Array.isArray(objects) || objects.length === 0 || !objects.every((o) => typeof o === 'string' && o !== '' && !o.includes('/'))) {
+      throw new Error('simulator option objects must be a non-empty list of names without "/"');
+    }
+    this.objects = [...objects];
+    for (const o of this.objects) this.stores.set(o, new ObjectStore());
+    this.provisionDelayMs = checkNonNegative('provisionDelayMs', options.provisionDelayMs) ?? 0;
+    this.describeDelayMs = checkNonNegative('describeDelayMs', options.describeDelayMs) ?? 0;
+    this.capacity = checkNonNegative('capacity', options.capacity);
+    this.failureRate = checkRate('failureRate', options.failureRate);
+    this.vanishRate = checkRate('vanishRate', options.vanishRate);
+    this.random = deps.random ?? (options.seed !== undefined ? mulberry32(options.seed) : Math.random);
+  }
+
+  /** The store for a request's `Type`: `""` is the first object; an unknown one is Go's `no-plugin:<type>`. */
+  private store(type: string | undefined): ObjectStore {
+    const key = type === undefined || type === '' ? (this.objects[0] as string) : type;
+    const s = this.stores.get(key);
+    if (!s) throw new ApplicationError(`no-plugin:${type ?? ''}`);
+    return s;
+  }
+
+  /** Number of instances of an object (default: the first). */
+  size(type = ''): number {
+    return this.store(type).instances.size;
+  }
+
+  /**
+   * A unique, sortable ID like Go's `time.Now().UnixNano()`: 19 decimal digits, strictly increasing
+   * within this simulator even when many are made in the same nanosecond.
+   */
+  private nextId(): string {
+    const now = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    this.lastId = now > this.lastId ? now : this.lastId + 1n;
+    return this.lastId.toString();
+  }
+
+  private async delay(ms: number): Promise<void> {
+    if (ms > 0) await sleep(ms, undefined, this.deps.signal ? { signal: this.deps.signal } : undefined);
+  }
+
+  validate(req: ValidateInstanceRequest): OkResult {
+    this.store(req.Type);
+    return { Type: req.Type ?? '', OK: true };
+  }
+
+  async provision(req: ProvisionRequest): Promise<ProvisionResult> {
+    const type = req.Type ?? '';
+    const store = this.store(type);
+    const spec = req.Spec;
+    const props = isRecord(spec.Properties) ? spec.Properties : undefined;
+
+    let delayMs = this.provisionDelayMs;
+    if (props && props['simulator_delay'] !== undefined) {
+      try {
+        delayMs += parseDurationMs(props['simulator_delay']);
+      } catch (err) {
+        throw new ApplicationError(`simulator_delay: ${(err as Error).message}`);
+      }
+    }
+    await this.delay(delayMs);
+
+    let cap = this.capacity;
+    if (props && props['simulator_cap'] !== undefined) {
+      const c = props['simulator_cap'];
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw new ApplicationError('simulator_cap must be a non-negative integer');
+      cap = cap === undefined ? c : Math.min(cap, c);
+    }
+    if (cap !== undefined && store.instances.size >= cap) throw new ApplicationError(`at capacity ${cap}`);
+
+    if (this.failureRate > 0 && this.random() < this.failureRate) {
+      throw new ApplicationError(`simulator ${this.name}: injected provision failure (failureRate ${this.failureRate})`);
+    }
+
+    const id = this.nextId();
+    store.put({
+      ID: id,
+      LogicalID: spec.LogicalID ?? null,
+      Tags: { ...(spec.Tags ?? {}), [TAG_SIMULATOR]: this.name },
+      Properties: spec.Properties,
+    });
+    return { Type: type, ID: id };
+  }
+
+  label(req: LabelRequest): OkResult {
+    const store = this.store(req.Type);
+    const inst = store.instances.get(req.Instance);
+    if (!inst) throw new ApplicationError(`not found ${req.Instance}`);
+    if (req.Labels && Object.keys(req.Labels).length > 0) {
+      store.index.remove(inst.ID, inst.Tags);
+      inst.Tags = { ...inst.Tags, ...req.Labels };
+      store.index.add(inst.ID, inst.Tags);
+    }
+    return { Type: req.Type ?? '', OK: true };
+  }
+
+  destroy(req: DestroyRequest): OkResult {
+    const store = this.store(req.Type);
+    if (!store.delete(req.Instance)) throw new ApplicationError(`not found ${req.Instance}`);
+    return { Type: req.Type ?? '', OK: true };
+  }
+
+  async describe(req: DescribeInstancesRequest): Promise<DescribeInstancesResult> {
+    const type = req.Type ?? '';
+    const store = this.store(type);
+    await this.delay(this.describeDelayMs);
+    const withProps = req.Properties === true;
+    const out: Description[] = [];
+    for (const id of store.select(req.Tags)) {
+      if (this.vanishRate > 0 && this.random() < this.vanishRate) {
+        store.delete(id);
+        continue;
+      }
+      const inst = store.instances.get(id) as StoredInstance;
+      const d: Description = { ID: inst.ID, LogicalID: inst.LogicalID, Tags: { ...inst.Tags } };
+      if (withProps && inst.Properties !== undefined) d.Properties = inst.Properties;
+      out.push(d);
+    }
+    return { Type: type, Descriptions: out.length > 0 ? out : null };
+  }
+
+  vanish(req: VanishRequest): VanishResult {
+    const type = req.Type ?? '';
+    const store = this.store(type);
+    let victims: string[];
+    if (req.IDs && req.IDs.length > 0) {
+      victims = req.IDs.filter((id) => store.instances.has(id));
+    } else {
+      const pool = store.select(req.Tags);
+      const n = Math.min(Math.max(0, Math.floor(req.Count ?? 0)), pool.length);
+      // Partial Fisher-Yates: the first n slots become a uniform random sample.
+      for (let i = 0; i < n; i++) {
+        const j = i + Math.floor(this.random() * (pool.length - i));
+        [pool[i], pool[j]] = [pool[j] as string, pool[i] as string];
+      }
+      victims = pool.slice(0, n);
+    }
+    const gone = victims.filter((id) => store.delete(id));
+    return { Type: type, IDs: gone.length > 0 ? gone : null };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The vanilla flavor's logic (spec/plugins.md §7.3): adds Init lines, tags and attachments to a
+ * spec; Healthy is 1 unless an optional `Health` check is configured; Drain does nothing.
+ */
+import { ApplicationError } from '../../runtime/errors.js';
+import {
+  Health,
+  type Attachment,
+  type DrainRequest,
+  type FlavorOkResult,
+  type HealthyRequest,
+  type HealthyResult,
+  type InstanceSpec,
+  type PrepareRequest,
+  type PrepareResult,
+  type Tags,
+  type ValidateFlavorRequest,
+} from '../spi/index.js';
+import { checkHealth } from './health.js';
+import { decodeVanillaProperties } from './properties.js';
+import { readTemplate } from './template.js';
+
+/** A single-object flavor: `Type` must be `""`, anything else is Go's `no-plugin:<type>`. */
+function checkType(type: string | undefined): string {
+  if (type !== undefined && type !== '') throw new ApplicationError(`no-plugin:${type}`);
+  return '';
+}
+
+/** An `instance.Spec` with every field present, empty maps and lists as `null` (as Go sends them). */
+export function normaliseSpec(spec: InstanceSpec, patch: { Tags?: Tags | null; Init?: string; Attachments?: Attachment[] | null } = {}): InstanceSpec {
+  const tags = patch.Tags !== undefined ? patch.Tags : spec.Tags;
+  const atts = patch.Attachments !== undefined ? patch.Attachments : spec.Attachments;
+  return {
+    Properties: spec.Properties ?? null,
+    Tags: tags && Object.keys(tags).length > 0 ? tags : null,
+    Init: patch.Init ?? spec.Init ?? '',
+    LogicalID: spec.LogicalID ?? null,
+    Attachments: atts && atts.length > 0 ? atts : null,
+  };
+}
+
+export class Vanilla {
+  constructor(private readonly signal?: AbortSignal) {}
+
+  async validate(req: ValidateFlavorRequest): Promise<FlavorOkResult> {
+    const type = checkType(req.Type);
+    const props = decodeVanillaProperties(req.Properties);
+    // Go renders the template once as a check; we read it once.
+    if (props.InitScriptTemplateURL !== undefined) await readTemplate(props.InitScriptTemplateURL, this.signal);
+    return { Type: type, OK: true };
+  }
+
+  async prepare(req: PrepareRequest): Promise<PrepareResult> {
+    const type = checkType(req.Type);
+    const props = decodeVanillaProperties(req.Properties);
+    const spec = req.Spec;
+
+    const lines: string[] = [];
+    if (spec.Init !== undefined && spec.Init !== '') lines.push(spec.Init);
+    if (props.InitScriptTemplateURL !== undefined) lines.push(await readTemplate(props.InitScriptTemplateURL, this.signal));
+    else lines.push(...(props.Init ?? []));
+
+    const tags: Tags = { ...(spec.Tags ?? {}), ...(props.Tags ?? {}) };
+    const atts: Attachment[] = [...(spec.Attachments ?? []), ...(props.Attachments ?? [])];
+    return { Type: type, Spec: normaliseSpec(spec, { Tags: tags, Init: lines.join('\n'), Attachments: atts }) };
+  }
+
+  async healthy(req: HealthyRequest): Promise<HealthyResult> {
+    const type = checkType(req.Type);
+    const props = decodeVanillaProperties(req.Properties);
+    const health = props.Health ? await checkHealth(props.Health, req.Instance, this.signal) : Health.Healthy;
+    return { Type: type, Health: health };
+  }
+
+  drain(req: DrainRequest): FlavorOkResult {
+    const type = checkType(req.Type);
+    decodeVanillaProperties(req.Properties);
+    return { Type: type, OK: true };
+  }
+}
