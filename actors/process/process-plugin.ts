@@ -1,0 +1,448 @@
+/**
+ * The process instance plugin: each instance is a local child process running `Spec.Init` as a
+ * shell script. This file is the logic, usable without a runtime (tests construct it directly);
+ * `index.ts` wraps it as an actor.
+ *
+ * Instances outlive the runtime:
+ *
+ * ```
+ *   runtime process ── worker thread (this actor)
+ *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log
+ *        ▼
+ *   /bin/sh -c <Init>   own session & process group (pgid = pid), child.unref()
+ *        └─ whatever Init starts (same process group)
+ * ```
+ *
+ * Stopping the runtime leaves them running; a new actor on the same dir reads the state files and
+ * finds them again. Liveness is pid + kernel start time (`proc-identity.ts`), so a reused pid is
+ * never mistaken for an instance (and never signalled). Only `Destroy` ends an instance: SIGTERM to
+ * its process group, up to a grace period, then SIGKILL.
+ *
+ * Concurrency: handlers may run at once (the actor allows several calls in flight so that a slow
+ * Destroy does not stall Describe). Everything that changes one instance's state file takes that
+ * instance's lock; Describe never waits for a lock (an instance being destroyed is simply reported
+ * as what it is at that moment).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ApplicationError } from '../../runtime/errors.js';
+import type { Description, Tags } from '../spi/common.js';
+import type {
+  DescribeInstancesRequest,
+  DescribeInstancesResult,
+  DestroyRequest,
+  LabelRequest,
+  OkResult,
+  ProvisionRequest,
+  ProvisionResult,
+  ValidateInstanceRequest,
+} from '../spi/instance.js';
+import { childEnv } from './child-env.js';
+import { isSameProcessAlive, processGroupExists, processStartTime, signalGroup } from './proc-identity.js';
+import { parseProperties, type ProcessProperties } from './properties.js';
+import { StateStore, type InstanceRecord } from './state-store.js';
+
+/** `options` of a `process` actor declaration. Every field is optional. */
+export interface ProcessPluginOptions {
+  /** Where state files and logs live. Default `<home>/process/<actor name>`. */
+  readonly dir?: string;
+  /** Shell running `Init` as `<shell> -c <Init>`. Default `/bin/sh`. Per instance: `Properties.Shell`. */
+  readonly shell?: string;
+  /** Working directory of new instances. Default: the runtime's cwd. Per instance: `Properties.Cwd`. */
+  readonly cwd?: string;
+  /** Destroy: time between SIGTERM and SIGKILL. Default 5000. Per instance: `Properties.GracePeriodMs`. */
+  readonly gracePeriodMs?: number;
+  /**
+   * Provision: how long to watch a new process before answering. If it exits with a non-zero code
+   * (or a signal) within this window, Provision fails with the log tail. Default 150.
+   */
+  readonly settleMs?: number;
+  /** Destroy also deletes the instance's log. Default false (logs are kept for post-mortems). */
+  readonly removeLogsOnDestroy?: boolean;
+}
+
+export const DEFAULTS = { shell: '/bin/sh', gracePeriodMs: 5000, settleMs: 150 } as const;
+/** After SIGKILL, how long to wait for the kernel to take the process away before giving up. */
+const KILL_WAIT_MS = 3000;
+const POLL_MS = 25;
+/** Log tail quoted in a failed Provision: at most this many lines of the last 4 KiB. */
+const TAIL_LINES = 15;
+
+export interface ProcessPluginConfig {
+  /** Actor name; names the default directory. */
+  readonly name: string;
+  /** `INFRAKIT_HOME` of the runtime. */
+  readonly home: string;
+  readonly options?: ProcessPluginOptions;
+  readonly log: Logger;
+  /** Aborted when the actor stops: waits end early (a Destroy in progress escalates to SIGKILL). */
+  readonly signal?: AbortSignal;
+  /** Publishes lifecycle events (`instance-exited`) on the runtime's emitter. */
+  readonly emit?: (type: string, payload?: unknown) => void;
+}
+
+type Exit = { readonly code: number | null; readonly signal: NodeJS.Signals | null } | { readonly error: Error };
+
+/** `proc-<ms since epoch, base 36>-<8 hex>`: sortable by creation, unique enough for one machine. */
+export function newInstanceId(): string {
+  return `proc-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Poll `cond` until true or `ms` elapse (or `signal` aborts); returns the last value of `cond`. */
+async function waitUntil(cond: () => boolean, ms: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() >= deadline || signal?.aborted) return cond();
+    await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())), signal);
+  }
+  return true;
+}
+
+/** The last lines of a log file, or `''`. */
+export async function logTail(path: string, lines = TAIL_LINES, bytes = 4096): Promise<string> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const len = Math.min(size, bytes);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** Strict AND match: every filter tag present with the same value. */
+function matchesTags(tags: Tags, filter: Tags | null | undefined): boolean {
+  if (!filter) return true;
+  return Object.entries(filter).every(([k, v]) => tags[k] === v);
+}
+
+function describeExit(e: Exit): string {
+  if ('error' in e) return `could not be started: ${e.error.message}`;
+  return e.signal !== null ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+export class ProcessInstancePlugin {
+  readonly store: StateStore;
+  private readonly shell: string;
+  private readonly cwd: string;
+  private readonly gracePeriodMs: number;
+  private readonly settleMs: number;
+  private readonly removeLogsOnDestroy: boolean;
+  private readonly log: Logger;
+  private readonly home: string;
+  private readonly signal: AbortSignal | undefined;
+  private readonly emit: (type: string, payload?: unknown) => void;
+  /** Children spawned by this plugin object that have not exited yet (their 'exit' reaps them). */
+  private readonly children = new Map<string, ChildProcess>();
+  /** Per-instance lock: a chain of promises, one link per operation. */
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(config: ProcessPluginConfig) {
+    const o = config.options ?? {};
+    this.home = config.home;
+    this.store = new StateStore(o.dir ?? join(config.home, 'process', config.name));
+    this.shell = o.shell ?? DEFAULTS.shell;
+    this.cwd = o.cwd ?? process.cwd();
+    this.gracePeriodMs = o.gracePeriodMs ?? DEFAULTS.gracePeriodMs;
+    this.settleMs = o.settleMs ?? DEFAULTS.settleMs;
+    this.removeLogsOnDestroy = o.removeLogsOnDestroy ?? false;
+    this.log = config.log;
+    this.signal = config.signal;
+    this.emit = config.emit ?? (() => undefined);
+  }
+
+  /** Check the options (thrown from the actor's `create`, so a bad declaration fails at start). */
+  static checkOptions(o: ProcessPluginOptions | undefined): void {
+    if (o === undefined || o === null) return;
+    if (typeof o !== 'object') throw new Error('process plugin options must be an object');
+    for (const k of ['dir', 'shell', 'cwd'] as const) {
+      const v = o[k];
+      if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`process plugin option '${k}' must be a non-empty string`);
+    }
+    for (const k of ['gracePeriodMs', 'settleMs'] as const) {
+      const v = o[k];
+      if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
+        throw new Error(`process plugin option '${k}' must be a non-negative integer (milliseconds)`);
+      }
+    }
+  }
+
+  /** Instances found on disk at start: logs what survived, cleans what did not. */
+  async recover(): Promise<{ live: string[]; gone: string[] }> {
+    await mkdir(this.store.logDir, { recursive: true });
+    const live: string[] = [];
+    const gone: string[] = [];
+    for (const rec of await this.store.list()) {
+      if (isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) live.push(rec.ID);
+      else if (await this.cleanUpIfDead(rec.ID)) gone.push(rec.ID);
+    }
+    this.log.info({ dir: this.store.dir, live: live.length, gone: gone.length }, 'process plugin ready');
+    if (gone.length > 0) this.log.info({ instances: gone }, 'instances that died while nobody watched were removed');
+    return { live, gone };
+  }
+
+  // ── Instance SPI ────────────────────────────────────────────────────────────────────────────
+
+  validate(req: ValidateInstanceRequest): OkResult {
+    const Type = this.checkType(req.Type);
+    this.properties(req.Properties);
+    return { Type, OK: true };
+  }
+
+  async provision(req: ProvisionRequest): Promise<ProvisionResult> {
+    const Type = this.checkType(req.Type);
+    const spec = req.Spec ?? {};
+    const init = spec.Init ?? '';
+    if (init.trim() === '') {
+      throw new ApplicationError('Spec.Init must not be empty: the process plugin runs it as a shell script (<Shell> -c <Init>)');
+    }
+    const props = this.properties(spec.Properties);
+    const id = newInstanceId();
+    const logicalId = spec.LogicalID ?? null;
+    const tags: Tags = { ...(spec.Tags ?? {}) };
+    const logPath = this.store.logPath(id);
+    const shell = props.Shell ?? this.shell;
+    const cwd = props.Cwd ?? this.cwd;
+    const env = childEnv(process.env, props.Env, { home: this.home, id, logicalId, tags, log: logPath });
+
+    await mkdir(this.store.logDir, { recursive: true });
+    // The child writes its output through its own copies of this descriptor: we hold no pipe, so
+    // it neither blocks on us nor dies of SIGPIPE when the runtime goes away.
+    const fd = openSync(logPath, 'a', 0o644);
+    let child: ChildProcess;
+    try {
+      child = spawn(shell, ['-c', init], { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
+    } catch (err) {
+      await rm(logPath, { force: true });
+      throw new ApplicationError(`Init could not be started with ${shell}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      closeSync(fd);
+    }
+
+    const exited = new Promise<Exit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error) => resolve({ error }));
+    });
+    // A ChildProcess without an 'error' listener would throw (e.g. on a failed kill).
+    child.on('error', (err) => this.log.warn({ instance: id, err }, 'child process error'));
+
+    const pid = child.pid;
+    if (pid === undefined) {
+      const e = await exited; // spawn failed (bad Shell, missing Cwd): 'error' is on its way
+      await rm(logPath, { force: true });
+      throw new ApplicationError(`Init ${describeExit(e)} (shell ${shell}, cwd ${cwd})`);
+    }
+
+    const rec: InstanceRecord = {
+      ID: id,
+      LogicalID: logicalId,
+      Tags: tags,
+      Spec: spec,
+      Process: { PID: pid, StartTime: processStartTime(pid), StartedAt: new Date().toISOString(), Log: logPath, Shell: shell, Cwd: cwd },
+    };
+    this.track(id, child, exited);
+
+    return this.withLock(id, async () => {
+      try {
+        // Written before the settle window: if the runtime dies now, the instance is still known.
+        await this.store.write(rec);
+      } catch (err) {
+        signalGroup(pid, 'SIGKILL');
+        await rm(logPath, { force: true });
+        throw new ApplicationError(`cannot write the state of instance ${id}: ${(err as Error).message}`, { cause: err });
+      }
+
+      const early = await Promise.race([exited, sleep(this.settleMs, this.signal).then(() => undefined)]);
+      if (early !== undefined && !('code' in early && early.code === 0)) {
+        const tail = await logTail(logPath);
+        // Init may have left background jobs in its group: nothing of a failed instance stays.
+        if (processGroupExists(pid)) signalGroup(pid, 'SIGKILL');
+        await this.store.remove(id);
+        await rm(logPath, { force: true }); // the ID was never handed out; the tail is in the error
+        this.log.warn({ instance: id, pid, exit: early }, 'instance failed to start');
+        throw new ApplicationError(`Init failed: ${shell} ${describeExit(early)} right after start; log tail:\n${tail === '' ? '(empty)' : tail}`);
+      }
+      if (early !== undefined) this.log.warn({ instance: id, pid }, 'Init exited with code 0 at once; the instance is already gone');
+      this.log.info({ instance: id, pid, logicalId, log: logPath }, 'instance provisioned');
+      return { Type, ID: id };
+    });
+  }
+
+  async label(req: LabelRequest): Promise<OkResult> {
+    const Type = this.checkType(req.Type);
+    const id = req.Instance;
+    await this.withLock(id, async () => {
+      const rec = await this.liveRecord(id);
+      if (!req.Labels || Object.keys(req.Labels).length === 0) return;
+      await this.store.write({ ...rec, Tags: { ...rec.Tags, ...req.Labels } });
+    });
+    return { Type, OK: true };
+  }
+
+  async destroy(req: DestroyRequest): Promise<OkResult> {
+    const Type = this.checkType(req.Type);
+    const id = req.Instance;
+    const reason = req.Context?.Reason ?? 'unspecified';
+    await this.withLock(id, async () => {
+      const rec = await this.store.read(id);
+      if (rec === undefined) throw new ApplicationError(`not found ${id}`);
+      const { PID, StartTime } = rec.Process;
+      const grace = this.gracePeriodOf(rec);
+      this.log.info({ instance: id, pid: PID, reason, graceMs: grace }, 'destroying instance');
+      const how = await this.terminate(PID, StartTime, grace);
+      await this.store.remove(id);
+      if (this.removeLogsOnDestroy) await rm(rec.Process.Log, { force: true });
+      this.log.info({ instance: id, pid: PID, reason, how }, 'instance destroyed');
+    });
+    return { Type, OK: true };
+  }
+
+  async describeInstances(req: DescribeInstancesRequest): Promise<DescribeInstancesResult> {
+    const Type = this.checkType(req.Type);
+    const out: Description[] = [];
+    for (const rec of await this.store.list()) {
+      if (!isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) {
+        // The group replaces instances that disappear, so a dead process must disappear here.
+        await this.cleanUpIfDead(rec.ID);
+        continue;
+      }
+      if (!matchesTags(rec.Tags, req.Tags)) continue;
+      const d: Description = { ID: rec.ID, LogicalID: rec.LogicalID, Tags: Object.keys(rec.Tags).length > 0 ? { ...rec.Tags } : null };
+      if (req.Properties === true) d.Properties = this.describeProperties(rec);
+      out.push(d);
+    }
+    return { Type, Descriptions: out.length > 0 ? out : null };
+  }
+
+  /** Forget the ChildProcess handles (the processes keep running). */
+  stop(): void {
+    for (const child of this.children.values()) child.unref();
+    this.children.clear();
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** Only the default object: `""` (or `"."`). Anything else is InfraKit's `no-plugin:<type>`. */
+  private checkType(type: string | undefined): string {
+    const t = type ?? '';
+    if (t !== '' && t !== '.') throw new ApplicationError(`no-plugin:${t}`);
+    return t;
+  }
+
+  private properties(raw: unknown): ProcessProperties {
+    try {
+      return parseProperties(raw);
+    } catch (err) {
+      throw new ApplicationError((err as Error).message);
+    }
+  }
+
+  private gracePeriodOf(rec: InstanceRecord): number {
+    try {
+      return parseProperties(rec.Spec.Properties).GracePeriodMs ?? this.gracePeriodMs;
+    } catch {
+      return this.gracePeriodMs;
+    }
+  }
+
+  private describeProperties(rec: InstanceRecord): Record<string, unknown> {
+    const p = rec.Spec.Properties;
+    const base = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+    return { ...base, Process: { PID: rec.Process.PID, StartedAt: rec.Process.StartedAt, Log: rec.Process.Log } };
+  }
+
+  /** The record of a live instance; a dead one is cleaned up and reported as not found. */
+  private async liveRecord(id: string): Promise<InstanceRecord> {
+    const rec = await this.store.read(id);
+    if (rec === undefined) throw new ApplicationError(`not found ${id}`);
+    if (!isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) {
+      await this.store.remove(id);
+      this.log.info({ instance: id, pid: rec.Process.PID }, 'instance process is gone; state removed');
+      throw new ApplicationError(`not found ${id}`);
+    }
+    return rec;
+  }
+
+  /**
+   * Remove the state of a dead instance, unless someone is working on it right now (a Destroy or
+   * Provision in progress owns its state; Describe must not wait for a grace period).
+   */
+  private async cleanUpIfDead(id: string): Promise<boolean> {
+    if (this.locks.has(id)) return false;
+    return this.withLock(id, async () => {
+      const rec = await this.store.read(id);
+      if (rec === undefined || isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) return false;
+      await this.store.remove(id);
+      this.log.info({ instance: id, pid: rec.Process.PID }, 'instance process is gone; state removed');
+      return true;
+    });
+  }
+
+  /**
+   * SIGTERM the process group, wait up to `graceMs` for the group to empty, then SIGKILL it.
+   * Never signals anything unless the leader is still the process we started.
+   */
+  private async terminate(pid: number, startTime: string | null, graceMs: number): Promise<'already-gone' | 'terminated' | 'killed'> {
+    const leaderAlive = (): boolean => isSameProcessAlive(pid, startTime);
+    if (!leaderAlive()) return 'already-gone';
+    signalGroup(pid, 'SIGTERM');
+    const groupGone = (): boolean => !leaderAlive() && !processGroupExists(pid);
+    if (await waitUntil(groupGone, graceMs, this.signal)) return 'terminated';
+    if (leaderAlive() || processGroupExists(pid)) signalGroup(pid, 'SIGKILL');
+    if (!(await waitUntil(() => !leaderAlive(), KILL_WAIT_MS))) {
+      throw new ApplicationError(`process ${pid} survived SIGKILL for ${KILL_WAIT_MS} ms`);
+    }
+    return 'killed';
+  }
+
+  private track(id: string, child: ChildProcess, exited: Promise<Exit>): void {
+    this.children.set(id, child);
+    // Our 'exit' listener makes libuv reap the child (no zombie while the runtime lives); unref so
+    // the child does not keep the actor's event loop alive.
+    child.unref();
+    void exited.then((e) => {
+      this.children.delete(id);
+      const payload = 'error' in e ? { instance: id, error: e.error.message } : { instance: id, pid: child.pid, code: e.code, signal: e.signal };
+      this.log.info(payload, 'instance process exited');
+      this.emit('instance-exited', payload);
+    });
+  }
+
+  private async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.locks.set(id, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * One JSON file per instance, `<dir>/<id>.json`, written atomically (temp + fsync + rename), and
+ * the instance's log beside it in `<dir>/logs/<id>.log`. The files are the source of truth: a
+ * restarted actor, or another runtime on the same home, finds the instances again by reading them.
+ *
+ * ```
+ * <dir>/                       default <home>/process/<actor name>/
+ *   proc-lx2k3a-1f2e3d.json    { ID, LogicalID, Tags, Spec, Process: { PID, StartTime, ... } }
+ *   logs/proc-lx2k3a-1f2e3d.log
+ * ```
+ *
+ * The record keeps Go's file-plugin names (`ID`, `LogicalID`, `Tags`, `Spec`) so it reads like one.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InstanceSpec, Tags } from '../spi/common.js';
+import { readJsonFile, writeFileAtomic } from '../../runtime/atomic-file.js';
+
+/** How the instance's process was started, and how to recognise it again. */
+export interface ProcessInfo {
+  readonly PID: number;
+  /** `/proc/<pid>/stat` starttime (clock ticks since boot); `null` off Linux. */
+  readonly StartTime: string | null;
+  /** ISO time of the spawn. */
+  readonly StartedAt: string;
+  readonly Log: string;
+  readonly Shell: string;
+  readonly Cwd: string;
+}
+
+export interface InstanceRecord {
+  readonly ID: string;
+  readonly LogicalID: string | null;
+  readonly Tags: Tags;
+  /** The spec as provisioned (Properties, Init, Attachments...). */
+  readonly Spec: InstanceSpec;
+  readonly Process: ProcessInfo;
+}
+
+/** IDs double as file names: no path separators, no dot files, nothing odd. */
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+export function isSafeId(id: string): boolean {
+  return SAFE_ID.test(id);
+}
+
+function isRecord(v: unknown): v is InstanceRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Partial<InstanceRecord>;
+  return typeof r.ID === 'string' && typeof r.Process === 'object' && r.Process !== null && typeof r.Process.PID === 'number';
+}
+
+export class StateStore {
+  readonly logDir: string;
+
+  constructor(readonly dir: string) {
+    this.logDir = join(dir, 'logs');
+  }
+
+  statePath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  logPath(id: string): string {
+    return join(this.logDir, `${id}.log`);
+  }
+
+  /** The record of `id`, or `undefined` when there is none (or the file is not one of ours). */
+  async read(id: string): Promise<InstanceRecord | undefined> {
+    if (!isSafeId(id)) return undefined;
+    let v: unknown;
+    try {
+      v = await readJsonFile(this.statePath(id));
+    } catch {
+      return undefined; // half-written by a foreign tool, or not JSON: not an instance
+    }
+    return isRecord(v) && v.ID === id ? v : undefined;
+  }
+
+  async write(rec: InstanceRecord): Promise<void> {
+    await writeFileAtomic(this.statePath(rec.ID), `${JSON.stringify(rec, null, 2)}\n`);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (isSafeId(id)) await rm(this.statePath(id), { force: true });
+  }
+
+  /** Every record in the directory, in ID order. Files that do not decode are skipped. */
+  async list(): Promise<InstanceRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const ids = names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -'.json'.length));
+    const recs = await Promise.all(ids.sort().map((id) => this.read(id)));
+    return recs.filter((r): r is InstanceRecord => r !== undefined);
+  }
+}
