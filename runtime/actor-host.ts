@@ -1,0 +1,212 @@
+/**
+ * Worker entry of a stateful actor: one per worker thread.
+ *
+ * Waits for the `start` message (which hands over the private control port), imports the actor
+ * module, runs `create(ctx)`, posts `ready`, then serves calls from main and from peer ports
+ * through ONE FIFO queue, running at most `concurrency` at once. Uncaught exceptions and unhandled
+ * rejections are posted as `crash` and the thread exits 1: the supervisor decides what happens next.
+ */
+import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
+import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import { resolveManifest } from './actor.js';
+import { assertNever } from './assert-never.js';
+import { concurrencyOf, invoke, loadDefinition, methodDocs } from './definition.js';
+import { RuntimeStoppedError, serializeError } from './errors.js';
+import { createLogger } from './logging.js';
+import { PeerLinks } from './peer-links.js';
+import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
+
+interface Job {
+  readonly id: number;
+  readonly method: string;
+  readonly params: unknown;
+  /** Where the reply goes: the control port (calls from main) or a peer port. */
+  readonly to: MessagePort;
+}
+
+if (parentPort === null) throw new Error('actor-host must run in a worker thread');
+
+let control: MessagePort | undefined;
+
+function post(m: FromWorker): void {
+  control?.postMessage(m);
+}
+
+function crash(err: unknown): void {
+  try {
+    post({ type: 'crash', error: serializeError(err) });
+  } finally {
+    process.exit(1);
+  }
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+parentPort.once('message', (m: StartMessage) => {
+  void boot(m);
+});
+
+async function boot(start: StartMessage): Promise<void> {
+  control = start.port;
+  const counter = new Int32Array(start.counter);
+  const log = createLogger(start.logLevel).child({ actor: start.name, threadId });
+  const abort = new AbortController();
+  const peers = new PeerLinks(post);
+
+  let def: ActorDefinition;
+  let instance: ActorInstance;
+  try {
+    def = await loadDefinition(start.moduleUrl);
+    const ctx: ActorContext = {
+      name: start.name,
+      options: (start.options ?? {}) as Record<string, unknown>,
+      home: start.home,
+      log,
+      signal: abort.signal,
+      call: <R>(actor: string, method: string, params?: unknown) => peers.call(actor, method, params) as Promise<R>,
+      emit: (type: string, payload?: unknown) => post({ type: 'event', event: type, payload }),
+    };
+    instance = await def.create(ctx);
+    if (typeof instance !== 'object' || instance === null || typeof instance.handlers !== 'object') {
+      throw new Error('create() must return { handlers }');
+    }
+  } catch (err) {
+    log.error({ err }, 'actor failed to start');
+    post({ type: 'start-failed', error: serializeError(err) });
+    process.exit(1);
+  }
+
+  const concurrency = concurrencyOf(def);
+  // FIFO as an array with a moving head: O(1) take, compacted when the head passes half way.
+  let queue: Job[] = [];
+  let head = 0;
+  let running = 0;
+  let pumping = false;
+  let stopping = false;
+  let drained: (() => void) | undefined;
+
+  const reply = (to: MessagePort, m: PeerReply): void => {
+    try {
+      to.postMessage(m);
+    } catch (err) {
+      // The result could not be cloned (a function, a class instance with private state...).
+      to.postMessage({ type: 'reply', id: m.id, ok: false, error: serializeError(err) } satisfies PeerReply);
+    }
+  };
+
+  const finish = (job: Job, ok: boolean, value: unknown): void => {
+    running--;
+    // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
+    Atomics.sub(counter, 0, 1);
+    reply(job.to, ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) });
+    if (!pumping) pump();
+  };
+
+  const run = (job: Job): void => {
+    running++;
+    let r: unknown;
+    try {
+      r = invoke(def, instance, job.method, job.params);
+    } catch (err) {
+      finish(job, false, err);
+      return;
+    }
+    if (r instanceof Promise || (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function')) {
+      (r as PromiseLike<unknown>).then(
+        (v) => finish(job, true, v),
+        (e: unknown) => finish(job, false, e),
+      );
+    } else {
+      finish(job, true, r);
+    }
+  };
+
+  const pump = (): void => {
+    pumping = true;
+    try {
+      while (running < concurrency && head < queue.length) {
+        const job = queue[head] as Job;
+        head++;
+        run(job);
+      }
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+    } finally {
+      pumping = false;
+    }
+    if (running === 0 && head >= queue.length && drained) drained();
+  };
+
+  const accept = (to: MessagePort, req: PeerRequest): void => {
+    if (stopping) {
+      Atomics.sub(counter, 0, 1);
+      reply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)) });
+      return;
+    }
+    queue.push({ id: req.id, method: req.method, params: req.params, to });
+    if (!pumping) pump();
+  };
+
+  const peerPorts = new Set<MessagePort>();
+
+  const stop = async (timeoutMs: number): Promise<void> => {
+    stopping = true;
+    const deadline = Date.now() + timeoutMs;
+    if (running > 0 || head < queue.length) {
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        setTimeout(resolve, timeoutMs).unref();
+      });
+    }
+    abort.abort();
+    try {
+      await Promise.race([
+        Promise.resolve(instance.stop?.()),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+      ]);
+    } catch (err) {
+      log.warn({ err }, 'actor stop() failed');
+    }
+    peers.closeAll('the calling actor is stopping');
+    for (const p of peerPorts) p.close();
+    post({ type: 'stopped' });
+  };
+
+  const port = control;
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'call':
+        accept(port, m);
+        return;
+      case 'connected':
+        peers.onConnected(m.id, m.result);
+        return;
+      case 'peer': {
+        const p = m.port;
+        peerPorts.add(p);
+        p.on('message', (req: PeerRequest) => accept(p, req));
+        p.once('close', () => peerPorts.delete(p));
+        return;
+      }
+      case 'peer-exited':
+        peers.onPeerExited(m.target, m.incarnation, m.reason);
+        return;
+      case 'relay-reply':
+        if (m.ok) peers.onRelayReply(m.id, true, m.value, undefined);
+        else peers.onRelayReply(m.id, false, undefined, m.error);
+        return;
+      case 'stop':
+        void stop(m.timeoutMs);
+        return;
+      default:
+        assertNever(m);
+    }
+  });
+
+  // JSON round trip: the manifest may be computed from options and must survive structured clone.
+  const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
+  post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency });
+  log.debug('actor ready');
+}

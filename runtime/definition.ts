@@ -1,0 +1,44 @@
+/**
+ * Loading an actor module and describing it: the definition check, method docs for
+ * `/info/api.json` (TypeBox schemas flattened to plain JSON Schema), and the dispatch of one call.
+ */
+import type { ActorDefinition, ActorInstance } from './actor.js';
+import type { MethodDoc } from './actor-info.js';
+import { MethodNotFoundError } from './errors.js';
+import { validateParams } from './params.js';
+
+/** Import a module and return its default export, checked to look like an `ActorDefinition`. */
+export async function loadDefinition(moduleUrl: string): Promise<ActorDefinition> {
+  const mod = (await import(moduleUrl)) as { default?: unknown };
+  const def = mod.default as Partial<ActorDefinition> | undefined;
+  if (typeof def !== 'object' || def === null || typeof def.create !== 'function' || def.manifest === undefined) {
+    throw new Error(`${moduleUrl}: the default export is not an ActorDefinition (use defineActor({ manifest, create }))`);
+  }
+  return def as ActorDefinition;
+}
+
+/** Method docs: every method with metadata plus every handler, as structured-clone/JSON-safe values. */
+export function methodDocs(def: ActorDefinition, instance?: ActorInstance): MethodDoc[] {
+  const names = new Set<string>([...Object.keys(def.methods ?? {}), ...Object.keys(instance?.handlers ?? {})]);
+  return [...names].sort().map((name) => {
+    const m = def.methods?.[name];
+    // JSON round trip strips TypeBox's symbol keys ([Kind], [OptionalKind]) and functions.
+    return JSON.parse(
+      JSON.stringify({ name, params: m?.params, example: m?.example, exampleResult: m?.exampleResult, description: m?.description }),
+    ) as MethodDoc;
+  });
+}
+
+/** Run one call: look the handler up, validate params when a schema exists, call it. May return a promise. */
+export function invoke(def: ActorDefinition, instance: ActorInstance, method: string, params: unknown): unknown {
+  const handler = Object.hasOwn(instance.handlers, method) ? instance.handlers[method] : undefined;
+  if (handler === undefined) throw new MethodNotFoundError(method);
+  const schema = def.methods?.[method]?.params;
+  return handler(schema ? validateParams(schema, params) : params);
+}
+
+/** Concurrency from a definition: a positive integer, default 1. */
+export function concurrencyOf(def: ActorDefinition): number {
+  const c = def.concurrency ?? 1;
+  return Number.isInteger(c) && c > 0 ? c : 1;
+}

@@ -1,0 +1,185 @@
+/**
+ * Worker side of actor-to-actor calls (`ctx.call`).
+ *
+ * ```
+ *  worker A                       main                         worker B
+ *  ctx.call('b', …) ── connect ──► new MessageChannel ── peer{port2} ──► B listens on port2
+ *                   ◄─ connected{port1, counter} ─┘
+ *  port1 ════════════════ call / reply, directly, main not involved ══════════════ port2
+ * ```
+ *
+ * The target's mailbox bound is honoured on the caller's side: `counter` is B's shared count of
+ * accepted, unanswered calls (main and every caller add to it, B subtracts when it answers).
+ * When B's worker exits, main sends `peer-exited` (and the port emits `close`): every call pending
+ * on that link rejects with `ActorExitedError` and the link is forgotten; the next call connects
+ * again and gets the new incarnation's port. Targets without a direct port (stateless pools,
+ * plugins in other processes) are called through main (`relay-call`).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { ActorExitedError, MailboxFullError, reviveError, type SerializedError } from './errors.js';
+import { assertNever } from './assert-never.js';
+import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** A direct channel to one incarnation of a target actor. */
+class Link {
+  readonly #pending = new Map<number, Pending>();
+  readonly #counter: Int32Array;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(
+    readonly target: string,
+    readonly port: MessagePort,
+    counter: SharedArrayBuffer,
+    readonly capacity: number,
+    readonly incarnation: number,
+    private readonly onFull: () => void,
+    onClose: (link: Link) => void,
+  ) {
+    this.#counter = new Int32Array(counter);
+    port.on('message', (m: PeerReply) => this.#onReply(m));
+    port.once('close', () => onClose(this));
+  }
+
+  call(method: string, params: unknown): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ActorExitedError(this.target, 'link closed'));
+    if (Atomics.add(this.#counter, 0, 1) >= this.capacity) {
+      Atomics.sub(this.#counter, 0, 1);
+      this.onFull();
+      return Promise.reject(new MailboxFullError(this.target, this.capacity));
+    }
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      try {
+        this.port.postMessage({ type: 'call', id, method, params } satisfies PeerRequest);
+      } catch (err) {
+        this.#pending.delete(id);
+        Atomics.sub(this.#counter, 0, 1);
+        reject(err);
+      }
+    });
+  }
+
+  #onReply(m: PeerReply): void {
+    const p = this.#pending.get(m.id);
+    if (p === undefined) return;
+    this.#pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else p.reject(reviveError(m.error));
+  }
+
+  /** Reject everything pending and close the port. Idempotent. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of this.#pending.values()) p.reject(new ActorExitedError(this.target, reason));
+    this.#pending.clear();
+    this.port.close();
+  }
+}
+
+const RELAY = Symbol('relay');
+
+/** All links of one worker, plus the relay through main. */
+export class PeerLinks {
+  readonly #links = new Map<string, Link | typeof RELAY>();
+  readonly #connecting = new Map<string, Promise<Link | typeof RELAY>>();
+  readonly #connects = new Map<number, { target: string; resolve(r: ConnectResult): void }>();
+  readonly #relays = new Map<number, Pending>();
+  #nextId = 1;
+
+  constructor(private readonly post: (m: FromWorker) => void) {}
+
+  /** `ctx.call`: only the part of `name` before the first `/` picks the actor. */
+  call(name: string, method: string, params: unknown): Promise<unknown> {
+    const slash = name.indexOf('/');
+    const target = slash < 0 ? name : name.slice(0, slash);
+    const link = this.#links.get(target);
+    if (link instanceof Link) return link.call(method, params);
+    if (link === RELAY) return this.#relay(target, method, params);
+    return this.#connect(target).then((l) => (l === RELAY ? this.#relay(target, method, params) : l.call(method, params)));
+  }
+
+  #connect(target: string): Promise<Link | typeof RELAY> {
+    let p = this.#connecting.get(target);
+    if (p !== undefined) return p;
+    const id = this.#nextId++;
+    p = new Promise<ConnectResult>((resolve) => {
+      this.#connects.set(id, { target, resolve });
+      this.post({ type: 'connect', id, target });
+    }).then((r) => {
+      this.#connecting.delete(target);
+      switch (r.mode) {
+        case 'port': {
+          const link = new Link(
+            target,
+            r.port,
+            r.counter,
+            r.capacity,
+            r.incarnation,
+            () => this.post({ type: 'mailbox-full', target, capacity: r.capacity }),
+            (l) => this.#drop(l, 'its worker exited (port closed)'),
+          );
+          this.#links.set(target, link);
+          return link;
+        }
+        case 'relay':
+          this.#links.set(target, RELAY);
+          return RELAY;
+        case 'error':
+          throw reviveError(r.error);
+        default:
+          return assertNever(r);
+      }
+    });
+    this.#connecting.set(target, p);
+    return p;
+  }
+
+  #relay(target: string, method: string, params: unknown): Promise<unknown> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#relays.set(id, { resolve, reject });
+      this.post({ type: 'relay-call', id, target, method, params });
+    });
+  }
+
+  #drop(link: Link, reason: string): void {
+    link.close(reason);
+    if (this.#links.get(link.target) === link) this.#links.delete(link.target);
+  }
+
+  /** Main answered a `connect`. */
+  onConnected(id: number, result: ConnectResult): void {
+    const c = this.#connects.get(id);
+    if (c === undefined) return;
+    this.#connects.delete(id);
+    c.resolve(result);
+  }
+
+  /** Main says a target's worker of `incarnation` exited. */
+  onPeerExited(target: string, incarnation: number, reason: string): void {
+    const link = this.#links.get(target);
+    if (link instanceof Link && link.incarnation === incarnation) this.#drop(link, reason);
+  }
+
+  onRelayReply(id: number, ok: boolean, value: unknown, error: SerializedError | undefined): void {
+    const p = this.#relays.get(id);
+    if (p === undefined) return;
+    this.#relays.delete(id);
+    if (ok) p.resolve(value);
+    else p.reject(reviveError(error as SerializedError));
+  }
+
+  /** Close every link (worker stopping). */
+  closeAll(reason: string): void {
+    for (const l of this.#links.values()) if (l instanceof Link) l.close(reason);
+    this.#links.clear();
+  }
+}

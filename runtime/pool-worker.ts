@@ -1,0 +1,82 @@
+/**
+ * Task entry of a stateless actor's piscina pool. Each pool thread loads the actor module once
+ * (first task), runs `create(ctx)`, and then answers tasks. Handler errors are RETURNED as
+ * `{ ok: false, error }`, so a rejected task always means the thread died (→ `ActorExitedError`).
+ *
+ * `ctx.call` and `ctx.emit` go to main over a BroadcastChannel (piscina owns the thread's own
+ * channel); main answers on the same channel, and each thread keeps the replies for its threadId.
+ */
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { workerData } from 'piscina';
+import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import { resolveManifest } from './actor.js';
+import { invoke, loadDefinition, methodDocs } from './definition.js';
+import { reviveError, serializeError } from './errors.js';
+import { createLogger } from './logging.js';
+import type { PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
+
+const data = workerData as PoolData;
+let loaded: Promise<{ def: ActorDefinition; instance: ActorInstance }> | undefined;
+let channel: BroadcastChannel | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+
+function chan(): BroadcastChannel {
+  if (channel === undefined) {
+    channel = new BroadcastChannel(data.channel);
+    channel.onmessage = (ev: unknown) => {
+      const m = (ev as { data: PoolChannelMessage }).data;
+      if (m.type !== 'reply' || m.threadId !== threadId) return;
+      const p = pending.get(m.id);
+      if (p === undefined) return;
+      pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(reviveError(m.error));
+    };
+    // Replies only matter while a call is pending; never keep the thread alive for them.
+    (channel as unknown as { unref?: () => void }).unref?.();
+  }
+  return channel;
+}
+
+function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
+  loaded ??= (async () => {
+    const def = await loadDefinition(data.moduleUrl);
+    const ctx: ActorContext = {
+      name: data.name,
+      options: (data.options ?? {}) as Record<string, unknown>,
+      home: data.home,
+      log: createLogger(data.logLevel).child({ actor: data.name, threadId }),
+      signal: new AbortController().signal,
+      call: <R>(actor: string, method: string, params?: unknown) =>
+        new Promise<R>((resolve, reject) => {
+          const id = nextId++;
+          pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+          chan().postMessage({ type: 'call', threadId, id, target: actor, method, params } satisfies PoolChannelMessage);
+        }),
+      emit: (type: string, payload?: unknown) => {
+        chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage);
+      },
+    };
+    const instance = await def.create(ctx);
+    return { def, instance };
+  })();
+  return loaded;
+}
+
+export default async function task(t: PoolTask): Promise<PoolResult> {
+  const { def, instance } = await load();
+  switch (t.type) {
+    case 'probe': {
+      const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (data.options ?? {}) as Record<string, unknown>))) as ActorManifest;
+      return { type: 'probe', threadId, manifest, methods: methodDocs(def, instance) };
+    }
+    case 'call':
+      try {
+        const value = await invoke(def, instance, t.method, t.params);
+        return { type: 'reply', threadId, ok: true, value };
+      } catch (err) {
+        return { type: 'reply', threadId, ok: false, error: serializeError(err) };
+      }
+  }
+}

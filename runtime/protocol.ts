@@ -1,0 +1,136 @@
+/**
+ * The message protocol between the supervisor (main thread) and actor workers. Types only.
+ *
+ * ```
+ *   main thread                         actor worker (runtime/actor-host.ts)
+ *   ───────────                         ────────────
+ *   worker.postMessage(StartMessage) ──► parentPort (once; hands over `port`)
+ *   control port  ◄════ MessageChannel ════► control port
+ *      ToWorker  ───────────────────────►  (call, connected, peer, peer-exited, relay-reply, stop)
+ *      FromWorker ◄───────────────────────  (ready, start-failed, crash, reply, event, connect, relay-call, stopped)
+ *
+ *   actor A worker ◄════ peer MessageChannel (handed out by main) ════► actor B worker
+ *      PeerRequest (call)  A ──► B           PeerReply (reply)  B ──► A
+ * ```
+ *
+ * Every union is tagged by `type`; each switch over one is exhaustive (`never`), and an unknown
+ * tag is treated as a bug.
+ */
+import type { ActorManifest } from './actor.js';
+import type { MethodDoc } from './actor-info.js';
+import type { SerializedError } from './errors.js';
+import type { MessagePort } from 'node:worker_threads';
+
+/** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
+export interface StartMessage {
+  readonly type: 'start';
+  /** The worker's end of its private control channel. */
+  readonly port: MessagePort;
+  readonly name: string;
+  /** `file:` URL of the actor module. */
+  readonly moduleUrl: string;
+  readonly options: unknown;
+  readonly home: string;
+  readonly logLevel: string;
+  /**
+   * Shared mailbox counter of this incarnation (Int32 at index 0: calls accepted and not yet
+   * answered, from every sender). The worker decrements it when it answers a call.
+   */
+  readonly counter: SharedArrayBuffer;
+}
+
+/** Main → worker over the control port. */
+export type ToWorker =
+  /** Run a method; answer with `reply` carrying the same id. */
+  | { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown }
+  /** Answer to `connect`: a direct port to the target, or use the relay through main, or an error. */
+  | {
+      readonly type: 'connected';
+      readonly id: number;
+      readonly target: string;
+      readonly result: ConnectResult;
+    }
+  /** The target side of a direct channel: calls from `from` will arrive on `port`. */
+  | { readonly type: 'peer'; readonly from: string; readonly port: MessagePort }
+  /** A target's worker exited: reject calls pending on its port of that incarnation, forget the port. */
+  | { readonly type: 'peer-exited'; readonly target: string; readonly incarnation: number; readonly reason: string }
+  /** Answer to `relay-call`. */
+  | { readonly type: 'relay-reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'relay-reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
+  /** Graceful stop: take no new calls, drain within `timeoutMs`, abort the signal, run `instance.stop()`. */
+  | { readonly type: 'stop'; readonly timeoutMs: number };
+
+/** How a worker reaches another actor. */
+export type ConnectResult =
+  /** A direct channel to the target's worker; `counter` is the target's shared mailbox counter. */
+  | {
+      readonly mode: 'port';
+      readonly port: MessagePort;
+      readonly counter: SharedArrayBuffer;
+      readonly capacity: number;
+      readonly incarnation: number;
+    }
+  /** No direct channel (stateless pool, or a plugin in another process): send `relay-call` to main. */
+  | { readonly mode: 'relay' }
+  /** The target cannot take calls now (restarting, failed, unknown). */
+  | { readonly mode: 'error'; readonly error: SerializedError };
+
+/** Worker → main over the control port. */
+export type FromWorker =
+  /** `create(ctx)` resolved; the mailbox may open. */
+  | { readonly type: 'ready'; readonly threadId: number; readonly manifest: ActorManifest; readonly methods: MethodDoc[]; readonly concurrency: number }
+  /** The module could not be loaded or `create` threw. The worker exits after this. */
+  | { readonly type: 'start-failed'; readonly error: SerializedError }
+  /** Uncaught exception or unhandled rejection; the worker exits 1 right after. */
+  | { readonly type: 'crash'; readonly error: SerializedError }
+  /** Answer to a `call`. */
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
+  /** `ctx.emit(type, payload)`. */
+  | { readonly type: 'event'; readonly event: string; readonly payload: unknown }
+  /** Ask for a way to reach `target` (first `ctx.call` to it, or after it restarted). */
+  | { readonly type: 'connect'; readonly id: number; readonly target: string }
+  /** Call `target` through main (stateless targets, plugins in other processes). */
+  | { readonly type: 'relay-call'; readonly id: number; readonly target: string; readonly method: string; readonly params: unknown }
+  /** A direct call to `target` was refused because its mailbox was full (for the `mailbox:full` event). */
+  | { readonly type: 'mailbox-full'; readonly target: string; readonly capacity: number }
+  /** Graceful stop finished; main may terminate the worker. */
+  | { readonly type: 'stopped' };
+
+/** Caller → target over a direct peer port. */
+export type PeerRequest = { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown };
+
+/** Target → caller over a direct peer port. */
+export type PeerReply =
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+/** `workerData` of a stateless actor's piscina pool (one pool per actor). */
+export interface PoolData {
+  readonly name: string;
+  readonly moduleUrl: string;
+  readonly options: unknown;
+  readonly home: string;
+  readonly logLevel: string;
+  /** BroadcastChannel name on which pool threads send `ctx.call`/`ctx.emit` to main. */
+  readonly channel: string;
+}
+
+/** A task for a pool thread. */
+export type PoolTask =
+  /** Load the module (once per thread) and report manifest and method docs. */
+  | { readonly type: 'probe' }
+  | { readonly type: 'call'; readonly method: string; readonly params: unknown };
+
+/** What a pool task resolves to (handler errors are returned, not thrown: a rejection means the thread died). */
+export type PoolResult =
+  | { readonly type: 'probe'; readonly threadId: number; readonly manifest: ActorManifest; readonly methods: MethodDoc[] }
+  | { readonly type: 'reply'; readonly threadId: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly threadId: number; readonly ok: false; readonly error: SerializedError };
+
+/** Pool thread ↔ main over the actor's BroadcastChannel. Everyone hears everything; filter by `threadId`. */
+export type PoolChannelMessage =
+  | { readonly type: 'call'; readonly threadId: number; readonly id: number; readonly target: string; readonly method: string; readonly params: unknown }
+  | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
+  | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

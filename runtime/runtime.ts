@@ -1,0 +1,246 @@
+/**
+ * The supervisor: declares actors, routes calls to their mailboxes, hands workers direct ports to
+ * each other, restarts crashed actors, and stops everything gracefully.
+ *
+ * ```ts
+ * const rt = await Runtime.start({ actors: [{ name: 'instance-file', module: 'file' }] });
+ * const instance = rt.actor<InstancePlugin>('instance-file', 'Instance');
+ * await instance.DescribeInstances({ Tags: {} });
+ * await rt.stop();
+ * ```
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from 'pino';
+import type { ActorInfo, Resolver } from './actor-info.js';
+import type { ActorDeclaration, RestartPolicy } from './declaration.js';
+import { loadDefinition } from './definition.js';
+import {
+  ActorNotFoundError,
+  ActorStartError,
+  CallTimeoutError,
+  DuplicateActorError,
+  InfrakitError,
+  RuntimeStoppedError,
+  serializeError,
+} from './errors.js';
+import type { RuntimeEvents } from './events.js';
+import { infrakitHome } from './home.js';
+import { createLogger, defaultLogLevel } from './logging.js';
+import { resolveActorModule } from './module-resolver.js';
+import type { ConnectResult } from './protocol.js';
+import { RestartTracker } from './restart-policy.js';
+import { StatefulActor } from './stateful-actor.js';
+import { StatelessActor } from './stateless-actor.js';
+import type { ActorCell, Supervisor } from './supervisor.js';
+
+export interface RuntimeOptions {
+  /** `INFRAKIT_HOME`; default env `INFRAKIT_HOME` or `~/.infrakit`. */
+  readonly home?: string;
+  /** Root logger; default pino to stderr at `logLevel`. */
+  readonly logger?: Logger;
+  /** Level for the default logger and for the workers' loggers. Default `info` (`trace` with INFRAKIT_TRACE=1). */
+  readonly logLevel?: string;
+  /** Default mailbox capacity. Default 1024. */
+  readonly mailbox?: number;
+  /** Default restart policy, overridden per declaration. */
+  readonly restart?: RestartPolicy;
+  /** Graceful stop deadline per actor. Default 5000 ms. */
+  readonly stopTimeoutMs?: number;
+  /** Emit `call` events and debug-log every call made through the runtime. */
+  readonly logCalls?: boolean;
+}
+
+export interface CallOptions {
+  /** Reject with `CallTimeoutError` after this long (the actor still finishes the call). */
+  readonly timeoutMs?: number;
+}
+
+const NAME = /^[^/\s]+$/;
+
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly home: string;
+  readonly log: Logger;
+  readonly #logLevel: string;
+  readonly #mailbox: number;
+  readonly #restart: RestartPolicy | undefined;
+  readonly #stopTimeoutMs: number;
+  readonly #logCalls: boolean;
+  readonly #cells = new Map<string, ActorCell>();
+  #resolver: Resolver | undefined;
+  #stopping: Promise<void> | undefined;
+  #relayed = 0;
+  readonly #sup: Supervisor;
+
+  constructor(opts: RuntimeOptions = {}) {
+    super();
+    this.home = opts.home ?? infrakitHome();
+    this.#logLevel = opts.logLevel ?? opts.logger?.level ?? defaultLogLevel();
+    this.log = opts.logger ?? createLogger(this.#logLevel);
+    this.#mailbox = opts.mailbox ?? 1024;
+    this.#restart = opts.restart;
+    this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+    this.#logCalls = opts.logCalls ?? false;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const rt = this;
+    this.#sup = {
+      home: this.home,
+      log: this.log,
+      logLevel: this.#logLevel,
+      logCalls: this.#logCalls,
+      emit: (event, ...args) => {
+        (rt.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+      },
+      connect: (from, target) => rt.#connect(from, target),
+      relay: (_from, target, method, params) => {
+        rt.#relayed++;
+        return rt.call(target, method, params);
+      },
+      peerExited: (name, incarnation, reason) => {
+        for (const cell of rt.#cells.values()) {
+          if (cell instanceof StatefulActor && cell.name !== name) cell.notifyPeerExited(name, incarnation, reason);
+        }
+      },
+    };
+  }
+
+  /** A runtime with `actors` started in order; if one fails to start, the others are stopped. */
+  static async start(opts: RuntimeOptions & { actors: ActorDeclaration[] }): Promise<Runtime> {
+    const rt = new Runtime(opts);
+    try {
+      for (const decl of opts.actors) await rt.add(decl);
+    } catch (err) {
+      await rt.stop();
+      throw err;
+    }
+    return rt;
+  }
+
+  /**
+   * Calls that went through the main thread on behalf of a worker (relay to stateless actors or
+   * to the resolver). Direct actor-to-actor calls never add to it. For tests and diagnostics.
+   */
+  get relayedCalls(): number {
+    return this.#relayed;
+  }
+
+  /** Declare and start an actor; resolves once it serves calls. */
+  async add(decl: ActorDeclaration): Promise<ActorInfo> {
+    if (this.#stopping) throw new RuntimeStoppedError();
+    if (typeof decl.name !== 'string' || !NAME.test(decl.name)) {
+      throw new ActorStartError(String(decl.name), 'an actor name must be non-empty, without "/" or spaces');
+    }
+    if (this.#cells.has(decl.name)) throw new DuplicateActorError(decl.name);
+    let moduleUrl: string;
+    let stateless = decl.kind === 'stateless';
+    try {
+      moduleUrl = resolveActorModule(decl.module);
+      // Whether the definition asks for a pool is only known from the module itself. Actor modules
+      // have no top-level side effects by contract, so importing it here is cheap and harmless.
+      if (decl.kind === undefined) stateless = (await loadDefinition(moduleUrl)).stateless === true;
+    } catch (err) {
+      throw new ActorStartError(decl.name, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (this.#cells.has(decl.name)) throw new DuplicateActorError(decl.name);
+    if (this.#stopping) throw new RuntimeStoppedError();
+    const capacity = Math.max(1, decl.mailbox ?? this.#mailbox);
+    const tracker = new RestartTracker(this.#restart, decl.restart);
+    const cell: ActorCell = stateless
+      ? new StatelessActor(this.#sup, decl, moduleUrl, capacity, tracker)
+      : new StatefulActor(this.#sup, decl, moduleUrl, capacity, tracker);
+    this.#cells.set(decl.name, cell);
+    try {
+      await cell.start();
+    } catch (err) {
+      if (this.#cells.get(decl.name) === cell) this.#cells.delete(decl.name);
+      await cell.stop(0).catch(() => undefined);
+      throw err instanceof InfrakitError ? err : new ActorStartError(decl.name, String(err), { cause: err });
+    }
+    return cell.info();
+  }
+
+  /** Stop an actor gracefully and forget it. */
+  async remove(name: string): Promise<void> {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw new ActorNotFoundError(name);
+    this.#cells.delete(name);
+    await cell.stop(this.#stopTimeoutMs);
+  }
+
+  /**
+   * Call `method` on actor `name`. Only the part of `name` before the first `/` picks the actor
+   * (`'simulator/compute'` → actor `simulator`); `params` go untouched. Names with no local actor
+   * go to the resolver (called with that first part).
+   */
+  call<R = unknown>(name: string, method: string, params?: unknown, opts?: CallOptions): Promise<R> {
+    if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
+    const slash = name.indexOf('/');
+    const base = slash < 0 ? name : name.slice(0, slash);
+    const cell = this.#cells.get(base);
+    if (cell !== undefined) return cell.call(method, params, opts?.timeoutMs) as Promise<R>;
+    return this.#callRemote(base, method, params, opts?.timeoutMs) as Promise<R>;
+  }
+
+  async #callRemote(name: string, method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+    const target = this.#resolver ? await this.#resolver(name) : undefined;
+    if (target === undefined) throw new ActorNotFoundError(name);
+    if (timeoutMs === undefined) return target.call(method, params);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        target.call(method, params),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(name, method, timeoutMs)), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A typed proxy: `rt.actor<Instance>('sim', 'Instance').Provision(spec)` calls
+   * `Instance.Provision` on `sim`. Without `service`, the property name is the method name.
+   */
+  actor<T extends object>(name: string, service?: string): T {
+    return new Proxy({} as T, {
+      get: (_target, prop) => {
+        // Not thenable, so `await rt.actor(...)` does not turn into a call.
+        if (typeof prop !== 'string' || prop === 'then') return undefined;
+        const method = service ? `${service}.${prop}` : prop;
+        return (params?: unknown) => this.call(name, method, params);
+      },
+    });
+  }
+
+  info(name: string): ActorInfo | undefined {
+    return this.#cells.get(name)?.info();
+  }
+
+  list(): ActorInfo[] {
+    return [...this.#cells.values()].map((c) => c.info());
+  }
+
+  /** Where names with no local actor go (plugins in other processes). */
+  setResolver(r: Resolver): void {
+    this.#resolver = r;
+  }
+
+  /**
+   * Stop: refuse new calls (`RuntimeStoppedError`), let running calls finish within the deadline,
+   * abort each actor's signal and run its `stop()`, then terminate the workers. Idempotent.
+   */
+  stop(opts: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopping ??= (async () => {
+      const timeoutMs = opts.timeoutMs ?? this.#stopTimeoutMs;
+      const cells = [...this.#cells.values()];
+      await Promise.all(cells.map((c) => c.stop(timeoutMs).catch((err: unknown) => this.log.warn({ err, actor: c.name }, 'stop failed'))));
+      this.log.debug('runtime stopped');
+    })();
+    return this.#stopping;
+  }
+
+  #connect(from: string, target: string): ConnectResult {
+    const cell = this.#cells.get(target);
+    if (this.#stopping) return { mode: 'error', error: serializeError(new RuntimeStoppedError()) };
+    if (cell instanceof StatefulActor) return cell.openPeer(from);
+    return { mode: 'relay' };
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * Main-thread side of a stateful actor: one dedicated worker (runtime/actor-host.ts), its
+ * private control channel, the shared mailbox counter, the pending-call map, and supervision.
+ *
+ * Lifecycle:
+ * ```
+ *  starting ──ready──► running ──crash/exit──► restarting ──backoff──► (boot) ──ready──► running
+ *     │                  │                        │ intensity exceeded
+ *     └─dies: add() rejects ActorStartError       └──────────────► failed
+ *                        └──stop()──► stopping ──► stopped
+ * ```
+ * Calls while `starting`/`restarting` are refused with `ActorRestartingError` (not queued: a
+ * caller never waits on a worker that may not come back; the socket front end maps it to an
+ * error the client can retry). Calls while `failed` get `ActorFailedError`.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ActorManifest } from './actor.js';
+import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
+import { assertNever } from './assert-never.js';
+import type { ActorDeclaration } from './declaration.js';
+import {
+  ActorExitedError,
+  ActorFailedError,
+  ActorRestartingError,
+  ActorStartError,
+  CallTimeoutError,
+  InfrakitError,
+  InvalidParamsError,
+  MailboxFullError,
+  RuntimeStoppedError,
+  reviveError,
+  serializeError,
+} from './errors.js';
+import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
+import { RestartTracker } from './restart-policy.js';
+import type { ActorCell, Supervisor } from './supervisor.js';
+
+const HOST_URL = new URL('./actor-host.js', import.meta.url);
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  readonly method: string;
+  readonly t0: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** One incarnation: a worker, its control port and its mailbox counter. */
+interface Incarnation {
+  readonly n: number;
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly sab: SharedArrayBuffer;
+  readonly counter: Int32Array;
+  ready: boolean;
+  threadId: number;
+  /** Why it is going away, as reported by the worker before it exits. */
+  reason: string | undefined;
+  stopped: (() => void) | undefined;
+}
+
+export class StatefulActor implements ActorCell {
+  readonly kind = 'stateful' as const;
+  readonly #sup: Supervisor;
+  readonly #decl: ActorDeclaration;
+  readonly #moduleUrl: string;
+  readonly #capacity: number;
+  readonly #tracker: RestartTracker;
+  readonly #log: Logger;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #status: ActorStatus = 'starting';
+  #inc: Incarnation | undefined;
+  #incarnations = 0;
+  #manifest: ActorManifest | undefined;
+  #methods: MethodDoc[] = [];
+  #restarts = 0;
+  #failure: string | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #firstStart: { resolve(): void; reject(e: unknown): void } | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
+    this.#sup = sup;
+    this.#decl = decl;
+    this.#moduleUrl = moduleUrl;
+    this.#capacity = capacity;
+    this.#tracker = tracker;
+    this.#log = sup.log.child({ actor: decl.name });
+  }
+
+  get name(): string {
+    return this.#decl.name;
+  }
+
+  get status(): ActorStatus {
+    return this.#status;
+  }
+
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#firstStart = { resolve, reject };
+      this.#boot();
+    });
+  }
+
+  #boot(): void {
+    const n = ++this.#incarnations;
+    const sab = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}` });
+    const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
+    this.#inc = inc;
+    const start: StartMessage = {
+      type: 'start',
+      port: port2,
+      name: this.name,
+      moduleUrl: this.#moduleUrl,
+      options: this.#decl.options ?? {},
+      home: this.#sup.home,
+      logLevel: this.#sup.logLevel,
+      counter: sab,
+    };
+    worker.postMessage(start, [port2]);
+    port1.on('message', (m: FromWorker) => this.#onMessage(inc, m));
+    worker.on('error', (err) => {
+      inc.reason ??= err instanceof Error ? err.message : String(err);
+    });
+    worker.once('exit', (code) => this.#onExit(inc, code));
+  }
+
+  #onMessage(inc: Incarnation, m: FromWorker): void {
+    switch (m.type) {
+      case 'reply': {
+        const p = this.#pending.get(m.id);
+        if (p === undefined) return; // timed out, or rejected on exit already
+        this.#pending.delete(m.id);
+        if (p.timer !== undefined) clearTimeout(p.timer);
+        if (this.#sup.logCalls) this.#logCall(p, m.ok);
+        if (m.ok) p.resolve(m.value);
+        else p.reject(reviveError(m.error));
+        return;
+      }
+      case 'ready': {
+        inc.ready = true;
+        inc.threadId = m.threadId;
+        this.#manifest = m.manifest;
+        this.#methods = m.methods;
+        if (this.#status === 'stopping') return;
+        this.#status = 'running';
+        this.#log.debug({ threadId: m.threadId }, 'actor started');
+        this.#sup.emit('actor:started', { name: this.name, threadId: m.threadId, restarts: this.#restarts });
+        const first = this.#firstStart;
+        this.#firstStart = undefined;
+        first?.resolve();
+        return;
+      }
+      case 'start-failed':
+      case 'crash':
+        inc.reason = `${m.error.name}: ${m.error.message}`;
+        this.#log.warn({ err: m.error }, m.type === 'crash' ? 'actor crashed' : 'actor failed to start');
+        return;
+      case 'event':
+        this.#sup.emit('actor:event', { actor: this.name, type: m.event, payload: m.payload });
+        return;
+      case 'connect': {
+        const result = this.#sup.connect(this.name, m.target);
+        const msg: ToWorker = { type: 'connected', id: m.id, target: m.target, result };
+        inc.port.postMessage(msg, result.mode === 'port' ? [result.port] : []);
+        return;
+      }
+      case 'relay-call':
+        this.#sup.relay(this.name, m.target, m.method, m.params).then(
+          (value) => this.#postRelay(inc, { type: 'relay-reply', id: m.id, ok: true, value }),
+          (err: unknown) => this.#postRelay(inc, { type: 'relay-reply', id: m.id, ok: false, error: serializeError(err) }),
+        );
+        return;
+      case 'mailbox-full':
+        this.#sup.emit('mailbox:full', { name: m.target, capacity: m.capacity });
+        return;
+      case 'stopped':
+        inc.stopped?.();
+        return;
+      default:
+        assertNever(m);
+    }
+  }
+
+  #postRelay(inc: Incarnation, m: ToWorker): void {
+    if (this.#inc !== inc) return;
+    try {
+      inc.port.postMessage(m);
+    } catch (err) {
+      if (m.type === 'relay-reply') inc.port.postMessage({ type: 'relay-reply', id: m.id, ok: false, error: serializeError(err) } satisfies ToWorker);
+    }
+  }
+
+  #logCall(p: Pending, ok: boolean): void {
+    const ms = performance.now() - p.t0;
+    this.#sup.emit('call', { actor: this.name, method: p.method, ms, ok });
+    this.#log.debug({ method: p.method, ms, ok }, 'call');
+  }
+
+  #onExit(inc: Incarnation, code: number): void {
+    inc.port.close();
+    const stopping = this.#status === 'stopping' || this.#status === 'stopped';
+    const reason = stopping ? 'stopped' : (inc.reason ?? `worker exited with code ${code}`);
+    if (this.#inc === inc) this.#inc = undefined;
+    // Nothing waits on a dead worker: reject every pending call at once.
+    for (const p of this.#pending.values()) {
+      if (p.timer !== undefined) clearTimeout(p.timer);
+      if (this.#sup.logCalls) this.#logCall(p, false);
+      p.reject(new ActorExitedError(this.name, reason));
+    }
+    this.#pending.clear();
+    this.#sup.peerExited(this.name, inc.n, reason);
+    this.#sup.emit('actor:exited', { name: this.name, threadId: inc.threadId, reason, exitCode: code });
+    inc.stopped?.();
+
+    if (stopping) return;
+    if (!inc.ready && this.#firstStart) {
+      // Died while booting the first time: the caller of add() hears it; no respawn loop.
+      const first = this.#firstStart;
+      this.#firstStart = undefined;
+      this.#status = 'stopped';
+      first.reject(new ActorStartError(this.name, reason));
+      return;
+    }
+    const d = this.#tracker.next();
+    if (!d.restart) {
+      this.#status = 'failed';
+      this.#failure = `restarted ${d.restartsInWindow} times within ${this.#tracker.policy.withinMs} ms; last: ${reason}`;
+      this.#log.error({ reason }, 'actor failed: restart intensity exceeded');
+      this.#sup.emit('actor:failed', { name: this.name, reason: this.#failure });
+      return;
+    }
+    this.#status = 'restarting';
+    this.#restarts++;
+    this.#log.info({ attempt: d.attempt, delayMs: d.delayMs, reason }, 'restarting actor');
+    this.#sup.emit('actor:restarted', { name: this.name, attempt: d.attempt, delayMs: d.delayMs });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#status === 'restarting') this.#boot();
+    }, d.delayMs);
+  }
+
+  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+    const inc = this.#inc;
+    if (this.#status !== 'running' || inc === undefined || !inc.ready) return Promise.reject(this.#notRunning());
+    if (Atomics.add(inc.counter, 0, 1) >= this.#capacity) {
+      Atomics.sub(inc.counter, 0, 1);
+      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
+      return Promise.reject(new MailboxFullError(this.name, this.#capacity));
+    }
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject, method, t0: this.#sup.logCalls ? performance.now() : 0, timer: undefined };
+      this.#pending.set(id, p);
+      try {
+        inc.port.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+      } catch (err) {
+        this.#pending.delete(id);
+        Atomics.sub(inc.counter, 0, 1);
+        reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
+      if (timeoutMs !== undefined) {
+        p.timer = setTimeout(() => {
+          if (this.#pending.delete(id)) reject(new CallTimeoutError(this.name, method, timeoutMs));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  #notRunning(): InfrakitError {
+    switch (this.#status) {
+      case 'failed':
+        return new ActorFailedError(this.name, this.#failure ?? 'unknown');
+      case 'stopping':
+      case 'stopped':
+        return new RuntimeStoppedError(`actor '${this.name}' is stopped`);
+      default:
+        return new ActorRestartingError(this.name);
+    }
+  }
+
+  /** A direct channel from actor `from` to this actor's current worker. */
+  openPeer(from: string): ConnectResult {
+    const inc = this.#inc;
+    if (this.#status !== 'running' || inc === undefined || !inc.ready) return { mode: 'error', error: serializeError(this.#notRunning()) };
+    const { port1, port2 } = new MessageChannel();
+    inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
+    return { mode: 'port', port: port1, counter: inc.sab, capacity: this.#capacity, incarnation: inc.n };
+  }
+
+  /** Tell this actor's worker that a target's incarnation is gone. */
+  notifyPeerExited(target: string, incarnation: number, reason: string): void {
+    const inc = this.#inc;
+    if (inc === undefined || !inc.ready) return;
+    inc.port.postMessage({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+  }
+
+  info(): ActorInfo {
+    const inc = this.#inc;
+    return {
+      name: this.name,
+      kind: 'stateful',
+      status: this.#status,
+      manifest: this.#manifest,
+      methods: this.#methods,
+      restarts: this.#restarts,
+      threadIds: inc?.ready ? [inc.threadId] : [],
+      queued: inc ? Atomics.load(inc.counter, 0) : 0,
+      capacity: this.#capacity,
+      ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
+    };
+  }
+
+  stop(timeoutMs: number): Promise<void> {
+    this.#stopping ??= this.#stop(timeoutMs);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    const wasStarting = this.#status === 'starting';
+    this.#status = 'stopping';
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    const inc = this.#inc;
+    if (inc !== undefined) {
+      const exited = new Promise<void>((resolve) => inc.worker.once('exit', () => resolve()));
+      if (inc.ready) {
+        // Graceful: the worker drains its mailbox, aborts ctx.signal and runs stop(); then we terminate.
+        const acked = new Promise<void>((resolve) => {
+          inc.stopped = resolve;
+        });
+        inc.port.postMessage({ type: 'stop', timeoutMs } satisfies ToWorker);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([acked, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 500)))]);
+        clearTimeout(timer);
+      }
+      await inc.worker.terminate();
+      await exited;
+    }
+    this.#status = 'stopped';
+    if (wasStarting && this.#firstStart) {
+      const first = this.#firstStart;
+      this.#firstStart = undefined;
+      first.reject(new ActorStartError(this.name, 'stopped while starting'));
+    }
+  }
+}

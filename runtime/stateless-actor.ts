@@ -1,0 +1,216 @@
+/**
+ * Main-thread side of a stateless actor: a piscina pool of `threads` threads running
+ * runtime/pool-worker.ts. Any thread may answer any call.
+ *
+ * - `atomics: 'disabled'`: with piscina's default (`'sync'`) an idle pool thread blocks in
+ *   `Atomics.wait` between tasks, so the actor's timers would not run.
+ * - A pool thread that dies loses its in-flight tasks: piscina rejects them, and we turn every
+ *   such rejection into `ActorExitedError` (handler errors come back as values, never as
+ *   rejections). Piscina replaces the thread; each loss counts toward the restart intensity, and
+ *   beyond it the actor is `failed`.
+ * - The mailbox bound is a plain count here (only main sends to a pool).
+ * - The manifest comes from a `probe` task at start, which also proves the module loads.
+ */
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import type { ActorManifest } from './actor.js';
+import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
+import type { ActorDeclaration } from './declaration.js';
+import {
+  ActorExitedError,
+  ActorFailedError,
+  ActorStartError,
+  CallTimeoutError,
+  MailboxFullError,
+  RuntimeStoppedError,
+  reviveError,
+  serializeError,
+} from './errors.js';
+import type { PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
+import type { RestartTracker } from './restart-policy.js';
+import type { ActorCell, Supervisor } from './supervisor.js';
+
+const POOL_WORKER = new URL('./pool-worker.js', import.meta.url);
+
+export class StatelessActor implements ActorCell {
+  readonly kind = 'stateless' as const;
+  readonly #sup: Supervisor;
+  readonly #decl: ActorDeclaration;
+  readonly #capacity: number;
+  readonly #tracker: RestartTracker;
+  readonly #log: Logger;
+  readonly #pool: Piscina<PoolTask, PoolResult>;
+  readonly #channel: BroadcastChannel;
+  #status: ActorStatus = 'starting';
+  #inFlight = 0;
+  #manifest: ActorManifest | undefined;
+  #methods: MethodDoc[] = [];
+  #restarts = 0;
+  #failure: string | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
+    this.#sup = sup;
+    this.#decl = decl;
+    this.#capacity = capacity;
+    this.#tracker = tracker;
+    this.#log = sup.log.child({ actor: decl.name });
+    const threads = Math.max(1, decl.threads ?? 2);
+    const channel = `infrakit-ts:${randomUUID()}`;
+    const workerData: PoolData = { name: decl.name, moduleUrl, options: decl.options ?? {}, home: sup.home, logLevel: sup.logLevel, channel };
+    this.#pool = new Piscina<PoolTask, PoolResult>({
+      filename: POOL_WORKER.href,
+      name: 'default',
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 2 ** 31 - 1,
+      atomics: 'disabled',
+      workerData,
+    });
+    // A thread that dies with no task on it: nothing to reject, but it still counts as a crash.
+    this.#pool.on('error', (err: unknown) => this.#onThreadLost(err));
+    this.#channel = new BroadcastChannel(channel);
+    this.#channel.onmessage = (ev: unknown) => this.#onChannel((ev as { data: PoolChannelMessage }).data);
+  }
+
+  get name(): string {
+    return this.#decl.name;
+  }
+
+  async start(): Promise<void> {
+    try {
+      const r = await this.#pool.run({ type: 'probe' });
+      if (r.type !== 'probe') throw new Error(`unexpected probe answer ${r.type}`);
+      this.#manifest = r.manifest;
+      this.#methods = r.methods;
+    } catch (err) {
+      await this.#close();
+      this.#status = 'stopped';
+      throw new ActorStartError(this.name, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (this.#status !== 'starting') throw new ActorStartError(this.name, 'stopped while starting');
+    this.#status = 'running';
+    this.#sup.emit('actor:started', { name: this.name, threadId: this.#pool.threads[0]?.threadId ?? -1, restarts: 0 });
+  }
+
+  #onChannel(m: PoolChannelMessage): void {
+    switch (m.type) {
+      case 'call':
+        this.#sup.relay(this.name, m.target, m.method, m.params).then(
+          (value) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: true, value }),
+          (err: unknown) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) }),
+        );
+        return;
+      case 'event':
+        this.#sup.emit('actor:event', { actor: this.name, type: m.event, payload: m.payload });
+        return;
+      case 'reply':
+        return; // our own kind of message, meant for a pool thread
+    }
+  }
+
+  #reply(m: PoolChannelMessage): void {
+    if (this.#status === 'stopped') return;
+    try {
+      this.#channel.postMessage(m);
+    } catch (err) {
+      if (m.type === 'reply') this.#channel.postMessage({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) } satisfies PoolChannelMessage);
+    }
+  }
+
+  #onThreadLost(err: unknown): void {
+    if (this.#status !== 'running') return;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#sup.emit('actor:exited', { name: this.name, threadId: -1, reason, exitCode: null });
+    const d = this.#tracker.next();
+    if (!d.restart) {
+      this.#status = 'failed';
+      this.#failure = `pool threads died ${d.restartsInWindow} times within ${this.#tracker.policy.withinMs} ms; last: ${reason}`;
+      this.#log.error({ reason }, 'actor failed: restart intensity exceeded');
+      this.#sup.emit('actor:failed', { name: this.name, reason: this.#failure });
+      void this.#close();
+      return;
+    }
+    // piscina has already started a replacement thread.
+    this.#restarts++;
+    this.#sup.emit('actor:restarted', { name: this.name, attempt: d.attempt, delayMs: 0 });
+  }
+
+  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+    if (this.#status !== 'running') {
+      return Promise.reject(
+        this.#status === 'failed'
+          ? new ActorFailedError(this.name, this.#failure ?? 'unknown')
+          : new RuntimeStoppedError(`actor '${this.name}' is ${this.#status}`),
+      );
+    }
+    if (this.#inFlight >= this.#capacity) {
+      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
+      return Promise.reject(new MailboxFullError(this.name, this.#capacity));
+    }
+    this.#inFlight++;
+    const t0 = this.#sup.logCalls ? performance.now() : 0;
+    let timer: NodeJS.Timeout | undefined;
+    const run = this.#pool.run({ type: 'call', method, params }).then(
+      (r) => {
+        if (r.type !== 'reply') throw new Error(`unexpected pool answer ${r.type}`);
+        if (r.ok) return r.value;
+        throw reviveError(r.error);
+      },
+      (err: unknown) => {
+        // Only a dead thread (or a stopped pool) rejects a task.
+        const reason = err instanceof Error ? err.message : String(err);
+        if (this.#status === 'running') this.#onThreadLost(err);
+        throw new ActorExitedError(this.name, reason, { cause: err });
+      },
+    );
+    const settled = run.finally(() => {
+      this.#inFlight--;
+      if (timer !== undefined) clearTimeout(timer);
+      if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok: true });
+    });
+    if (timeoutMs === undefined) return settled;
+    settled.catch(() => undefined);
+    return Promise.race([
+      settled,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs);
+      }),
+    ]);
+  }
+
+  info(): ActorInfo {
+    return {
+      name: this.name,
+      kind: 'stateless',
+      status: this.#status,
+      manifest: this.#manifest,
+      methods: this.#methods,
+      restarts: this.#restarts,
+      threadIds: this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [],
+      queued: this.#inFlight,
+      capacity: this.#capacity,
+      ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
+    };
+  }
+
+  stop(timeoutMs: number): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#status !== 'failed') this.#status = 'stopping';
+      // Let running tasks finish within the deadline, then destroy the pool.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#pool.close().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+      await this.#close();
+      this.#status = 'stopped';
+    })();
+    return this.#stopping;
+  }
+
+  async #close(): Promise<void> {
+    this.#channel.close();
+    await this.#pool.destroy().catch(() => undefined);
+  }
+}

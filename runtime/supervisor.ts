@@ -1,0 +1,34 @@
+/**
+ * What an actor cell (the main-thread side of one actor) needs from the runtime that owns it.
+ * Kept as an interface so cells do not import the Runtime class (no circular imports).
+ */
+import type { Logger } from 'pino';
+import type { ActorInfo } from './actor-info.js';
+import type { RuntimeEvents } from './events.js';
+import type { ConnectResult } from './protocol.js';
+
+export interface Supervisor {
+  readonly home: string;
+  readonly log: Logger;
+  readonly logLevel: string;
+  readonly logCalls: boolean;
+  emit<E extends keyof RuntimeEvents>(event: E, ...args: Parameters<RuntimeEvents[E]>): void;
+  /** How actor `from` reaches `target`: a fresh direct port, the relay, or an error. */
+  connect(from: string, target: string): ConnectResult;
+  /** A call made by a worker through main (relay, resolver). Counted for tests. */
+  relay(from: string, target: string, method: string, params: unknown): Promise<unknown>;
+  /** A stateful actor's worker of `incarnation` exited: tell every worker that may hold a port to it. */
+  peerExited(name: string, incarnation: number, reason: string): void;
+}
+
+/** The main-thread side of one declared actor. */
+export interface ActorCell {
+  readonly name: string;
+  readonly kind: 'stateful' | 'stateless';
+  /** Resolves once the actor serves calls; rejects `ActorStartError` (no retry) if the first start fails. */
+  start(): Promise<void>;
+  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown>;
+  info(): ActorInfo;
+  /** Graceful stop within `timeoutMs`, then forced. Idempotent. */
+  stop(timeoutMs: number): Promise<void>;
+}
