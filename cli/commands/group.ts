@@ -1,0 +1,203 @@
+/**
+ * `infrakit-ts group …`: commit, describe, ls, size, free, destroy, destroy-instances, and the
+ * rollout controls. Talks to a Group plugin over its socket (default `group`), ours or InfraKit's.
+ */
+import { Command, Option } from 'commander';
+import { GroupClient, TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description, type GroupDescription, type GroupSpec } from '../../actors/spi/index.js';
+import { emit, table, UsageError } from '../output.js';
+import { readGroupSpec } from '../spec-file.js';
+import { globals, withCaller } from '../context.js';
+import { parseDuration } from '../duration.js';
+import { watchGroup } from './watch.js';
+
+const pluginOption = () => new Option('--plugin <name>', 'the Group plugin (socket name)').default('group');
+
+function client(cmd: Command, caller: Parameters<Parameters<typeof withCaller>[1]>[0]): GroupClient {
+  return new GroupClient(caller.call, cmd.opts<{ plugin: string }>().plugin);
+}
+
+/** Desired size of a committed spec (Size or the number of logical IDs). */
+export function desiredSize(spec: GroupSpec | undefined): number | undefined {
+  const alloc = (spec?.Properties as { Allocation?: { Size?: number; LogicalIDs?: string[] | null } } | undefined)?.Allocation;
+  if (!alloc) return undefined;
+  return alloc.LogicalIDs?.length ? alloc.LogicalIDs.length : alloc.Size;
+}
+
+/** Tags worth showing in a table: the well-known ones are columns of their own or noise. */
+function userTags(d: Description): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.Tags ?? {})) if (k !== TAG_GROUP && k !== TAG_LOGICAL_ID && k !== TAG_CONFIG_HASH) out[k] = v;
+  return out;
+}
+
+export function describeTable(id: string, desc: GroupDescription): string {
+  const instances = desc.Instances ?? [];
+  const size = typeof desc['Size'] === 'number' ? `/${desc['Size']}` : '';
+  const head = `Group ${id}: ${instances.length}${size} instances, ${desc.Converged ? 'converged' : 'converging'}`;
+  const rollout = desc['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
+  const lines = [head];
+  if (rollout && rollout.State && rollout.State !== 'none' && rollout.State !== 'idle') {
+    lines.push(`Rollout: ${rollout.State}${rollout.Total !== undefined ? ` (${rollout.Updated ?? 0}/${rollout.Total} updated)` : ''}`);
+  }
+  const problems = desc['Problems'];
+  if (Array.isArray(problems)) for (const p of problems) lines.push(`Problem: ${typeof p === 'string' ? p : JSON.stringify(p)}`);
+  lines.push(
+    table(
+      ['ID', 'LOGICAL', 'CONFIG', 'TAGS'],
+      [...instances].sort((a, b) => a.ID.localeCompare(b.ID)).map((d) => [d.ID, d.LogicalID ?? d.Tags?.[TAG_LOGICAL_ID], (d.Tags?.[TAG_CONFIG_HASH] ?? '').slice(0, 8), userTags(d)]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** Polls DescribeGroup until converged, showing progress on stderr. */
+async function waitConverged(g: GroupClient, id: string, timeoutMs: number, quiet: boolean): Promise<GroupDescription> {
+  const deadline = Date.now() + timeoutMs;
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  for (;;) {
+    const d = await g.describe(id);
+    const size = typeof d['Size'] === 'number' ? `/${d['Size']}` : '';
+    const rollout = d['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
+    const roll = rollout?.State && rollout.State !== 'none' && rollout.State !== 'idle' ? `, rollout ${rollout.State} ${rollout.Updated ?? 0}/${rollout.Total ?? '?'}` : '';
+    const line = `${id}: ${(d.Instances ?? []).length}${size} instances${roll}${d.Converged ? ', converged' : ', converging…'}`;
+    if (!quiet && line !== last) {
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      last = line;
+    }
+    if (d.Converged) {
+      if (!quiet && tty) process.stderr.write('\n');
+      return d;
+    }
+    if (Date.now() > deadline) {
+      if (!quiet && tty) process.stderr.write('\n');
+      throw new Error(`group ${id} did not converge within ${Math.round(timeoutMs / 1000)} s; see 'infrakit-ts group describe ${id}'`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function groupCommand(): Command {
+  const group = new Command('group').description('commit and manage groups on a Group plugin');
+
+  group
+    .command('commit')
+    .description('commit a group spec (JSON or YAML; - for stdin): the plugin converges the group to it')
+    .argument('<file>', 'group spec file: {ID, Properties: {Allocation, Instance, Flavor}}')
+    .option('--pretend', 'say what would happen, change nothing')
+    .option('--wait', 'wait until the group has converged, showing progress')
+    .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m')
+    .addOption(pluginOption())
+    .action(async (file: string, opts: { pretend?: boolean; wait?: boolean; timeout: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const spec = await readGroupSpec(file);
+      await withCaller(g, async (c) => {
+        const gc = client(cmd, c);
+        const r = await gc.commit(spec, opts.pretend === true);
+        const details = r.Details;
+        if (opts.wait && !opts.pretend) {
+          if (g.output === 'table') process.stdout.write(`Committed ${spec.ID}: ${details}\n`);
+          const d = await waitConverged(gc, spec.ID, parseDuration(opts.timeout, '--timeout'), g.output !== 'table');
+          emit(g.output, { ...r, Description: d }, () => describeTable(spec.ID, d));
+          return;
+        }
+        emit(g.output, r, () => (opts.pretend ? `Committing ${spec.ID} would involve: ${details}` : `Committed ${spec.ID}: ${details}`));
+      });
+    });
+
+  group
+    .command('describe')
+    .description('list the instances of a group and whether it has converged')
+    .argument('<id>', 'group ID')
+    .option('-w, --watch', 'keep watching and print every change')
+    .addOption(pluginOption())
+    .action(async (id: string, opts: { watch?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      if (opts.watch) return watchGroup(cmd, id);
+      await withCaller(g, async (c) => {
+        const d = await client(cmd, c).describe(id);
+        emit(g.output, d, () => describeTable(id, d));
+      });
+    });
+
+  group
+    .command('ls')
+    .description('list the groups a Group plugin manages')
+    .addOption(pluginOption())
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withCaller(g, async (c) => {
+        const specs = await client(cmd, c).inspect();
+        emit(g.output, specs, () =>
+          specs.length === 0
+            ? 'No groups. Commit one with: infrakit-ts group commit <file>'
+            : table(
+                ['ID', 'SIZE', 'INSTANCE', 'FLAVOR'],
+                [...specs].sort((a, b) => a.ID.localeCompare(b.ID)).map((s) => {
+                  const p = s.Properties as { Instance?: { Plugin?: string }; Flavor?: { Plugin?: string } } | undefined;
+                  return [s.ID, desiredSize(s), p?.Instance?.Plugin, p?.Flavor?.Plugin];
+                }),
+              ),
+        );
+      });
+    });
+
+  group
+    .command('size')
+    .description('show the target size of a group, or set it')
+    .argument('<id>', 'group ID')
+    .argument('[n]', 'new size')
+    .addOption(pluginOption())
+    .action(async (id: string, n: string | undefined, _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withCaller(g, async (c) => {
+        const gc = client(cmd, c);
+        const current = await gc.size(id);
+        if (n === undefined) {
+          emit(g.output, { ID: id, Size: current }, () => `Group ${id} at ${current} instances`);
+          return;
+        }
+        const size = Number(n);
+        if (!Number.isInteger(size) || size < 0) throw new UsageError(`size must be a whole number >= 0, not '${n}'`);
+        await gc.setSize(id, size);
+        emit(g.output, { ID: id, Size: current, Target: size }, () => `Group ${id} at ${current} instances, scale to ${size}`);
+      });
+    });
+
+  const simple = (name: string, description: string, run: (gc: GroupClient, id: string) => Promise<unknown>, say: (id: string, r: unknown) => string) =>
+    group
+      .command(name)
+      .description(description)
+      .argument('<id>', 'group ID')
+      .addOption(pluginOption())
+      .action(async (id: string, _opts: unknown, cmd: Command) => {
+        const g = globals(cmd);
+        await withCaller(g, async (c) => {
+          const r = await run(client(cmd, c), id);
+          emit(g.output, r, () => say(id, r));
+        });
+      });
+
+  simple('free', 'stop managing a group and leave its instances running', (gc, id) => gc.free(id), (id) => `Freed ${id}`);
+  simple('destroy', 'destroy every instance of a group and forget it', (gc, id) => gc.destroy(id), (id) => `Destroy ${id} initiated`);
+  const details = (_id: string, r: unknown) => String((r as { Details?: string }).Details ?? 'OK');
+  simple('pause', 'pause the rolling update of a group (healing goes on)', (gc, id) => gc.pause(id), details);
+  simple('resume', 'resume a paused rolling update', (gc, id) => gc.resume(id), details);
+  simple('rollback', 'roll a group back to its previous configuration', (gc, id) => gc.rollback(id), details);
+
+  group
+    .command('destroy-instances')
+    .description('destroy some instances of a group; its size drops by as many')
+    .argument('<id>', 'group ID')
+    .argument('<instances...>', 'instance IDs')
+    .addOption(pluginOption())
+    .action(async (id: string, instances: string[], _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withCaller(g, async (c) => {
+        const r = await client(cmd, c).destroyInstances(id, instances);
+        emit(g.output, r, () => 'Initiated.');
+      });
+    });
+
+  return group;
+}

@@ -1,0 +1,100 @@
+/**
+ * `infrakit-ts up` and `infrakit-ts plugin start`: one supervisor hosting actors, each on its own
+ * socket in the plugins dir, until Ctrl-C or SIGTERM; then a clean stop that removes every socket
+ * and pid file. Instances of the process plugin keep running, as machines outlive InfraKit's plugins.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Runtime } from '../../runtime/runtime.js';
+import { createLogger } from '../../runtime/logging.js';
+import type { ActorDeclaration } from '../../runtime/declaration.js';
+import { serveRuntime, type SocketFrontEnd } from '../../sockets/socket-front-end.js';
+import { socketResolver } from '../../sockets/socket-resolver.js';
+import { pinoLevel } from '../../sockets/log-level.js';
+import { infrakitHome } from '../../runtime/home.js';
+import { emit, table } from '../output.js';
+import { globals } from '../context.js';
+import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
+
+export interface RunningHost {
+  readonly runtime: Runtime;
+  readonly frontEnd: SocketFrontEnd;
+  stop(): Promise<void>;
+}
+
+/** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir. */
+export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: string; home: string; log: number }): Promise<RunningHost> {
+  const level = pinoLevel(opts.log);
+  const logger = createLogger(level);
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  const runtime = await Runtime.start({ home: opts.home, logger, logLevel: level, logCalls: opts.log >= 5, actors: opts.actors });
+  const resolver = socketResolver(opts.pluginsDir);
+  runtime.setResolver(resolver);
+  let frontEnd: SocketFrontEnd;
+  try {
+    frontEnd = await serveRuntime(runtime, { pluginsDir: opts.pluginsDir, logger });
+  } catch (err) {
+    await runtime.stop();
+    resolver.close();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    frontEnd,
+    stop: () =>
+      (stopping ??= (async () => {
+        await frontEnd.close();
+        await runtime.stop();
+        resolver.close();
+      })()),
+  };
+}
+
+async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {
+  const g = globals(cmd);
+  const home = infrakitHome();
+  const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log });
+  const paths = host.frontEnd.paths;
+  const rows = host.runtime.list().map((a) => ({
+    name: a.name,
+    socket: paths[a.name] ?? null,
+    interfaces: (a.manifest?.interfaces ?? []).map((i) => `${i.name}/${i.version}`),
+    objects: a.manifest?.objects ?? ['.'],
+  }));
+  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
+    [
+      `infrakit-ts is up (pid ${process.pid}): ${rows.length} plugins in ${g.pluginsDir}`,
+      table(['NAME', 'INTERFACES', 'SOCKET'], rows.map((r) => [r.name, r.interfaces.join(','), r.socket])),
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second Ctrl-C while stopping forces the exit.
+      process.once('SIGINT', () => process.exit(130));
+      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${rows.length} plugins…\n`);
+      host.stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  if (g.output === 'table') process.stderr.write('stopped; sockets removed\n');
+}
+
+export function upAction() {
+  return async (opts: { config?: string }, cmd: Command) => {
+    const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
+    await runUntilSignal(cmd, actors);
+  };
+}
+
+export function pluginStartAction() {
+  return async (words: string[], _opts: unknown, cmd: Command) => runUntilSignal(cmd, actorsFromWords(words));
+}

@@ -1,0 +1,55 @@
+/**
+ * The `infrakit-ts` command tree. `up` hosts plugins; every other verb talks to plugins over their
+ * sockets in the plugins dir, so it works against any InfraKit plugin, ours or not.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { InfrakitError } from '../runtime/errors.js';
+import { groupCommand } from './commands/group.js';
+import { instanceCommand, flavorCommand } from './commands/instance.js';
+import { pluginCommand } from './commands/plugin.js';
+import { upAction } from './commands/up.js';
+import { watchGroup } from './commands/watch.js';
+import { UsageError } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function program(): Command {
+  const p = new Command('infrakit-ts')
+    .description('InfraKit\'s plugins as actors in one Node.js process: declarative, self-healing groups of instances')
+    .version(pkg.version, '-v, --version')
+    .addOption(new Option('--log <level>', 'log level, as InfraKit: 0 nothing … 4 info, 5 debug (every request and response)').default('4'))
+    .addOption(new Option('-o, --output <format>', 'table (for people), json or yaml (for machines)').default('table'))
+    .addOption(new Option('--plugins-dir <dir>', 'where plugin sockets live').env('INFRAKIT_PLUGINS_DIR'))
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions(false);
+
+  p.command('up')
+    .description('start the runtime: host the default plugins (or those of --config), each on its own socket, until Ctrl-C')
+    .option('-c, --config <file>', 'which actors to host (JSON or YAML: actors: [{name, plugin, options}])')
+    .action(upAction());
+
+  p.addCommand(pluginCommand());
+  p.addCommand(groupCommand());
+  p.addCommand(instanceCommand());
+  p.addCommand(flavorCommand());
+
+  p.command('watch')
+    .description('a live view of a group: instances added and removed, convergence, rollout progress')
+    .argument('<group>', 'group ID')
+    .option('--plugin <name>', 'the Group plugin (socket name)', 'group')
+    .option('--interval <duration>', 'how often to look', '500ms')
+    .action(async (id: string, _o: unknown, cmd: Command) => watchGroup(cmd, id));
+
+  return p;
+}
+
+/** What to tell a person for a failure, and the exit code. */
+export function explain(err: unknown): { message: string; code: number } {
+  if (err instanceof UsageError) return { message: `error: ${err.message}`, code: 2 };
+  if (err instanceof InfrakitError && (err.code === 'IK_REMOTE' || err.code === 'IK_ACTOR_NOT_FOUND')) {
+    return { message: `error: ${err.message}\n(is the plugin running? 'infrakit-ts up' starts them; 'infrakit-ts plugin ls' lists them)`, code: 1 };
+  }
+  if (err instanceof Error) return { message: `error: ${err.message}`, code: 1 };
+  return { message: `error: ${String(err)}`, code: 1 };
+}
