@@ -1,0 +1,122 @@
+/**
+ * The combo flavor's logic (spec/plugins.md §7.4): properties are `[{Plugin, Properties}, ...]`;
+ * every method fans out to those flavors through a `Caller` (an actor's `ctx.call`).
+ *
+ * Fixed against Go (bugs.md #14): the incoming Init/Attachments are not duplicated; an unknown
+ * plugin is an error in the answer, never a crash; Validate also validates every sub-flavor.
+ */
+import { ApplicationError } from '../../runtime/errors.js';
+import {
+  FlavorClient,
+  Health,
+  type Caller,
+  type DrainRequest,
+  type FlavorOkResult,
+  type HealthyRequest,
+  type HealthyResult,
+  type InstanceSpec,
+  type PrepareRequest,
+  type PrepareResult,
+  type ValidateFlavorRequest,
+} from '../spi/index.js';
+import { mergePrepared } from './merge.js';
+
+/** One entry of combo's properties. */
+export interface ComboEntry {
+  Plugin: string;
+  Properties: unknown;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `obj[name]`, case-insensitively when there is no exact key (Go encoding/json). */
+function field(obj: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+/** Decode combo's properties; errors name the bad index. `null` is an empty list. */
+export function decodeComboProperties(raw: unknown): ComboEntry[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ApplicationError('Properties must be a list of {"Plugin","Properties"} entries');
+  return raw.map((e, i) => {
+    if (!isRecord(e)) throw new ApplicationError(`Properties[${i}] must be an object {"Plugin","Properties"}`);
+    const plugin = field(e, 'Plugin');
+    if (typeof plugin !== 'string' || plugin === '') throw new ApplicationError(`Properties[${i}].Plugin must be a non-empty string`);
+    return { Plugin: plugin, Properties: field(e, 'Properties') ?? null };
+  });
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Combo {
+  constructor(private readonly caller: Caller) {}
+
+  private checkType(type: string | undefined): string {
+    if (type !== undefined && type !== '') throw new ApplicationError(`no-plugin:${type}`);
+    return '';
+  }
+
+  private client(plugin: string): FlavorClient {
+    return new FlavorClient(this.caller, plugin);
+  }
+
+  async validate(req: ValidateFlavorRequest): Promise<FlavorOkResult> {
+    const type = this.checkType(req.Type);
+    const entries = decodeComboProperties(req.Properties);
+    const allocation = req.Allocation ?? {};
+    for (const [i, e] of entries.entries()) {
+      try {
+        await this.client(e.Plugin).validate(e.Properties, allocation);
+      } catch (err) {
+        throw new ApplicationError(`Properties[${i}] (${e.Plugin}): ${message(err)}`, { cause: err });
+      }
+    }
+    return { Type: type, OK: true };
+  }
+
+  async prepare(req: PrepareRequest): Promise<PrepareResult> {
+    const type = this.checkType(req.Type);
+    const entries = decodeComboProperties(req.Properties);
+    const allocation = req.Allocation ?? {};
+    const index = req.Index ?? { Group: '', Sequence: 0 };
+    const outputs: InstanceSpec[] = [];
+    // In order, each on its own copy: a flavor may depend on side effects of the one before it.
+    for (const e of entries) {
+      try {
+        outputs.push(await this.client(e.Plugin).prepare(e.Properties, structuredClone(req.Spec), allocation, index));
+      } catch (err) {
+        throw new ApplicationError(`${e.Plugin}: ${message(err)}`, { cause: err });
+      }
+    }
+    return { Type: type, Spec: mergePrepared(req.Spec, outputs) };
+  }
+
+  /** Asks every flavor (at once); in order, the first answer that is not Healthy (or an error) wins. */
+  async healthy(req: HealthyRequest): Promise<HealthyResult> {
+    const type = this.checkType(req.Type);
+    const entries = decodeComboProperties(req.Properties);
+    const results = await Promise.allSettled(entries.map((e) => this.client(e.Plugin).healthy(e.Properties, req.Instance)));
+    for (const r of results) {
+      if (r.status === 'rejected') throw new ApplicationError(message(r.reason), { cause: r.reason });
+      if (r.value !== Health.Healthy) return { Type: type, Health: r.value };
+    }
+    return { Type: type, Health: Health.Healthy };
+  }
+
+  /** Drains through every flavor; failures are joined with `, ` as Go does. */
+  async drain(req: DrainRequest): Promise<FlavorOkResult> {
+    const type = this.checkType(req.Type);
+    const entries = decodeComboProperties(req.Properties);
+    const results = await Promise.allSettled(entries.map((e) => this.client(e.Plugin).drain(e.Properties, req.Instance)));
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [message(r.reason)] : []));
+    if (errors.length > 0) throw new ApplicationError(errors.join(', '));
+    return { Type: type, OK: true };
+  }
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileInstances, decodeInstanceFile } from '../../actors/file/index.js';
+
+describe('file instance plugin (logic)', () => {
+  let dir: string;
+  let warnings: string[];
+  let files: FileInstances;
+  beforeEach(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'ik-')), 'instances');
+    warnings = [];
+    files = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
+    await files.init();
+  });
+  afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+
+  const spec = { Properties: { image: 'x' }, Tags: { 'infrakit.group': 'g', tier: 'web' }, Init: 'echo', LogicalID: 'L1', Attachments: null };
+
+  it('provisions one JSON file per instance with {ID, LogicalID, Tags, Spec}', async () => {
+    const { ID, Type } = await files.provision({ Type: '', Spec: spec });
+    assert.equal(Type, '');
+    assert.match(ID as string, /^instance-\d+$/);
+    assert.deepEqual(readdirSync(dir), [ID]);
+    const rec = JSON.parse(readFileSync(join(dir, ID as string), 'utf8'));
+    assert.deepEqual(rec, { ID, LogicalID: 'L1', Tags: spec.Tags, Spec: spec });
+  });
+
+  it('describes with strict AND tags; Properties=true gives the stored Spec', async () => {
+    const a = (await files.provision({ Spec: spec })).ID;
+    const b = (await files.provision({ Spec: { Tags: { 'infrakit.group': 'g' } } })).ID;
+    await files.provision({ Spec: {} });
+    const g = await files.describe({ Tags: { 'infrakit.group': 'g' } });
+    assert.deepEqual(g.Descriptions?.map((d) => d.ID).sort(), [a, b].sort());
+    const web = await files.describe({ Type: '', Tags: { 'infrakit.group': 'g', tier: 'web' }, Properties: true });
+    assert.deepEqual(web, { Type: '', Descriptions: [{ ID: a, LogicalID: 'L1', Tags: spec.Tags, Properties: spec }] });
+    assert.equal((await files.describe({ Tags: { tier: 'db' } })).Descriptions, null);
+    const all = await files.describe({});
+    assert.equal(all.Descriptions?.length, 3);
+    const bare = all.Descriptions?.find((d) => d.ID !== a && d.ID !== b);
+    assert.deepEqual(bare, { ID: bare?.ID, LogicalID: null, Tags: null });
+  });
+
+  it('labels and destroys; unknown or unsafe IDs are "not found <id>"', async () => {
+    const id = (await files.provision({ Spec: spec })).ID as string;
+    assert.deepEqual(await files.label({ Type: '', Instance: id, Labels: { tier: 'db', new: 'x' } }), { Type: '', OK: true });
+    assert.deepEqual((await files.describe({ Tags: { tier: 'db' } })).Descriptions?.[0]?.Tags, { 'infrakit.group': 'g', tier: 'db', new: 'x' });
+    await assert.rejects(files.label({ Instance: 'instance-1', Labels: { a: 'b' } }), { message: 'not found instance-1' });
+    await assert.rejects(files.label({ Instance: '../etc', Labels: { a: 'b' } }), { message: 'not found ../etc' });
+    assert.deepEqual(await files.destroy({ Type: '', Instance: id, Context: { Reason: 'terminate' } }), { Type: '', OK: true });
+    await assert.rejects(files.destroy({ Instance: id }), { message: `not found ${id}` });
+    assert.equal((await files.describe({})).Descriptions, null);
+  });
+
+  it('skips temp files and garbage (logging each once), and survives a new FileInstances on the same dir', async () => {
+    const id = (await files.provision({ Spec: spec })).ID;
+    writeFileSync(join(dir, `.${id}.123.abc.tmp`), '{"ID":"half');
+    writeFileSync(join(dir, 'garbage'), 'not json');
+    writeFileSync(join(dir, 'other.json'), '{"hello":"world"}');
+    const again = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
+    await again.init();
+    assert.deepEqual((await again.describe({})).Descriptions?.map((d) => d.ID), [id]);
+    await again.describe({});
+    assert.deepEqual(warnings.sort(), [join(dir, 'garbage'), join(dir, 'other.json')]);
+  });
+
+  it('validates; an unknown Type is no-plugin:<type>', async () => {
+    assert.deepEqual(files.validate({ Type: '', Properties: { any: 1 } }), { Type: '', OK: true });
+    assert.throws(() => files.validate({ Type: 'x' }), { message: 'no-plugin:x' });
+  });
+
+  it('decodeInstanceFile rejects non-instances', () => {
+    assert.equal(decodeInstanceFile('[]'), undefined);
+    assert.equal(decodeInstanceFile('{"ID":5}'), undefined);
+    assert.equal(decodeInstanceFile('{"ID":"a","Tags":{"x":1}}'), undefined);
+    assert.deepEqual(decodeInstanceFile('{"ID":"a"}'), { ID: 'a', LogicalID: null, Tags: null, Spec: {} });
+  });
+});
