@@ -35,6 +35,8 @@ export interface ServerTimeouts {
   readonly keepAliveTimeout?: number;
   /** How long `close()` waits for calls in flight before cutting connections. Default 2 s. */
   readonly closeGraceMs?: number;
+  /** After a 413, how long the rest of an oversized body is read and dropped before the connection is cut. Default 1 s. */
+  readonly discardMs?: number;
 }
 
 export interface PluginServerOptions {
@@ -76,6 +78,7 @@ export class PluginServer {
   readonly #bodyLimit: number;
   readonly #log: Logger;
   readonly #closeGraceMs: number;
+  readonly #discardMs: number;
   #bound: BoundSocket | undefined;
   #closing: Promise<void> | undefined;
   #seq = 0;
@@ -87,6 +90,7 @@ export class PluginServer {
     this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ actor: opts.name });
     const t = opts.timeouts ?? {};
     this.#closeGraceMs = t.closeGraceMs ?? 2000;
+    this.#discardMs = t.discardMs ?? 1000;
     const requestTimeout = t.requestTimeout ?? 30_000;
     this.server = createServer({
       requestTimeout,
@@ -196,11 +200,18 @@ export class PluginServer {
     });
   }
 
-  /** 413, then close the connection: the rest of the body is not read. */
+  /**
+   * 413 at once. The rest of the body is read and thrown away (never kept) for a short while so the
+   * client, still writing, can read the answer instead of failing with EPIPE; then the connection is cut.
+   */
   #tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    refuse(res, 413, `request body larger than ${this.#bodyLimit} bytes`, { Connection: 'close' });
-    // Let the answer go out, then drop the connection rather than read (or drain) the rest.
-    res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref());
+    refuse(res, 413, `request body larger than ${this.#bodyLimit} bytes`);
+    if (req.complete) return;
+    req.on('data', () => undefined);
+    const timer = setTimeout(() => req.socket.destroy(), this.#discardMs);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
   }
 
   async #answer(res: ServerResponse, text: string): Promise<void> {
