@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '../../runtime/index.js';
 import { Combo, addedInit, mergePrepared } from '../../actors/combo/index.js';
 import { Vanilla } from '../../actors/vanilla/index.js';
 import { ActorNotFoundError } from '../../runtime/errors.js';
@@ -111,5 +115,61 @@ describe('combo (logic)', () => {
     assert.equal(addedInit('base', 'x\nbase'), 'x');
     assert.equal(addedInit('base', 'other'), 'other');
     assert.deepEqual(mergePrepared({}, []), { Properties: null, Tags: null, Init: '', LogicalID: null, Attachments: null });
+  });
+});
+
+describe('combo (through a Runtime)', () => {
+  let home: string;
+  let rt: Runtime | undefined;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ik-'));
+  });
+  afterEach(async () => {
+    await rt?.stop();
+    rt = undefined;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('merges sub-flavors (later tags win, nothing duplicated), healthy only if all, drains all', async () => {
+    rt = await Runtime.start({
+      home,
+      logLevel: 'silent',
+      actors: [
+        { name: 'vanilla', module: 'vanilla' },
+        { name: 'vanilla2', module: 'vanilla', kind: 'stateful' },
+        { name: 'combo', module: 'combo' },
+      ],
+    });
+    const props = [
+      { Plugin: 'vanilla', Properties: { Init: ['echo one'], Tags: { tier: 'web' }, Attachments: [{ ID: 'v2', Type: 'ebs' }] } },
+      { Plugin: 'vanilla2', Properties: { Init: ['echo two'], Tags: { tier: 'db', extra: 'x' } } },
+    ];
+    assert.deepEqual(await rt.call('combo', 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 2 } }), { Type: '', OK: true });
+    await assert.rejects(rt.call('combo', 'Flavor.Validate', { Properties: [{ Plugin: 'vanilla' }, { Plugin: 7 }] }), { message: 'Properties[1].Plugin must be a non-empty string' });
+    const r = await rt.call('combo', 'Flavor.Prepare', {
+      Properties: props,
+      Spec: { Tags: { 'infrakit.group': 'g' }, Init: 'echo base', Attachments: [{ ID: 'v1', Type: 'ebs' }] },
+      Allocation: { Size: 2 },
+      Index: { Group: 'g', Sequence: 1 },
+    });
+    assert.deepEqual(r, {
+      Type: '',
+      Spec: {
+        Properties: null,
+        Tags: { 'infrakit.group': 'g', tier: 'db', extra: 'x' },
+        Init: 'echo base\necho one\necho two',
+        LogicalID: null,
+        Attachments: [{ ID: 'v1', Type: 'ebs' }, { ID: 'v2', Type: 'ebs' }],
+      },
+    });
+    const instance = { ID: 'i-1', LogicalID: null, Tags: null };
+    assert.deepEqual(await rt.call('combo', 'Flavor.Healthy', { Properties: props, Instance: instance }), { Type: '', Health: 1 });
+    const sick = [props[0], { Plugin: 'vanilla2', Properties: { Health: { Command: 'exit 1' } } }];
+    assert.deepEqual(await rt.call('combo', 'Flavor.Healthy', { Properties: sick, Instance: instance }), { Type: '', Health: 2 });
+    assert.deepEqual(await rt.call('combo', 'Flavor.Drain', { Properties: props, Instance: instance }), { Type: '', OK: true });
+    await assert.rejects(rt.call('combo', 'Flavor.Drain', { Properties: [...props, { Plugin: 'ghost', Properties: null }], Instance: instance }), /ghost/);
+    // Still alive after the unknown plugin.
+    assert.equal(rt.info('combo')?.status, 'running');
+    assert.equal(rt.info('combo')?.restarts, 0);
   });
 });

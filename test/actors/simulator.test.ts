@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '../../runtime/index.js';
 import { Simulator } from '../../actors/simulator/simulator.js';
 import { TagIndex, matchesTags } from '../../actors/simulator/tag-index.js';
 import { parseDurationMs } from '../../actors/simulator/duration.js';
@@ -172,5 +176,89 @@ describe('parseDurationMs', () => {
     assert.equal(parseDurationMs('0'), 0);
     assert.throws(() => parseDurationMs('1x'));
     assert.throws(() => parseDurationMs(''));
+  });
+});
+
+describe('simulator (through a Runtime)', () => {
+  let home: string;
+  let rt: Runtime | undefined;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ik-'));
+  });
+  afterEach(async () => {
+    await rt?.stop();
+    rt = undefined;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('serves every method, with its manifest objects, Type routing and Go error texts', async () => {
+    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator', options: { objects: ['compute', 'disk'] } }] });
+    assert.deepEqual(rt.info('simulator')?.manifest?.objects, ['compute', 'disk']);
+    assert.deepEqual(await rt.call('simulator', 'Instance.Validate', { Type: 'compute', Properties: {} }), { Type: 'compute', OK: true });
+    // Keys normalised case-insensitively by the runtime.
+    const p = await rt.call<{ Type: string; ID: string }>('simulator', 'Instance.Provision', { type: 'disk', spec: { tags: { 'infrakit.group': 'g' }, logicalid: 'L' } });
+    assert.equal(p.Type, 'disk');
+    assert.deepEqual(await rt.call('simulator', 'Instance.Label', { Type: 'disk', Instance: p.ID, Labels: { x: 'y' } }), { Type: 'disk', OK: true });
+    assert.deepEqual(await rt.call('simulator', 'Instance.DescribeInstances', { Type: 'disk', Tags: { x: 'y' }, Properties: false }), {
+      Type: 'disk',
+      Descriptions: [{ ID: p.ID, LogicalID: 'L', Tags: { 'infrakit.group': 'g', simulator: 'simulator', x: 'y' } }],
+    });
+    assert.deepEqual(await rt.call('simulator', 'Instance.DescribeInstances', { Type: 'compute' }), { Type: 'compute', Descriptions: null });
+    assert.deepEqual(await rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID, Context: { Reason: 'terminate' } }), { Type: 'disk', OK: true });
+    await assert.rejects(rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID }), (err: Error & { code?: string }) => {
+      assert.equal(err.message, `not found ${p.ID}`);
+      assert.equal(err.code, 'IK_APPLICATION');
+      return true;
+    });
+    await assert.rejects(rt.call('simulator', 'Instance.Validate', { Type: 'gpu' }), { message: 'no-plugin:gpu' });
+    const v = await rt.call<{ IDs: string[] | null }>('simulator', 'Simulator.Vanish', { Type: 'compute', Count: 1 });
+    assert.equal(v.IDs, null);
+  });
+
+  it('keeps two simulators apart (sim-a / sim-b)', async () => {
+    rt = await Runtime.start({
+      home,
+      logLevel: 'silent',
+      actors: [
+        { name: 'sim-a', module: 'simulator' },
+        { name: 'sim-b', module: 'simulator' },
+      ],
+    });
+    await rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    await rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    await rt.call('sim-b', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    const a = await rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-a', 'Instance.DescribeInstances', { Tags: { g: '1' } });
+    const b = await rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-b', 'Instance.DescribeInstances', { Tags: { g: '1' } });
+    assert.equal(a.Descriptions.length, 2);
+    assert.equal(b.Descriptions.length, 1);
+    assert.equal(b.Descriptions[0]?.Tags['simulator'], 'sim-b');
+  });
+
+  it('provisions 10,000 instances and answers a tag query over them', async function () {
+    this.timeout(120_000);
+    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'sim', module: 'simulator' }] });
+    const r = rt;
+    const t0 = process.hrtime.bigint();
+    const ids: string[] = [];
+    for (let base = 0; base < 10_000; base += 500) {
+      const batch = await Promise.all(
+        Array.from({ length: 500 }, (_, k) =>
+          r.call<{ ID: string }>('sim', 'Instance.Provision', { Type: '', Spec: { Tags: { 'infrakit.group': `g${(base + k) % 50}`, n: String(base + k) } } }),
+        ),
+      );
+      ids.push(...batch.map((x) => x.ID));
+    }
+    const t1 = process.hrtime.bigint();
+    assert.equal(new Set(ids).size, 10_000);
+    const q = await r.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('sim', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g7' } });
+    const t2 = process.hrtime.bigint();
+    assert.equal(q.Descriptions.length, 200);
+    assert.ok(q.Descriptions.every((d) => d.Tags['infrakit.group'] === 'g7' && Number(d.Tags['n']) % 50 === 7));
+    const one = await r.call<{ Descriptions: { ID: string }[] }>('sim', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g7', n: '4507' } });
+    const t3 = process.hrtime.bigint();
+    assert.deepEqual(one.Descriptions.map((d) => d.ID), [ids[4507]]);
+    console.log(
+      `      runtime: 10k provision ${(Number(t1 - t0) / 1e6).toFixed(0)} ms; 200-hit tag query ${(Number(t2 - t1) / 1e6).toFixed(1)} ms; 1-hit query ${(Number(t3 - t2) / 1e6).toFixed(1)} ms`,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Runtime } from '../../runtime/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,5 +117,37 @@ describe('vanilla (logic)', () => {
       assert.equal(renderHealthUrl('http://h:{{port}}/{{ID}}?g={{tag:infrakit.group}}', { ID: 'a b', Tags: { port: '1', 'infrakit.group': 'w' } }), 'http://h:1/a%20b?g=w');
       assert.equal(renderHealthUrl('http://h/{{LogicalID}}', { ID: 'x', LogicalID: null }), undefined);
     });
+  });
+});
+
+describe('vanilla (through a Runtime)', () => {
+  let home: string;
+  let rt: Runtime | undefined;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ik-'));
+  });
+  afterEach(async () => {
+    await rt?.stop();
+    rt = undefined;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs stateless and serves every method; validation errors name the field', async () => {
+    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'vanilla', module: 'vanilla' }] });
+    assert.equal(rt.info('vanilla')?.kind, 'stateless');
+    assert.deepEqual(rt.info('vanilla')?.manifest?.interfaces.map((i) => i.version), ['0.1.0', '0.1.1']);
+    assert.deepEqual(await rt.call('vanilla', 'Flavor.Validate', { Type: '', Properties: { Init: ['a'] }, Allocation: { Size: 1 } }), { Type: '', OK: true });
+    await assert.rejects(rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: 'a' } }), { message: 'Init must be a list of strings' });
+    await assert.rejects(rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: ['a'], InitScriptTemplateURL: 'str://b' } }), { message: BOTH_INIT_ERROR });
+    const r = await rt.call('vanilla', 'Flavor.Prepare', {
+      properties: { Init: ['echo a'], Tags: { t: 'v' } },
+      spec: { Init: 'echo 0', tags: { g: 'x' } },
+      allocation: { Size: 1 },
+      index: { Group: 'g', Sequence: 0 },
+    });
+    assert.deepEqual(r, { Type: '', Spec: { Properties: null, Tags: { g: 'x', t: 'v' }, Init: 'echo 0\necho a', LogicalID: null, Attachments: null } });
+    assert.deepEqual(await rt.call('vanilla', 'Flavor.Healthy', { Properties: {}, Instance: inst() }), { Type: '', Health: 1 });
+    assert.deepEqual(await rt.call('vanilla', 'Flavor.Healthy', { Properties: { Health: { Command: 'exit 3' } }, Instance: inst() }), { Type: '', Health: 2 });
+    assert.deepEqual(await rt.call('vanilla', 'Flavor.Drain', { Properties: {}, Instance: inst() }), { Type: '', OK: true });
   });
 });
