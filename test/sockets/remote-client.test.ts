@@ -1,0 +1,103 @@
+/** The remote client and the socket resolver, against a plugin server in a child process. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ApplicationError, InvalidParamsError, MethodNotFoundError, RemoteError } from '../../runtime/errors.js';
+import { RemoteClient, clientTimeoutMs, parseGoDuration, socketResolver } from '../../sockets/index.js';
+import { startChildServer, type ChildServer } from './child-server.js';
+import { tempDir } from './helpers.js';
+
+describe('sockets: remote client (plugin in a child process)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let server: ChildServer;
+  let client: RemoteClient;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    server = await startChildServer(dir, ['group', 'other']);
+  });
+  after(async () => {
+    await server.stop();
+    await cleanup();
+  });
+  beforeEach(() => {
+    client = new RemoteClient(join(dir, 'group'), { timeoutMs: 5000 });
+  });
+  afterEach(() => client.close());
+
+  it('calls a method and gets its result', async () => {
+    assert.deepEqual(await client.call('Group.InspectGroups', {}), { Groups: null });
+    assert.deepEqual(await client.call('Plugin.Implements'), {
+      Interfaces: [{ Name: 'Group', Version: '0.1.0' }],
+      APIs: [{ Name: 'Group', Version: '0.1.0' }],
+    });
+  });
+
+  it('reuses its connection for many calls, in parallel too', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call('Group.Echo', { I: i })));
+    assert.deepEqual(results.map((r) => (r as { I: number }).I), Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('-32000 → ApplicationError with the message', async () => {
+    await assert.rejects(client.call('Group.CommitGroup', {}), (err: unknown) => {
+      assert.ok(err instanceof ApplicationError);
+      assert.equal(err.message, 'Group ID must not be blank');
+      return true;
+    });
+  });
+
+  it('-32601 → MethodNotFoundError, -32602 → InvalidParamsError', async () => {
+    await assert.rejects(client.call('Group.Nope', {}), (err: unknown) => err instanceof MethodNotFoundError && /Group\.Nope/.test(err.message));
+    await assert.rejects(client.call('Group.DescribeGroup', { ID: 5 }), InvalidParamsError);
+  });
+
+  it('accepts the address forms Go does', async () => {
+    for (const a of [`unix://${join(dir, 'group')}`, `file://${join(dir, 'group')}`]) {
+      const c = new RemoteClient(a);
+      try {
+        assert.deepEqual(await c.call('Group.InspectGroups', {}), { Groups: null });
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it('no socket → RemoteError naming the address', async () => {
+    const c = new RemoteClient(join(dir, 'missing'));
+    await assert.rejects(c.call('Group.InspectGroups', {}), (err: unknown) => err instanceof RemoteError && err.message.includes(join(dir, 'missing')));
+    c.close();
+  });
+
+  it('a call over its deadline → RemoteError', async () => {
+    const c = new RemoteClient(join(dir, 'group'), { timeoutMs: 100 });
+    await assert.rejects(c.call('Group.Sleep', { Ms: 1000 }), (err: unknown) => err instanceof RemoteError && /did not answer within 100 ms/.test(err.message));
+    c.close();
+  });
+
+  it('INFRAKIT_CLIENT_TIMEOUT is a Go duration, default 15 s', () => {
+    assert.equal(clientTimeoutMs({}), 15_000);
+    assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: '2s' }), 2000);
+    assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: '1m30s' }), 90_000);
+    assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: '0' }), 0);
+    assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: 'soon' }), 15_000);
+    assert.equal(parseGoDuration('1.5h'), 5_400_000);
+    assert.equal(parseGoDuration('250ms'), 250);
+    assert.equal(parseGoDuration('10'), undefined);
+  });
+
+  it('socketResolver: finds a socket by the part before "/", undefined otherwise', async () => {
+    const resolve = socketResolver(dir, { timeoutMs: 5000 });
+    try {
+      const target = await resolve('group/workers');
+      assert.ok(target !== undefined);
+      assert.deepEqual(await target.call('Group.InspectGroups', {}), { Groups: null });
+      assert.equal(await resolve('group'), target, 'one client per socket');
+      const other = await resolve('other');
+      assert.ok(other !== undefined && other !== target);
+      assert.equal(await resolve('nothing'), undefined);
+      assert.equal(await resolve('group.pid'), undefined, 'a pid file is no plugin');
+    } finally {
+      resolve.close();
+    }
+  });
+});
