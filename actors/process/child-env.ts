@@ -12,6 +12,8 @@
  *                                `infrakit.config.hash` are not valid variable names, so no per-tag vars)
  *    - `INFRAKIT_INSTANCE_LOG`   the log file that receives the process's stdout and stderr
  *    - `INFRAKIT_GROUP`          the `infrakit.group` tag, when present (handy in Init scripts)
+ *    - `PORT`                    the instance's port, when `Properties.Port` asked for one (also
+ *                                tagged `port`); otherwise an inherited `PORT` is left alone
  */
 import type { Tags } from '../spi/common.js';
 import { TAG_GROUP } from '../spi/common.js';
@@ -22,6 +24,7 @@ export interface ChildIdentity {
   readonly logicalId: string | null;
   readonly tags: Tags;
   readonly log: string;
+  readonly port: number | null;
 }
 
 /** Variables owned by the plugin: dropped from the inherited environment, then set from `ChildIdentity`. */
@@ -47,5 +50,6 @@ export function childEnv(inherited: NodeJS.ProcessEnv, extra: Readonly<Record<st
   const group = who.tags[TAG_GROUP];
   if (group !== undefined) env['INFRAKIT_GROUP'] = group;
   else delete env['INFRAKIT_GROUP'];
+  if (who.port !== null) env['PORT'] = String(who.port);
   return env;
 }

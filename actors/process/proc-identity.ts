@@ -10,7 +10,7 @@
  * Off Linux there is no `/proc/<pid>/stat`; we fall back to `process.kill(pid, 0)`, which cannot
  * tell a reused pid from ours (documented limitation).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** What `/proc/<pid>/stat` says about a process. */
 export interface ProcStat {
@@ -90,6 +90,28 @@ export function processGroupExists(pgid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Does process group `pgid` still have a member that is not a zombie? Zombies do not count: they
+ * are already dead, and whoever reaps orphans (pid 1, a subreaper) may take its time about it.
+ * Off Linux this is `processGroupExists`.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  if (!processGroupExists(pgid)) return false;
+  if (!HAS_PROCFS) return true;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const e of entries) {
+    if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;
+    const stat = readProcStat(Number(e));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X' && stat.state !== 'x') return true;
+  }
+  return false;
 }
 
 /**

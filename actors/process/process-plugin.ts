@@ -30,7 +30,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ApplicationError } from '../../runtime/errors.js';
-import type { Description, Tags } from '../spi/common.js';
+import type { Description, InstanceSpec, Tags } from '../spi/common.js';
 import type {
   DescribeInstancesRequest,
   DescribeInstancesResult,
@@ -42,7 +42,8 @@ import type {
   ValidateInstanceRequest,
 } from '../spi/instance.js';
 import { childEnv } from './child-env.js';
-import { isSameProcessAlive, processGroupExists, processStartTime, signalGroup } from './proc-identity.js';
+import { isSameProcessAlive, processGroupAlive, processStartTime, signalGroup } from './proc-identity.js';
+import { pickPort } from './port-picker.js';
 import { parseProperties, type ProcessProperties } from './properties.js';
 import { StateStore, type InstanceRecord } from './state-store.js';
 
@@ -68,7 +69,8 @@ export interface ProcessPluginOptions {
 export const DEFAULTS = { shell: '/bin/sh', gracePeriodMs: 5000, settleMs: 150 } as const;
 /** After SIGKILL, how long to wait for the kernel to take the process away before giving up. */
 const KILL_WAIT_MS = 3000;
-const POLL_MS = 25;
+/** Polling while waiting for a process to die: starts at the first, doubles up to the second. */
+const POLL_MS = [10, 200] as const;
 /** Log tail quoted in a failed Provision: at most this many lines of the last 4 KiB. */
 const TAIL_LINES = 15;
 
@@ -108,9 +110,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Poll `cond` until true or `ms` elapse (or `signal` aborts); returns the last value of `cond`. */
 async function waitUntil(cond: () => boolean, ms: number, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + ms;
+  let step: number = POLL_MS[0];
   while (!cond()) {
     if (Date.now() >= deadline || signal?.aborted) return cond();
-    await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())), signal);
+    await sleep(Math.min(step, Math.max(1, deadline - Date.now())), signal);
+    step = Math.min(step * 2, POLL_MS[1]);
   }
   return true;
 }
@@ -159,6 +163,8 @@ export class ProcessInstancePlugin {
   private readonly children = new Map<string, ChildProcess>();
   /** Per-instance lock: a chain of promises, one link per operation. */
   private readonly locks = new Map<string, Promise<void>>();
+  /** Ports picked for instances still being provisioned (not yet in a state file). */
+  private readonly portsInFlight = new Set<number>();
 
   constructor(config: ProcessPluginConfig) {
     const o = config.options ?? {};
@@ -220,13 +226,22 @@ export class ProcessInstancePlugin {
       throw new ApplicationError('Spec.Init must not be empty: the process plugin runs it as a shell script (<Shell> -c <Init>)');
     }
     const props = this.properties(spec.Properties);
+    const port = props.Port === undefined ? null : await this.reservePort(props);
+    try {
+      return await this.spawnInstance(Type, spec, props, port);
+    } finally {
+      if (port !== null) this.portsInFlight.delete(port);
+    }
+  }
+
+  private async spawnInstance(Type: string, spec: InstanceSpec, props: ProcessProperties, port: number | null): Promise<ProvisionResult> {
     const id = newInstanceId();
     const logicalId = spec.LogicalID ?? null;
-    const tags: Tags = { ...(spec.Tags ?? {}) };
+    const tags: Tags = { ...(spec.Tags ?? {}), ...(port !== null ? { port: String(port) } : {}) };
     const logPath = this.store.logPath(id);
     const shell = props.Shell ?? this.shell;
     const cwd = props.Cwd ?? this.cwd;
-    const env = childEnv(process.env, props.Env, { home: this.home, id, logicalId, tags, log: logPath });
+    const env = childEnv(process.env, props.Env, { home: this.home, id, logicalId, tags, log: logPath, port });
 
     await mkdir(this.store.logDir, { recursive: true });
     // The child writes its output through its own copies of this descriptor: we hold no pipe, so
@@ -234,7 +249,7 @@ export class ProcessInstancePlugin {
     const fd = openSync(logPath, 'a', 0o644);
     let child: ChildProcess;
     try {
-      child = spawn(shell, ['-c', init], { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
+      child = spawn(shell, ['-c', spec.Init ?? ''], { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
     } catch (err) {
       await rm(logPath, { force: true });
       throw new ApplicationError(`Init could not be started with ${shell}: ${(err as Error).message}`, { cause: err });
@@ -261,7 +276,7 @@ export class ProcessInstancePlugin {
       LogicalID: logicalId,
       Tags: tags,
       Spec: spec,
-      Process: { PID: pid, StartTime: processStartTime(pid), StartedAt: new Date().toISOString(), Log: logPath, Shell: shell, Cwd: cwd },
+      Process: { PID: pid, StartTime: processStartTime(pid), StartedAt: new Date().toISOString(), Log: logPath, Shell: shell, Cwd: cwd, Port: port },
     };
     this.track(id, child, exited);
 
@@ -279,14 +294,14 @@ export class ProcessInstancePlugin {
       if (early !== undefined && !('code' in early && early.code === 0)) {
         const tail = await logTail(logPath);
         // Init may have left background jobs in its group: nothing of a failed instance stays.
-        if (processGroupExists(pid)) signalGroup(pid, 'SIGKILL');
+        if (processGroupAlive(pid)) signalGroup(pid, 'SIGKILL');
         await this.store.remove(id);
         await rm(logPath, { force: true }); // the ID was never handed out; the tail is in the error
         this.log.warn({ instance: id, pid, exit: early }, 'instance failed to start');
         throw new ApplicationError(`Init failed: ${shell} ${describeExit(early)} right after start; log tail:\n${tail === '' ? '(empty)' : tail}`);
       }
       if (early !== undefined) this.log.warn({ instance: id, pid }, 'Init exited with code 0 at once; the instance is already gone');
-      this.log.info({ instance: id, pid, logicalId, log: logPath }, 'instance provisioned');
+      this.log.info({ instance: id, pid, logicalId, port, log: logPath }, 'instance provisioned');
       return { Type, ID: id };
     });
   }
@@ -360,6 +375,28 @@ export class ProcessInstancePlugin {
     }
   }
 
+  /** Pick a port for `props.Port`, one Provision at a time, avoiding ports of live and starting instances. */
+  private reservePort(props: ProcessProperties): Promise<number> {
+    const spec = props.Port;
+    if (spec === undefined) throw new Error('reservePort without Properties.Port');
+    // ':ports' can never be an instance ID (isSafeId), so this lock is private to port picking.
+    return this.withLock(':ports', async () => {
+      const taken = new Set(this.portsInFlight);
+      for (const rec of await this.store.list()) {
+        const p = rec.Process.Port;
+        if (typeof p === 'number' && isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) taken.add(p);
+      }
+      let port: number;
+      try {
+        port = await pickPort(spec, taken);
+      } catch (err) {
+        throw new ApplicationError(`Properties.Port: ${(err as Error).message}`);
+      }
+      this.portsInFlight.add(port);
+      return port;
+    });
+  }
+
   private gracePeriodOf(rec: InstanceRecord): number {
     try {
       return parseProperties(rec.Spec.Properties).GracePeriodMs ?? this.gracePeriodMs;
@@ -371,7 +408,8 @@ export class ProcessInstancePlugin {
   private describeProperties(rec: InstanceRecord): Record<string, unknown> {
     const p = rec.Spec.Properties;
     const base = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
-    return { ...base, Process: { PID: rec.Process.PID, StartedAt: rec.Process.StartedAt, Log: rec.Process.Log } };
+    const port = rec.Process.Port ?? null;
+    return { ...base, ...(port !== null ? { Port: port } : {}), Process: { PID: rec.Process.PID, StartedAt: rec.Process.StartedAt, Log: rec.Process.Log } };
   }
 
   /** The record of a live instance; a dead one is cleaned up and reported as not found. */
@@ -409,9 +447,9 @@ export class ProcessInstancePlugin {
     const leaderAlive = (): boolean => isSameProcessAlive(pid, startTime);
     if (!leaderAlive()) return 'already-gone';
     signalGroup(pid, 'SIGTERM');
-    const groupGone = (): boolean => !leaderAlive() && !processGroupExists(pid);
+    const groupGone = (): boolean => !leaderAlive() && !processGroupAlive(pid);
     if (await waitUntil(groupGone, graceMs, this.signal)) return 'terminated';
-    if (leaderAlive() || processGroupExists(pid)) signalGroup(pid, 'SIGKILL');
+    if (leaderAlive() || processGroupAlive(pid)) signalGroup(pid, 'SIGKILL');
     if (!(await waitUntil(() => !leaderAlive(), KILL_WAIT_MS))) {
       throw new ApplicationError(`process ${pid} survived SIGKILL for ${KILL_WAIT_MS} ms`);
     }

@@ -2,12 +2,13 @@
  * The instance `Properties` the process plugin understands, all optional:
  *
  * ```json
- * { "Env": { "PORT": "8080" }, "Cwd": "/srv/app", "Shell": "/bin/bash", "GracePeriodMs": 2000 }
+ * { "Env": { "MODE": "dev" }, "Cwd": "/srv/app", "Shell": "/bin/bash", "GracePeriodMs": 2000, "Port": "8081-8089" }
  * ```
  *
  * Keys match case-insensitively, as Go's `encoding/json` would (`env`, `cwd`...); unknown keys are
  * ignored, so a group may carry anything else it likes in the same object. Errors name the field.
  */
+import { parsePortSpec, type PortSpec } from './port-picker.js';
 
 export interface ProcessProperties {
   /** Extra environment for the child, on top of the runtime's own (see `child-env.ts`). */
@@ -18,9 +19,11 @@ export interface ProcessProperties {
   readonly Shell: string | undefined;
   /** Per-instance grace between SIGTERM and SIGKILL on Destroy; default: the plugin's `gracePeriodMs`. */
   readonly GracePeriodMs: number | undefined;
+  /** A port for the instance, given to it as `$PORT` and tag `port` (see `port-picker.ts`). */
+  readonly Port: PortSpec | undefined;
 }
 
-const FIELDS = ['Env', 'Cwd', 'Shell', 'GracePeriodMs'] as const;
+const FIELDS = ['Env', 'Cwd', 'Shell', 'GracePeriodMs', 'Port'] as const;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,7 +44,7 @@ const ENV_NAME = /^[^=\0]+$/;
  * Throws an `Error` whose message names the offending field (`Properties.Env.PORT must be a string`).
  */
 export function parseProperties(raw: unknown): ProcessProperties {
-  if (raw === undefined || raw === null) return { Env: {}, Cwd: undefined, Shell: undefined, GracePeriodMs: undefined };
+  if (raw === undefined || raw === null) return { Env: {}, Cwd: undefined, Shell: undefined, GracePeriodMs: undefined, Port: undefined };
   if (!isPlainObject(raw)) throw new Error(`Properties must be an object or null, got ${kindOf(raw)}`);
 
   // Go-style key matching: an exact spelling wins, else the first case-insensitive match.
@@ -75,5 +78,5 @@ export function parseProperties(raw: unknown): ProcessProperties {
     throw new Error(`Properties.GracePeriodMs must be a non-negative integer (milliseconds), got ${JSON.stringify(grace)}`);
   }
 
-  return { Env: env, Cwd: str('Cwd'), Shell: str('Shell'), GracePeriodMs: typeof grace === 'number' ? grace : undefined };
+  return { Env: env, Cwd: str('Cwd'), Shell: str('Shell'), GracePeriodMs: typeof grace === 'number' ? grace : undefined, Port: parsePortSpec(pick('Port')) };
 }

@@ -26,6 +26,8 @@ export interface ProcessInfo {
   readonly Log: string;
   readonly Shell: string;
   readonly Cwd: string;
+  /** The port handed to it (`Properties.Port`), also its tag `port`; `null` when none. */
+  readonly Port: number | null;
 }
 
 export interface InstanceRecord {
