@@ -5,7 +5,7 @@
 export type { PluginHost, PluginHostEvents } from './plugin-host.js';
 export { SocketFrontEnd, serveRuntime, type FrontEndOptions } from './socket-front-end.js';
 export { PluginServer, DEFAULT_BODY_LIMIT, type PluginServerOptions, type ServerTimeouts } from './plugin-server.js';
-export { dispatchJsonRpc, normaliseParams, BATCH_NOT_SUPPORTED, type DispatchOutcome } from './json-rpc-dispatch.js';
+export { dispatchJsonRpc, requestParams, BATCH_NOT_SUPPORTED, type DispatchOutcome } from './json-rpc-dispatch.js';
 export {
   HANDSHAKE_METHODS,
   isHandshakeMethod,

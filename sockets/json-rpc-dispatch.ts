@@ -67,7 +67,7 @@ function fail(id: string, code: number, message: string, extra: { method?: strin
  * object (gorilla/rpc's second decoding try, so `"params":[{...}]` works as in Go); objects and other
  * arrays unchanged (the actor's schema judges them).
  */
-export function normaliseParams(params: unknown): unknown {
+export function requestParams(params: unknown): unknown {
   if (params === undefined || params === null) return {};
   if (Array.isArray(params)) {
     const [only] = params;
@@ -104,7 +104,7 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
 
   let body: string;
   try {
-    const params = normaliseParams(req['params']);
+    const params = requestParams(req['params']);
     const result = isHandshakeMethod(method) ? handshake(host, actor, method) : await host.call(actor, method, params);
     if (notification) return { body: '', method };
     body = resultBody(id, result);

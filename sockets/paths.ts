@@ -3,20 +3,10 @@
  * `INFRAKIT_HOME` defaults to `~/.infrakit`; plugin sockets live in `INFRAKIT_PLUGINS_DIR`, else
  * `$INFRAKIT_HOME/plugins`.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** `$INFRAKIT_HOME`, else `~/.infrakit`. */
-export function infrakitHome(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env['INFRAKIT_HOME'];
-  return home !== undefined && home !== '' ? home : join(homedir(), '.infrakit');
-}
-
-/** `$INFRAKIT_PLUGINS_DIR`, else `<infrakitHome()>/plugins`. */
-export function pluginsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env['INFRAKIT_PLUGINS_DIR'];
-  return dir !== undefined && dir !== '' ? dir : join(infrakitHome(env), 'plugins');
-}
+// INFRAKIT_HOME / INFRAKIT_PLUGINS_DIR rules live in the runtime; re-exported for socket users.
+export { infrakitHome, pluginsDir } from '../runtime/home.js';
 
 /**
  * The socket lookup name of a plugin name: the part before the first `/`
