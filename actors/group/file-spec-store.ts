@@ -1,0 +1,105 @@
+/**
+ * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (spec ha.md
+ * §9.3), so a Go manager reads them, and our rollout state (previous spec, paused) in a sidecar
+ * `<storeDir>/<handler>.group-state.json`. Both are replaced atomically (temp file + rename).
+ *
+ * global.config may hold entries of other kinds and handlers: they are kept as found. Writes are
+ * serialised and coalesced; each write re-reads the file so entries other actors wrote survive.
+ */
+import { join } from 'node:path';
+import { readJsonFile, writeFileAtomic } from '../../runtime/atomic-file.js';
+import { goJson } from './go-json.js';
+import type { GroupSpecRecord } from './properties.js';
+import type { SpecStore, StoredGroup } from './spec-store.js';
+
+interface GlobalEntry {
+  Key: { Kind: string; Name: string };
+  Record: { Handler: string; Spec: { kind: string; version: string; metadata: { name: string; tags: unknown }; properties: unknown; [k: string]: unknown } };
+}
+
+interface SidecarEntry {
+  Previous: GroupSpecRecord | null;
+  Paused: boolean;
+}
+
+export const KIND_GROUP = 'group';
+
+function isEntry(v: unknown): v is GlobalEntry {
+  const e = v as GlobalEntry;
+  return typeof e === 'object' && e !== null && typeof e.Key === 'object' && e.Key !== null && typeof e.Record === 'object' && e.Record !== null;
+}
+
+export class FileSpecStore implements SpecStore {
+  readonly configPath: string;
+  readonly sidecarPath: string;
+  private groups = new Map<string, StoredGroup>();
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  /** `dir`: `INFRAKIT_STORE_DIR`, default `<home>/configs`; `handler`: the group actor's name. */
+  constructor(dir: string, readonly handler: string) {
+    this.configPath = join(dir, 'global.config');
+    this.sidecarPath = join(dir, `${handler}.group-state.json`);
+  }
+
+  async load(): Promise<Map<string, StoredGroup>> {
+    const entries = await this.readGlobal();
+    const side = (await readJsonFile<Record<string, SidecarEntry>>(this.sidecarPath)) ?? {};
+    const out = new Map<string, StoredGroup>();
+    for (const e of entries) {
+      if (e.Key.Kind !== KIND_GROUP || e.Record.Handler !== this.handler) continue;
+      const id = e.Key.Name;
+      const s = side[id];
+      out.set(id, { spec: { ID: id, Properties: e.Record.Spec?.properties ?? null }, previous: s?.Previous ?? null, paused: s?.Paused === true });
+    }
+    this.groups = new Map(out);
+    return out;
+  }
+
+  put(id: string, record: StoredGroup): Promise<void> {
+    this.groups.set(id, record);
+    return this.flush();
+  }
+
+  remove(id: string): Promise<void> {
+    this.groups.delete(id);
+    return this.flush();
+  }
+
+  /** Writes the current state; concurrent callers share the next write. */
+  private flush(): Promise<void> {
+    this.dirty = true;
+    const next = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await this.writeNow();
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readGlobal(): Promise<GlobalEntry[]> {
+    const raw = await readJsonFile<unknown>(this.configPath);
+    if (raw === undefined || raw === null) return [];
+    if (!Array.isArray(raw)) throw new Error(`${this.configPath}: not a JSON array of specs`);
+    return raw.filter(isEntry);
+  }
+
+  private async writeNow(): Promise<void> {
+    const others = (await this.readGlobal()).filter((e) => !(e.Key.Kind === KIND_GROUP && e.Record.Handler === this.handler));
+    const mine: GlobalEntry[] = [...this.groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, g]) => ({
+        Key: { Kind: KIND_GROUP, Name: id },
+        Record: {
+          Handler: this.handler,
+          Spec: { kind: KIND_GROUP, version: '', metadata: { name: id, tags: null }, properties: g.spec.Properties ?? null },
+        },
+      }));
+    const side: Record<string, SidecarEntry> = {};
+    for (const [id, g] of this.groups) if (g.previous !== null || g.paused) side[id] = { Previous: g.previous, Paused: g.paused };
+    // Sidecar first: a crash in between leaves at worst a stale previous spec, never a spec without its state.
+    await writeFileAtomic(this.sidecarPath, JSON.stringify(side, null, 2) + '\n');
+    await writeFileAtomic(this.configPath, goJson([...others, ...mine], { prefix: '  ', indent: '  ' }));
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The `group` actor: InfraKit's default Group plugin (spec group.md), minus Go's bugs (bugs.md #5–#12),
+ * with persistent specs, health-driven replacement and surge/unavailability-bounded rolling updates.
+ * Logic lives in GroupPlugin / GroupController; this file wires them to the actor contract.
+ *
+ * Options (declaration `options`, else environment, else default):
+ *   pollIntervalMs      converge tick (env INFRAKIT_GROUP_POLL_INTERVAL, a Go duration such as `10s`); 10000
+ *   maxParallel         provisions/destroys at once per group (env INFRAKIT_GROUP_MAX_PARALLEL_NUM); 64
+ *   healthGracePeriodMs Unhealthy this long → replaced, unless the group sets Health.GracePeriod; 300000
+ *   healthIntervalMs    how often every member's health is checked; = pollIntervalMs
+ *   callTimeoutMs       deadline of one call to an instance/flavor plugin; 30000
+ *   store               'file' (default: <storeDir>/global.config) or 'memory'
+ *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs
+ *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
+ */
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { defineActor, type ActorContext, type Handler } from '../../runtime/actor.js';
+import { ApplicationError } from '../../runtime/errors.js';
+import { GROUP_INTERFACES, GROUP_METHODS } from '../spi/group.js';
+import type { CommitGroupRequest, DestroyInstancesRequest, GroupIdRequest, SetSizeRequest } from '../spi/group.js';
+import { parseGoDuration } from './duration.js';
+import type { ControllerOptions } from './group-controller.js';
+import { GroupPlugin } from './group-plugin.js';
+import { FileSpecStore } from './file-spec-store.js';
+import { withDeadline } from './plugin-calls.js';
+import { MemorySpecStore, type SpecStore } from './spec-store.js';
+
+export { GroupPlugin } from './group-plugin.js';
+export { GroupController, isConverged } from './group-controller.js';
+export type { ControllerOptions, Problem } from './group-controller.js';
+export { FileSpecStore } from './file-spec-store.js';
+export { MemorySpecStore } from './spec-store.js';
+export type { SpecStore, StoredGroup } from './spec-store.js';
+export { configHash } from './config-hash.js';
+
+export interface GroupActorOptions {
+  readonly pollIntervalMs?: number | string;
+  readonly maxParallel?: number;
+  readonly healthGracePeriodMs?: number;
+  readonly healthIntervalMs?: number;
+  readonly callTimeoutMs?: number;
+  readonly soonMs?: number;
+  readonly store?: 'file' | 'memory';
+  readonly storeDir?: string;
+  readonly testHooks?: boolean;
+}
+
+function durationMs(v: number | string | undefined, env: string | undefined, dflt: number): number {
+  if (typeof v === 'number' && v >= 0) return v;
+  if (typeof v === 'string' && v !== '') return parseGoDuration(v);
+  if (env !== undefined && env !== '') {
+    try {
+      return parseGoDuration(env);
+    } catch {
+      return dflt;
+    }
+  }
+  return dflt;
+}
+
+/** Resolves the controller options from declaration options and environment. */
+export function resolveOptions(o: GroupActorOptions = {}, env: NodeJS.ProcessEnv = process.env): ControllerOptions {
+  const pollIntervalMs = Math.max(1, durationMs(o.pollIntervalMs, env['INFRAKIT_GROUP_POLL_INTERVAL'], 10_000));
+  const envParallel = Number(env['INFRAKIT_GROUP_MAX_PARALLEL_NUM'] ?? '');
+  const maxParallel = o.maxParallel !== undefined && o.maxParallel > 0 ? o.maxParallel : envParallel > 0 ? envParallel : 64;
+  return {
+    pollIntervalMs,
+    maxParallel,
+    healthGraceMs: o.healthGracePeriodMs ?? 300_000,
+    healthIntervalMs: o.healthIntervalMs ?? pollIntervalMs,
+    callTimeoutMs: o.callTimeoutMs ?? 30_000,
+    soonMs: o.soonMs ?? 10,
+  };
+}
+
+const NameField = Type.Optional(Type.String());
+const IdField = Type.Optional(Type.String());
+
+/** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the seed's `{}`) get v0.5's shape. */
+function echo(req: { Name?: string } | undefined, id: string | undefined, result: object): object {
+  return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
+}
+
+export default defineActor<GroupActorOptions>({
+  manifest: { interfaces: GROUP_INTERFACES, vendor: { name: 'infrakit-ts-group', version: '0.1.0' } },
+  methods: {
+    ...GROUP_METHODS,
+    // Go's SetSize takes any int and answers `size cannot be negative` itself (group.md §6.7).
+    'Group.SetSize': { ...GROUP_METHODS['Group.SetSize'], params: Type.Object({ Name: NameField, ID: IdField, Size: Type.Integer() }) },
+  },
+  // Calls await other actors; a slow plugin of one group must not hold the others' calls.
+  concurrency: 64,
+  async create(ctx: ActorContext<GroupActorOptions>) {
+    const options = ctx.options ?? {};
+    const opts = resolveOptions(options);
+    const storeDir = options.storeDir ?? process.env['INFRAKIT_STORE_DIR'] ?? join(ctx.home, 'configs');
+    const store: SpecStore = options.store === 'memory' ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
+    const caller = withDeadline((actor, method, params) => ctx.call(actor, method, params), opts.callTimeoutMs);
+    const plugin = new GroupPlugin(caller, store, opts, ctx.log, (type, payload) => ctx.emit(type, payload));
+    await plugin.init();
+    ctx.signal.addEventListener('abort', () => plugin.close(), { once: true });
+
+    const handlers: Record<string, Handler> = {
+      'Group.CommitGroup': async (p: CommitGroupRequest) => {
+        const details = await plugin.commitGroup(p?.Spec, p?.Pretend === true);
+        return echo(p, p?.Spec?.ID, { Details: details });
+      },
+      'Group.FreeGroup': async (p: GroupIdRequest) => {
+        await plugin.freeGroup(p?.ID ?? '');
+        return echo(p, p?.ID, { OK: true });
+      },
+      'Group.DescribeGroup': async (p: GroupIdRequest) => echo(p, p?.ID, { Description: await plugin.describeGroup(p?.ID ?? '') }),
+      'Group.DestroyGroup': async (p: GroupIdRequest) => {
+        await plugin.destroyGroup(p?.ID ?? '');
+        return echo(p, p?.ID, { OK: true });
+      },
+      'Group.InspectGroups': (p: GroupIdRequest) => echo(p, p?.ID, { Groups: plugin.inspectGroups() }),
+      'Group.DestroyInstances': async (p: DestroyInstancesRequest) => {
+        await plugin.destroyInstances(p?.ID ?? '', p?.Instances ?? []);
+        return echo(p, p?.ID, { OK: true });
+      },
+      'Group.Size': (p: GroupIdRequest) => echo(p, p?.ID, { Size: plugin.size(p?.ID ?? '') }),
+      'Group.SetSize': async (p: SetSizeRequest) => {
+        await plugin.setSize(p?.ID ?? '', p.Size);
+        return echo(p, p?.ID, { OK: true });
+      },
+      'Group.PauseUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.pauseUpdate(p?.ID ?? '') }),
+      'Group.ResumeUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.resumeUpdate(p?.ID ?? '') }),
+      'Group.RollbackUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.rollbackUpdate(p?.ID ?? '') }),
+    };
+    if (options.testHooks === true) {
+      handlers['Group.TestCrash'] = () => {
+        setImmediate(() => {
+          throw new ApplicationError('Group.TestCrash: crashing the group worker on purpose');
+        });
+        return { OK: true };
+      };
+    }
+    return {
+      handlers,
+      stop: () => plugin.close(),
+    };
+  },
+});
