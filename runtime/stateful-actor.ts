@@ -54,6 +54,8 @@ interface Incarnation {
   readonly sab: SharedArrayBuffer;
   readonly counter: Int32Array;
   ready: boolean;
+  /** Posted `crash`: its exit is imminent, so take no new calls and hand out no ports. */
+  dying: boolean;
   threadId: number;
   /** Why it is going away, as reported by the worker before it exits. */
   reason: string | undefined;
@@ -110,7 +112,7 @@ export class StatefulActor implements ActorCell {
     const sab = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}` });
-    const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
+    const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
     this.#inc = inc;
     const start: StartMessage = {
       type: 'start',
@@ -159,6 +161,7 @@ export class StatefulActor implements ActorCell {
       case 'start-failed':
       case 'crash':
         inc.reason = `${m.error.name}: ${m.error.message}`;
+        inc.dying = true;
         this.#log.warn({ err: m.error }, m.type === 'crash' ? 'actor crashed' : 'actor failed to start');
         return;
       case 'event':
@@ -247,7 +250,7 @@ export class StatefulActor implements ActorCell {
 
   call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
     const inc = this.#inc;
-    if (this.#status !== 'running' || inc === undefined || !inc.ready) return Promise.reject(this.#notRunning());
+    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return Promise.reject(this.#notRunning());
     if (Atomics.add(inc.counter, 0, 1) >= this.#capacity) {
       Atomics.sub(inc.counter, 0, 1);
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
@@ -288,7 +291,7 @@ export class StatefulActor implements ActorCell {
   /** A direct channel from actor `from` to this actor's current worker. */
   openPeer(from: string): ConnectResult {
     const inc = this.#inc;
-    if (this.#status !== 'running' || inc === undefined || !inc.ready) return { mode: 'error', error: serializeError(this.#notRunning()) };
+    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
     inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
     return { mode: 'port', port: port1, counter: inc.sab, capacity: this.#capacity, incarnation: inc.n };
