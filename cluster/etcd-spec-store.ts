@@ -1,0 +1,199 @@
+/**
+ * Committed group specs in etcd v3, shared by every runtime pointed at the same cluster.
+ *
+ * Layout (prefix default `infrakit/`):
+ *
+ * ```
+ * infrakit/configs/groups/<id>   one key per group: the StoredGroup as JSON        ← the truth
+ * infrakit/configs/specs         every group in HEAD's array format (ha.md §9.3)   ← for Go tooling
+ * ```
+ *
+ * Why one key per group: each commit writes only its own group, so a record never carries another
+ * group's stale copy, a reader can watch a single group, and no value grows towards etcd's 1.5 MiB
+ * request limit with the number of groups. HEAD's single array is still written, *in the same
+ * transaction*, so a Go manager reading `infrakit/configs/specs` sees exactly what we see; that
+ * transaction is guarded by the array's mod revision (compare-and-swap), so two writers can never
+ * interleave a stale array. If no per-group key exists, `load` imports HEAD's array (a store written by
+ * Go InfraKit).
+ *
+ * Every write is acknowledged only after etcd committed it (a Raft-replicated transaction). With a
+ * `guard` (the leader's fence, from `LeaderElection.fence`), writes are conditional on the leader's
+ * election key still existing: a runtime that lost leadership cannot overwrite specs, even if it does
+ * not know yet that it lost.
+ */
+import type { Etcd3, IKeyValue, IOperation } from 'etcd3';
+import { NotLeaderError, StoreUnavailableError } from './cluster-errors.js';
+import { isUnavailable, parseEndpoints } from './etcd-client.js';
+import { decodeHeadSpecs, encodeHeadSpecs } from './head-format.js';
+import type { Fence } from './leadership.js';
+import type { SpecStore, StoredGroup } from './spec-store.js';
+
+export interface EtcdSpecStoreOptions {
+  readonly client: Etcd3;
+  /** For error messages. */
+  readonly endpoints: readonly string[];
+  /** Key prefix; default `infrakit/`. */
+  readonly prefix?: string;
+  /** Also keep HEAD's `configs/specs` array in step (default true). */
+  readonly headCompat?: boolean;
+  /**
+   * Called before every write: returns the fence to write under, or throws (a `NotLeaderError`).
+   * Without it, writes are unconditional (single-runtime use, tests, tools).
+   */
+  readonly guard?: () => Fence;
+  /** Close the client in `close()` (default false: the caller owns it). */
+  readonly ownsClient?: boolean;
+}
+
+/** The guard's fence no longer exists in etcd: leadership was lost before the write landed. */
+export class FenceLostError extends Error {
+  constructor(readonly fence: Fence) {
+    super(`leadership lost before the write was applied (election key ${fence.key} is gone); nothing was saved`);
+    this.name = 'FenceLostError';
+  }
+}
+
+const MAX_CAS_ATTEMPTS = 30;
+
+export class EtcdSpecStore implements SpecStore {
+  private readonly client: Etcd3;
+  private readonly endpoints: string[];
+  private readonly configs: string;
+  private readonly groupsPrefix: string;
+  readonly specsKey: string;
+  private readonly headCompat: boolean;
+  private readonly guard: (() => Fence) | undefined;
+  private readonly ownsClient: boolean;
+  private closed = false;
+  /** Writes of this store run one at a time (HEAD's manager serialises them too); CAS covers other writers. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: EtcdSpecStoreOptions) {
+    this.client = options.client;
+    this.endpoints = parseEndpoints(options.endpoints);
+    const prefix = options.prefix ?? 'infrakit/';
+    this.configs = `${prefix}configs/`;
+    this.groupsPrefix = `${this.configs}groups/`;
+    this.specsKey = `${this.configs}specs`;
+    this.headCompat = options.headCompat ?? true;
+    this.guard = options.guard;
+    this.ownsClient = options.ownsClient ?? false;
+  }
+
+  /** Key of one group's record. */
+  groupKey(id: string): string {
+    return this.groupsPrefix + id;
+  }
+
+  async load(): Promise<Map<string, StoredGroup>> {
+    const snap = await this.snapshot('loading the group specs');
+    return snap.groups;
+  }
+
+  async put(id: string, record: StoredGroup): Promise<void> {
+    if (id === '') throw new Error('spec store: a group ID must not be blank');
+    const value = JSON.stringify({ ...record, ID: id });
+    await this.write(`saving group '${id}'`, (groups) => groups.set(id, { ...record, ID: id }), () => this.client.put(this.groupKey(id)).value(value));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.write(`removing group '${id}'`, (groups) => groups.delete(id), () => this.client.delete().key(this.groupKey(id)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) this.client.close();
+  }
+
+  /** One consistent read of everything under `configs/` (a single range is a single revision). */
+  private async snapshot(what: string): Promise<{ groups: Map<string, StoredGroup>; specsMod: string }> {
+    let kvs: IKeyValue[];
+    try {
+      kvs = (await this.client.getAll().prefix(this.configs).exec()).kvs;
+    } catch (err) {
+      throw this.wrap(what, err);
+    }
+    const groups = new Map<string, StoredGroup>();
+    let specsMod = '0';
+    let headText: string | undefined;
+    for (const kv of kvs) {
+      const key = kv.key.toString('utf8');
+      if (key === this.specsKey) {
+        specsMod = kv.mod_revision;
+        headText = kv.value.toString('utf8');
+      } else if (key.startsWith(this.groupsPrefix)) {
+        const id = key.slice(this.groupsPrefix.length);
+        const rec = JSON.parse(kv.value.toString('utf8')) as StoredGroup;
+        groups.set(id, { ...rec, ID: id });
+      }
+    }
+    if (groups.size === 0 && headText !== undefined) {
+      for (const g of decodeHeadSpecs(headText)) groups.set(g.ID, g);
+    }
+    return { groups, specsMod };
+  }
+
+  /**
+   * A guarded, compare-and-swapped transaction: `edit` changes the in-memory map (for HEAD's array),
+   * `op` builds the per-group operation. (etcd3's `then()` replaces, not appends: pass every op at once.) Retries only when another writer moved the array in between.
+   */
+  private write(what: string, edit: (groups: Map<string, StoredGroup>) => unknown, op: () => IOperation): Promise<void> {
+    const run = this.queue.then(() => this.writeNow(what, edit, op));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(
+    what: string,
+    edit: (groups: Map<string, StoredGroup>) => unknown,
+    op: () => IOperation,
+  ): Promise<void> {
+    if (this.closed) throw new Error('spec store is closed');
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const fence = this.guard?.();
+      let tx: ReturnType<Etcd3['if']>;
+      let specsMod = '0';
+      let head: string | undefined;
+      if (this.headCompat) {
+        const snap = await this.snapshot(what);
+        edit(snap.groups);
+        specsMod = snap.specsMod;
+        head = encodeHeadSpecs(snap.groups.values());
+        tx = this.client.if(this.specsKey, 'Mod', '==', specsMod);
+        if (fence) tx = tx.and(fence.key, 'Create', '==', fence.createRevision);
+      } else if (fence) {
+        tx = this.client.if(fence.key, 'Create', '==', fence.createRevision);
+      } else {
+        // An always-true compare: `version >= 0` holds for every key, present or not.
+        tx = this.client.if(this.specsKey, 'Version', '>', -1);
+      }
+      tx = tx.then(op(), ...(head === undefined ? [] : [this.client.put(this.specsKey).value(head)]));
+      let succeeded: boolean;
+      try {
+        succeeded = (await tx.commit()).succeeded;
+      } catch (err) {
+        throw this.wrap(what, err);
+      }
+      if (succeeded) return;
+      if (fence && !(await this.fenceHolds(fence, what))) throw new NotLeaderError(undefined, 'leadership was lost before the write was applied; nothing was saved');
+      // Another writer changed the array between our read and our write: read again, after a jittered pause.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * attempt)));
+    }
+    throw new Error(`spec store: ${what} kept conflicting with concurrent writers (${MAX_CAS_ATTEMPTS} attempts)`);
+  }
+
+  private async fenceHolds(fence: Fence, what: string): Promise<boolean> {
+    try {
+      const res = await this.client.get(fence.key).exec();
+      return res.kvs[0]?.create_revision === fence.createRevision;
+    } catch (err) {
+      throw this.wrap(what, err);
+    }
+  }
+
+  private wrap(what: string, err: unknown): Error {
+    if (isUnavailable(err)) return new StoreUnavailableError(what, this.endpoints, { cause: err });
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * HEAD's spec store format (spec/ha.md §9.3): one JSON array of `{Key, Record}` entries, written with
+ * Go's `MarshalIndent(prefix "  ", indent "  ")`, so a Go manager pointed at the same etcd can read it.
+ *
+ * ```json
+ * [ { "Key": {"Kind":"group","Name":"workers"},
+ *     "Record": {"Handler":"group-stateless",
+ *                "Spec": {"kind":"group","version":"","metadata":{"name":"workers","tags":null},
+ *                         "properties": {"Allocation":{"Size":3}, …}}}} ]
+ * ```
+ */
+import type { StoredGroup } from './spec-store.js';
+
+export const DEFAULT_HANDLER = 'group-stateless';
+
+export interface HeadEntry {
+  Key: { Kind: string; Name: string };
+  Record: {
+    Handler: string;
+    Spec: { kind: string; version: string; metadata: { name: string; tags: unknown }; properties: unknown };
+  };
+}
+
+/** Groups → HEAD's array text (sorted by ID, so the text is stable). `null` when empty, as Go writes a nil slice. */
+export function encodeHeadSpecs(groups: Iterable<StoredGroup>): string {
+  const entries: HeadEntry[] = [...groups]
+    .sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0))
+    .map((g) => ({
+      Key: { Kind: 'group', Name: g.ID },
+      Record: {
+        Handler: g.Handler ?? DEFAULT_HANDLER,
+        Spec: { kind: 'group', version: '', metadata: { name: g.ID, tags: null }, properties: g.Properties ?? null },
+      },
+    }));
+  if (entries.length === 0) return 'null';
+  // MarshalIndent(prefix "  ", indent "  "): every line after the first starts with the prefix.
+  return JSON.stringify(entries, null, 2).split('\n').join('\n  ');
+}
+
+/** HEAD's array text → groups (entries of other kinds are skipped). */
+export function decodeHeadSpecs(text: string): StoredGroup[] {
+  const doc = JSON.parse(text) as unknown;
+  if (doc === null) return [];
+  if (!Array.isArray(doc)) throw new Error('spec store: expected a JSON array of {Key, Record} entries');
+  const out: StoredGroup[] = [];
+  for (const e of doc as Partial<HeadEntry>[]) {
+    if (e?.Key?.Kind !== 'group' || typeof e.Key.Name !== 'string') continue;
+    out.push({ ID: e.Key.Name, Properties: e.Record?.Spec?.properties ?? null, Handler: e.Record?.Handler ?? DEFAULT_HANDLER });
+  }
+  return out;
+}

@@ -1,0 +1,412 @@
+/**
+ * Leader election on etcd v3, as etcd's own `concurrency.Election` does it, plus a local lease clock
+ * so a runtime never acts on a stale belief.
+ *
+ * ```
+ *  runtime A ── lease 3 s ── put infrakit/election/<name>/<leaseA>  (create rev 17)   ← oldest key leads
+ *  runtime B ── lease 3 s ── put infrakit/election/<name>/<leaseB>  (create rev 23)
+ *  runtime C ── lease 3 s ── put infrakit/election/<name>/<leaseC>  (create rev 31)
+ * ```
+ *
+ * Each candidate holds a lease and one key attached to it; the key with the lowest create revision
+ * leads. A candidate's key disappears when its lease is revoked (resign) or expires (the process died
+ * or was cut off from etcd for a whole TTL), and the next-oldest key leads.
+ *
+ * Why our own loop rather than etcd3's `Election`: etcd3 reports a lost lease only after *two* TTLs
+ * without a keepalive, while etcd hands leadership to someone else after *one*. Here a leader counts
+ * its leadership valid only until `sent + TTL − margin`, where `sent` is when the last keepalive that
+ * etcd acknowledged was *sent*: etcd cannot have expired the lease before then, so no other candidate
+ * can have been elected yet. When that time passes without a fresh acknowledgement, the role drops to
+ * `unknown` (a timer, independent of any call that may hang) and the runtime stops converging.
+ *
+ * Writes are fenced too: `fence()` returns the leader's key and create revision, and the spec store
+ * commits only `if create_revision(key) == rev`, so a deposed leader cannot change specs.
+ */
+import { hostname } from 'node:os';
+import { EventEmitter } from 'eventemitter3';
+import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import { NotLeaderError } from './cluster-errors.js';
+import { parseEndpoints } from './etcd-client.js';
+import type { Fence, LeadershipState, NodeInfo, Role } from './leadership.js';
+
+export interface LeaderElectionOptions {
+  readonly client: Etcd3;
+  /** For messages. */
+  readonly endpoints: readonly string[];
+  /** This runtime. */
+  readonly self: NodeInfo;
+  /** Election name; default `group` (one election per group plugin name). */
+  readonly name?: string;
+  /** Key prefix; default `infrakit/`. */
+  readonly prefix?: string;
+  /** Lease TTL in whole seconds; default 3 (etcd's minimum is about 2 with default timing). */
+  readonly ttlSeconds?: number;
+  /** How often to read who leads; default TTL/6 (500 ms for 3 s). */
+  readonly pollMs?: number;
+  /** Give up leadership this long before the lease could expire; default 500 ms. */
+  readonly marginMs?: number;
+  /** Deadline of one keepalive; default TTL/3. */
+  readonly keepaliveTimeoutMs?: number;
+  /** Receives one line per role change and per etcd trouble. */
+  readonly log?: (level: 'info' | 'warn', msg: string, data?: Record<string, unknown>) => void;
+}
+
+export interface LeaderElectionEvents {
+  /** The role or the leader changed. */
+  change: (state: LeadershipState) => void;
+  /** This runtime became the leader. */
+  leader: (state: LeadershipState) => void;
+  /** Another runtime leads. */
+  follower: (state: LeadershipState) => void;
+  /** Nobody is known to lead (etcd unreachable, lease lost); counts as not leader. */
+  unknown: (state: LeadershipState) => void;
+}
+
+/** `<hostname>-<pid>`, the default node ID. */
+export function defaultNodeId(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
+  readonly self: NodeInfo;
+  readonly ttlSeconds: number;
+  private readonly client: Etcd3;
+  private readonly endpoints: string[];
+  private readonly electionPrefix: string;
+  private readonly locationKey: string;
+  private readonly pollMs: number;
+  private readonly marginMs: number;
+  private readonly keepaliveTimeoutMs: number;
+  private readonly log: NonNullable<LeaderElectionOptions['log']>;
+
+  private current: LeadershipState;
+  private lease: Lease | undefined;
+  private leaseId: string | undefined;
+  private myKey: string | undefined;
+  private myCreateRevision: string | undefined;
+  /** Local time until which etcd cannot have expired our lease (see the file comment). */
+  private validUntil = 0;
+  private stopped = false;
+  private started: Promise<void> | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    super();
+    this.client = options.client;
+    this.endpoints = parseEndpoints(options.endpoints);
+    this.self = options.self;
+    const prefix = options.prefix ?? 'infrakit/';
+    this.electionPrefix = `${prefix}election/${options.name ?? 'group'}/`;
+    // HEAD's etcd leader-location key (spec/ha.md §9.2), kept on the leader's lease.
+    this.locationKey = `${prefix}leader/location`;
+    this.ttlSeconds = Math.max(1, Math.round(options.ttlSeconds ?? 3));
+    this.pollMs = options.pollMs ?? Math.max(100, Math.floor((this.ttlSeconds * 1000) / 6));
+    this.marginMs = options.marginMs ?? 500;
+    this.keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? Math.max(300, Math.floor((this.ttlSeconds * 1000) / 3));
+    this.log = options.log ?? (() => undefined);
+    this.current = { role: 'unknown', self: this.self, reason: 'not started', since: Date.now() };
+  }
+
+  /** The latest known state. */
+  get state(): LeadershipState {
+    return this.current;
+  }
+
+  /** True only while this runtime leads *and* its lease is provably alive, checked now. */
+  isLeader(): boolean {
+    return this.current.role === 'leader' && Date.now() < this.validUntil - this.marginMs;
+  }
+
+  /** The current leader, if known (this runtime when it leads). */
+  leader(): NodeInfo | undefined {
+    return this.current.leader;
+  }
+
+  /** The fence for a write, or a `NotLeaderError` that names the leader. */
+  fence(): Fence {
+    if (this.isLeader() && this.myKey !== undefined && this.myCreateRevision !== undefined) {
+      return { key: this.myKey, createRevision: this.myCreateRevision };
+    }
+    throw this.notLeaderError();
+  }
+
+  /** The error a follower answers writes with. */
+  notLeaderError(): NotLeaderError {
+    const s = this.current;
+    if (s.role === 'follower' && s.leader) return new NotLeaderError(s.leader);
+    return new NotLeaderError(undefined, s.reason ?? 'election in progress');
+  }
+
+  /** Starts campaigning; resolves after the first round (the role may still be `unknown`). Idempotent. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.campaign();
+      this.keepaliveLoop();
+      await this.poll();
+    })();
+    return this.started;
+  }
+
+  /** Resolves when the role is `role` (rejects after `timeoutMs`). */
+  waitFor(role: Role, timeoutMs = 10_000): Promise<LeadershipState> {
+    if (this.current.role === role) return Promise.resolve(this.current);
+    return new Promise((resolve, reject) => {
+      const onChange = (s: LeadershipState): void => {
+        if (s.role !== role) return;
+        clearTimeout(t);
+        this.off('change', onChange);
+        resolve(s);
+      };
+      const t = setTimeout(() => {
+        this.off('change', onChange);
+        reject(new Error(`${this.self.id}: not ${role} within ${timeoutMs} ms (now ${this.current.role}${this.current.reason ? `: ${this.current.reason}` : ''})`));
+      }, timeoutMs);
+      this.on('change', onChange);
+    });
+  }
+
+  /** Resigns (revokes the lease, so another runtime leads at once) and stops. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    clearTimeout(this.keepaliveTimer);
+    clearTimeout(this.expiryTimer);
+    const lease = this.lease;
+    this.lease = undefined;
+    this.validUntil = 0;
+    this.set({ role: 'unknown', self: this.self, reason: 'stopped (resigned)', since: Date.now() });
+    if (lease) await lease.revoke().catch(() => undefined);
+  }
+
+  // ── campaign: a lease and one key on it ────────────────────────────────────────────────────────
+
+  private async campaign(): Promise<void> {
+    if (this.stopped) return;
+    const sent = Date.now();
+    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: false });
+    lease.on('lost', () => undefined); // reported through keepaliveOnce/grant rejections instead
+    try {
+      const id = await lease.grant();
+      const key = this.electionPrefix + BigInt(id).toString(16);
+      const value = JSON.stringify(this.self);
+      const res = await this.client
+        .if(key, 'Create', '==', 0)
+        .then(lease.put(key).value(value))
+        .else(this.client.get(key))
+        .commit();
+      const rev = res.succeeded ? res.header.revision : res.responses[0]?.response_range?.kvs[0]?.create_revision;
+      if (rev === undefined) throw new Error(`election key ${key} vanished while campaigning`);
+      if (this.stopped) {
+        await lease.revoke().catch(() => undefined);
+        return;
+      }
+      this.lease = lease;
+      this.leaseId = id;
+      this.myKey = key;
+      this.myCreateRevision = rev;
+      this.validUntil = sent + this.ttlSeconds * 1000;
+      this.lastError = undefined;
+      this.log('info', 'campaigning', { key, createRevision: rev, ttl: this.ttlSeconds });
+    } catch (err) {
+      lease.release();
+      void lease.revoke().catch(() => undefined);
+      this.trouble(err);
+    }
+  }
+
+  // ── keepalive: renews the lease every TTL/3 and moves `validUntil` ───────────────────────────
+
+  private keepaliveLoop(): void {
+    if (this.stopped) return;
+    this.keepaliveTimer = setTimeout(() => {
+      void this.keepaliveOnce().finally(() => this.keepaliveLoop());
+    }, Math.floor((this.ttlSeconds * 1000) / 3));
+  }
+
+  private async keepaliveOnce(): Promise<void> {
+    const lease = this.lease;
+    if (lease === undefined) {
+      await this.campaign();
+      return;
+    }
+    const sent = Date.now();
+    const attempt = lease.keepaliveOnce();
+    attempt.catch(() => undefined); // it may settle after our timeout
+    try {
+      const res = await withTimeout(attempt, this.keepaliveTimeoutMs, 'keepalive timed out');
+      if (lease !== this.lease) return;
+      const ttl = Number(res.TTL);
+      this.validUntil = sent + (Number.isFinite(ttl) && ttl > 0 ? ttl : this.ttlSeconds) * 1000;
+      if (this.lastError !== undefined) this.log('info', 'etcd reachable again', { endpoints: this.endpoints });
+      this.lastError = undefined;
+    } catch (err) {
+      if (lease !== this.lease) return;
+      if (err instanceof EtcdLeaseInvalidError) {
+        // etcd expired our lease (we were cut off for a whole TTL): our key is gone; start over.
+        this.log('warn', 'lease expired in etcd; campaigning again', { leaseId: this.leaseId });
+        this.dropLease('our lease expired in etcd');
+        await this.campaign();
+      } else {
+        this.trouble(err);
+      }
+    }
+    this.evaluate(undefined);
+  }
+
+  private dropLease(reason: string): void {
+    const lease = this.lease;
+    this.lease = undefined;
+    this.leaseId = undefined;
+    this.myKey = undefined;
+    this.myCreateRevision = undefined;
+    this.validUntil = 0;
+    lease?.release();
+    this.set({ role: 'unknown', self: this.self, reason, since: Date.now() });
+  }
+
+  // ── poll: who leads? ────────────────────────────────────────────────────────────────────────────
+
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const res = await this.client.getAll().prefix(this.electionPrefix).sort('Create', 'Ascend').exec();
+      const kvs = res.kvs;
+      if (this.myKey !== undefined && this.lease !== undefined && !kvs.some((kv) => kv.key.toString('utf8') === this.myKey)) {
+        // Our key was deleted under a live lease (by hand?): queue up again.
+        this.log('warn', 'election key vanished; campaigning again', { key: this.myKey });
+        const lease = this.lease;
+        this.dropLease('election key vanished');
+        void lease.revoke().catch(() => undefined);
+        await this.campaign();
+      } else {
+        const first = kvs[0];
+        this.evaluate(first === undefined ? null : { key: first.key.toString('utf8'), value: first.value.toString('utf8') });
+      }
+    } catch (err) {
+      this.trouble(err);
+      this.evaluate(undefined);
+    } finally {
+      if (!this.stopped) {
+        this.pollTimer = setTimeout(() => void this.poll(), this.pollMs);
+      }
+    }
+  }
+
+  /**
+   * Decide the role. `first` is the oldest election key read just now, `null` when there is none,
+   * `undefined` when we could not read (then only our own lease clock can keep us leader).
+   */
+  private evaluate(first: { key: string; value: string } | null | undefined): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const leaseValid = this.lease !== undefined && now < this.validUntil - this.marginMs;
+    const prev = this.current;
+    if (first === undefined) {
+      if (prev.role === 'leader' && leaseValid) return this.armExpiry();
+      if (prev.role === 'follower' && this.lastError === undefined) return;
+      this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(leaseValid), since: now });
+      return;
+    }
+    if (first !== null && first.key === this.myKey) {
+      if (leaseValid) {
+        this.set({ role: 'leader', self: this.self, leader: this.self, fence: { key: this.myKey, createRevision: this.myCreateRevision ?? '0' }, since: now });
+        this.armExpiry();
+      } else {
+        this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(false), since: now });
+      }
+      return;
+    }
+    if (first === null) {
+      this.set({ role: 'unknown', self: this.self, reason: this.lease ? 'election in progress' : this.unknownReason(false), since: now });
+      return;
+    }
+    this.set({ role: 'follower', self: this.self, leader: parseNode(first.value, first.key), since: now });
+  }
+
+  private unknownReason(leaseValid: boolean): string {
+    if (this.lastError !== undefined) return `etcd unreachable at ${this.endpoints.join(',')}: ${this.lastError}`;
+    return leaseValid ? 'election in progress' : 'lease not renewed in time';
+  }
+
+  /** A timer that drops leadership when the lease clock runs out, even if every etcd call hangs. */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const ms = this.validUntil - this.marginMs - Date.now();
+    this.expiryTimer = setTimeout(() => {
+      if (this.current.role === 'leader' && !this.isLeader()) {
+        this.log('warn', 'leadership lapsed: lease not renewed in time', { lastError: this.lastError });
+        this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(false), since: Date.now() });
+      } else if (this.current.role === 'leader') {
+        this.armExpiry();
+      }
+    }, Math.max(0, ms) + 5);
+  }
+
+  private trouble(err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (this.lastError !== msg) this.log('warn', 'etcd trouble', { endpoints: this.endpoints, error: msg });
+    this.lastError = msg;
+  }
+
+  private set(next: LeadershipState): void {
+    const prev = this.current;
+    const same = prev.role === next.role && prev.leader?.id === next.leader?.id && prev.leader?.location === next.leader?.location;
+    if (same) {
+      // Keep `since`; refresh the reason so `unknown` says the latest cause.
+      if (next.reason !== prev.reason) this.current = { ...prev, ...(next.reason === undefined ? {} : { reason: next.reason }) };
+      return;
+    }
+    this.current = next;
+    if (next.role !== 'leader') clearTimeout(this.expiryTimer);
+    this.log(next.role === 'unknown' ? 'warn' : 'info', `leadership: ${prev.role} → ${next.role}`, {
+      leader: next.leader?.id,
+      ...(next.reason === undefined ? {} : { reason: next.reason }),
+    });
+    if (next.role === 'leader') void this.advertise();
+    this.emit('change', next);
+    this.emit(next.role, next);
+  }
+
+  /** HEAD's `infrakit/leader/location`, on our lease and fenced on our key (best effort). */
+  private async advertise(): Promise<void> {
+    const lease = this.lease;
+    const key = this.myKey;
+    const rev = this.myCreateRevision;
+    if (!lease || !key || !rev) return;
+    await this.client
+      .if(key, 'Create', '==', rev)
+      .then(lease.put(this.locationKey).value(this.self.location))
+      .commit()
+      .catch(() => undefined);
+  }
+}
+
+function parseNode(value: string, key: string): NodeInfo {
+  try {
+    const v = JSON.parse(value) as Partial<NodeInfo>;
+    if (typeof v.id === 'string' && typeof v.location === 'string') return v as NodeInfo;
+  } catch {
+    // a candidate that is not one of us (etcdctl elect): show its raw value
+  }
+  return { id: value || key, location: value || key };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(msg)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

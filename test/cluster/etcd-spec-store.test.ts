@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import type { Etcd3 } from 'etcd3';
+import { createEtcdClient } from '../../cluster/etcd-client.js';
+import { EtcdSpecStore } from '../../cluster/etcd-spec-store.js';
+import { NotLeaderError, StoreUnavailableError } from '../../cluster/cluster-errors.js';
+import { decodeHeadSpecs, encodeHeadSpecs } from '../../cluster/head-format.js';
+import type { StoredGroup } from '../../cluster/spec-store.js';
+import { EtcdHarness, etcdBinary, useEtcd } from '../helpers/etcd-harness.js';
+
+const props = (size: number) => ({
+  Allocation: { Size: size },
+  Instance: { Plugin: 'file', Properties: { Note: 'x' } },
+  Flavor: { Plugin: 'vanilla', Properties: { Init: ['echo hi'] } },
+});
+const group = (id: string, size = 3): StoredGroup => ({ ID: id, Properties: props(size) });
+
+describe('cluster/etcd-spec-store', function () {
+  const etcd = useEtcd();
+  const clients: Etcd3[] = [];
+  let n = 0;
+  let prefix = '';
+
+  const client = (): Etcd3 => {
+    const c = createEtcdClient({ endpoints: etcd().endpoints });
+    clients.push(c);
+    return c;
+  };
+  const store = (c = client(), extra: Partial<ConstructorParameters<typeof EtcdSpecStore>[0]> = {}): EtcdSpecStore =>
+    new EtcdSpecStore({ client: c, endpoints: etcd().endpoints, prefix, ...extra });
+
+  beforeEach(() => {
+    prefix = `t${++n}/`;
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  it('round-trips groups: put, load, replace, remove', async () => {
+    const s = store();
+    assert.equal((await s.load()).size, 0);
+    await s.put('workers', group('workers', 3));
+    await s.put('db', { ...group('db', 1), Rollout: { paused: true } });
+    let loaded = await s.load();
+    assert.deepEqual([...loaded.keys()].sort(), ['db', 'workers']);
+    assert.deepEqual(loaded.get('workers')?.Properties, props(3));
+    assert.deepEqual(loaded.get('db')?.['Rollout'], { paused: true }, 'extras survive');
+    await s.put('workers', group('workers', 5));
+    await s.remove('db');
+    await s.remove('never-there');
+    loaded = await s.load();
+    assert.deepEqual([...loaded.keys()], ['workers']);
+    assert.deepEqual(loaded.get('workers')?.Properties, props(5));
+  });
+
+  it("keeps HEAD's infrakit/configs/specs array in step (ha.md §9.3)", async () => {
+    const c = client();
+    const s = store(c);
+    await s.put('workers', group('workers', 3));
+    await s.put('alpha', group('alpha', 2));
+    const text = await c.get(`${prefix}configs/specs`).string();
+    assert.ok(text);
+    assert.equal(text, encodeHeadSpecs([group('alpha', 2), group('workers', 3)]));
+    const doc = JSON.parse(text) as { Key: unknown; Record: { Handler: string; Spec: { metadata: unknown; properties: unknown } } }[];
+    assert.deepEqual(doc[1]?.Key, { Kind: 'group', Name: 'workers' });
+    assert.equal(doc[1]?.Record.Handler, 'group-stateless');
+    assert.deepEqual(doc[1]?.Record.Spec.metadata, { name: 'workers', tags: null });
+    assert.deepEqual(doc[1]?.Record.Spec.properties, props(3));
+    assert.match(text, /^\[\n {4}\{\n {6}"Key"/, 'MarshalIndent(prefix "  ", indent "  ")');
+    await s.remove('alpha');
+    await s.remove('workers');
+    assert.equal(await c.get(`${prefix}configs/specs`).string(), 'null');
+  });
+
+  it("imports HEAD's array when no per-group key exists (a store Go InfraKit wrote)", async () => {
+    const c = client();
+    await c.put(`${prefix}configs/specs`).value(encodeHeadSpecs([group('legacy', 4)]));
+    const loaded = await store(c).load();
+    assert.deepEqual(loaded.get('legacy')?.Properties, props(4));
+    assert.deepEqual(decodeHeadSpecs('null'), []);
+  });
+
+  it('an acknowledged write is visible to another client at once', async () => {
+    const a = store();
+    const b = store();
+    for (let i = 0; i < 5; i++) {
+      await a.put('g', group('g', i + 1));
+      assert.deepEqual((await b.load()).get('g')?.Properties, props(i + 1));
+    }
+  });
+
+  it('concurrent writers of different groups lose nothing (CAS on the HEAD array)', async () => {
+    const c1 = client();
+    const s1 = store(c1);
+    const s2 = store();
+    await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => s1.put(`a${i}`, group(`a${i}`))),
+      ...Array.from({ length: 8 }, (_, i) => s2.put(`b${i}`, group(`b${i}`))),
+    ]);
+    assert.equal((await s1.load()).size, 16);
+    const head = decodeHeadSpecs((await c1.get(`${prefix}configs/specs`).string()) ?? 'null');
+    assert.equal(head.length, 16, 'the HEAD array holds every group');
+  });
+
+  it('a fenced write fails with NotLeaderError when the fence key is gone, and saves nothing', async () => {
+    const c = client();
+    await c.put(`${prefix}fence`).value('me');
+    const rev = (await c.get(`${prefix}fence`).exec()).kvs[0]?.create_revision;
+    assert.ok(rev);
+    const s = store(c, { guard: () => ({ key: `${prefix}fence`, createRevision: rev }) });
+    await s.put('ok', group('ok'));
+    await c.delete().key(`${prefix}fence`);
+    await assert.rejects(s.put('late', group('late')), (err: unknown) => err instanceof NotLeaderError && /not the leader/.test(err.message));
+    assert.deepEqual([...(await s.load()).keys()], ['ok']);
+    const refusing = store(c, { guard: () => { throw new NotLeaderError({ id: 'n2', location: '/tmp/n2/plugins' }); } });
+    await assert.rejects(refusing.put('x', group('x')), /not the leader: runtime n2 at \/tmp\/n2\/plugins leads; send writes there/);
+  });
+});
+
+describe('cluster/etcd-spec-store with etcd down', function () {
+  let etcd: EtcdHarness | undefined;
+  let c: Etcd3 | undefined;
+  before(async function () {
+    this.timeout(30_000);
+    if (etcdBinary() === undefined) this.skip();
+    etcd = await EtcdHarness.start();
+  });
+  after(async () => {
+    c?.close();
+    await etcd?.stop();
+  });
+
+  it('answers a clear StoreUnavailableError in bounded time, and works again once etcd is back', async function () {
+    this.timeout(20_000);
+    const h = etcd!;
+    c = createEtcdClient({ endpoints: h.endpoints, callTimeoutMs: 1000 });
+    const s = new EtcdSpecStore({ client: c, endpoints: h.endpoints });
+    await s.put('workers', group('workers'));
+    await h.kill(0);
+    const t0 = Date.now();
+    await assert.rejects(s.put('workers', group('workers', 9)), (err: unknown) => {
+      assert.ok(err instanceof StoreUnavailableError, `got ${String(err)}`);
+      assert.match(err.message, /^spec store unavailable: etcd at http:\/\/127\.0\.0\.1:\d+ did not answer saving group 'workers'/);
+      return true;
+    });
+    await assert.rejects(s.load(), StoreUnavailableError);
+    assert.ok(Date.now() - t0 < 8000, `took ${Date.now() - t0} ms`);
+    await h.restart(0);
+    // The failed write was never acknowledged, and it did not land.
+    let loaded: Map<string, StoredGroup> | undefined;
+    for (let i = 0; i < 50 && loaded === undefined; i++) {
+      loaded = await s.load().catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)));
+    }
+    assert.deepEqual(loaded?.get('workers')?.Properties, props(3));
+  });
+
+  it('a cut-off etcd (SIGSTOP) makes calls fail by their deadline, not hang', async function () {
+    this.timeout(20_000);
+    const h = etcd!;
+    const c2 = createEtcdClient({ endpoints: h.endpoints, callTimeoutMs: 800 });
+    try {
+      const s = new EtcdSpecStore({ client: c2, endpoints: h.endpoints });
+      await s.load();
+      h.pause(0);
+      const t0 = Date.now();
+      await assert.rejects(s.put('cut', group('cut')), StoreUnavailableError);
+      assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    } finally {
+      h.resume(0);
+      c2.close();
+    }
+  });
+});
