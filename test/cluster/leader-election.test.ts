@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Etcd3 } from 'etcd3';
+import { createEtcdClient } from '../../cluster/etcd-client.js';
+import { LeaderElection } from '../../cluster/leader-election.js';
+import type { LeadershipState } from '../../cluster/leadership.js';
+import { useEtcd } from '../helpers/etcd-harness.js';
+
+const CAMPAIGNER = fileURLToPath(new URL('./fixtures/campaigner.js', import.meta.url));
+
+describe('cluster/leader-election', function () {
+  const etcd = useEtcd();
+  const clients: Etcd3[] = [];
+  const elections: LeaderElection[] = [];
+  const children: ChildProcess[] = [];
+  let n = 0;
+  let name = '';
+
+  const contender = (id: string, ttlSeconds = 2): LeaderElection => {
+    const client = createEtcdClient({ endpoints: etcd().endpoints, callTimeoutMs: 800 });
+    clients.push(client);
+    const e = new LeaderElection({ client, endpoints: etcd().endpoints, self: { id, location: `/tmp/${id}/plugins` }, ttlSeconds, name });
+    elections.push(e);
+    return e;
+  };
+  const leaders = () => elections.filter((e) => e.isLeader());
+  const until = async (what: string, ok: () => boolean, ms: number): Promise<number> => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Date.now() - t0;
+  };
+
+  beforeEach(() => {
+    name = `e${++n}`;
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    await Promise.all(elections.splice(0).map((e) => e.stop()));
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  it('exactly one of three contenders leads; the others follow and name it', async () => {
+    const es = [contender('n1'), contender('n2'), contender('n3')];
+    await Promise.all(es.map((e) => e.start()));
+    await until('one leader, two followers', () => leaders().length === 1 && es.filter((e) => e.state.role === 'follower').length === 2, 3000);
+    const leader = leaders()[0]!;
+    for (const e of es) {
+      assert.equal(e.leader()?.id, leader.self.id);
+      if (e !== leader) {
+        assert.throws(
+          () => e.fence(),
+          (err: Error) => err.message === `not the leader: runtime ${leader.self.id} at /tmp/${leader.self.id}/plugins leads; send writes there`,
+        );
+      }
+    }
+    assert.ok(leader.fence().key.includes(`/election/${name}/`));
+    // Over a few renewals, leadership stays put.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(leaders(), [leader]);
+  });
+
+  it('resigning hands leadership over at once', async () => {
+    const [a, b] = [contender('a'), contender('b')];
+    await a.start();
+    await a.waitFor('leader', 3000);
+    await b.start();
+    await b.waitFor('follower', 3000);
+    await a.stop();
+    const ms = await until('b leads', () => b.isLeader(), 3000);
+    assert.ok(ms < 1500, `took ${ms} ms`);
+  });
+
+  it('a revoked lease: the old leader steps down and another leads within the TTL', async () => {
+    const [a, b] = [contender('a'), contender('b')];
+    await a.start();
+    await a.waitFor('leader', 3000);
+    await b.start();
+    await b.waitFor('follower', 3000);
+    const events: string[] = [];
+    a.on('change', (s: LeadershipState) => events.push(`a:${s.role}`));
+    const fence = a.fence();
+    const leaseHex = fence.key.slice(fence.key.lastIndexOf('/') + 1);
+    await clients[0]!.leaseClient.leaseRevoke({ ID: BigInt(`0x${leaseHex}`).toString() });
+    await until('b leads', () => b.isLeader(), 4000);
+    await until('a follows again', () => a.state.role === 'follower' && a.leader()?.id === 'b', 4000);
+    assert.equal(leaders().length, 1);
+    assert.ok(!events.includes('a:leader'), 'a never claimed leadership again');
+  });
+
+  it('a leader process killed with SIGKILL: a follower leads within a few seconds (TTL 2 s)', async function () {
+    this.timeout(15_000);
+    const child = spawn(process.execPath, [CAMPAIGNER, etcd().endpoint(0), 'child', '2', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let childRole = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      for (const line of d.split('\n').filter(Boolean)) childRole = (JSON.parse(line) as { role: string }).role;
+    });
+    await until('child leads', () => childRole === 'leader', 5000);
+    const b = contender('b');
+    await b.start();
+    await b.waitFor('follower', 3000);
+    assert.equal(b.leader()?.id, 'child');
+    child.kill('SIGKILL');
+    const ms = await until('b leads', () => b.isLeader(), 6000);
+    assert.ok(ms <= 3500, `failover took ${ms} ms`);
+  });
+
+  it('etcd unreachable: the leader stops counting itself leader within the TTL and says why; it recovers after', async function () {
+    this.timeout(20_000);
+    const a = contender('a');
+    await a.start();
+    await a.waitFor('leader', 3000);
+    etcd().pause(0);
+    let t0 = Date.now();
+    try {
+      await a.waitFor('unknown', 4000);
+      assert.ok(Date.now() - t0 <= 2100, `stepped down after ${Date.now() - t0} ms`);
+      assert.equal(a.isLeader(), false);
+      assert.throws(() => a.fence(), /not the leader: no runtime leads right now/);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.match(a.state.reason ?? '', /etcd unreachable at http:\/\/127\.0\.0\.1:\d+|lease not renewed/);
+    } finally {
+      etcd().resume(0);
+    }
+    t0 = Date.now();
+    await a.waitFor('leader', 8000);
+  });
+});
