@@ -98,6 +98,9 @@ export class PluginServer {
       keepAliveTimeout: t.keepAliveTimeout ?? 30_000,
       connectionsCheckingInterval: Math.min(1000, requestTimeout),
     });
+    // A client that half-closes after its request (shutdown(SHUT_WR)) still gets its answer; by default
+    // node would abort the request on the client's FIN.
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
     // curl sends `Expect: 100-continue` for bodies over 1 KiB: refuse an oversized one before it is sent.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
