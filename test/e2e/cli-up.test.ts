@@ -1,0 +1,117 @@
+/**
+ * `infrakit-ts up` as a user runs it: plugins listed, the seed's curl examples answered, and
+ * Ctrl-C leaves no socket or pid file behind.
+ */
+import { strict as assert } from 'node:assert';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { removeHome, runCli, tempHome, UpProcess } from '../helpers/cli.js';
+
+/** POST a JSON-RPC body to a unix socket, as curl --unix-socket does. */
+export function postSocket(socketPath: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('e2e: infrakit-ts up', function () {
+  this.timeout(60_000);
+  let home: string;
+  let up: UpProcess | undefined;
+
+  beforeEach(() => {
+    home = tempHome();
+  });
+  afterEach(async () => {
+    await up?.interrupt();
+    up = undefined;
+    removeHome(home);
+  });
+
+  it('hosts the default set, lists it, answers the seed examples, and leaves nothing on Ctrl-C', async () => {
+    up = new UpProcess(home);
+    await up.ready();
+    for (const name of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo']) assert.ok(up.hasSocket(name), `no socket for ${name}`);
+
+    const ls = await runCli(home, ['plugin', 'ls']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /^INTERFACE\s+NAME\s+LISTEN/m);
+    assert.match(ls.stdout, /Group\/0\.1\.1\s+group\s/);
+    assert.match(ls.stdout, /Instance\/0\.6\.1\s+simulator\/compute\s/);
+    assert.match(ls.stdout, /Flavor\/0\.1\.1\s+vanilla\s/);
+
+    const lsJson = JSON.parse((await runCli(home, ['plugin', 'ls', '-o', 'json'])).stdout) as { name: string; reachable: boolean }[];
+    assert.deepEqual(lsJson.map((p) => p.name).sort(), ['combo', 'file', 'group', 'process', 'simulator', 'vanilla']);
+    assert.ok(lsJson.every((p) => p.reachable));
+
+    const group = up.socket('group');
+    assert.equal(
+      (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":1}')).body,
+      '{"jsonrpc":"2.0","result":{"Groups":null},"id":1}\n',
+    );
+    assert.equal(
+      (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.CommitGroup","params":{},"id":1}')).body,
+      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Group ID must not be blank","data":null},"id":1}\n',
+    );
+    const impl = JSON.parse((await postSocket(group, '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}')).body);
+    assert.deepEqual(impl.result.Interfaces, [{ Name: 'Group', Version: '0.1.0' }]);
+
+    assert.equal(await up.interrupt(), 0);
+    assert.deepEqual(readdirSync(join(home, 'plugins')), [], 'sockets or pid files left behind');
+  });
+
+  it('hosts the actors a config file names, two simulators with separate state', async () => {
+    const cfg = join(home, 'up.yml');
+    writeFileSync(cfg, 'actors:\n  - { name: sim-a, plugin: simulator }\n  - { name: sim-b, plugin: simulator }\n');
+    up = new UpProcess(home, ['--config', cfg]);
+    await up.ready();
+    const spec = join(home, 'spec.json');
+    writeFileSync(spec, JSON.stringify({ Tags: { app: 'demo' }, Properties: { note: 'x' } }));
+    const p = await runCli(home, ['instance', 'provision', 'sim-a/compute', spec]);
+    assert.equal(p.code, 0, p.stderr);
+    const a = JSON.parse((await runCli(home, ['instance', 'describe', 'sim-a/compute', '-o', 'json'])).stdout) as unknown[];
+    const b = JSON.parse((await runCli(home, ['instance', 'describe', 'sim-b/compute', '-o', 'json'])).stdout) as unknown[];
+    assert.equal(a.length, 1);
+    assert.equal(b.length, 0);
+  });
+
+  it('explains a bad spec file with a non-zero exit', async () => {
+    const bad = join(home, 'bad.yml');
+    writeFileSync(bad, 'ID: workers\nProperties: [1, 2\n');
+    const r = await runCli(home, ['group', 'commit', bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.yml: not valid YAML/);
+    const missing = await runCli(home, ['group', 'commit', join(home, 'nope.yml')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yml: no such file/);
+    const noId = join(home, 'noid.json');
+    writeFileSync(noId, '{"Properties":{}}');
+    const r2 = await runCli(home, ['group', 'commit', noId]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /missing ID/);
+  });
+
+  it('says what to do when no plugin is running', async () => {
+    const r = await runCli(home, ['group', 'ls']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is the plugin running\?/);
+  });
+
+  it('refuses a second up on the same plugins dir and leaves the first serving', async () => {
+    up = new UpProcess(home);
+    await up.ready();
+    const second = new UpProcess(home);
+    const code = await second.exited;
+    assert.notEqual(code, 0);
+    assert.match(second.stderr, /live process already serves/);
+    const ls = await runCli(home, ['plugin', 'ls', '-o', 'json']);
+    assert.ok((JSON.parse(ls.stdout) as { reachable: boolean }[]).every((p) => p.reachable));
+  });
+});

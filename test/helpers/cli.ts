@@ -1,0 +1,115 @@
+/**
+ * Drives the real `infrakit-ts` command as a user would: a spawned process, real sockets, and a
+ * temporary INFRAKIT_HOME that is removed afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+/** A fresh INFRAKIT_HOME in the temp dir, short enough for unix socket paths. */
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'ik-'));
+}
+
+export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, INFRAKIT_HOME: home, ...extra };
+  delete env['INFRAKIT_PLUGINS_DIR'];
+  return env;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one CLI command to completion. */
+export function runCli(home: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: cliEnv(home, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+    p.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A running `infrakit-ts up`. */
+export class UpProcess {
+  readonly proc: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly home: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
+    this.proc = spawn(process.execPath, [CLI, 'up', ...args], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    this.proc.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
+  }
+
+  get pluginsDir(): string {
+    return join(this.home, 'plugins');
+  }
+
+  /** Resolves once `up` says it is up (every socket is bound by then). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      'infrakit-ts up to start',
+      () => {
+        if (this.proc.exitCode !== null) throw new Error(`up exited with ${this.proc.exitCode}: ${this.stderr}`);
+        return /is up/.test(this.stdout) || this.stdout.trimStart().startsWith('{');
+      },
+      timeoutMs,
+    );
+  }
+
+  socket(name: string): string {
+    return join(this.pluginsDir, name);
+  }
+
+  hasSocket(name: string): boolean {
+    return existsSync(this.socket(name));
+  }
+
+  /** Ctrl-C, then wait for the exit. */
+  async interrupt(timeoutMs = 20_000): Promise<number | null> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    this.proc.kill('SIGINT');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(t);
+    return code;
+  }
+}
+
+export function removeHome(home: string): void {
+  rmSync(home, { recursive: true, force: true });
+}
