@@ -1,11 +1,12 @@
 /**
- * Committed group specs in etcd v3, shared by every runtime pointed at the same cluster.
+ * Committed group specs in etcd v3, shared by every runtime pointed at the same cluster. Implements the
+ * Group plugin's `SpecStore` (actors/group/spec-store.ts), as `FileSpecStore` does for one machine.
  *
- * Layout (prefix default `infrakit/`):
+ * Layout (prefix default `infrakit/`; `<handler>` is the group actor's name, as in HEAD's `Handler`):
  *
  * ```
- * infrakit/configs/groups/<id>   one key per group: the StoredGroup as JSON        ← the truth
- * infrakit/configs/specs         every group in HEAD's array format (ha.md §9.3)   ← for Go tooling
+ * infrakit/configs/groups/<handler>/<id>   one key per group: {Spec, Previous, Paused}   ← the truth
+ * infrakit/configs/specs                   every group in HEAD's array (ha.md §9.3)     ← for Go tooling
  * ```
  *
  * Why one key per group: each commit writes only its own group, so a record never carries another
@@ -24,9 +25,16 @@
 import type { Etcd3, IKeyValue, IOperation } from 'etcd3';
 import { NotLeaderError, StoreUnavailableError } from './cluster-errors.js';
 import { isUnavailable, parseEndpoints } from './etcd-client.js';
-import { decodeHeadSpecs, encodeHeadSpecs } from './head-format.js';
+import type { SpecStore, StoredGroup } from '../actors/group/spec-store.js';
+import { DEFAULT_HANDLER, decodeHeadSpecs, encodeHeadSpecs, type HeadGroup } from './head-format.js';
 import type { Fence } from './leadership.js';
-import type { SpecStore, StoredGroup } from './spec-store.js';
+
+/** The JSON of one per-group key. */
+interface GroupValue {
+  Spec: { ID: string; Properties: unknown };
+  Previous: { ID: string; Properties: unknown } | null;
+  Paused: boolean;
+}
 
 export interface EtcdSpecStoreOptions {
   readonly client: Etcd3;
@@ -34,6 +42,8 @@ export interface EtcdSpecStoreOptions {
   readonly endpoints: readonly string[];
   /** Key prefix; default `infrakit/`. */
   readonly prefix?: string;
+  /** The group actor's name (HEAD's `Handler`); default `group`. Each handler sees only its groups. */
+  readonly handler?: string;
   /** Also keep HEAD's `configs/specs` array in step (default true). */
   readonly headCompat?: boolean;
   /**
@@ -55,10 +65,19 @@ export class FenceLostError extends Error {
 
 const MAX_CAS_ATTEMPTS = 30;
 
+/** One group of any handler, as read. */
+interface Entry {
+  readonly handler: string;
+  readonly id: string;
+  readonly record: StoredGroup;
+}
+
 export class EtcdSpecStore implements SpecStore {
   private readonly client: Etcd3;
   private readonly endpoints: string[];
+  readonly handler: string;
   private readonly configs: string;
+  private readonly allGroupsPrefix: string;
   private readonly groupsPrefix: string;
   readonly specsKey: string;
   private readonly headCompat: boolean;
@@ -73,7 +92,9 @@ export class EtcdSpecStore implements SpecStore {
     this.endpoints = parseEndpoints(options.endpoints);
     const prefix = options.prefix ?? 'infrakit/';
     this.configs = `${prefix}configs/`;
-    this.groupsPrefix = `${this.configs}groups/`;
+    this.handler = options.handler ?? 'group';
+    this.allGroupsPrefix = `${this.configs}groups/`;
+    this.groupsPrefix = `${this.allGroupsPrefix}${this.handler}/`;
     this.specsKey = `${this.configs}specs`;
     this.headCompat = options.headCompat ?? true;
     this.guard = options.guard;
@@ -87,17 +108,24 @@ export class EtcdSpecStore implements SpecStore {
 
   async load(): Promise<Map<string, StoredGroup>> {
     const snap = await this.snapshot('loading the group specs');
-    return snap.groups;
+    const out = new Map<string, StoredGroup>();
+    for (const v of snap.groups.values()) {
+      if (v.handler === this.handler) out.set(v.id, v.record);
+    }
+    return out;
   }
 
   async put(id: string, record: StoredGroup): Promise<void> {
     if (id === '') throw new Error('spec store: a group ID must not be blank');
-    const value = JSON.stringify({ ...record, ID: id });
-    await this.write(`saving group '${id}'`, (groups) => groups.set(id, { ...record, ID: id }), () => this.client.put(this.groupKey(id)).value(value));
+    const rec: StoredGroup = { ...record, spec: { ID: id, Properties: record.spec.Properties ?? null } };
+    const value: GroupValue = { Spec: rec.spec, Previous: rec.previous, Paused: rec.paused };
+    const key = this.groupKey(id);
+    await this.write(`saving group '${id}'`, (groups) => groups.set(key, { handler: this.handler, id, record: rec }), () => this.client.put(key).value(JSON.stringify(value)));
   }
 
   async remove(id: string): Promise<void> {
-    await this.write(`removing group '${id}'`, (groups) => groups.delete(id), () => this.client.delete().key(this.groupKey(id)));
+    const key = this.groupKey(id);
+    await this.write(`removing group '${id}'`, (groups) => groups.delete(key), () => this.client.delete().key(key));
   }
 
   async close(): Promise<void> {
@@ -106,15 +134,18 @@ export class EtcdSpecStore implements SpecStore {
     if (this.ownsClient) this.client.close();
   }
 
-  /** One consistent read of everything under `configs/` (a single range is a single revision). */
-  private async snapshot(what: string): Promise<{ groups: Map<string, StoredGroup>; specsMod: string }> {
+  /**
+   * One consistent read of everything under `configs/` (a single range is a single revision): every
+   * handler's groups by key, and the HEAD array's mod revision.
+   */
+  private async snapshot(what: string): Promise<{ groups: Map<string, Entry>; specsMod: string }> {
     let kvs: IKeyValue[];
     try {
       kvs = (await this.client.getAll().prefix(this.configs).exec()).kvs;
     } catch (err) {
       throw this.wrap(what, err);
     }
-    const groups = new Map<string, StoredGroup>();
+    const groups = new Map<string, Entry>();
     let specsMod = '0';
     let headText: string | undefined;
     for (const kv of kvs) {
@@ -122,14 +153,26 @@ export class EtcdSpecStore implements SpecStore {
       if (key === this.specsKey) {
         specsMod = kv.mod_revision;
         headText = kv.value.toString('utf8');
-      } else if (key.startsWith(this.groupsPrefix)) {
-        const id = key.slice(this.groupsPrefix.length);
-        const rec = JSON.parse(kv.value.toString('utf8')) as StoredGroup;
-        groups.set(id, { ...rec, ID: id });
+      } else if (key.startsWith(this.allGroupsPrefix)) {
+        const rest = key.slice(this.allGroupsPrefix.length);
+        const slash = rest.indexOf('/');
+        if (slash <= 0) continue;
+        const v = JSON.parse(kv.value.toString('utf8')) as Partial<GroupValue>;
+        const id = rest.slice(slash + 1);
+        groups.set(key, {
+          handler: rest.slice(0, slash),
+          id,
+          record: { spec: { ID: id, Properties: v.Spec?.Properties ?? null }, previous: v.Previous ?? null, paused: v.Paused === true },
+        });
       }
     }
     if (groups.size === 0 && headText !== undefined) {
-      for (const g of decodeHeadSpecs(headText)) groups.set(g.ID, g);
+      // A store Go InfraKit wrote: its groups belong to us if the handler matches (Go's default is
+      // `group-stateless`, which the `group` actor adopts).
+      for (const g of decodeHeadSpecs(headText)) {
+        const handler = (g.Handler ?? DEFAULT_HANDLER) === DEFAULT_HANDLER && this.handler === 'group' ? 'group' : (g.Handler ?? DEFAULT_HANDLER);
+        groups.set(`${this.allGroupsPrefix}${handler}/${g.ID}`, { handler, id: g.ID, record: { spec: { ID: g.ID, Properties: g.Properties }, previous: null, paused: false } });
+      }
     }
     return { groups, specsMod };
   }
@@ -138,7 +181,7 @@ export class EtcdSpecStore implements SpecStore {
    * A guarded, compare-and-swapped transaction: `edit` changes the in-memory map (for HEAD's array),
    * `op` builds the per-group operation. (etcd3's `then()` replaces, not appends: pass every op at once.) Retries only when another writer moved the array in between.
    */
-  private write(what: string, edit: (groups: Map<string, StoredGroup>) => unknown, op: () => IOperation): Promise<void> {
+  private write(what: string, edit: (groups: Map<string, Entry>) => unknown, op: () => IOperation): Promise<void> {
     const run = this.queue.then(() => this.writeNow(what, edit, op));
     this.queue = run.catch(() => undefined);
     return run;
@@ -146,7 +189,7 @@ export class EtcdSpecStore implements SpecStore {
 
   private async writeNow(
     what: string,
-    edit: (groups: Map<string, StoredGroup>) => unknown,
+    edit: (groups: Map<string, Entry>) => unknown,
     op: () => IOperation,
   ): Promise<void> {
     if (this.closed) throw new Error('spec store is closed');
@@ -159,7 +202,7 @@ export class EtcdSpecStore implements SpecStore {
         const snap = await this.snapshot(what);
         edit(snap.groups);
         specsMod = snap.specsMod;
-        head = encodeHeadSpecs(snap.groups.values());
+        head = encodeHeadSpecs([...snap.groups.values()].map((e): HeadGroup => ({ ID: e.id, Properties: e.record.spec.Properties, Handler: e.handler })));
         tx = this.client.if(this.specsKey, 'Mod', '==', specsMod);
         if (fence) tx = tx.and(fence.key, 'Create', '==', fence.createRevision);
       } else if (fence) {

@@ -9,9 +9,14 @@
  *                         "properties": {"Allocation":{"Size":3}, …}}}} ]
  * ```
  */
-import type { StoredGroup } from './spec-store.js';
-
 export const DEFAULT_HANDLER = 'group-stateless';
+
+/** One group as HEAD's array holds it. */
+export interface HeadGroup {
+  readonly ID: string;
+  readonly Properties: unknown;
+  readonly Handler?: string;
+}
 
 export interface HeadEntry {
   Key: { Kind: string; Name: string };
@@ -21,10 +26,10 @@ export interface HeadEntry {
   };
 }
 
-/** Groups → HEAD's array text (sorted by ID, so the text is stable). `null` when empty, as Go writes a nil slice. */
-export function encodeHeadSpecs(groups: Iterable<StoredGroup>): string {
+/** Groups → HEAD's array text (sorted by handler and ID, so the text is stable). `null` when empty, as Go writes a nil slice. */
+export function encodeHeadSpecs(groups: Iterable<HeadGroup>): string {
   const entries: HeadEntry[] = [...groups]
-    .sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0))
+    .sort((a, b) => cmp(a.Handler ?? DEFAULT_HANDLER, b.Handler ?? DEFAULT_HANDLER) || cmp(a.ID, b.ID))
     .map((g) => ({
       Key: { Kind: 'group', Name: g.ID },
       Record: {
@@ -38,14 +43,18 @@ export function encodeHeadSpecs(groups: Iterable<StoredGroup>): string {
 }
 
 /** HEAD's array text → groups (entries of other kinds are skipped). */
-export function decodeHeadSpecs(text: string): StoredGroup[] {
+export function decodeHeadSpecs(text: string): HeadGroup[] {
   const doc = JSON.parse(text) as unknown;
   if (doc === null) return [];
   if (!Array.isArray(doc)) throw new Error('spec store: expected a JSON array of {Key, Record} entries');
-  const out: StoredGroup[] = [];
+  const out: HeadGroup[] = [];
   for (const e of doc as Partial<HeadEntry>[]) {
     if (e?.Key?.Kind !== 'group' || typeof e.Key.Name !== 'string') continue;
     out.push({ ID: e.Key.Name, Properties: e.Record?.Spec?.properties ?? null, Handler: e.Record?.Handler ?? DEFAULT_HANDLER });
   }
   return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,7 +4,7 @@ import { createEtcdClient } from '../../cluster/etcd-client.js';
 import { EtcdSpecStore } from '../../cluster/etcd-spec-store.js';
 import { NotLeaderError, StoreUnavailableError } from '../../cluster/cluster-errors.js';
 import { decodeHeadSpecs, encodeHeadSpecs } from '../../cluster/head-format.js';
-import type { StoredGroup } from '../../cluster/spec-store.js';
+import type { StoredGroup } from '../../actors/group/spec-store.js';
 import { EtcdHarness, etcdBinary, useEtcd } from '../helpers/etcd-harness.js';
 
 const props = (size: number) => ({
@@ -12,7 +12,8 @@ const props = (size: number) => ({
   Instance: { Plugin: 'file', Properties: { Note: 'x' } },
   Flavor: { Plugin: 'vanilla', Properties: { Init: ['echo hi'] } },
 });
-const group = (id: string, size = 3): StoredGroup => ({ ID: id, Properties: props(size) });
+const group = (id: string, size = 3): StoredGroup => ({ spec: { ID: id, Properties: props(size) }, previous: null, paused: false });
+const head = (id: string, size = 3, Handler = 'group') => ({ ID: id, Properties: props(size), Handler });
 
 describe('cluster/etcd-spec-store', function () {
   const etcd = useEtcd();
@@ -39,17 +40,17 @@ describe('cluster/etcd-spec-store', function () {
     const s = store();
     assert.equal((await s.load()).size, 0);
     await s.put('workers', group('workers', 3));
-    await s.put('db', { ...group('db', 1), Rollout: { paused: true } });
+    await s.put('db', { ...group('db', 1), previous: { ID: 'db', Properties: props(2) }, paused: true });
     let loaded = await s.load();
     assert.deepEqual([...loaded.keys()].sort(), ['db', 'workers']);
-    assert.deepEqual(loaded.get('workers')?.Properties, props(3));
-    assert.deepEqual(loaded.get('db')?.['Rollout'], { paused: true }, 'extras survive');
+    assert.deepEqual(loaded.get('workers')?.spec.Properties, props(3));
+    assert.deepEqual(loaded.get('db'), { spec: { ID: 'db', Properties: props(1) }, previous: { ID: 'db', Properties: props(2) }, paused: true }, 'rollout state survives');
     await s.put('workers', group('workers', 5));
     await s.remove('db');
     await s.remove('never-there');
     loaded = await s.load();
     assert.deepEqual([...loaded.keys()], ['workers']);
-    assert.deepEqual(loaded.get('workers')?.Properties, props(5));
+    assert.deepEqual(loaded.get('workers')?.spec.Properties, props(5));
   });
 
   it("keeps HEAD's infrakit/configs/specs array in step (ha.md §9.3)", async () => {
@@ -59,10 +60,10 @@ describe('cluster/etcd-spec-store', function () {
     await s.put('alpha', group('alpha', 2));
     const text = await c.get(`${prefix}configs/specs`).string();
     assert.ok(text);
-    assert.equal(text, encodeHeadSpecs([group('alpha', 2), group('workers', 3)]));
+    assert.equal(text, encodeHeadSpecs([head('alpha', 2), head('workers', 3)]));
     const doc = JSON.parse(text) as { Key: unknown; Record: { Handler: string; Spec: { metadata: unknown; properties: unknown } } }[];
     assert.deepEqual(doc[1]?.Key, { Kind: 'group', Name: 'workers' });
-    assert.equal(doc[1]?.Record.Handler, 'group-stateless');
+    assert.equal(doc[1]?.Record.Handler, 'group', "HEAD's Handler is the group actor's name");
     assert.deepEqual(doc[1]?.Record.Spec.metadata, { name: 'workers', tags: null });
     assert.deepEqual(doc[1]?.Record.Spec.properties, props(3));
     assert.match(text, /^\[\n {4}\{\n {6}"Key"/, 'MarshalIndent(prefix "  ", indent "  ")');
@@ -73,9 +74,10 @@ describe('cluster/etcd-spec-store', function () {
 
   it("imports HEAD's array when no per-group key exists (a store Go InfraKit wrote)", async () => {
     const c = client();
-    await c.put(`${prefix}configs/specs`).value(encodeHeadSpecs([group('legacy', 4)]));
+    await c.put(`${prefix}configs/specs`).value(encodeHeadSpecs([head('legacy', 4, 'group-stateless'), head('other', 1, 'group2')]));
     const loaded = await store(c).load();
-    assert.deepEqual(loaded.get('legacy')?.Properties, props(4));
+    assert.deepEqual([...loaded.keys()], ['legacy'], "Go's default handler is adopted by 'group'; other handlers' groups are not ours");
+    assert.deepEqual(loaded.get('legacy')?.spec.Properties, props(4));
     assert.deepEqual(decodeHeadSpecs('null'), []);
   });
 
@@ -84,7 +86,7 @@ describe('cluster/etcd-spec-store', function () {
     const b = store();
     for (let i = 0; i < 5; i++) {
       await a.put('g', group('g', i + 1));
-      assert.deepEqual((await b.load()).get('g')?.Properties, props(i + 1));
+      assert.deepEqual((await b.load()).get('g')?.spec.Properties, props(i + 1));
     }
   });
 
@@ -97,8 +99,20 @@ describe('cluster/etcd-spec-store', function () {
       ...Array.from({ length: 8 }, (_, i) => s2.put(`b${i}`, group(`b${i}`))),
     ]);
     assert.equal((await s1.load()).size, 16);
-    const head = decodeHeadSpecs((await c1.get(`${prefix}configs/specs`).string()) ?? 'null');
-    assert.equal(head.length, 16, 'the HEAD array holds every group');
+    const arr = decodeHeadSpecs((await c1.get(`${prefix}configs/specs`).string()) ?? 'null');
+    assert.equal(arr.length, 16, 'the HEAD array holds every group');
+  });
+
+  it('each handler sees only its own groups; the HEAD array holds all of them', async () => {
+    const c = client();
+    const g1 = store(c);
+    const g2 = store(c, { handler: 'group2' });
+    await g1.put('web', group('web'));
+    await g2.put('web', group('web', 7));
+    assert.deepEqual((await g1.load()).get('web')?.spec.Properties, props(3));
+    assert.deepEqual((await g2.load()).get('web')?.spec.Properties, props(7));
+    const arr = decodeHeadSpecs((await c.get(`${prefix}configs/specs`).string()) ?? 'null');
+    assert.deepEqual(arr.map((g) => `${g.Handler}/${g.ID}`), ['group/web', 'group2/web']);
   });
 
   it('a fenced write fails with NotLeaderError when the fence key is gone, and saves nothing', async () => {
@@ -150,7 +164,7 @@ describe('cluster/etcd-spec-store with etcd down', function () {
     for (let i = 0; i < 50 && loaded === undefined; i++) {
       loaded = await s.load().catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)));
     }
-    assert.deepEqual(loaded?.get('workers')?.Properties, props(3));
+    assert.deepEqual(loaded?.get('workers')?.spec.Properties, props(3));
   });
 
   it('a cut-off etcd (SIGSTOP) makes calls fail by their deadline, not hang', async function () {
