@@ -1,0 +1,186 @@
+/**
+ * The socket front end under load: requests/s and p50/p99 latency at 32 concurrent keep-alive
+ * connections, for `Plugin.Implements` (answered by the front end) and `Echo.Echo` (served by a worker),
+ * next to a bare `node:http` server on a unix socket in the same run; and in-process `runtime.call`
+ * against the same call over the socket.
+ *
+ * ```
+ * load worker (raw HTTP/1.1 over 32 unix connections) ──► bare node:http server      (baseline)
+ *                                                    └──► PluginServer ─► handshake / Runtime ─► worker
+ * main thread: runtime.call x32 in flight ──► Runtime ─► worker                        (in-process)
+ * ```
+ *
+ * The load generator runs in its own thread with a minimal HTTP client (pre-built request bytes,
+ * Content-Length framing) so client cost stays small next to the server's.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Runtime } from '../runtime/index.js';
+import { serveRuntime } from '../sockets/index.js';
+import type { BenchResult } from './result.js';
+
+const CONNS = 32;
+const WARMUP_MS = 500;
+const MEASURE_MS = 2500;
+const PARAMS = { Tags: { 'infrakit.group': 'workers', env: 'dev' }, Count: 3 };
+
+interface LoadResult {
+  count: number;
+  perSec: number;
+  p50: number;
+  p99: number;
+}
+
+/** Load generator, run as an eval'd CommonJS worker. */
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
+const { socketPath, request, conns, warmupMs, measureMs } = workerData;
+const req = Buffer.from(request, 'latin1');
+const lat = [];
+let measuring = false, stopping = false, count = 0, idle = 0, t0 = 0;
+function conn() {
+  const s = net.connect(socketPath);
+  let buf = Buffer.alloc(0), start = 0;
+  const send = () => { start = performance.now(); s.write(req); };
+  s.on('connect', send);
+  s.on('error', (e) => { parentPort.postMessage({ error: String(e) }); process.exit(1); });
+  s.on('data', (d) => {
+    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+    for (;;) {
+      const he = buf.indexOf('\\r\\n\\r\\n');
+      if (he < 0) return;
+      const head = buf.toString('latin1', 0, he);
+      const m = /content-length: *(\\d+)/i.exec(head);
+      const len = m ? Number(m[1]) : 0;
+      if (buf.length < he + 4 + len) return;
+      buf = buf.subarray(he + 4 + len);
+      if (measuring) { lat.push(performance.now() - start); count++; }
+      if (stopping) { s.destroy(); if (++idle === conns) done(); return; }
+      send();
+    }
+  });
+}
+function done() {
+  const total = performance.now() - t0;
+  const sorted = Float64Array.from(lat).sort();
+  const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 1000;
+  parentPort.postMessage({ count, perSec: count / total * 1000, p50: pct(0.5), p99: pct(0.99) });
+}
+for (let i = 0; i < conns; i++) conn();
+setTimeout(() => { measuring = true; t0 = performance.now(); setTimeout(() => { measuring = false; stopping = true; }, measureMs); }, warmupMs);
+`;
+
+function httpRequest(body: string): string {
+  return `POST / HTTP/1.1\r\nHost: rpc\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+function rpcBody(method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', method, params, id: 5577006791947779410n.toString() }).replace(/"id":"(\d+)"/, '"id":$1');
+}
+
+async function load(socketPath: string, body: string, conns = CONNS): Promise<LoadResult> {
+  const w = new Worker(LOAD_WORKER, {
+    eval: true,
+    workerData: { socketPath, request: httpRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
+  });
+  try {
+    const r = await new Promise<LoadResult & { error?: string }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    if (r.error !== undefined) throw new Error(r.error);
+    return r;
+  } finally {
+    await w.terminate();
+  }
+}
+
+/** The same answer as Plugin.Implements, from a bare node:http server that reads and parses the body. */
+function bareServer(path: string): Promise<Server> {
+  const answer = '{"jsonrpc":"2.0","result":{"Interfaces":[{"Name":"Echo","Version":"0.1.0"}],"APIs":[{"Name":"Echo","Version":"0.1.0"}]},"id":1}\n';
+  const s = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(answer)) });
+      res.end(answer);
+    });
+  });
+  return new Promise((resolve) => s.listen(path, () => resolve(s)));
+}
+
+async function inProcess(rt: Runtime, inFlight: number): Promise<LoadResult> {
+  const lat: number[] = [];
+  let measuring = false;
+  let stop = false;
+  let count = 0;
+  const lane = async (): Promise<void> => {
+    while (!stop) {
+      const s = performance.now();
+      await rt.call('echo', 'Echo.Echo', PARAMS);
+      if (measuring) {
+        lat.push(performance.now() - s);
+        count++;
+      }
+    }
+  };
+  const lanes = Array.from({ length: inFlight }, lane);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  measuring = false;
+  const total = performance.now() - t0;
+  stop = true;
+  await Promise.all(lanes);
+  const sorted = Float64Array.from(lat).sort();
+  const pct = (p: number): number => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN) * 1000;
+  return { count, perSec: (count / total) * 1000, p50: pct(0.5), p99: pct(0.99) };
+}
+
+function row(measure: string, ours: number, baseline: number, unit: string, note?: string): BenchResult {
+  return { measure, ours, baseline, unit, ratio: ours / baseline, ...(note === undefined ? {} : { note }) };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'iks-bench-'));
+  const rt = await Runtime.start({
+    home: dir,
+    logLevel: 'silent',
+    actors: [{ name: 'echo', module: new URL('./fixtures/echo-actor.js', import.meta.url) }],
+  });
+  const fe = await serveRuntime(rt, { pluginsDir: join(dir, 'plugins') });
+  const bare = await bareServer(join(dir, 'bare'));
+  const ours = join(dir, 'plugins', 'echo');
+  try {
+    const implementsBody = rpcBody('Plugin.Implements', {});
+    const echoBody = rpcBody('Echo.Echo', PARAMS);
+    const base = await load(join(dir, 'bare'), implementsBody);
+    const impl = await load(ours, implementsBody);
+    const echo = await load(ours, echoBody);
+    const echoSerial = await load(ours, echoBody, 1);
+    const local = await inProcess(rt, CONNS);
+    const localSerial = await inProcess(rt, 1);
+    const vsBare = 'vs bare node:http on a unix socket';
+    return [
+      row(`Plugin.Implements x${CONNS} conns`, impl.perSec, base.perSec, 'req/s', `${vsBare}; higher is better`),
+      row('Plugin.Implements p50', impl.p50, base.p50, 'µs', vsBare),
+      row('Plugin.Implements p99', impl.p99, base.p99, 'µs', vsBare),
+      row(`Echo.Echo (worker) x${CONNS} conns`, echo.perSec, base.perSec, 'req/s', `${vsBare}; higher is better`),
+      row('Echo.Echo (worker) p50', echo.p50, base.p50, 'µs', vsBare),
+      row('Echo.Echo (worker) p99', echo.p99, base.p99, 'µs', vsBare),
+      row(`in-process runtime.call x${CONNS} vs socket`, local.perSec, echo.perSec, 'calls/s', 'goal ≥ 5x; higher is better'),
+      row('in-process serial p50 vs socket serial p50', localSerial.p50, echoSerial.p50, 'µs', 'lower is better'),
+    ];
+  } finally {
+    await fe.close();
+    await new Promise((r) => bare.close(r));
+    await rt.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
