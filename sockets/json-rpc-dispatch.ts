@@ -105,7 +105,7 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
   let body: string;
   try {
     const params = requestParams(req['params']);
-    const result = isHandshakeMethod(method) ? handshake(host, actor, method) : await host.call(actor, method, params);
+    const result = isHandshakeMethod(method) ? handshake(host, actor, method) : await callActor(host, actor, method, params);
     if (notification) return { body: '', method };
     body = resultBody(id, result);
   } catch (err) {
@@ -114,6 +114,15 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
     return { body: errorBody(id, e.code, e.message, e.data), method, id, errorCode: e.code };
   }
   return { body, method, id };
+}
+
+/**
+ * An actor removed while its socket is still closing must not be looked up by name again: the
+ * runtime would hand an unknown name to its resolver, which could find this very socket.
+ */
+function callActor(host: PluginHost, actor: string, method: string, params: unknown): Promise<unknown> {
+  if (host.info(actor) === undefined) throw new ActorNotFoundError(actor);
+  return host.call(actor, method, params);
 }
 
 function handshake(host: PluginHost, actor: string, method: Parameters<typeof answerHandshake>[0]): object {

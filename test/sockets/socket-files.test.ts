@@ -131,6 +131,16 @@ describe('sockets: socket files', () => {
     assert.equal(existsSync(join(dir, 'group.pid')), false);
   });
 
+  it('an actor gone from the host while its socket is still open answers "plugin not found", without a call', async () => {
+    const host = new FakeHost().set('group', fakeGroup());
+    const fe = await serveRuntime(host, { pluginsDir: dir, follow: false });
+    toClose.push(fe);
+    host.actors.delete('group');
+    const res = await rpc(join(dir, 'group'), '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":1}');
+    assert.equal(res.body, '{"jsonrpc":"2.0","error":{"code":-32000,"message":"plugin not found:group","data":null},"id":1}\n');
+    assert.equal(host.calls.length, 0);
+  });
+
   it('add/remove directly', async () => {
     const host = new FakeHost();
     const fe = await serveRuntime(host, { pluginsDir: dir, follow: false });
