@@ -129,7 +129,22 @@ export class StatefulActor implements ActorCell {
     worker.on('error', (err) => {
       inc.reason ??= err instanceof Error ? err.message : String(err);
     });
-    worker.once('exit', (code) => this.#onExit(inc, code));
+    // The worker's last messages (its `crash` report) may still sit in the control port when the
+    // 'exit' event fires: handle the exit once the port has drained and closed (or shortly after).
+    let portClosed = false;
+    port1.once('close', () => (portClosed = true));
+    worker.once('exit', (code) => {
+      let done = false;
+      const handle = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(fallback);
+        this.#onExit(inc, code);
+      };
+      const fallback = setTimeout(handle, 100);
+      if (portClosed) handle();
+      else port1.once('close', handle);
+    });
   }
 
   #onMessage(inc: Incarnation, m: FromWorker): void {
