@@ -9,7 +9,9 @@
  *   healthGracePeriodMs Unhealthy this long → replaced, unless the group sets Health.GracePeriod; 300000
  *   healthIntervalMs    how often every member's health is checked; = pollIntervalMs
  *   callTimeoutMs       deadline of one call to an instance/flavor plugin; 30000
- *   store               'file' (default: <storeDir>/global.config) or 'memory'
+ *   store               'file' (default: <storeDir>/global.config), 'memory', or 'etcd' (env INFRAKIT_STORE):
+ *                       specs in etcd and a leader election, so several runtimes share one set of groups;
+ *                       see cluster/ha-options.ts for etcdEndpoints, nodeId, location, leaseTtl, etcdPrefix
  *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs
  *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
  */
@@ -25,6 +27,8 @@ import { GroupPlugin } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';
 import { withDeadline } from './plugin-calls.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
+import { HaGroupPlugin } from '../../cluster/ha-group-plugin.js';
+import { resolveHaOptions, resolveStoreKind, type HaActorOptions } from '../../cluster/ha-options.js';
 
 export { GroupPlugin } from './group-plugin.js';
 export { GroupController, isConverged } from './group-controller.js';
@@ -34,14 +38,14 @@ export { MemorySpecStore } from './spec-store.js';
 export type { SpecStore, StoredGroup } from './spec-store.js';
 export { configHash } from './config-hash.js';
 
-export interface GroupActorOptions {
+export interface GroupActorOptions extends HaActorOptions {
   readonly pollIntervalMs?: number | string;
   readonly maxParallel?: number;
   readonly healthGracePeriodMs?: number;
   readonly healthIntervalMs?: number;
   readonly callTimeoutMs?: number;
   readonly soonMs?: number;
-  readonly store?: 'file' | 'memory';
+  readonly store?: 'file' | 'memory' | 'etcd';
   readonly storeDir?: string;
   readonly testHooks?: boolean;
 }
@@ -82,8 +86,14 @@ function echo(req: { Name?: string } | undefined, id: string | undefined, result
   return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
 }
 
+/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (spec spi.md). */
+const MANAGER_INTERFACE = { name: 'Manager', version: '0.1.0' } as const;
+
 export default defineActor<GroupActorOptions>({
-  manifest: { interfaces: GROUP_INTERFACES, vendor: { name: 'infrakit-ts-group', version: '0.1.0' } },
+  manifest: (o) => ({
+    interfaces: resolveStoreKind(o?.store) === 'etcd' ? [...GROUP_INTERFACES, MANAGER_INTERFACE] : GROUP_INTERFACES,
+    vendor: { name: 'infrakit-ts-group', version: '0.1.0' },
+  }),
   methods: {
     ...GROUP_METHODS,
     // Go's SetSize takes any int and answers `size cannot be negative` itself (group.md §6.7).
@@ -95,11 +105,19 @@ export default defineActor<GroupActorOptions>({
     const options = ctx.options ?? {};
     const opts = resolveOptions(options);
     const storeDir = options.storeDir ?? process.env['INFRAKIT_STORE_DIR'] ?? join(ctx.home, 'configs');
-    const store: SpecStore = options.store === 'memory' ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
+    const storeKind = resolveStoreKind(options.store);
     const caller = withDeadline((actor, method, params) => ctx.call(actor, method, params), opts.callTimeoutMs);
-    const plugin = new GroupPlugin(caller, store, opts, ctx.log, (type, payload) => ctx.emit(type, payload));
+    const emit = (type: string, payload?: unknown) => ctx.emit(type, payload);
+    let plugin: GroupPlugin | HaGroupPlugin;
+    if (storeKind === 'etcd') {
+      // Converges only while this runtime leads; follower writes answer "not the leader: …".
+      plugin = new HaGroupPlugin(caller, opts, resolveHaOptions(options, ctx), ctx.log, emit);
+    } else {
+      const store: SpecStore = storeKind === 'memory' ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
+      plugin = new GroupPlugin(caller, store, opts, ctx.log, emit);
+    }
     await plugin.init();
-    ctx.signal.addEventListener('abort', () => plugin.close(), { once: true });
+    ctx.signal.addEventListener('abort', () => void plugin.close(), { once: true });
 
     const handlers: Record<string, Handler> = {
       'Group.CommitGroup': async (p: CommitGroupRequest) => {
@@ -115,12 +133,12 @@ export default defineActor<GroupActorOptions>({
         await plugin.destroyGroup(p?.ID ?? '');
         return echo(p, p?.ID, { OK: true });
       },
-      'Group.InspectGroups': (p: GroupIdRequest) => echo(p, p?.ID, { Groups: plugin.inspectGroups() }),
+      'Group.InspectGroups': async (p: GroupIdRequest) => echo(p, p?.ID, { Groups: await plugin.inspectGroups() }),
       'Group.DestroyInstances': async (p: DestroyInstancesRequest) => {
         await plugin.destroyInstances(p?.ID ?? '', p?.Instances ?? []);
         return echo(p, p?.ID, { OK: true });
       },
-      'Group.Size': (p: GroupIdRequest) => echo(p, p?.ID, { Size: plugin.size(p?.ID ?? '') }),
+      'Group.Size': async (p: GroupIdRequest) => echo(p, p?.ID, { Size: await plugin.size(p?.ID ?? '') }),
       'Group.SetSize': async (p: SetSizeRequest) => {
         await plugin.setSize(p?.ID ?? '', p.Size);
         return echo(p, p?.ID, { OK: true });
@@ -129,6 +147,18 @@ export default defineActor<GroupActorOptions>({
       'Group.ResumeUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.resumeUpdate(p?.ID ?? '') }),
       'Group.RollbackUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.rollbackUpdate(p?.ID ?? '') }),
     };
+    if (plugin instanceof HaGroupPlugin) {
+      const ha = plugin;
+      handlers['Manager.IsLeader'] = () => {
+        const v = ha.leadership();
+        return { Leader: v.Role === 'leader', Role: v.Role, Node: v.Node, LeaderNode: v.Leader, ...(v.Reason === undefined ? {} : { Reason: v.Reason }) };
+      };
+      handlers['Manager.LeaderLocation'] = () => {
+        const l = ha.leadership().Leader;
+        if (l === null) throw ha.election.notLeaderError();
+        return { Location: l.Location, ID: l.ID };
+      };
+    }
     if (options.testHooks === true) {
       handlers['Group.TestCrash'] = () => {
         setImmediate(() => {
