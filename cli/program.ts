@@ -27,6 +27,9 @@ export function program(): Command {
   p.command('up')
     .description('start the runtime: host the default plugins (or those of --config), each on its own socket, until Ctrl-C')
     .option('-c, --config <file>', 'which actors to host (JSON or YAML: actors: [{name, plugin, options}])')
+    .addOption(new Option('--store <kind>', 'where group specs live: file (under INFRAKIT_HOME) or etcd (shared; leader election)').choices(['file', 'etcd']).env('INFRAKIT_STORE'))
+    .addOption(new Option('--etcd-endpoints <list>', 'etcd client URLs or host:port, comma-separated (--store etcd)').env('INFRAKIT_ETCD_ENDPOINTS'))
+    .addOption(new Option('--node-id <id>', 'this runtime\'s name in the leader election (default <hostname>-<pid>)').env('INFRAKIT_ID'))
     .action(upAction());
 
   p.addCommand(pluginCommand());

@@ -88,8 +88,19 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
   if (g.output === 'table') process.stderr.write('stopped; sockets removed\n');
 }
 
+/**
+ * `--store`, `--etcd-endpoints`, `--node-id` reach the group actors through the environment they read
+ * (cluster/ha-options.ts), so an `options:` entry in the config file still wins for one actor.
+ */
+function applyStoreOptions(opts: { store?: string; etcdEndpoints?: string; nodeId?: string }): void {
+  if (opts.store) process.env['INFRAKIT_STORE'] = opts.store;
+  if (opts.etcdEndpoints) process.env['INFRAKIT_ETCD_ENDPOINTS'] = opts.etcdEndpoints;
+  if (opts.nodeId) process.env['INFRAKIT_ID'] = opts.nodeId;
+}
+
 export function upAction() {
-  return async (opts: { config?: string }, cmd: Command) => {
+  return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
+    applyStoreOptions(opts);
     const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
     await runUntilSignal(cmd, actors);
   };
