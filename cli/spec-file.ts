@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { GroupSpec } from '../actors/spi/index.js';
+import { goField as key } from '../runtime/go-field.js';
 import { UsageError } from './output.js';
 
 export async function readText(file: string): Promise<string> {
@@ -48,13 +49,6 @@ export function parseDocument(text: string, file: string): unknown {
   }
 }
 
-function key(obj: Record<string, unknown>, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  let found: unknown;
-  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === lower) found = v;
-  return found;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -23,7 +23,7 @@ export { rawTopLevelMembers } from './raw-members.js';
 export { infrakitHome, pluginsDir, lookupName, socketPath, pidFilePath } from './paths.js';
 export { bindUnixSocket, releaseUnixSocket, isSocketLive, MAX_SOCKET_PATH_BYTES, type BoundSocket } from './unix-listener.js';
 export { pinoLevel, DEFAULT_INFRAKIT_LOG_LEVEL } from './log-level.js';
-export { parseGoDuration } from './go-duration.js';
+export { parseGoDuration, tryParseGoDuration, formatGoDuration } from '../runtime/go-duration.js';
 export { parsePluginAddress, readListenFile, formatPluginAddress, type PluginAddress } from './plugin-address.js';
 export { postJson, MAX_RESPONSE_BYTES, type PostOptions } from './http-post.js';
 export { RemoteClient, clientTimeoutMs, DEFAULT_CLIENT_TIMEOUT_MS, type RemoteClientOptions } from './remote-client.js';

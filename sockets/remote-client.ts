@@ -17,7 +17,7 @@ import {
   reviveError,
 } from '../runtime/errors.js';
 import type { RemoteTarget } from '../runtime/actor-info.js';
-import { parseGoDuration } from './go-duration.js';
+import { tryParseGoDuration } from '../runtime/go-duration.js';
 import { postJson } from './http-post.js';
 import { formatPluginAddress, parsePluginAddress, type PluginAddress } from './plugin-address.js';
 
@@ -28,7 +28,7 @@ export const DEFAULT_CLIENT_TIMEOUT_MS = 15_000;
 export function clientTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const text = env['INFRAKIT_CLIENT_TIMEOUT'];
   if (text === undefined || text.trim() === '') return DEFAULT_CLIENT_TIMEOUT_MS;
-  const ms = parseGoDuration(text);
+  const ms = tryParseGoDuration(text);
   return ms === undefined || ms < 0 ? DEFAULT_CLIENT_TIMEOUT_MS : ms;
 }
 

@@ -20,6 +20,7 @@ import {
   type ValidateFlavorRequest,
 } from '../spi/index.js';
 import { mergePrepared } from './merge.js';
+import { goField as field } from '../../runtime/go-field.js';
 
 /** One entry of combo's properties. */
 export interface ComboEntry {
@@ -31,13 +32,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `obj[name]`, case-insensitively when there is no exact key (Go encoding/json). */
-function field(obj: Record<string, unknown>, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
-  return undefined;
-}
 
 /** Decode combo's properties; errors name the bad index. `null` is an empty list. */
 export function decodeComboProperties(raw: unknown): ComboEntry[] {

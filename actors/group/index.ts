@@ -21,7 +21,7 @@ import { defineActor, type ActorContext, type Handler } from '../../runtime/acto
 import { ApplicationError } from '../../runtime/errors.js';
 import { GROUP_INTERFACES, GROUP_METHODS } from '../spi/group.js';
 import type { CommitGroupRequest, DestroyInstancesRequest, GroupIdRequest, SetSizeRequest } from '../spi/group.js';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration } from '../../runtime/go-duration.js';
 import type { ControllerOptions } from './group-controller.js';
 import { GroupPlugin } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';

@@ -11,8 +11,9 @@
  *   Health.GracePeriod       how long an instance may stay Unhealthy before it is replaced
  *                            (default: the actor option, else "5m"; "0s" disables replacement)
  */
-import { formatGoDuration, parseDurationValue } from './duration.js';
+import { formatGoDuration, parseDurationValue } from '../../runtime/go-duration.js';
 import { configHash } from './config-hash.js';
+import { goField as field } from '../../runtime/go-field.js';
 
 export interface PluginSection {
   readonly Plugin: string;
@@ -58,13 +59,6 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Go's field matching: exact key first, else the first key equal ignoring case. */
-export function field(obj: Obj, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
-  return undefined;
-}
 
 function jsType(v: unknown): string {
   if (Array.isArray(v)) return 'array';

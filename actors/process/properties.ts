@@ -9,6 +9,7 @@
  * ignored, so a group may carry anything else it likes in the same object. Errors name the field.
  */
 import { parsePortSpec, type PortSpec } from './port-picker.js';
+import { goField } from '../../runtime/go-field.js';
 
 export interface ProcessProperties {
   /** Extra environment for the child, on top of the runtime's own (see `child-env.ts`). */
@@ -48,11 +49,7 @@ export function parseProperties(raw: unknown): ProcessProperties {
   if (!isPlainObject(raw)) throw new Error(`Properties must be an object or null, got ${kindOf(raw)}`);
 
   // Go-style key matching: an exact spelling wins, else the first case-insensitive match.
-  const pick = (field: (typeof FIELDS)[number]): unknown => {
-    if (Object.hasOwn(raw, field)) return raw[field];
-    const key = Object.keys(raw).find((k) => k.toLowerCase() === field.toLowerCase());
-    return key === undefined ? undefined : raw[key];
-  };
+  const pick = (field: (typeof FIELDS)[number]): unknown => goField(raw, field);
 
   const env: Record<string, string> = {};
   const rawEnv = pick('Env');

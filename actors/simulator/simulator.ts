@@ -21,7 +21,7 @@ import type {
   Tags,
   ValidateInstanceRequest,
 } from '../spi/index.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../../runtime/go-duration.js';
 import { mulberry32 } from './prng.js';
 import { TagIndex } from './tag-index.js';
 

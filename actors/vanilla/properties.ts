@@ -5,6 +5,7 @@
  */
 import { ApplicationError } from '../../runtime/errors.js';
 import type { Attachment, Tags } from '../spi/index.js';
+import { goField as field } from '../../runtime/go-field.js';
 
 /** Optional health check (not in Go InfraKit, whose vanilla flavor always answers Healthy). */
 export interface HealthCheck {
@@ -38,13 +39,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `obj[name]`, matching the key case-insensitively when there is no exact match. */
-export function field(obj: Record<string, unknown>, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
-  return undefined;
-}
 
 const fail = (msg: string): never => {
   throw new ApplicationError(msg);
@@ -117,3 +111,5 @@ export function decodeVanillaProperties(raw: unknown): VanillaProperties {
   if (health) out.Health = health;
   return out;
 }
+
+export { field };

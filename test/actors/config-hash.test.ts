@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { base32Lower, configHash, stableFormat } from '../../actors/group/config-hash.js';
 import { goJson, goString } from '../../actors/group/go-json.js';
-import { formatGoDuration, parseGoDuration } from '../../actors/group/duration.js';
+import { formatGoDuration, parseGoDuration } from '../../runtime/go-duration.js';
 
 describe('config hash (group.md §6.5)', () => {
   it('matches the test vector from the InfraKit tutorial', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import { Simulator } from '../../actors/simulator/simulator.js';
 import { TagIndex, matchesTags } from '../../actors/simulator/tag-index.js';
-import { parseDurationMs } from '../../actors/simulator/duration.js';
+import { parseDurationMs } from '../../runtime/go-duration.js';
 
 const spec = (tags: Record<string, string> | null, extra: Record<string, unknown> = {}) => ({ Properties: { cpu: 2 }, Tags: tags, Init: 'echo hi', LogicalID: null, ...extra });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ApplicationError, InvalidParamsError, MethodNotFoundError, RemoteError } from '../../runtime/errors.js';
-import { RemoteClient, clientTimeoutMs, parseGoDuration, socketResolver } from '../../sockets/index.js';
+import { RemoteClient, clientTimeoutMs, tryParseGoDuration, socketResolver } from '../../sockets/index.js';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { tempDir } from './helpers.js';
 
@@ -80,9 +80,9 @@ describe('sockets: remote client (plugin in a child process)', () => {
     assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: '1m30s' }), 90_000);
     assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: '0' }), 0);
     assert.equal(clientTimeoutMs({ INFRAKIT_CLIENT_TIMEOUT: 'soon' }), 15_000);
-    assert.equal(parseGoDuration('1.5h'), 5_400_000);
-    assert.equal(parseGoDuration('250ms'), 250);
-    assert.equal(parseGoDuration('10'), undefined);
+    assert.equal(tryParseGoDuration('1.5h'), 5_400_000);
+    assert.equal(tryParseGoDuration('250ms'), 250);
+    assert.equal(tryParseGoDuration('10'), undefined);
   });
 
   it('socketResolver: finds a socket by the part before "/", undefined otherwise', async () => {

@@ -1,6 +1,7 @@
 /**
- * Go `time.Duration` strings (`10s`, `1m30s`, `250ms`, `1.5h`), as InfraKit's `types.Duration`
- * reads and writes them. Values are held in milliseconds (fractions allowed).
+ * Go `time.Duration` strings (`10s`, `1m30s`, `250ms`, `1.5h`), as InfraKit's `types.Duration`,
+ * its flags and its environment (`INFRAKIT_CLIENT_TIMEOUT`, `INFRAKIT_GROUP_POLL_INTERVAL`) read and
+ * write them. Values are held in milliseconds (fractions allowed). The one parser of the project.
  */
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -27,6 +28,15 @@ export function parseGoDuration(s: string): number {
     rest = rest.slice(m[0].length);
   }
   return sign * total;
+}
+
+/** Like `parseGoDuration`, but `undefined` instead of an error. */
+export function tryParseGoDuration(s: string): number | undefined {
+  try {
+    return parseGoDuration(s.trim());
+  } catch {
+    return undefined;
+  }
 }
 
 /** A duration given as a Go string or as a number of nanoseconds (Go's JSON of a plain `time.Duration`). */
@@ -56,4 +66,16 @@ export function formatGoDuration(ms: number): string {
     out = h > 0 ? `${h}h${m}m${sec}s` : m > 0 ? `${m}m${sec}s` : `${sec}s`;
   }
   return neg ? `-${out}` : out;
+}
+
+/**
+ * A duration in our own options, where a plain number means milliseconds (`simulator_delay: 250`)
+ * and a string is Go's form (`"1.5s"`). Throws on anything else, and on negative values.
+ */
+export function parseDurationMs(value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value !== 'string') throw new Error(`invalid duration ${JSON.stringify(value)}`);
+  const ms = parseGoDuration(value.trim());
+  if (ms < 0) throw new Error(`time: invalid duration ${JSON.stringify(value)}: must not be negative`);
+  return ms;
 }
