@@ -24,7 +24,7 @@
  */
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
-import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3, type Lease, type Watcher } from 'etcd3';
 import { NotLeaderError } from './cluster-errors.js';
 import { parseEndpoints } from './etcd-client.js';
 import type { Fence, LeadershipState, NodeInfo, Role } from './leadership.js';
@@ -92,6 +92,9 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
+  private watcher: Watcher | undefined;
+  private polling = false;
+  private pollAgain = false;
 
   constructor(options: LeaderElectionOptions) {
     super();
@@ -145,6 +148,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.started ??= (async () => {
       await this.campaign();
       this.keepaliveLoop();
+      void this.watch();
       await this.poll();
     })();
     return this.started;
@@ -175,6 +179,9 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     clearTimeout(this.pollTimer);
     clearTimeout(this.keepaliveTimer);
     clearTimeout(this.expiryTimer);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    void watcher?.cancel().catch(() => undefined);
     const lease = this.lease;
     this.lease = undefined;
     this.validUntil = 0;
@@ -270,8 +277,39 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   // ── poll: who leads? ────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A watch on the election keys makes a follower look again the moment a key goes (a resign, an
+   * expired lease) instead of at its next poll. Best effort: the poll alone is enough for correctness.
+   */
+  private async watch(): Promise<void> {
+    try {
+      const w = await this.client.watch().prefix(this.electionPrefix).create();
+      if (this.stopped) {
+        await w.cancel();
+        return;
+      }
+      this.watcher = w;
+      w.on('delete', () => this.pollSoon());
+      w.on('put', () => this.pollSoon());
+      w.on('error', () => undefined);
+    } catch {
+      // etcd down at start: polling carries on; no watch until restart (acceptable, see above)
+    }
+  }
+
+  private pollSoon(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    clearTimeout(this.pollTimer);
+    void this.poll();
+  }
+
   private async poll(): Promise<void> {
     if (this.stopped) return;
+    this.polling = true;
     try {
       const res = await this.client.getAll().prefix(this.electionPrefix).sort('Create', 'Ascend').exec();
       const kvs = res.kvs;
@@ -290,8 +328,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       this.trouble(err);
       this.evaluate(undefined);
     } finally {
+      this.polling = false;
       if (!this.stopped) {
-        this.pollTimer = setTimeout(() => void this.poll(), this.pollMs);
+        clearTimeout(this.pollTimer);
+        this.pollTimer = setTimeout(() => void this.poll(), this.pollAgain ? 0 : this.pollMs);
+        this.pollAgain = false;
       }
     }
   }
@@ -362,7 +403,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     }
     this.current = next;
     if (next.role !== 'leader') clearTimeout(this.expiryTimer);
-    this.log(next.role === 'unknown' ? 'warn' : 'info', `leadership: ${prev.role} → ${next.role}`, {
+    this.log(next.role === 'unknown' && !this.stopped ? 'warn' : 'info', `leadership: ${prev.role} → ${next.role}`, {
       leader: next.leader?.id,
       ...(next.reason === undefined ? {} : { reason: next.reason }),
     });
