@@ -3,13 +3,12 @@
  * socket in the plugins dir, until Ctrl-C or SIGTERM; then a clean stop that removes every socket
  * and pid file. Instances of the process plugin keep running, as machines outlive InfraKit's plugins.
  */
-import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Runtime } from '../../runtime/runtime.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { createLogger } from '../../runtime/logging.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
-import { serveRuntime, type SocketFrontEnd } from '../../sockets/socket-front-end.js';
-import { socketResolver } from '../../sockets/socket-resolver.js';
+import type { SocketFrontEnd } from '../../sockets/socket-front-end.js';
+import { startHost as startLibraryHost } from '../../sockets/serve.js';
 import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { emit, table } from '../output.js';
@@ -22,33 +21,20 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-/** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir. */
+/** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
 export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: string; home: string; log: number }): Promise<RunningHost> {
   const level = pinoLevel(opts.log);
-  const logger = createLogger(level);
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
-  const runtime = await Runtime.start({ home: opts.home, logger, logLevel: level, logCalls: opts.log >= 5, actors: opts.actors });
-  const resolver = socketResolver(opts.pluginsDir);
-  runtime.setResolver(resolver);
-  let frontEnd: SocketFrontEnd;
-  try {
-    frontEnd = await serveRuntime(runtime, { pluginsDir: opts.pluginsDir, logger });
-  } catch (err) {
-    await runtime.stop();
-    resolver.close();
-    throw err;
-  }
-  let stopping: Promise<void> | undefined;
-  return {
-    runtime,
-    frontEnd,
-    stop: () =>
-      (stopping ??= (async () => {
-        await frontEnd.close();
-        await runtime.stop();
-        resolver.close();
-      })()),
-  };
+  const host = await startLibraryHost({
+    home: opts.home,
+    logger: createLogger(level),
+    logLevel: level,
+    logCalls: opts.log >= 5,
+    actors: opts.actors,
+    pluginsDir: opts.pluginsDir,
+  });
+  const sockets = host.sockets;
+  if (sockets === undefined) throw new Error('startHost: no sockets');
+  return { runtime: host.runtime, frontEnd: sockets.frontEnd, stop: () => host.stop() };
 }
 
 async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {

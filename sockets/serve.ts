@@ -1,0 +1,119 @@
+/**
+ * Serving a runtime on sockets, for host apps and for `infrakit-ts up`:
+ *
+ * ```ts
+ * const runtime = await Runtime.start({ actors: [{ name: 'group', module: 'group' }] });
+ * const sockets = await serve(runtime, { pluginsDir: '/tmp/app/plugins' });   // <dir>/group answers curl
+ * ...
+ * await sockets.close();  // sockets and pid files removed
+ * await runtime.stop();
+ * ```
+ *
+ * or both at once: `const host = await startHost({ actors, pluginsDir }); ... await host.stop();`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActorDeclaration } from '../runtime/declaration.js';
+import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import { serveRuntime, type FrontEndOptions, type SocketFrontEnd } from './socket-front-end.js';
+import { socketResolver, type SocketResolver } from './socket-resolver.js';
+
+export interface ServeOptions extends FrontEndOptions {
+  /**
+   * Where sockets go. Default `$INFRAKIT_PLUGINS_DIR`, else `<runtime.home>/plugins`.
+   */
+  readonly pluginsDir?: string;
+  /**
+   * Names with no local actor are looked up in the plugins dir and called over their sockets (plugins
+   * in other processes, in any language): `runtime.setResolver(socketResolver(pluginsDir))`. Default true.
+   */
+  readonly resolveRemote?: boolean;
+}
+
+/** A runtime's sockets. */
+export interface ServedSockets {
+  readonly pluginsDir: string;
+  readonly frontEnd: SocketFrontEnd;
+  /** Socket paths by actor name (actors added later get theirs too). */
+  readonly paths: Record<string, string>;
+  /** Remove every socket and pid file, drop connections to other plugins. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Bind one InfraKit socket per actor of `runtime` (and for actors added later). */
+export async function serve(runtime: Runtime, opts: ServeOptions = {}): Promise<ServedSockets> {
+  const dir = opts.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(runtime.home, 'plugins');
+  let resolver: SocketResolver | undefined;
+  if (opts.resolveRemote ?? true) {
+    resolver = socketResolver(dir);
+    runtime.setResolver(resolver);
+  }
+  let frontEnd: SocketFrontEnd;
+  try {
+    frontEnd = await serveRuntime(runtime, { ...opts, pluginsDir: dir });
+  } catch (err) {
+    resolver?.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    pluginsDir: dir,
+    frontEnd,
+    get paths() {
+      return frontEnd.paths;
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await frontEnd.close();
+        resolver?.close();
+      })()),
+  };
+}
+
+export interface HostOptions extends RuntimeOptions, Omit<ServeOptions, 'logger'> {
+  /** The actors, started in order. */
+  readonly actors: readonly ActorDeclaration[];
+  /** Also bind sockets (default true); without, only in-process calls reach the actors. */
+  readonly sockets?: boolean;
+}
+
+/** A runtime with its sockets. */
+export interface Host {
+  readonly runtime: Runtime;
+  /** `undefined` with `sockets: false`. */
+  readonly sockets: ServedSockets | undefined;
+  /** Close the sockets, then stop the runtime. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a runtime with `actors` and serve them on sockets (`infrakit-ts up` is this plus a signal
+ * handler). The home directory is created (mode 0700). If binding fails, the runtime is stopped.
+ */
+export async function startHost(opts: HostOptions): Promise<Host> {
+  const { actors, sockets: withSockets, ...rest } = opts;
+  if (rest.home !== undefined) mkdirSync(rest.home, { recursive: true, mode: 0o700 });
+  const runtime = await Runtime.start({ ...rest, actors: [...actors] });
+  let sockets: ServedSockets | undefined;
+  if (withSockets ?? true) {
+    try {
+      sockets = await serve(runtime, { ...rest, ...(rest.logger === undefined ? { logger: runtime.log } : { logger: rest.logger }) });
+    } catch (err) {
+      await runtime.stop();
+      throw err;
+    }
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    sockets,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Sockets first (no new outside calls), then the actors, then the connections to other
+        // plugins, which actors may still use while they stop.
+        await sockets?.frontEnd.close();
+        await runtime.stop();
+        await sockets?.close();
+      })()),
+  };
+}
