@@ -67,6 +67,16 @@ describe('cluster: several runtimes on one etcd', function () {
       })
       .sort();
 
+  /** The config hash tag of each member of `group`. */
+  const hashes = (group: string): string[] =>
+    members(group).flatMap((f) => {
+      try {
+        return [(JSON.parse(readFileSync(join(shared, f), 'utf8')) as { Tags: Record<string, string> }).Tags['infrakit.config.hash'] ?? ''];
+      } catch {
+        return []; // destroyed while we looked
+      }
+    });
+
   const start = (id: string, delayMs = 0): Node => {
     const home = tempHome();
     const config = join(home, 'up.json');
@@ -165,6 +175,34 @@ describe('cluster: several runtimes on one etcd', function () {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(members('db').length, 8, 'exactly its size: nothing provisioned twice');
     assert.ok(failoverMs < 6000, `failover took ${failoverMs} ms`);
+  });
+
+  it('the leader killed in the middle of a rolling update: the new leader finishes it, never above size + surge', async () => {
+    const ns = await startAll(['n1', 'n2'], 200);
+    const leader = await leaderOf(ns);
+    await leader.group.call('Group.CommitGroup', { Spec: spec('roll', 4, 'v1') });
+    await waitFor('4 members', () => members('roll').length === 4, 10_000);
+    const v1 = hashes('roll')[0];
+    let max = 0;
+    const sampler = setInterval(() => (max = Math.max(max, members('roll').length)), 10);
+    try {
+      const res = (await leader.group.call('Group.CommitGroup', { Spec: spec('roll', 4, 'v2') })) as { Details: string };
+      assert.equal(res.Details, 'Performing a rolling update on 4 instances');
+      await waitFor('rollout under way', () => hashes('roll').some((h) => h !== v1), 10_000, 10);
+      leader.up.proc.kill('SIGKILL');
+      await leader.up.exited;
+      assert.ok(hashes('roll').some((h) => h === v1), 'killed before the rollout finished');
+      const next = await leaderOf(ns.filter((x) => x !== leader));
+      await waitFor('rollout finished', () => {
+        const hs = hashes('roll');
+        return hs.length === 4 && hs.every((h) => h !== v1 && h === hs[0]);
+      }, 20_000);
+      const d = (await next.group.call('Group.DescribeGroup', { ID: 'roll' })) as { Description: { Instances: unknown[] } };
+      assert.equal(d.Description.Instances.length, 4);
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.ok(max <= 5, `at most size + MaxSurge (5) at any time, saw ${max}`);
   });
 
   it('etcd unreachable: nobody converges, the runtimes say why; once it is back, one leads and repairs', async () => {
