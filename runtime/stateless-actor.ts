@@ -23,6 +23,7 @@ import {
   ActorFailedError,
   ActorStartError,
   CallTimeoutError,
+  InvalidParamsError,
   MailboxFullError,
   RuntimeStoppedError,
   reviveError,
@@ -33,6 +34,16 @@ import type { RestartTracker } from './restart-policy.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 const POOL_WORKER = new URL('./pool-worker.js', import.meta.url);
+
+/** Whether structured clone takes `v` (checked only after piscina refused a task, never on the happy path). */
+function cloneable(v: unknown): boolean {
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class StatelessActor implements ActorCell {
   readonly kind = 'stateless' as const;
@@ -160,8 +171,11 @@ export class StatelessActor implements ActorCell {
         throw reviveError(r.error);
       },
       (err: unknown) => {
-        // Only a dead thread (or a stopped pool) rejects a task.
         const reason = err instanceof Error ? err.message : String(err);
+        // piscina also rejects a task it could not post to a thread (params structured clone refuses:
+        // nested too deep, a function...). The thread is fine: not a crash, and no restart counted.
+        if (!cloneable(params)) throw new InvalidParamsError(`params cannot be sent to the actor: ${reason}`, { cause: err });
+        // Otherwise only a dead thread (or a stopped pool) rejects a task.
         if (this.#status === 'running') this.#onThreadLost(err);
         throw new ActorExitedError(this.name, reason, { cause: err });
       },
