@@ -10,7 +10,7 @@
  * | not JSON | -32700, `"id":null` |
  * | a batch array | -32600 `batch requests are not supported`, `"id":null` |
  * | not an object, `jsonrpc` ≠ "2.0", `method` not a string, bad `id` type | -32600 |
- * | params a string/number/boolean | -32602 |
+ * | params a string/number/boolean, or nested deeper than `MAX_PARAMS_DEPTH` | -32602 |
  * | handshake methods | answered from the manifest |
  * | everything else | `host.call(actor, method, params)`, errors mapped by `toJsonRpcError` |
  * | no `id` or `"id":null` (a valid notification) | the method runs; empty body |
@@ -25,7 +25,7 @@ import {
 } from '../runtime/errors.js';
 import { answerHandshake, isHandshakeMethod } from './handshake.js';
 import type { PluginHost } from './plugin-host.js';
-import { rawTopLevelMembers } from './raw-members.js';
+import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
 
 /** The outcome of one POST, with what the request log line needs. */
 export interface DispatchOutcome {
@@ -40,6 +40,14 @@ export interface DispatchOutcome {
 }
 
 export const BATCH_NOT_SUPPORTED = 'batch requests are not supported';
+
+/**
+ * Deepest nesting of `params` we pass on. Params cross threads by structured clone, whose recursion a
+ * thread's stack bounds: far deeper params (a few thousand levels) could be stored by an actor and then
+ * never come back (the main thread cannot read the reply, and the call would hang). Real specs nest a
+ * dozen levels; Go's encoding/json stops at 10000.
+ */
+export const MAX_PARAMS_DEPTH = 512;
 
 function errorBody(id: string, code: number, message: string, data: unknown): string {
   let dataText: string;
@@ -101,6 +109,12 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
   // Invalid requests are answered even without an id, as JSON-RPC 2.0 §5.1 shows.
   if (req['jsonrpc'] !== '2.0') return fail(id, JsonRpcCode.InvalidRequest, 'jsonrpc must be 2.0', named);
   if (method === undefined) return fail(id, JsonRpcCode.InvalidRequest, 'invalid request: method must be a string');
+
+  // One scan of the body; only a body that deep at all is looked at closely (the top level is one level).
+  if (nestingDepth(text) > MAX_PARAMS_DEPTH + 1 && nestingDepth(rawTopLevelMembers(text).get('params') ?? '') > MAX_PARAMS_DEPTH) {
+    if (notification) return { body: '', method };
+    return fail(id, JsonRpcCode.InvalidParams, `params nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
+  }
 
   let body: string;
   try {

@@ -34,6 +34,29 @@ export function rawTopLevelMembers(text: string): Map<string, string> {
   }
 }
 
+/**
+ * How deeply arrays and objects nest in a JSON text (`1` → 0, `{}` → 1, `[[1]]` → 2); brackets inside
+ * strings do not count. A plain scan, no parse: cheap enough for every request body.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    i++;
+  }
+  return max;
+}
+
 function skipWs(text: string, i: number): number {
   while (i < text.length && WS.has(text.charCodeAt(i))) i++;
   return i;

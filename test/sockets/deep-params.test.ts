@@ -1,0 +1,65 @@
+/**
+ * Regression: params nested thousands of levels deep. A stateful actor that stored them (the
+ * simulator's instance Properties) could never answer a DescribeInstances for them: the main thread
+ * could not read the reply and the call hung forever; a stateless actor counted each such request as a
+ * crash until it was marked failed. The front end now refuses params nested deeper than
+ * MAX_PARAMS_DEPTH with -32602, and each actor keeps serving.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '../../runtime/index.js';
+import { serveRuntime, type SocketFrontEnd } from '../../sockets/index.js';
+import { MAX_PARAMS_DEPTH } from '../../sockets/json-rpc-dispatch.js';
+import { rpc } from './helpers.js';
+
+const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+describe('sockets: deeply nested params', function () {
+  this.timeout(30_000);
+  let home: string;
+  let rt: Runtime;
+  let fe: SocketFrontEnd;
+  const sock = (name: string): string => join(home, 'plugins', name);
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'ikd-'));
+    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator' }, { name: 'vanilla', module: 'vanilla' }] });
+    fe = await serveRuntime(rt, { pluginsDir: join(home, 'plugins') });
+  });
+  after(async () => {
+    await fe?.close();
+    await rt?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses params deeper than the limit with -32602, echoing the id', async () => {
+    for (const [actor, method] of [['simulator', 'Instance.Provision'], ['vanilla', 'Flavor.Validate']] as const) {
+      for (const params of [deepObject(MAX_PARAMS_DEPTH + 1), deepArray(10_000), `{"Spec":{"Properties":${deepObject(3000)}}}`]) {
+        const res = await rpc(sock(actor), `{"jsonrpc":"2.0","method":"${method}","params":${params},"id":"x"}`);
+        assert.equal(res.status, 200);
+        assert.equal(res.body, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"params nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":"x"}\n`);
+      }
+    }
+    for (const name of ['simulator', 'vanilla']) {
+      assert.equal(rt.info(name)!.status, 'running');
+      assert.equal(rt.info(name)!.restarts, 0);
+    }
+  });
+
+  it('stores and returns params nested up to the limit', async () => {
+    const props = deepObject(MAX_PARAMS_DEPTH - 3); // Spec.Properties under params: three levels more
+    const prov = JSON.parse((await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Provision","params":{"Type":"","Spec":{"Properties":${props},"Tags":{"deep":"yes"}}},"id":1}`)).body);
+    assert.equal(typeof prov.result.ID, 'string');
+    const desc = JSON.parse((await rpc(sock('simulator'), '{"jsonrpc":"2.0","method":"Instance.DescribeInstances","params":{"Type":"","Tags":{"deep":"yes"},"Properties":true},"id":2}')).body);
+    assert.equal(desc.result.Descriptions.length, 1);
+    assert.deepEqual(desc.result.Descriptions[0].Properties, JSON.parse(props));
+  });
+
+  it('deep members other than params are no reason to refuse', async () => {
+    const res = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":"","Properties":{}},"x":${deepArray(5000)},"id":3}`);
+    assert.equal(res.body, '{"jsonrpc":"2.0","result":{"Type":"","OK":true},"id":3}\n');
+  });
+});
