@@ -1,7 +1,8 @@
 /**
  * How an actor is declared to the runtime: which module, stateful or stateless, its options,
- * its mailbox size and its restart policy.
+ * its mailbox size, its restart policy and its worker's resource limits.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 
 /** Erlang/OTP-style restart policy: exponential backoff, and at most `maxRestarts` within `withinMs`. */
 export interface RestartPolicy {
@@ -32,4 +33,11 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
   /** Mailbox capacity: calls waiting beyond this are refused with `MailboxFullError`. Default 1024. */
   readonly mailbox?: number;
   readonly restart?: RestartPolicy;
+  /**
+   * Limits of the actor's worker thread (each pool thread of a stateless actor), as `new Worker`
+   * takes them, e.g. `{ maxOldGenerationSizeMb: 256 }`. A worker that runs out of memory dies alone
+   * (`ERR_WORKER_OUT_OF_MEMORY`), its pending calls get `ActorExitedError`, and it is restarted like
+   * any crash; the process and the other actors go on. Default: Node's (no limit beyond the heap's).
+   */
+  readonly resourceLimits?: ResourceLimits;
 }

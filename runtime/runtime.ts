@@ -218,7 +218,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return [...this.#cells.values()].map((c) => c.info());
   }
 
-  /** Where names with no local actor go (plugins in other processes). */
+  /**
+   * FOR TESTS ONLY (fault injection): `worker.terminate()` the current worker of the stateful actor
+   * `name`, as if it were killed from outside; supervision then runs as for any crash. Resolves once
+   * the worker is gone. Not part of the public contract.
+   */
+  terminateWorkerForTest(name: string): Promise<void> {
+    const cell = this.#cells.get(name);
+    if (!(cell instanceof StatefulActor)) return Promise.reject(new ActorNotFoundError(name));
+    return cell.terminateWorker();
+  }
+
+    /** Where names with no local actor go (plugins in other processes). */
   setResolver(r: Resolver): void {
     this.#resolver = r;
   }

@@ -111,7 +111,8 @@ export class StatefulActor implements ActorCell {
     const n = ++this.#incarnations;
     const sab = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}` });
+    const limits = this.#decl.resourceLimits;
+    const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, ...(limits === undefined ? {} : { resourceLimits: limits }) });
     const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
     this.#inc = inc;
     const start: StartMessage = {
@@ -317,6 +318,14 @@ export class StatefulActor implements ActorCell {
     const inc = this.#inc;
     if (inc === undefined || !inc.ready) return;
     inc.port.postMessage({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+  }
+
+  /** Tests only (see `Runtime.terminateWorkerForTest`): `terminate()` the current worker from outside. */
+  async terminateWorker(): Promise<void> {
+    const inc = this.#inc;
+    if (inc === undefined) return;
+    inc.reason ??= 'worker terminated';
+    await inc.worker.terminate();
   }
 
   info(): ActorInfo {

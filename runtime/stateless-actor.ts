@@ -79,6 +79,7 @@ export class StatelessActor implements ActorCell {
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
       workerData,
+      ...(decl.resourceLimits === undefined ? {} : { resourceLimits: decl.resourceLimits }),
     });
     // A thread that dies with no task on it: nothing to reject, but it still counts as a crash.
     this.#pool.on('error', (err: unknown) => this.#onThreadLost(err));
