@@ -9,6 +9,9 @@
  * - the watch reconnect backoff is capped at 1 s (etcd3's default grows to 30 s).
  */
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+import { parseEndpoints } from './etcd-endpoints.js';
+
+export { parseEndpoints };
 
 export interface EtcdConnectOptions {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
@@ -43,12 +46,6 @@ function policy(attempts: number): Policy {
 function constantBackoff(ms: number): NonNullable<FaultHandling['watchBackoff']> {
   const b = { duration: ms, next: () => b };
   return b as unknown as NonNullable<FaultHandling['watchBackoff']>;
-}
-
-/** Normalises `host:port` or `http://host:port` lists, comma-separated or not. */
-export function parseEndpoints(input: string | readonly string[]): string[] {
-  const parts = (typeof input === 'string' ? [input] : input).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-  return parts.map((p) => (/^[a-z]+:\/\//i.test(p) ? p : `http://${p}`));
 }
 
 export function createEtcdClient(options: EtcdConnectOptions): Etcd3 {

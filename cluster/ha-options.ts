@@ -13,9 +13,9 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseEndpoints } from './etcd-client.js';
+import { parseEndpoints } from './etcd-endpoints.js';
 import type { HaOptions } from './ha-group-plugin.js';
-import { defaultNodeId } from './leader-election.js';
+import { defaultNodeId } from './node-id.js';
 
 export type StoreKind = 'file' | 'memory' | 'etcd';
 

@@ -22,12 +22,14 @@
  * Writes are fenced too: `fence()` returns the leader's key and create revision, and the spec store
  * commits only `if create_revision(key) == rev`, so a deposed leader cannot change specs.
  */
-import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease, type Watcher } from 'etcd3';
 import { NotLeaderError } from './cluster-errors.js';
-import { parseEndpoints } from './etcd-client.js';
+import { parseEndpoints } from './etcd-endpoints.js';
+import { defaultNodeId } from './node-id.js';
 import type { Fence, LeadershipState, NodeInfo, Role } from './leadership.js';
+
+export { defaultNodeId };
 
 export interface LeaderElectionOptions {
   readonly client: Etcd3;
@@ -60,11 +62,6 @@ export interface LeaderElectionEvents {
   follower: (state: LeadershipState) => void;
   /** Nobody is known to lead (etcd unreachable, lease lost); counts as not leader. */
   unknown: (state: LeadershipState) => void;
-}
-
-/** `<hostname>-<pid>`, the default node ID. */
-export function defaultNodeId(): string {
-  return `${hostname()}-${process.pid}`;
 }
 
 export class LeaderElection extends EventEmitter<LeaderElectionEvents> {

@@ -27,7 +27,7 @@ import { GroupPlugin } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';
 import { withDeadline } from './plugin-calls.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
-import { HaGroupPlugin } from '../../cluster/ha-group-plugin.js';
+import type { HaGroupPlugin } from '../../cluster/ha-group-plugin.js';
 import { resolveHaOptions, resolveStoreKind, type HaActorOptions } from '../../cluster/ha-options.js';
 
 export { GroupPlugin } from './group-plugin.js';
@@ -109,9 +109,13 @@ export default defineActor<GroupActorOptions>({
     const caller = withDeadline((actor, method, params) => ctx.call(actor, method, params), opts.callTimeoutMs);
     const emit = (type: string, payload?: unknown) => ctx.emit(type, payload);
     let plugin: GroupPlugin | HaGroupPlugin;
+    let ha: HaGroupPlugin | undefined;
     if (storeKind === 'etcd') {
+      // Imported only here: etcd3 (gRPC, protobufjs) adds ~20 MB to every thread that loads it, and
+      // the runtime's main thread imports this module too (to read the definition).
+      const { HaGroupPlugin } = await import('../../cluster/ha-group-plugin.js');
       // Converges only while this runtime leads; follower writes answer "not the leader: …".
-      plugin = new HaGroupPlugin(caller, opts, resolveHaOptions(options, ctx), ctx.log, emit);
+      plugin = ha = new HaGroupPlugin(caller, opts, resolveHaOptions(options, ctx), ctx.log, emit);
     } else {
       const store: SpecStore = storeKind === 'memory' ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
       plugin = new GroupPlugin(caller, store, opts, ctx.log, emit);
@@ -147,15 +151,15 @@ export default defineActor<GroupActorOptions>({
       'Group.ResumeUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.resumeUpdate(p?.ID ?? '') }),
       'Group.RollbackUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.rollbackUpdate(p?.ID ?? '') }),
     };
-    if (plugin instanceof HaGroupPlugin) {
-      const ha = plugin;
+    if (ha !== undefined) {
+      const leading = ha;
       handlers['Manager.IsLeader'] = () => {
-        const v = ha.leadership();
+        const v = leading.leadership();
         return { Leader: v.Role === 'leader', Role: v.Role, Node: v.Node, LeaderNode: v.Leader, ...(v.Reason === undefined ? {} : { Reason: v.Reason }) };
       };
       handlers['Manager.LeaderLocation'] = () => {
-        const l = ha.leadership().Leader;
-        if (l === null) throw ha.election.notLeaderError();
+        const l = leading.leadership().Leader;
+        if (l === null) throw leading.election.notLeaderError();
         return { Location: l.Location, ID: l.ID };
       };
     }
