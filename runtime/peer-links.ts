@@ -12,8 +12,9 @@
  * accepted, unanswered calls (main and every caller add to it, B subtracts when it answers).
  * When B's worker exits, main sends `peer-exited` (and the port emits `close`): every call pending
  * on that link rejects with `ActorExitedError` and the link is forgotten; the next call connects
- * again and gets the new incarnation's port. Targets without a direct port (stateless pools,
- * plugins in other processes) are called through main (`relay-call`).
+ * again and gets the new incarnation's port. A stateless target's port leads into one of its pool
+ * threads (runtime/stateless-actor.ts). Targets without a direct port (plugins in other processes,
+ * through the resolver) are called through main (`relay-call`).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ActorExitedError, MailboxFullError, reviveError, type SerializedError } from './errors.js';

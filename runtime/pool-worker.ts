@@ -5,17 +5,22 @@
  *
  * `ctx.call` and `ctx.emit` go to main over a BroadcastChannel (piscina owns the thread's own
  * channel); main answers on the same channel, and each thread keeps the replies for its threadId.
+ *
+ * An `attach` task hands the thread one end of a direct link from another actor's worker
+ * (runtime/stateless-actor.ts `openPeer`): the thread then serves that actor's calls on the port,
+ * between and alongside its tasks, and frees a slot of the shared mailbox counter per answer.
  */
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { resolveManifest } from './actor.js';
 import { invoke, loadDefinition, methodDocs } from './definition.js';
 import { reviveError, serializeError } from './errors.js';
 import { createLogger } from './logging.js';
-import type { PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
+import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 
 const data = workerData as PoolData;
+const counter = new Int32Array(data.counter);
 let loaded: Promise<{ def: ActorDefinition; instance: ActorInstance }> | undefined;
 let channel: BroadcastChannel | undefined;
 let nextId = 1;
@@ -64,6 +69,32 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
   return loaded;
 }
 
+/** Serve a direct link: each `PeerRequest` on `port` is answered on it. */
+function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
+  const reply = (m: PeerReply): void => {
+    // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
+    Atomics.sub(counter, 0, 1);
+    try {
+      port.postMessage(m);
+    } catch (err) {
+      port.postMessage({ type: 'reply', id: m.id, ok: false, error: serializeError(err) } satisfies PeerReply);
+    }
+  };
+  port.on('message', (req: PeerRequest) => {
+    let r: unknown;
+    try {
+      r = invoke(def, instance, req.method, req.params);
+    } catch (err) {
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+      return;
+    }
+    Promise.resolve(r).then(
+      (value) => reply({ type: 'reply', id: req.id, ok: true, value }),
+      (err: unknown) => reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }),
+    );
+  });
+}
+
 export default async function task(t: PoolTask): Promise<PoolResult> {
   const { def, instance } = await load();
   switch (t.type) {
@@ -71,6 +102,9 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
       const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (data.options ?? {}) as Record<string, unknown>))) as ActorManifest;
       return { type: 'probe', threadId, manifest, methods: methodDocs(def, instance) };
     }
+    case 'attach':
+      attach(t.port, def, instance);
+      return { type: 'attached', threadId };
     case 'call':
       try {
         const value = await invoke(def, instance, t.method, t.params);

@@ -62,7 +62,11 @@ export type ToWorker =
 
 /** How a worker reaches another actor. */
 export type ConnectResult =
-  /** A direct channel to the target's worker; `counter` is the target's shared mailbox counter. */
+  /**
+   * A direct channel to the target's worker (a stateful actor) or to one of its pool threads (a
+   * stateless one); `counter` is the target's shared mailbox counter; `incarnation` the stateful
+   * target's worker incarnation (for `peer-exited`), or the pool thread's id.
+   */
   | {
       readonly mode: 'port';
       readonly port: MessagePort;
@@ -70,7 +74,7 @@ export type ConnectResult =
       readonly capacity: number;
       readonly incarnation: number;
     }
-  /** No direct channel (stateless pool, or a plugin in another process): send `relay-call` to main. */
+  /** No direct channel (a plugin in another process, through the resolver): send `relay-call` to main. */
   | { readonly mode: 'relay' }
   /** The target cannot take calls now (restarting, failed, unknown). */
   | { readonly mode: 'error'; readonly error: SerializedError };
@@ -114,17 +118,22 @@ export interface PoolData {
   readonly logLevel: string;
   /** BroadcastChannel name on which pool threads send `ctx.call`/`ctx.emit` to main. */
   readonly channel: string;
+  /** The actor's shared mailbox counter (Int32 at 0); a pool thread subtracts when it answers a direct call. */
+  readonly counter: SharedArrayBuffer;
 }
 
 /** A task for a pool thread. */
 export type PoolTask =
   /** Load the module (once per thread) and report manifest and method docs. */
   | { readonly type: 'probe' }
-  | { readonly type: 'call'; readonly method: string; readonly params: unknown };
+  | { readonly type: 'call'; readonly method: string; readonly params: unknown }
+  /** Serve `PeerRequest`s from actor `from` arriving on `port` (a direct link), until the port closes. */
+  | { readonly type: 'attach'; readonly from: string; readonly port: MessagePort };
 
 /** What a pool task resolves to (handler errors are returned, not thrown: a rejection means the thread died). */
 export type PoolResult =
   | { readonly type: 'probe'; readonly threadId: number; readonly manifest: ActorManifest; readonly methods: MethodDoc[] }
+  | { readonly type: 'attached'; readonly threadId: number }
   | { readonly type: 'reply'; readonly threadId: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly ok: false; readonly error: SerializedError };
 

@@ -116,8 +116,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /**
-   * Calls that went through the main thread on behalf of a worker (relay to stateless actors or
-   * to the resolver). Direct actor-to-actor calls never add to it. For tests and diagnostics.
+   * Calls that went through the main thread on behalf of a worker (to the resolver, or `ctx.call`
+   * from a pool thread). Direct actor-to-actor calls never add to it. For tests and diagnostics.
    */
   get relayedCalls(): number {
     return this.#relayed;
@@ -251,7 +251,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #connect(from: string, target: string): ConnectResult {
     const cell = this.#cells.get(target);
     if (this.#stopping) return { mode: 'error', error: serializeError(new RuntimeStoppedError()) };
-    if (cell instanceof StatefulActor) return cell.openPeer(from);
+    // Stateful targets and stateless pools alike get a direct port; only names with no local actor
+    // (the resolver: plugins in other processes) are relayed through main.
+    if (cell !== undefined) return cell.openPeer(from);
     return { mode: 'relay' };
   }
 }

@@ -28,6 +28,8 @@ export interface ActorCell {
   /** Resolves once the actor serves calls; rejects `ActorStartError` (no retry) if the first start fails. */
   start(): Promise<void>;
   call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown>;
+  /** A direct channel from actor `from`'s worker to this actor (or an error saying why not). */
+  openPeer(from: string): ConnectResult;
   info(): ActorInfo;
   /** Graceful stop within `timeoutMs`, then forced. Idempotent. */
   stop(timeoutMs: number): Promise<void>;

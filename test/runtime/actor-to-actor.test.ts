@@ -67,13 +67,46 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
     assert.equal(rt.relayedCalls, 0);
   });
 
-  it('calls to a stateless actor and to the resolver go through main (relay)', async () => {
+  it('calls to a stateless actor take a direct port into a pool thread; calls to the resolver go through main (relay)', async () => {
     rt = quietRuntime();
     await rt.add(decl('caller', 'caller'));
-    await rt.add(decl('flavor', 'stateless-echo'));
+    await rt.add(decl('flavor', 'stateless-echo', { threads: 2 }));
     rt.setResolver((name) => (name === 'remote' ? { call: async (method) => `remote:${method}` } : undefined));
-    assert.equal(typeof (await rt.call('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} })), 'number');
+    const tid = await rt.call('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
+    assert.ok(rt.info('flavor')!.threadIds.includes(tid as number));
+    assert.equal(await rt.call('caller', 'Caller.Parallel', { target: 'flavor', method: 'Flavor.Whoami', n: 50, params: {} }).then((r) => (r as string[]).every((x) => x === 'ok')), true);
+    assert.equal(rt.relayedCalls, 0);
+    const err = await rt.call<TryResult>('caller', 'Caller.Try', { target: 'flavor', method: 'Flavor.Fail' });
+    assert.equal(err.ok, false);
+    assert.equal(err.message, 'flavor failed');
     assert.equal(await rt.call('caller', 'Caller.Call', { target: 'remote/x', method: 'A.B' }), 'remote:A.B');
-    assert.equal(rt.relayedCalls, 2);
+    assert.equal(rt.relayedCalls, 1);
+    assert.equal(rt.info('flavor')!.queued, 0, 'every direct call freed its mailbox slot');
+  });
+
+  it('links of different callers land on different pool threads', async () => {
+    rt = quietRuntime();
+    await rt.add(decl('flavor', 'stateless-echo', { threads: 2 }));
+    await rt.add(decl('a', 'caller'));
+    await rt.add(decl('b', 'caller'));
+    const ta = await rt.call('a', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
+    const tb = await rt.call('b', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
+    assert.notEqual(ta, tb);
+  });
+
+  it('a pool thread that dies rejects the calls pending on its link at once; the next call reconnects', async () => {
+    rt = quietRuntime();
+    await rt.add(decl('caller', 'caller'));
+    await rt.add(decl('flavor', 'stateless-echo', { threads: 1 }));
+    const first = await rt.call<number>('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
+    const t0 = Date.now();
+    const r = await rt.call<TryResult>('caller', 'Caller.Try', { target: 'flavor', method: 'Flavor.Crash' });
+    assert.equal(r.ok, false);
+    assert.equal(r.code, 'IK_ACTOR_EXITED');
+    assert.ok(Date.now() - t0 < 2000);
+    await until(() => (rt.info('flavor')?.threadIds.length ?? 0) === 1 && rt.info('flavor')!.threadIds[0] !== first);
+    const again = await rt.call<number>('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
+    assert.notEqual(again, first);
+    assert.equal(rt.info('flavor')!.restarts, 1);
   });
 });
