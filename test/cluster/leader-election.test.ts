@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient } from '../../cluster/etcd-client.js';
+import { EtcdSpecStore } from '../../cluster/etcd-spec-store.js';
 import { LeaderElection } from '../../cluster/leader-election.js';
 import type { LeadershipState } from '../../cluster/leadership.js';
 import { useEtcd } from '../helpers/etcd-harness.js';
@@ -128,5 +129,45 @@ describe('cluster/leader-election', function () {
     }
     t0 = Date.now();
     await a.waitFor('leader', 8000);
+  });
+});
+
+describe('cluster/leader-election on a 3-member etcd', function () {
+  this.timeout(40_000);
+  const etcd = useEtcd({ members: 3 });
+
+  it('losing one etcd member keeps exactly one leader, and fenced writes still land', async () => {
+    const endpoints = etcd().endpoints;
+    const clients = [createEtcdClient({ endpoints, callTimeoutMs: 1000 }), createEtcdClient({ endpoints, callTimeoutMs: 1000 })];
+    const es = clients.map((client, i) => new LeaderElection({ client, endpoints, self: { id: `n${i}`, location: `loc${i}` }, ttlSeconds: 3, name: 'three' }));
+    try {
+      await Promise.all(es.map((e) => e.start()));
+      await es[0]!.waitFor('leader', 5000).catch(() => es[1]!.waitFor('leader', 5000));
+      const store = () => {
+        const leader = es.find((e) => e.isLeader());
+        assert.ok(leader, 'someone leads');
+        return new EtcdSpecStore({ client: clients[es.indexOf(leader)]!, endpoints, guard: () => leader.fence() });
+      };
+      await store().put('g', { spec: { ID: 'g', Properties: { Allocation: { Size: 1 } } }, previous: null, paused: false });
+      await etcd().kill(0);
+      // Raft elects a new etcd leader if needed (election timeout 1 s); our leadership rides through it.
+      let ok = 0;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 8000 && ok < 3) {
+        try {
+          assert.equal(es.filter((e) => e.isLeader()).length, 1);
+          await store().put('g', { spec: { ID: 'g', Properties: { Allocation: { Size: 2 + ok } } }, previous: null, paused: false });
+          ok++;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      assert.equal(ok, 3, 'writes land on the remaining quorum');
+      assert.equal(es.filter((e) => e.isLeader()).length, 1);
+      assert.deepEqual((await store().load()).get('g')?.spec.Properties, { Allocation: { Size: 4 } });
+    } finally {
+      await Promise.all(es.map((e) => e.stop()));
+      for (const c of clients) c.close();
+    }
   });
 });
