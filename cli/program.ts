@@ -41,7 +41,7 @@ export function program(): Command {
     .description('a live view of a group: instances added and removed, convergence, rollout progress')
     .argument('<group>', 'group ID')
     .option('--plugin <name>', 'the Group plugin (socket name)', 'group')
-    .option('--interval <duration>', 'how often to look', '500ms')
+    .option('--interval <duration>', 'how often to look when the plugin serves no /events, and to retry a lost connection', '500ms')
     .action(async (id: string, _o: unknown, cmd: Command) => watchGroup(cmd, id));
 
   return p;

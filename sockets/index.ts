@@ -2,8 +2,12 @@
  * The socket front end: InfraKit's wire on one unix socket per actor, discovery of the plugins dir,
  * and the client for plugins in other processes. Public names only; everything else is internal.
  */
-export type { PluginHost, PluginHostEvents } from './plugin-host.js';
+export type { PluginHost, PluginHostEvents, PluginHostLifecycleEvents } from './plugin-host.js';
 export { SocketFrontEnd, serveRuntime, type FrontEndOptions } from './socket-front-end.js';
+export { serve, startHost, type ServeOptions, type ServedSockets, type HostOptions, type Host } from './serve.js';
+export { ActorEventStream, type StreamedEvent, type EventStreamOptions } from './event-stream.js';
+export { subscribeEvents, parseMessage, type EventSubscription, type SubscribeOptions } from './event-source.js';
+export { normaliseTopic, topicsOf, topicMatches } from './event-topics.js';
 export { PluginServer, DEFAULT_BODY_LIMIT, type PluginServerOptions, type ServerTimeouts } from './plugin-server.js';
 export { dispatchJsonRpc, requestParams, BATCH_NOT_SUPPORTED, type DispatchOutcome } from './json-rpc-dispatch.js';
 export {

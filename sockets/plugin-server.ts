@@ -5,6 +5,7 @@
  * POST /                 JSON-RPC 2.0 → handshake from the manifest, or host.call(name, method, params)
  * GET  /info/api.json    vendor, interfaces, methods with examples (any HTTP method, as Go)
  * GET  /info/functions.json  {}  (we export no template functions)
+ * GET  /events?topic=…   the actor's runtime events as Server-Sent Events (event-stream.ts)
  * anything else          404
  * ```
  *
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { apiInfo } from './api-info.js';
+import { ActorEventStream, type EventStreamOptions } from './event-stream.js';
 import { dispatchJsonRpc, type DispatchOutcome } from './json-rpc-dispatch.js';
 import type { PluginHost } from './plugin-host.js';
 import { rawTopLevelMembers } from './raw-members.js';
@@ -48,6 +50,8 @@ export interface PluginServerOptions {
   /** Requests and responses are logged at `debug` (InfraKit `--log 5`). Default: silent. */
   readonly logger?: Logger;
   readonly timeouts?: ServerTimeouts;
+  /** `GET /events`: heartbeat interval and the backlog a slow client may build up. */
+  readonly events?: EventStreamOptions;
 }
 
 const TRUNCATE_LOG_BODY = 4096;
@@ -79,6 +83,7 @@ export class PluginServer {
   readonly #log: Logger;
   readonly #closeGraceMs: number;
   readonly #discardMs: number;
+  readonly #events: ActorEventStream;
   #bound: BoundSocket | undefined;
   #closing: Promise<void> | undefined;
   #seq = 0;
@@ -91,6 +96,7 @@ export class PluginServer {
     const t = opts.timeouts ?? {};
     this.#closeGraceMs = t.closeGraceMs ?? 2000;
     this.#discardMs = t.discardMs ?? 1000;
+    this.#events = new ActorEventStream(host, opts.name, this.#log, opts.events);
     const requestTimeout = t.requestTimeout ?? 30_000;
     this.server = createServer({
       requestTimeout,
@@ -135,7 +141,14 @@ export class PluginServer {
     return this.#closing;
   }
 
+  /** Clients connected to `GET /events`. */
+  get eventClients(): number {
+    return this.#events.clients;
+  }
+
   async #close(): Promise<void> {
+    // Event streams never finish on their own: end them first so they do not hold the grace time.
+    this.#events.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), this.#closeGraceMs);
@@ -160,11 +173,19 @@ export class PluginServer {
       if (path === '/') return this.#onRpc(req, res);
       if (path === '/info/api.json') return this.#onApiInfo(res);
       if (path === '/info/functions.json') return sendJson(res, 200, '{}\n');
+      if (path === '/events') return this.#onEvents(req, res, q < 0 ? '' : url.slice(q + 1));
       return refuse(res, 404, `404 page not found: ${path}`);
     } catch (err) {
       this.#log.error({ err }, 'request failed');
       return refuse(res, 500, 'internal error');
     }
+  }
+
+  #onEvents(req: IncomingMessage, res: ServerResponse, query: string): void {
+    if (!this.#events.available) return refuse(res, 404, '404 page not found: /events');
+    if (req.method !== 'GET') return refuse(res, 405, `events: GET method required, received ${req.method ?? ''}`, { Allow: 'GET' });
+    if (this.#host.info(this.name) === undefined) return refuse(res, 404, `plugin not found:${this.name}`);
+    this.#events.serve(req, res, new URLSearchParams(query));
   }
 
   #onApiInfo(res: ServerResponse): void {

@@ -15,7 +15,8 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { pluginsDir as defaultPluginsDir } from './paths.js';
-import type { PluginHost, PluginHostEvents } from './plugin-host.js';
+import type { PluginHost, PluginHostLifecycleEvents } from './plugin-host.js';
+import type { EventStreamOptions } from './event-stream.js';
 import { PluginServer, type ServerTimeouts } from './plugin-server.js';
 
 export interface FrontEndOptions {
@@ -26,6 +27,8 @@ export interface FrontEndOptions {
   /** Request/response lines at debug level (InfraKit `--log 5`). Default: silent. */
   readonly logger?: Logger;
   readonly timeouts?: ServerTimeouts;
+  /** `GET /events` of every socket: heartbeat interval, slow-client backlog. */
+  readonly events?: EventStreamOptions;
   /** Follow the host's lifecycle events (default true when the host has `on`). */
   readonly follow?: boolean;
 }
@@ -44,7 +47,7 @@ export class SocketFrontEnd {
     // The runtime may drop a removed actor from list() only after its exit event: look again shortly.
     setTimeout(() => this.#resync(), 250).unref();
   };
-  readonly #events: (keyof PluginHostEvents)[] = ['actor:started', 'actor:exited', 'actor:failed'];
+  readonly #events: (keyof PluginHostLifecycleEvents)[] = ['actor:started', 'actor:exited', 'actor:failed'];
   #following = false;
 
   constructor(host: PluginHost, opts: FrontEndOptions = {}) {
@@ -140,6 +143,7 @@ export class SocketFrontEnd {
       logger: this.#log,
       ...(this.#opts.bodyLimit === undefined ? {} : { bodyLimit: this.#opts.bodyLimit }),
       ...(this.#opts.timeouts === undefined ? {} : { timeouts: this.#opts.timeouts }),
+      ...(this.#opts.events === undefined ? {} : { events: this.#opts.events }),
     });
     this.#servers.set(name, server);
     this.#log.info({ actor: name, path: server.path }, 'plugin socket bound');

@@ -1,17 +1,44 @@
 /**
  * `infrakit-ts watch <group>` (also `group describe <id> --watch`): a live view of a group.
  * Prints one line per change: instances added and removed, convergence gained and lost, rollout
- * progress, problems. It polls DescribeGroup, so it works against any Group plugin; `-o json`
- * prints one JSON object per change (NDJSON) for machines.
+ * progress, problems, commits. `-o json` prints one JSON object per change (NDJSON) for machines.
+ *
+ * How it learns of changes:
+ *
+ * ```
+ * GET /events on the group's socket (SSE) ──► group:changed / converged / rollout:* / problem
+ *      │ served                                   │ each one (coalesced) triggers a DescribeGroup,
+ *      │                                          ▼ diffed against the last one → + / - / * lines
+ *      │ 404 (a Go plugin, an old one)      group:committed, freed, destroyed, paused, … → printed as is
+ *      ▼
+ * poll DescribeGroup every --interval, diff
+ * ```
+ *
+ * One DescribeGroup at start (and after each reconnect) gives the initial picture; events are only
+ * the trigger, so the lines are the same whichever way the changes were learnt.
  */
 import type { Command } from 'commander';
-import { GroupClient, TAG_CONFIG_HASH, type GroupDescription } from '../../actors/spi/index.js';
+import { GroupClient, TAG_CONFIG_HASH, splitPluginName, type GroupDescription } from '../../actors/spi/index.js';
+import { subscribeEvents } from '../../sockets/event-source.js';
+import type { StreamedEvent } from '../../sockets/event-stream.js';
+import { findPlugin } from '../../sockets/socket-resolver.js';
 import { globals, SocketCaller } from '../context.js';
 import { parseDuration } from '../duration.js';
 
 export interface WatchChange {
   readonly at: string;
-  readonly type: 'added' | 'removed' | 'converged' | 'converging' | 'rollout' | 'problem' | 'error';
+  readonly type:
+    | 'added'
+    | 'removed'
+    | 'converged'
+    | 'converging'
+    | 'rollout'
+    | 'problem'
+    | 'committed'
+    | 'freed'
+    | 'destroyed'
+    | 'plugin'
+    | 'error';
   readonly group: string;
   readonly instance?: string;
   readonly detail?: string;
@@ -44,8 +71,57 @@ export function diffDescriptions(group: string, prev: GroupDescription | undefin
 
 export function formatChange(c: WatchChange): string {
   const time = c.at.slice(11, 19);
-  const sign = c.type === 'added' ? '+' : c.type === 'removed' ? '-' : c.type === 'problem' || c.type === 'error' ? '!' : '*';
+  const sign = c.type === 'added' ? '+' : c.type === 'removed' || c.type === 'destroyed' ? '-' : c.type === 'problem' || c.type === 'error' || c.type === 'plugin' ? '!' : '*';
   return `${time} ${sign} ${c.group} ${c.type}${c.instance ? ` ${c.instance}` : ''}${c.detail ? ` (${c.detail})` : ''}`;
+}
+
+/** What an event means for the watch of group `id`: a line to print, a fresh look, or a reset. */
+export type EventAction = { print?: WatchChange; refresh: boolean; forget?: boolean } | undefined;
+
+/** Maps one streamed event to what the watch does (`undefined`: not about this group). */
+export function eventAction(id: string, e: StreamedEvent): EventAction {
+  const p = (typeof e.payload === 'object' && e.payload !== null ? e.payload : {}) as Record<string, unknown>;
+  const at = e.at;
+  switch (e.type) {
+    case 'actor:restarted':
+      return { print: { at, type: 'plugin', group: id, detail: `${e.actor} crashed; restarting (attempt ${String(p['attempt'] ?? '?')})` }, refresh: false };
+    case 'actor:failed':
+      return { print: { at, type: 'plugin', group: id, detail: `${e.actor} failed: ${String(p['reason'] ?? '')}` }, refresh: false };
+    case 'actor:started':
+      return { refresh: true };
+    default:
+      break;
+  }
+  if (p['ID'] !== id) return undefined;
+  switch (e.type) {
+    case 'group:committed':
+      return { print: { at, type: 'committed', group: id, detail: `config ${String(p['Hash'] ?? '?').slice(0, 8)}` }, refresh: true };
+    case 'group:freed':
+      return { print: { at, type: 'freed', group: id, detail: 'no longer managed; instances left running' }, refresh: false, forget: true };
+    case 'group:destroyed':
+      return { print: { at, type: 'destroyed', group: id, detail: `${String(p['Destroyed'] ?? 0)} instances destroyed` }, refresh: false, forget: true };
+    case 'rollout:paused':
+    case 'rollout:resumed':
+      return { print: { at, type: 'rollout', group: id, detail: e.type.slice('rollout:'.length) }, refresh: true };
+    case 'rollout:rollback':
+      return { print: { at, type: 'rollout', group: id, detail: 'rolling back to the previous configuration' }, refresh: true };
+    default:
+      // group:changed, group:converged, group:problem, rollout:started/progress/completed: look again.
+      return { refresh: true };
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((r) => {
+    if (signal.aborted) return r();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      r();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Watches until SIGINT/SIGTERM (or `signal` aborts). Errors reaching the plugin are shown, not fatal. */
@@ -53,8 +129,9 @@ export async function watchGroup(cmd: Command, id: string, signal?: AbortSignal)
   const g = globals(cmd);
   const opts = cmd.opts<{ plugin?: string; interval?: string }>();
   const interval = parseDuration(opts.interval ?? '500ms', '--interval');
+  const plugin = opts.plugin ?? 'group';
   const caller = new SocketCaller(g.pluginsDir);
-  const gc = new GroupClient(caller.call, opts.plugin ?? 'group');
+  const gc = new GroupClient(caller.call, plugin);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -63,22 +140,80 @@ export async function watchGroup(cmd: Command, id: string, signal?: AbortSignal)
   const print = (c: WatchChange) => process.stdout.write((g.output === 'table' ? formatChange(c) : JSON.stringify(c)) + '\n');
   let prev: GroupDescription | undefined;
   let lastError = '';
+  const problem = (msg: string): void => {
+    if (msg !== lastError) print({ at: new Date().toISOString(), type: 'error', group: id, detail: msg });
+    lastError = msg;
+  };
+  const look = async (): Promise<void> => {
+    try {
+      const next = await gc.describe(id);
+      for (const c of diffDescriptions(id, prev, next)) print(c);
+      prev = next;
+      lastError = '';
+    } catch (err) {
+      problem((err as Error).message);
+    }
+  };
+
+  // Looks triggered by events: one at a time, a burst of events coalesced into one more look.
+  let looking: Promise<void> | undefined;
+  let again = false;
+  const refresh = (): void => {
+    if (looking !== undefined) {
+      again = true;
+      return;
+    }
+    looking = (async () => {
+      do {
+        again = false;
+        await sleep(20, stop.signal);
+        if (!stop.signal.aborted) await look();
+      } while (again && !stop.signal.aborted);
+      looking = undefined;
+    })();
+  };
+  const onEvent = (e: StreamedEvent): void => {
+    const action = eventAction(id, e);
+    if (action === undefined) return;
+    if (action.print !== undefined) print(action.print);
+    if (action.forget === true) {
+      if (e.type === 'group:destroyed') for (const d of prev?.Instances ?? []) print({ at: e.at, type: 'removed', group: id, instance: d.ID });
+      prev = undefined;
+    }
+    if (action.refresh) refresh();
+  };
+
+  /** `true` when the plugin serves no events (poll instead); `false` when the stream ended. */
+  const followEvents = async (): Promise<boolean> => {
+    const address = await findPlugin(g.pluginsDir, splitPluginName(plugin).lookup);
+    if (address === undefined) {
+      problem(`no plugin '${splitPluginName(plugin).lookup}' in ${g.pluginsDir}`);
+      return false;
+    }
+    let sub;
+    try {
+      sub = await subscribeEvents(address, { onEvent, signal: stop.signal });
+    } catch (err) {
+      problem((err as Error).message);
+      return false;
+    }
+    if (!sub.served) return true;
+    await look();
+    await sub.ended;
+    await looking;
+    if (!stop.signal.aborted) problem(`lost the event stream of '${splitPluginName(plugin).lookup}'; reconnecting`);
+    return false;
+  };
+
   try {
+    let poll = false;
+    while (!stop.signal.aborted && !poll) {
+      poll = await followEvents();
+      if (!poll) await sleep(interval, stop.signal);
+    }
     while (!stop.signal.aborted) {
-      try {
-        const next = await gc.describe(id);
-        for (const c of diffDescriptions(id, prev, next)) print(c);
-        prev = next;
-        lastError = '';
-      } catch (err) {
-        const msg = (err as Error).message;
-        if (msg !== lastError) print({ at: new Date().toISOString(), type: 'error', group: id, detail: msg });
-        lastError = msg;
-      }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, interval);
-        stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-      });
+      await look();
+      await sleep(interval, stop.signal);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,0 +1,142 @@
+/**
+ * A client of a plugin's `GET /events` (Server-Sent Events): ours, or Go InfraKit's broker.
+ *
+ * ```ts
+ * const sub = await subscribeEvents('/home/me/.infrakit/plugins/group', { topic: 'group', onEvent: (e) => console.log(e.type, e.payload) });
+ * if (!sub.served) { ... the plugin publishes no events: poll instead ... }
+ * await sub.ended;  // the server went away (or sub.close() was called)
+ * ```
+ *
+ * Messages whose `data:` is one of our `StreamedEvent` records are passed on as they are; anything
+ * else (another server's format) becomes `{ type: <event field or 'message'>, actor: '', at, payload: <data> }`.
+ */
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { RemoteError } from '../runtime/errors.js';
+import type { StreamedEvent } from './event-stream.js';
+import { formatPluginAddress, parsePluginAddress, type PluginAddress } from './plugin-address.js';
+
+export interface SubscribeOptions {
+  /** Topic(s): `group`, `group:changed`, `/group/changed`; none means every event. */
+  readonly topic?: string | readonly string[];
+  /** Called for every message, in order. */
+  readonly onEvent: (e: StreamedEvent) => void;
+  /** How long to wait for the response headers; default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Closes the subscription when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** An open stream (`served: true`), or a plugin that serves no events (`served: false`, e.g. 404). */
+export type EventSubscription =
+  | {
+      readonly served: true;
+      /** Resolves when the stream ends: the server closed it, the connection broke, or `close()`. */
+      readonly ended: Promise<void>;
+      close(): void;
+    }
+  | { readonly served: false; readonly status: number };
+
+/**
+ * Open `GET /events` on a plugin. Resolves once the answer's headers arrive; rejects with `RemoteError`
+ * when the plugin cannot be reached.
+ */
+export function subscribeEvents(address: string | PluginAddress, opts: SubscribeOptions): Promise<EventSubscription> {
+  const a = typeof address === 'string' ? parsePluginAddress(address) : address;
+  const topics = opts.topic === undefined ? [] : typeof opts.topic === 'string' ? [opts.topic] : [...opts.topic];
+  const query = topics.length === 0 ? '' : `?${topics.map((t) => `topic=${encodeURIComponent(t)}`).join('&')}`;
+  return new Promise<EventSubscription>((resolve, reject) => {
+    let req: ClientRequest | undefined;
+    const timer = setTimeout(() => {
+      req?.destroy();
+      reject(new RemoteError(`${formatPluginAddress(a)}: no answer to GET /events within ${opts.connectTimeoutMs ?? 5000} ms`));
+    }, opts.connectTimeoutMs ?? 5000);
+    req = request(
+      {
+        method: 'GET',
+        path: `/events${query}`,
+        agent: false,
+        headers: { Accept: 'text/event-stream' },
+        ...(a.kind === 'unix' ? { socketPath: a.socketPath, host: 'rpc' } : { host: a.host, port: a.port }),
+      },
+      (res) => {
+        clearTimeout(timer);
+        const ct = String(res.headers['content-type'] ?? '');
+        if (res.statusCode !== 200 || !ct.startsWith('text/event-stream')) {
+          res.resume();
+          req?.destroy();
+          resolve({ served: false, status: res.statusCode ?? 0 });
+          return;
+        }
+        resolve(stream(req as ClientRequest, res, opts));
+      },
+    );
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new RemoteError(`${formatPluginAddress(a)}: ${err.message}`, { cause: err }));
+    });
+    req.end();
+  });
+}
+
+function stream(req: ClientRequest, res: IncomingMessage, opts: SubscribeOptions): EventSubscription {
+  let buffer = '';
+  let close = (): void => undefined;
+  const ended = new Promise<void>((resolve) => {
+    const done = (): void => {
+      opts.signal?.removeEventListener('abort', close);
+      resolve();
+    };
+    res.once('close', done);
+    res.once('end', done);
+    res.once('error', done);
+    req.once('error', done);
+    close = () => {
+      req.destroy();
+      res.destroy();
+      done();
+    };
+  });
+  if (opts.signal?.aborted) close();
+  else opts.signal?.addEventListener('abort', close, { once: true });
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk.replace(/\r\n?/g, '\n');
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const e = parseMessage(block);
+      if (e !== undefined) opts.onEvent(e);
+    }
+  });
+  return { served: true, ended, close: () => close() };
+}
+
+/** One SSE message block (lines without the blank separator); comments alone give `undefined`. */
+export function parseMessage(block: string): StreamedEvent | undefined {
+  let event = '';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (data.length === 0 && event === '') return undefined;
+  const text = data.join('\n');
+  let payload: unknown = text;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  if (isStreamedEvent(payload)) return payload;
+  return { type: event === '' ? 'message' : event, actor: '', at: new Date().toISOString(), payload };
+}
+
+function isStreamedEvent(v: unknown): v is StreamedEvent {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o['type'] === 'string' && typeof o['actor'] === 'string' && typeof o['at'] === 'string' && 'payload' in o;
+}
