@@ -1,0 +1,22 @@
+/**
+ * `npm run soak`: the soak (soak.ts) for --seconds (default 180) at --connections (default 32).
+ * Prints a table and the RSS growth after warm-up; exits non-zero on any error or when RSS grew more
+ * than --max-rss-growth-mb (default 100) after the warm-up.
+ */
+import { parseArgs } from 'node:util';
+import { formatSoak, runSoak } from './soak.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '180' },
+    connections: { type: 'string', default: '32' },
+    'max-rss-growth-mb': { type: 'string', default: '100' },
+  },
+});
+const maxGrowthMb = Number(values['max-rss-growth-mb']);
+const r = await runSoak({ seconds: Number(values.seconds), connections: Number(values.connections), progress: true, sampleMs: 5000 });
+console.log(formatSoak(r));
+const growthMb = (r.rssEnd - r.rssAfterWarmup) / 2 ** 20;
+const grew = growthMb > maxGrowthMb;
+if (grew) console.log(`RSS grew ${growthMb.toFixed(1)} MiB after warm-up, more than ${maxGrowthMb} MiB`);
+process.exitCode = r.errors > 0 || grew ? 1 : 0;
