@@ -23,7 +23,7 @@
  * not know yet that it lost.
  */
 import type { Etcd3, IKeyValue, IOperation } from 'etcd3';
-import { NotLeaderError, StoreUnavailableError } from './cluster-errors.js';
+import { notLeader, storeUnavailable } from './cluster-errors.js';
 import { isUnavailable, parseEndpoints } from './etcd-client.js';
 import type { SpecStore, StoredGroup } from '../actors/group/spec-store.js';
 import { DEFAULT_HANDLER, decodeHeadSpecs, encodeHeadSpecs, type HeadGroup } from './head-format.js';
@@ -219,7 +219,7 @@ export class EtcdSpecStore implements SpecStore {
         throw this.wrap(what, err);
       }
       if (succeeded) return;
-      if (fence && !(await this.fenceHolds(fence, what))) throw new NotLeaderError(undefined, 'leadership was lost before the write was applied; nothing was saved');
+      if (fence && !(await this.fenceHolds(fence, what))) throw notLeader(undefined, 'leadership was lost before the write was applied; nothing was saved');
       // Another writer changed the array between our read and our write: read again, after a jittered pause.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * attempt)));
     }
@@ -236,7 +236,7 @@ export class EtcdSpecStore implements SpecStore {
   }
 
   private wrap(what: string, err: unknown): Error {
-    if (isUnavailable(err)) return new StoreUnavailableError(what, this.endpoints, { cause: err });
+    if (isUnavailable(err)) return storeUnavailable(what, this.endpoints, { cause: err });
     return err instanceof Error ? err : new Error(String(err));
   }
 }

@@ -24,7 +24,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease, type Watcher } from 'etcd3';
-import { NotLeaderError } from './cluster-errors.js';
+import { notLeader, type NotLeaderError } from './cluster-errors.js';
 import { parseEndpoints } from './etcd-endpoints.js';
 import { defaultNodeId } from './node-id.js';
 import type { Fence, LeadershipState, NodeInfo, Role } from './leadership.js';
@@ -136,8 +136,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   /** The error a follower answers writes with. */
   notLeaderError(): NotLeaderError {
     const s = this.current;
-    if (s.role === 'follower' && s.leader) return new NotLeaderError(s.leader);
-    return new NotLeaderError(undefined, s.reason ?? 'election in progress');
+    if (s.role === 'follower' && s.leader) return notLeader(s.leader);
+    return notLeader(undefined, s.reason ?? 'election in progress');
   }
 
   /** Starts campaigning; resolves after the first round (the role may still be `unknown`). Idempotent. */

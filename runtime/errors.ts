@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   IK_DUPLICATE_ACTOR: { rpc: JsonRpcCode.Application, description: 'An actor with this name is already declared.' },
   IK_REMOTE: { rpc: JsonRpcCode.Application, description: 'A plugin in another process answered with an error or could not be reached.' },
   IK_SOCKET_IN_USE: { rpc: JsonRpcCode.Application, description: 'A live process already answers on the plugin socket; it is never taken over.' },
+  IK_STORE_UNAVAILABLE: { rpc: JsonRpcCode.Application, description: 'The spec store (etcd) could not be reached or did not answer in time; nothing was saved.' },
+  IK_NOT_LEADER: { rpc: JsonRpcCode.Application, description: 'A write reached a runtime that does not lead the cluster; the message names the leader.' },
   IK_INTERNAL: { rpc: JsonRpcCode.InternalError, description: 'An unexpected internal failure (a bug).' },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -181,6 +183,18 @@ export class SocketInUseError extends InfrakitError {
   }
 }
 
+export class StoreUnavailableError extends InfrakitError {
+  constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
+    super('IK_STORE_UNAVAILABLE', message, options);
+  }
+}
+
+export class NotLeaderError extends InfrakitError {
+  constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
+    super('IK_NOT_LEADER', message, options);
+  }
+}
+
 export class InternalError extends InfrakitError {
   constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
     super('IK_INTERNAL', message, options);
@@ -202,6 +216,8 @@ const CLASSES: Record<ErrorCode, new (...args: never[]) => InfrakitError> = {
   IK_DUPLICATE_ACTOR: DuplicateActorError,
   IK_REMOTE: RemoteError,
   IK_SOCKET_IN_USE: SocketInUseError,
+  IK_STORE_UNAVAILABLE: StoreUnavailableError,
+  IK_NOT_LEADER: NotLeaderError,
   IK_INTERNAL: InternalError,
 };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient } from '../../cluster/etcd-client.js';
 import { EtcdSpecStore } from '../../cluster/etcd-spec-store.js';
-import { NotLeaderError, StoreUnavailableError } from '../../cluster/cluster-errors.js';
+import { NotLeaderError, StoreUnavailableError, notLeader } from '../../cluster/cluster-errors.js';
 import { decodeHeadSpecs, encodeHeadSpecs } from '../../cluster/head-format.js';
 import type { StoredGroup } from '../../actors/group/spec-store.js';
 import { EtcdHarness, etcdBinary, useEtcd } from '../helpers/etcd-harness.js';
@@ -125,7 +125,7 @@ describe('cluster/etcd-spec-store', function () {
     await c.delete().key(`${prefix}fence`);
     await assert.rejects(s.put('late', group('late')), (err: unknown) => err instanceof NotLeaderError && /not the leader/.test(err.message));
     assert.deepEqual([...(await s.load()).keys()], ['ok']);
-    const refusing = store(c, { guard: () => { throw new NotLeaderError({ id: 'n2', location: '/tmp/n2/plugins' }); } });
+    const refusing = store(c, { guard: () => { throw notLeader({ id: 'n2', location: '/tmp/n2/plugins' }); } });
     await assert.rejects(refusing.put('x', group('x')), /not the leader: runtime n2 at \/tmp\/n2\/plugins leads; send writes there/);
   });
 });

@@ -27,6 +27,8 @@ function samples(): InfrakitError[] {
     new errors.DuplicateActorError('sim'),
     new errors.RemoteError('connection refused'),
     new errors.SocketInUseError('/tmp/x'),
+    new errors.StoreUnavailableError('spec store unavailable: etcd at 127.0.0.1:2379 did not answer load (timeout)'),
+    new errors.NotLeaderError('not the leader: runtime n1 at /tmp/p leads; send writes there'),
     new errors.InternalError('bug'),
   ];
 }
