@@ -2,10 +2,17 @@
  * Loading an actor module and describing it: the definition check, method docs for
  * `/info/api.json` (TypeBox schemas flattened to plain JSON Schema), and the dispatch of one call.
  */
+import type { TSchema } from '@sinclair/typebox';
 import type { ActorDefinition, ActorInstance } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import { MethodNotFoundError } from './errors.js';
-import { validateParams } from './params.js';
+
+/**
+ * `validateParams`, loaded only for a module whose methods declare params schemas: TypeBox's
+ * validator costs every worker that imports it ~5-9 MB and tens of ms of boot (more on a busy
+ * machine), which an actor without schemas need not pay. Set before the first call (see loadDefinition).
+ */
+let validate: ((schema: TSchema, params: unknown) => unknown) | undefined;
 
 /** Import a module and return its default export, checked to look like an `ActorDefinition`. */
 export async function loadDefinition(moduleUrl: string): Promise<ActorDefinition> {
@@ -13,6 +20,9 @@ export async function loadDefinition(moduleUrl: string): Promise<ActorDefinition
   const def = mod.default as Partial<ActorDefinition> | undefined;
   if (typeof def !== 'object' || def === null || typeof def.create !== 'function' || def.manifest === undefined) {
     throw new Error(`${moduleUrl}: the default export is not an ActorDefinition (use defineActor({ manifest, create }))`);
+  }
+  if (validate === undefined && Object.values(def.methods ?? {}).some((m) => m?.params !== undefined)) {
+    validate = (await import('./params.js')).validateParams;
   }
   return def as ActorDefinition;
 }
@@ -34,7 +44,10 @@ export function invoke(def: ActorDefinition, instance: ActorInstance, method: st
   const handler = Object.hasOwn(instance.handlers, method) ? instance.handlers[method] : undefined;
   if (handler === undefined) throw new MethodNotFoundError(method);
   const schema = def.methods?.[method]?.params;
-  return handler(schema ? validateParams(schema, params) : params);
+  if (schema === undefined) return handler(params);
+  // loadDefinition set `validate` for any definition with a schema; a hand-built one may reach here without.
+  if (validate === undefined) throw new Error('params schemas need loadDefinition() (runtime/definition.ts) to load the validator');
+  return handler(validate(schema, params));
 }
 
 /** Concurrency from a definition: a positive integer, default 1. */

@@ -13,7 +13,7 @@
  * caller never waits on a worker that may not come back; the socket front end maps it to an
  * error the client can retry). Calls while `failed` get `ActorFailedError`.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
 import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
@@ -130,21 +130,13 @@ export class StatefulActor implements ActorCell {
     worker.on('error', (err) => {
       inc.reason ??= err instanceof Error ? err.message : String(err);
     });
-    // The worker's last messages (its `crash` report) may still sit in the control port when the
-    // 'exit' event fires: handle the exit once the port has drained and closed (or shortly after).
-    let portClosed = false;
-    port1.once('close', () => (portClosed = true));
+    // The worker's last messages (its `crash` report, late replies) may still sit in the control
+    // port when 'exit' fires. They are already queued there (a post enqueues at once), so take them
+    // synchronously, then handle the exit: the crash report is never overtaken, and nothing waits
+    // for the port's 'close' (which a terminated worker's port may never emit).
     worker.once('exit', (code) => {
-      let done = false;
-      const handle = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(fallback);
-        this.#onExit(inc, code);
-      };
-      const fallback = setTimeout(handle, 100);
-      if (portClosed) handle();
-      else port1.once('close', handle);
+      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) this.#onMessage(inc, m.message as FromWorker);
+      this.#onExit(inc, code);
     });
   }
 
