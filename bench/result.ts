@@ -6,5 +6,7 @@ export interface BenchResult {
   readonly unit: string;
   /** ours / baseline. */
   readonly ratio: number;
+  /** What the baseline is, e.g. "raw postMessage round trip" or "Go InfraKit (reference, not run here)". */
+  readonly baselineIs?: string;
   readonly note?: string;
 }

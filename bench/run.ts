@@ -1,39 +1,120 @@
 /**
- * Runs every benchmark in bench/ (each module exporting `run(): Promise<BenchResult[]>`), one after
- * another, and prints one table. `npm run bench`.
+ * Runs the benchmarks one after another, prints one table, and writes bench/RESULTS.md (the
+ * machine, then `| bench | measure | ours | baseline | ratio | note |`). `npm run bench`.
+ *
+ *   node dist/bench/run.js [--only <name>]... [--no-write] [--note <text>] [--out <file>]
+ *
+ * Only the modules in BENCHES are run (helpers and fixtures never are); a listed module that is
+ * absent from this build is skipped. Each exports `run(): Promise<BenchResult[]>`.
  */
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { BenchResult } from './result.js';
 
-const SKIP = new Set(['run.js', 'result.js']);
+/** The benchmark modules, in the order they run (cheap and latency-sensitive first). */
+const BENCHES = ['call', 'socket', 'restart', 'group', 'etcd'] as const;
+
+interface Row extends BenchResult {
+  readonly bench: string;
+}
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
-  return n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2);
+  return n.toFixed(Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+}
+
+function machine(): string[] {
+  const c = cpus();
+  return [
+    `- CPU: ${c[0]?.model.trim() ?? 'unknown'}, ${c.length} cores (os.cpus())`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node.js ${process.version}, ${osType()} ${release()} (${process.arch})`,
+  ];
+}
+
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 }
 
 async function main(): Promise<void> {
-  const dir = new URL('./', import.meta.url);
-  const files = (await readdir(fileURLToPath(dir))).filter((f) => f.endsWith('.js') && !SKIP.has(f)).sort();
-  const rows: (BenchResult & { bench: string })[] = [];
-  for (const f of files) {
-    const mod = (await import(new URL(f, dir).href)) as { run?: () => Promise<BenchResult[]> };
-    if (typeof mod.run !== 'function') continue; // not a bench (helpers live in bench/fixtures/)
-    const name = f.replace(/\.js$/, '');
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      'no-write': { type: 'boolean', default: false },
+      note: { type: 'string', multiple: true },
+      out: { type: 'string' },
+    },
+  });
+  const only = values.only ?? [];
+  for (const o of only) if (!(BENCHES as readonly string[]).includes(o)) throw new Error(`--only ${o}: no such bench (${BENCHES.join(', ')})`);
+  const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b));
+  const started = new Date();
+  const loadBefore = load();
+  const rows: Row[] = [];
+  const timings: string[] = [];
+  for (const name of selected) {
+    const url = new URL(`./${name}.js`, import.meta.url);
+    if (!existsSync(fileURLToPath(url))) {
+      process.stderr.write(`bench ${name}: not in this build, skipped\n`);
+      continue;
+    }
+    const mod = (await import(url.href)) as { run?: () => Promise<BenchResult[]> };
+    if (typeof mod.run !== 'function') throw new Error(`bench/${name}.js exports no run()`);
     process.stderr.write(`bench ${name}...\n`);
-    const t0 = Date.now();
-    for (const r of await mod.run()) rows.push({ bench: name, ...r });
-    process.stderr.write(`bench ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const t0 = performance.now();
+    const got = await mod.run();
+    for (const r of got) rows.push({ bench: name, ...r });
+    const secs = (performance.now() - t0) / 1000;
+    timings.push(`${name} ${secs.toFixed(1)} s${got.length === 0 ? ' (no rows: skipped)' : ''}`);
+    process.stderr.write(`bench ${name}: ${secs.toFixed(1)} s\n`);
   }
+  const loadAfter = load();
+
+  // Console: aligned plain text.
   const header = ['bench', 'measure', 'ours', 'baseline', 'unit', 'ratio', 'note'];
-  const table = rows.map((r) => [r.bench, r.measure, fmt(r.ours), fmt(r.baseline), r.unit, `${r.ratio.toFixed(2)}x`, r.note ?? '']);
+  const table = rows.map((r) => [r.bench, r.measure, fmt(r.ours), fmt(r.baseline), r.unit, `${r.ratio.toFixed(2)}x`, [r.baselineIs, r.note].filter(Boolean).join('; ')]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const row of table) console.log(line(row));
+
+  if (values['no-write']) return;
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const md = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${started.toISOString()}.`,
+    '',
+    '## Machine',
+    '',
+    ...machine(),
+    `- load average (1/5/15 min): ${loadBefore} before, ${loadAfter} after`,
+    `- benches run: ${timings.join(', ') || 'none'}`,
+    ...(values.note ?? []).map((n) => `- note: ${n}`),
+    '',
+    '## Results',
+    '',
+    'Ratio is ours / baseline: below 1 is better for times and sizes, above 1 for rates (the note says',
+    'which). Baselines are measured in the same run unless the baseline column says "reference".',
+    '',
+    '| bench | measure | ours | baseline | ratio | note |',
+    '|---|---|---:|---|---:|---|',
+    ...rows.map((r) => {
+      const base = `${fmt(r.baseline)} ${r.unit}${r.baselineIs ? ` (${r.baselineIs})` : ''}`;
+      return `| ${r.bench} | ${esc(r.measure)} | ${fmt(r.ours)} ${r.unit} | ${esc(base)} | ${r.ratio.toFixed(2)}x | ${esc(r.note ?? '')} |`;
+    }),
+    '',
+  ].join('\n');
+  const out = values.out ?? fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+  await writeFile(out, md);
+  process.stderr.write(`wrote ${out}\n`);
 }
 
 await main();
