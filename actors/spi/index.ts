@@ -14,3 +14,7 @@ export type {
   GroupSpec, CommitGroupRequest, GroupIdRequest, DestroyInstancesRequest, SetSizeRequest, GroupDescription, CommitGroupResult, GroupIdResult,
   DescribeGroupResult, InspectGroupsResult, SizeResult, RolloutControlResult,
 } from './group.js';
+export { groupClient, instanceClient, flavorClient, callerOf } from './clients.js';
+export type { CallTarget } from './clients.js';
+export { GROUP_EVENT_TYPES, isGroupEvent } from './group-events.js';
+export type { GroupEventPayloads, GroupEventType, GroupEvent } from './group-events.js';
