@@ -39,6 +39,11 @@ export function describeTable(id: string, desc: GroupDescription): string {
   if (rollout && rollout.State && rollout.State !== 'none' && rollout.State !== 'idle') {
     lines.push(`Rollout: ${rollout.State}${rollout.Total !== undefined ? ` (${rollout.Updated ?? 0}/${rollout.Total} updated)` : ''}`);
   }
+  const lead = desc['Leadership'] as { Role?: string; Node?: string; Leader?: { ID: string; Location: string } | null; Reason?: string } | undefined;
+  if (lead) {
+    const who = lead.Role === 'leader' ? `this runtime (${lead.Node ?? '?'}) leads` : lead.Leader ? `${lead.Leader.ID} leads, at ${lead.Leader.Location}` : `no runtime leads${lead.Reason ? ` (${lead.Reason})` : ''}`;
+    lines.push(`Leadership: ${who}`);
+  }
   const problems = desc['Problems'];
   if (Array.isArray(problems)) for (const p of problems) lines.push(`Problem: ${typeof p === 'string' ? p : JSON.stringify(p)}`);
   lines.push(

@@ -4,7 +4,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { discoverPlugins } from '../../sockets/discovery.js';
+import { discoverPlugins, type DiscoveredPlugin } from '../../sockets/discovery.js';
+import { RemoteClient } from '../../sockets/remote-client.js';
 import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
 import { pluginStartAction } from './up.js';
@@ -24,6 +25,42 @@ function alive(pid: number): boolean {
   }
 }
 
+/** What `Manager.IsLeader` answers (InfraKit's `{Leader}`, plus our role and the leader's node). */
+interface LeaderAnswer {
+  readonly Leader: boolean;
+  readonly Role?: string;
+  readonly Node?: string;
+  readonly LeaderNode?: { ID: string; Location: string } | null;
+  readonly Reason?: string;
+}
+
+/** Asks every plugin that serves `Manager` whether it leads (InfraKit's manager and our etcd-backed group). */
+async function leadership(found: readonly DiscoveredPlugin[]): Promise<Map<string, LeaderAnswer>> {
+  const out = new Map<string, LeaderAnswer>();
+  await Promise.all(
+    found
+      .filter((p) => p.reachable && p.interfaces.some((i) => i.name === 'Manager'))
+      .map(async (p) => {
+        const c = new RemoteClient(p.listen, { timeoutMs: 2000 });
+        try {
+          out.set(p.name, (await c.call('Manager.IsLeader', {})) as LeaderAnswer);
+        } catch {
+          // Not every Manager answers: the row simply shows no leadership.
+        } finally {
+          c.close();
+        }
+      }),
+  );
+  return out;
+}
+
+/** `leader`, `follower (leader n1)`, or `unknown: <reason>` for the STATUS column. */
+export function leaderText(a: LeaderAnswer): string {
+  if (a.Leader) return 'leader';
+  if (a.Role === 'follower') return `follower (leader ${a.LeaderNode?.ID ?? '?'})`;
+  return `no leader${a.Reason ? `: ${a.Reason}` : ''}`;
+}
+
 export function pluginCommand(): Command {
   const cmd = new Command('plugin').description('list, start and stop plugins');
 
@@ -33,7 +70,9 @@ export function pluginCommand(): Command {
     .action(async (_o: unknown, c: Command) => {
       const g = globals(c);
       const found = await discoverPlugins(g.pluginsDir);
-      emit(g.output, found, () => {
+      const leaders = await leadership(found);
+      const data = found.map((p) => (leaders.has(p.name) ? { ...p, leadership: leaders.get(p.name) } : p));
+      emit(g.output, data, () => {
         if (found.length === 0) return `No plugins in ${g.pluginsDir}. Start some with: infrakit-ts up`;
         const rows: unknown[][] = [];
         for (const p of found) {
@@ -44,7 +83,9 @@ export function pluginCommand(): Command {
           const keys = Object.keys(p.objects);
           const specs = keys.length > 0 ? keys : p.interfaces.map((i) => `${i.name}/${i.version}`);
           for (const spec of specs) {
-            for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, 'ok']);
+            const lead = leaders.get(p.name);
+            const status = lead ? `ok, ${leaderText(lead)}` : 'ok';
+            for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
           }
         }
         return table(['INTERFACE', 'NAME', 'LISTEN', 'PID', 'STATUS'], rows);
