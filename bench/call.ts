@@ -90,16 +90,18 @@ export async function run(): Promise<BenchResult[]> {
     const os = await serial(ours, SERIAL);
     const rp = await pipelined(raw.call, PIPELINED, IN_FLIGHT);
     const op = await pipelined(ours, PIPELINED, IN_FLIGHT);
+    const rawIs = 'raw postMessage round trip to a bare worker, same payload';
     const row = (measure: string, o: number, b: number, unit: string, note?: string): BenchResult => ({
       measure,
       ours: o,
       baseline: b,
       unit,
       ratio: o / b,
+      baselineIs: rawIs,
       ...(note ? { note } : {}),
     });
     return [
-      row('call serial p50', os.p50, rs.p50, 'µs', 'goal ≤ 1.5x raw postMessage'),
+      row('call serial p50', os.p50, rs.p50, 'µs', 'runtime.call to a stateful actor; goal ≤ 1.5x raw postMessage'),
       row('call serial p99', os.p99, rs.p99, 'µs'),
       row('call serial throughput', os.perSec, rs.perSec, 'calls/s', 'higher is better'),
       row(`call pipelined x${IN_FLIGHT} p50`, op.p50, rp.p50, 'µs'),

@@ -3,12 +3,19 @@
  * - time and peak RSS (whole process: main thread + every worker) to converge 1,000 and 10,000 instances;
  * - a rolling update of 100 instances (default MaxSurge 1 / MaxUnavailable 0, and MaxSurge 10).
  *
+ * Each convergence runs in a fresh child process (`fork`), so its RSS figures are its own: freed worker
+ * memory of an earlier run (or of another bench) stays in a process's RSS and would inflate the next.
+ * Peak RSS is the child's `resourceUsage().maxRSS` (the kernel's high-water mark, no sampling gaps).
+ *
  * Baselines are Go InfraKit's figures from issue #6, fixed reference numbers (not measured in this run):
  * 10,000 simulator instances took 12.8 s and 490 MB; a rolling update of 100 did not finish in 150 s.
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Runtime } from '../runtime/index.js';
 import type { BenchResult } from './result.js';
 
@@ -25,34 +32,21 @@ function props(size: number, v: number, updating: Record<string, unknown> = {}):
   };
 }
 
-/** Samples the process RSS until stopped; returns the peak in MB. */
-function rssSampler(): { stop(): number } {
-  let peak = process.memoryUsage.rss();
-  const t = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 10);
-  return {
-    stop() {
-      clearInterval(t);
-      peak = Math.max(peak, process.memoryUsage.rss());
-      return peak / 1024 / 1024;
-    },
-  };
-}
-
 /**
- * `vanillaKind`: vanilla is stateless, so by default the runtime serves it from a pool and the group's
- * calls to it are relayed through the main thread; declared `stateful` it gets a direct port.
+ * `vanillaKind`: vanilla is stateless, so by default the runtime serves it from a pool of 2 threads
+ * (the group reaches one of them over a direct port); declared `stateful` it gets one worker.
+ * `youngGenMb`: caps each worker's V8 young generation (`resourceLimits.maxYoungGenerationSizeMb`).
  */
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, vanillaKind?: 'stateful' | 'stateless'): Promise<T> {
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<T> {
   const home = mkdtempSync(join(tmpdir(), 'bench-group-'));
+  const limits = youngGenMb === undefined ? {} : { resourceLimits: { maxYoungGenerationSizeMb: youngGenMb } };
   const rt = await Runtime.start({
     home,
     logLevel: 'silent',
     actors: [
-      { name: 'simulator', module: 'simulator', options: { objects: ['compute'] } },
-      { name: 'vanilla', module: 'vanilla', ...(vanillaKind ? { kind: vanillaKind } : {}) },
-      { name: 'group', module: 'group', options: { pollIntervalMs: 1000, store: 'memory' } },
+      { name: 'simulator', module: 'simulator', options: { objects: ['compute'] }, ...limits },
+      { name: 'vanilla', module: 'vanilla', ...(vanillaKind ? { kind: vanillaKind } : {}), ...limits },
+      { name: 'group', module: 'group', options: { pollIntervalMs: 1000, store: 'memory' }, ...limits },
     ],
   });
   try {
@@ -86,16 +80,38 @@ async function waitConverged(rt: Runtime, id: string, deadlineMs: number): Promi
   }
 }
 
-async function converge(size: number, vanillaKind?: 'stateful' | 'stateless'): Promise<{ seconds: number; peakMb: number; idleMb: number }> {
+interface ConvergeCase {
+  readonly size: number;
+  readonly vanillaKind?: 'stateful' | 'stateless';
+  readonly youngGenMb?: number;
+}
+
+interface Converged {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly idleMb: number;
+}
+
+/** Runs `convergeHere` in a fresh node process and returns what it measured. */
+async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<Converged> {
+  const c: ConvergeCase = { size, ...(vanillaKind ? { vanillaKind } : {}), ...(youngGenMb === undefined ? {} : { youngGenMb }) };
+  const child = fork(fileURLToPath(import.meta.url), ['--converge', JSON.stringify(c)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = once(child, 'exit');
+  const [msg] = (await once(child, 'message')) as [Converged | { error: string }];
+  await exited;
+  if ('error' in msg) throw new Error(`converge ${JSON.stringify(c)}: ${msg.error}`);
+  return msg;
+}
+
+async function convergeHere(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<Converged> {
   return withRuntime(async (rt) => {
     const idleMb = process.memoryUsage.rss() / 1024 / 1024;
-    const rss = rssSampler();
     const t0 = performance.now();
     await rt.call('group', 'Group.CommitGroup', { Spec: { ID: `g${size}`, Properties: props(size, 1) } });
     await waitConverged(rt, `g${size}`, 120_000);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, peakMb: rss.stop(), idleMb };
-  }, vanillaKind);
+    return { seconds, peakMb: process.resourceUsage().maxRSS / 1024, idleMb };
+  }, vanillaKind, youngGenMb);
 }
 
 async function rollout(size: number, updating: Record<string, unknown>): Promise<number> {
@@ -109,24 +125,41 @@ async function rollout(size: number, updating: Record<string, unknown>): Promise
   });
 }
 
+const YOUNG_GEN_MB = 8;
+
 export async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
+  const row = (measure: string, ours: number, baseline: number, unit: string, baselineIs: string, note: string): void => {
+    out.push({ measure, ours, baseline, unit, ratio: ours / baseline, baselineIs, note });
+  };
+  const goTime = 'Go InfraKit 10k on 2 cores (reference from the issue, not run here)';
+  const goMem = 'Go InfraKit 10k (reference from the issue, not run here)';
   const k1 = await converge(1_000);
-  out.push({ measure: 'converge 1,000 instances', ours: k1.seconds, baseline: GO_10K_SECONDS / 10, unit: 's', ratio: k1.seconds / (GO_10K_SECONDS / 10), note: 'baseline: Go 10k figure / 10 (reference, not measured)' });
+  row('converge 1,000 instances', k1.seconds, GO_10K_SECONDS / 10, 's', 'Go InfraKit 10k figure / 10 (reference, not run here)', 'vanilla on a pool');
   const k10 = await converge(10_000);
-  out.push({ measure: 'converge 10,000 instances', ours: k10.seconds, baseline: GO_10K_SECONDS, unit: 's', ratio: k10.seconds / GO_10K_SECONDS, note: 'vanilla as a pool (calls relayed via main); Go InfraKit reference figure; goal < 2 s' });
+  row('converge 10,000 instances', k10.seconds, GO_10K_SECONDS, 's', goTime, 'vanilla on a pool of 2 (direct port into one thread); goal < 2 s');
   const d10 = await converge(10_000, 'stateful');
-  out.push({ measure: 'converge 10,000 (vanilla stateful)', ours: d10.seconds, baseline: GO_10K_SECONDS, unit: 's', ratio: d10.seconds / GO_10K_SECONDS, note: 'vanilla on a direct port; Go reference figure; goal < 2 s' });
-  out.push({ measure: 'peak RSS, converge 10,000', ours: k10.peakMb, baseline: GO_10K_MB, unit: 'MB', ratio: k10.peakMb / GO_10K_MB, note: `whole process, all workers; the idle runtime alone was ${k10.idleMb.toFixed(0)} MB; Go reference figure; goal < 150 MB` });
-  out.push({ measure: 'RSS growth, converge 10,000', ours: k10.peakMb - k10.idleMb, baseline: GO_10K_MB, unit: 'MB', ratio: (k10.peakMb - k10.idleMb) / GO_10K_MB, note: 'peak minus the idle runtime (group + simulator + messages)' });
+  row('converge 10,000 (vanilla stateful)', d10.seconds, GO_10K_SECONDS, 's', goTime, 'vanilla on its own worker; goal < 2 s');
+  row('peak RSS, converge 10,000', k10.peakMb, GO_10K_MB, 'MB', goMem, `whole process (forked, maxRSS): main + 4 workers (group, simulator, 2 vanilla); idle runtime before the commit ${k10.idleMb.toFixed(0)} MB; goal < 150 MB`);
+  row('RSS growth, converge 10,000', k10.peakMb - k10.idleMb, GO_10K_MB, 'MB', goMem, 'peak minus the idle runtime (group + simulator state, messages, heap growth)');
+  const y10 = await converge(10_000, undefined, YOUNG_GEN_MB);
+  row(`peak RSS, converge 10,000, young gen ≤ ${YOUNG_GEN_MB} MB/worker`, y10.peakMb, GO_10K_MB, 'MB', goMem, `resourceLimits.maxYoungGenerationSizeMb ${YOUNG_GEN_MB} on every actor; converged in ${y10.seconds.toFixed(2)} s; idle ${y10.idleMb.toFixed(0)} MB`);
   const r1 = await rollout(100, {});
-  out.push({ measure: 'rolling update of 100 (surge 1)', ours: r1, baseline: GO_ROLLOUT_100_SECONDS, unit: 's', ratio: r1 / GO_ROLLOUT_100_SECONDS, note: 'Go did not finish in 150 s (lower bound); goal < 5 s' });
+  row('rolling update of 100 (surge 1)', r1, GO_ROLLOUT_100_SECONDS, 's', 'Go InfraKit: did not finish in 150 s (reference, a lower bound)', 'MaxSurge 1, MaxUnavailable 0; goal < 5 s');
   const r10 = await rollout(100, { MaxSurge: 10 });
-  out.push({ measure: 'rolling update of 100 (surge 10)', ours: r10, baseline: GO_ROLLOUT_100_SECONDS, unit: 's', ratio: r10 / GO_ROLLOUT_100_SECONDS, note: 'Go did not finish in 150 s (lower bound)' });
+  row('rolling update of 100 (surge 10)', r10, GO_ROLLOUT_100_SECONDS, 's', 'Go InfraKit: did not finish in 150 s (reference, a lower bound)', 'MaxSurge 10');
   return out;
 }
 
-// `node dist/bench/group.js` runs this bench alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
+// `node dist/bench/group.js` runs this bench alone; `--converge <case>` is one forked convergence.
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--converge') {
+  const c = JSON.parse(process.argv[3] ?? '{}') as ConvergeCase;
+  try {
+    process.send?.(await convergeHere(c.size, c.vanillaKind, c.youngGenMb));
+  } catch (err) {
+    process.send?.({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  }
+  process.disconnect?.();
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   for (const r of await run()) console.log(`${r.measure}: ${r.ours.toFixed(2)} ${r.unit} (baseline ${r.baseline} ${r.unit}, ${r.ratio.toFixed(2)}x)${r.note ? `  ${r.note}` : ''}`);
 }

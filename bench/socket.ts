@@ -143,8 +143,8 @@ async function inProcess(rt: Runtime, inFlight: number): Promise<LoadResult> {
   return { count, perSec: (count / total) * 1000, p50: pct(0.5), p99: pct(0.99) };
 }
 
-function row(measure: string, ours: number, baseline: number, unit: string, note?: string): BenchResult {
-  return { measure, ours, baseline, unit, ratio: ours / baseline, ...(note === undefined ? {} : { note }) };
+function row(measure: string, ours: number, baseline: number, unit: string, baselineIs: string, note?: string): BenchResult {
+  return { measure, ours, baseline, unit, ratio: ours / baseline, baselineIs, ...(note === undefined ? {} : { note }) };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -166,16 +166,17 @@ export async function run(): Promise<BenchResult[]> {
     const echoSerial = await load(ours, echoBody, 1);
     const local = await inProcess(rt, CONNS);
     const localSerial = await inProcess(rt, 1);
-    const vsBare = 'vs bare node:http on a unix socket';
+    const bareIs = `bare node:http on a unix socket, same body, ${CONNS} keep-alive conns`;
+    const bareIsP = 'bare node:http on a unix socket';
     return [
-      row(`Plugin.Implements x${CONNS} conns`, impl.perSec, base.perSec, 'req/s', `${vsBare}; higher is better`),
-      row('Plugin.Implements p50', impl.p50, base.p50, 'µs', vsBare),
-      row('Plugin.Implements p99', impl.p99, base.p99, 'µs', vsBare),
-      row(`Echo.Echo (worker) x${CONNS} conns`, echo.perSec, base.perSec, 'req/s', `${vsBare}; higher is better`),
-      row('Echo.Echo (worker) p50', echo.p50, base.p50, 'µs', vsBare),
-      row('Echo.Echo (worker) p99', echo.p99, base.p99, 'µs', vsBare),
-      row(`in-process runtime.call x${CONNS} vs socket`, local.perSec, echo.perSec, 'calls/s', 'goal ≥ 5x; higher is better'),
-      row('in-process serial p50 vs socket serial p50', localSerial.p50, echoSerial.p50, 'µs', 'lower is better'),
+      row(`Plugin.Implements x${CONNS} conns`, impl.perSec, base.perSec, 'req/s', bareIs, 'answered by the front end; higher is better'),
+      row('Plugin.Implements p50', impl.p50, base.p50, 'µs', bareIsP),
+      row('Plugin.Implements p99', impl.p99, base.p99, 'µs', bareIsP),
+      row(`Echo.Echo (worker) x${CONNS} conns`, echo.perSec, base.perSec, 'req/s', bareIs, 'JSON-RPC → mailbox → worker → JSON; higher is better'),
+      row('Echo.Echo (worker) p50', echo.p50, base.p50, 'µs', bareIsP),
+      row('Echo.Echo (worker) p99', echo.p99, base.p99, 'µs', bareIsP),
+      row(`in-process runtime.call x${CONNS} vs socket`, local.perSec, echo.perSec, 'calls/s', `Echo.Echo over the socket, ${CONNS} conns`, 'goal ≥ 5x; higher is better'),
+      row('in-process serial p50 vs socket serial p50', localSerial.p50, echoSerial.p50, 'µs', 'Echo.Echo over the socket, 1 conn', 'lower is better'),
     ];
   } finally {
     await fe.close();
