@@ -16,7 +16,7 @@ const { values } = parseArgs({
 const maxGrowthMb = Number(values['max-rss-growth-mb']);
 const r = await runSoak({ seconds: Number(values.seconds), connections: Number(values.connections), progress: true, sampleMs: 5000 });
 console.log(formatSoak(r));
-const growthMb = (r.rssEnd - r.rssAfterWarmup) / 2 ** 20;
+const growthMb = Math.max(r.rssEnd - r.rssAfterWarmup, r.rssTroughGrowth) / 2 ** 20;
 const grew = growthMb > maxGrowthMb;
 if (grew) console.log(`RSS grew ${growthMb.toFixed(1)} MiB after warm-up, more than ${maxGrowthMb} MiB`);
 process.exitCode = r.errors > 0 || grew ? 1 : 0;

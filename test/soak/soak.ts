@@ -50,6 +50,11 @@ export interface SoakResult {
   readonly rssAfterWarmup: number;
   readonly rssEnd: number;
   readonly rssPeak: number;
+  /**
+   * Leak estimate, robust to GC's sawtooth: the lowest RSS sample of the last third of the run after
+   * warm-up minus the lowest of the first third. A leak raises the troughs; garbage only the peaks.
+   */
+  readonly rssTroughGrowth: number;
 }
 
 const ACTORS = ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'] as const;
@@ -183,6 +188,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   }
   const warmupMs = Math.max(2000, opts.seconds * 1000 * (opts.warmupFraction ?? 0.2));
   const afterWarmup = rss.find((s) => s.atMs >= warmupMs) ?? rss[0];
+  const measured = rss.filter((s) => s.atMs >= warmupMs).map((s) => s.rss);
+  const third = Math.max(1, Math.floor(measured.length / 3));
+  const trough = (xs: number[]): number => (xs.length === 0 ? 0 : Math.min(...xs));
   return {
     seconds: (performance.now() - t0) / 1000,
     connections,
@@ -194,6 +202,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     rssAfterWarmup: afterWarmup?.rss ?? 0,
     rssEnd: rss.at(-1)?.rss ?? 0,
     rssPeak: Math.max(0, ...rss.map((s) => s.rss)),
+    rssTroughGrowth: trough(measured.slice(-third)) - trough(measured.slice(0, third)),
   };
 }
 
@@ -210,7 +219,7 @@ export function formatSoak(r: SoakResult): string {
       `${name.padEnd(20)} ${String(s.count).padStart(9)} ${String(s.errors).padStart(7)} ${(s.count / r.seconds).toFixed(0).padStart(8)} ${(s.totalMs / Math.max(1, s.count)).toFixed(2).padStart(8)} ${s.maxMs.toFixed(1).padStart(8)}`,
     );
   }
-  lines.push('', `RSS after warm-up ${mb(r.rssAfterWarmup)}, end ${mb(r.rssEnd)}, peak ${mb(r.rssPeak)}: growth ${mb(r.rssEnd - r.rssAfterWarmup)}`);
+  lines.push('', `RSS after warm-up ${mb(r.rssAfterWarmup)}, end ${mb(r.rssEnd)}, peak ${mb(r.rssPeak)}: growth ${mb(r.rssEnd - r.rssAfterWarmup)}; trough growth (leak estimate) ${mb(r.rssTroughGrowth)}`);
   lines.push(`RSS samples (MiB): ${r.rss.map((s) => (s.rss / 2 ** 20).toFixed(0)).join(' ')}`);
   for (const e of r.firstErrors) lines.push(`error: ${e}`);
   return lines.join('\n');
