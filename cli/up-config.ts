@@ -8,6 +8,7 @@
  *     options: { pollInterval: 5s }
  *   - { name: sim-a, plugin: simulator }
  *   - { name: sim-b, plugin: simulator, options: { objects: [compute] } }
+ *   - { name: files, plugin: file, mailbox: 256, resourceLimits: { maxOldGenerationSizeMb: 256 } }
  * ```
  * Without a file, `up` hosts the default set.
  */
@@ -41,6 +42,20 @@ function moduleOf(plugin: string, base: string): string {
   throw new UsageError(`unknown plugin '${plugin}': use one of ${BUILTIN_PLUGINS.join(', ')}, or a path to an actor module`);
 }
 
+const LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+/** A worker's `resourceLimits` (node:worker_threads), e.g. `{ maxOldGenerationSizeMb: 256 }`. */
+function resourceLimits(v: unknown, where: string): Partial<Record<(typeof LIMITS)[number], number>> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${where} must be an object such as { maxOldGenerationSizeMb: 256 }`);
+  const out: Partial<Record<(typeof LIMITS)[number], number>> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!(LIMITS as readonly string[]).includes(k)) throw new UsageError(`${where}.${k} is not a resource limit (use ${LIMITS.join(', ')})`);
+    if (typeof x !== 'number' || !(x > 0)) throw new UsageError(`${where}.${k} must be a positive number of MB`);
+    out[k as (typeof LIMITS)[number]] = x;
+  }
+  return out;
+}
+
 export async function readUpConfig(file: string): Promise<ActorDeclaration[]> {
   const doc = parseDocument(await readText(file), file);
   const list = Array.isArray(doc) ? doc : (doc as Record<string, unknown> | null)?.['actors'];
@@ -65,6 +80,7 @@ export async function readUpConfig(file: string): Promise<ActorDeclaration[]> {
       ...(typeof e['mailbox'] === 'number' ? { mailbox: e['mailbox'] } : {}),
       ...(typeof e['threads'] === 'number' ? { threads: e['threads'] } : {}),
       ...(e['kind'] === 'stateless' || e['kind'] === 'stateful' ? { kind: e['kind'] } : {}),
+      ...(e['resourceLimits'] === undefined ? {} : { resourceLimits: resourceLimits(e['resourceLimits'], `${where}.resourceLimits`) }),
     };
     return decl;
   });

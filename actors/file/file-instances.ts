@@ -79,6 +79,16 @@ function newId(): string {
   return `instance-${randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn}`;
 }
 
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class FileInstances {
   private readonly warned = new Set<string>();
 
@@ -87,9 +97,25 @@ export class FileInstances {
     private readonly log?: WarnLogger,
   ) {}
 
-  /** Create the directory. */
+  /** Create the directory, and remove temp files that a killed writer left behind. */
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    await this.removeStaleTemps();
+  }
+
+  /**
+   * An atomic write that was interrupted (SIGKILL between open and rename) leaves
+   * `.<name>.<pid>.<hex>.tmp`. Readers skip it; here it is removed, unless its writer is still alive
+   * (another runtime sharing the directory may be mid-write).
+   */
+  private async removeStaleTemps(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      await unlink(join(this.dir, name)).catch(() => undefined);
+      this.log?.warn({ file: name }, 'removed a temp file left by an interrupted write');
+    }
   }
 
   private checkType(type: string | undefined): string {

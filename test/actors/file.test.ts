@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Runtime } from '../../runtime/index.js';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileInstances, decodeInstanceFile } from '../../actors/file/index.js';
@@ -56,7 +57,8 @@ describe('file instance plugin (logic)', () => {
 
   it('skips temp files and garbage (logging each once), and survives a new FileInstances on the same dir', async () => {
     const id = (await files.provision({ Spec: spec })).ID;
-    writeFileSync(join(dir, `.${id}.123.abc.tmp`), '{"ID":"half');
+    // A temp file whose writer is alive (this process) is skipped, never removed.
+    writeFileSync(join(dir, `.${id}.${process.pid}.abc.tmp`), '{"ID":"half');
     writeFileSync(join(dir, 'garbage'), 'not json');
     writeFileSync(join(dir, 'other.json'), '{"hello":"world"}');
     const again = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
@@ -64,6 +66,21 @@ describe('file instance plugin (logic)', () => {
     assert.deepEqual((await again.describe({})).Descriptions?.map((d) => d.ID), [id]);
     await again.describe({});
     assert.deepEqual(warnings.sort(), [join(dir, 'garbage'), join(dir, 'other.json')]);
+  });
+
+  it('removes temp files left by a writer that died mid-write, and keeps live writers\' temps', async () => {
+    const id = (await files.provision({ Spec: spec })).ID;
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadTemp = `.${id}.${dead.stdout}.0a1b2c.tmp`;
+    const liveTemp = `.${id}.${process.pid}.0a1b2c.tmp`;
+    writeFileSync(join(dir, deadTemp), '{"ID":"half');
+    writeFileSync(join(dir, liveTemp), '{"ID":"half');
+    const again = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
+    await again.init();
+    assert.ok(!existsSync(join(dir, deadTemp)), 'the dead writer\'s temp file is still there');
+    assert.ok(existsSync(join(dir, liveTemp)), 'a live writer\'s temp file was removed');
+    assert.deepEqual(warnings, [deadTemp]);
+    assert.deepEqual((await again.describe({})).Descriptions?.map((d) => d.ID), [id]);
   });
 
   it('validates; an unknown Type is no-plugin:<type>', async () => {
