@@ -7,7 +7,7 @@
  * Only the modules in BENCHES are run (helpers and fixtures never are); a listed module that is
  * absent from this build is skipped. Each exports `run(): Promise<BenchResult[]>`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,26 @@ function load(): string {
     .join(' / ');
 }
 
+/**
+ * CPU seconds used so far by the whole machine (busy time from /proc/stat) and by this process with
+ * its reaped children (/proc/self/stat: utime, stime, cutime, cstime). Linux only; undefined elsewhere.
+ */
+function cpuSeconds(): { machine: number; ours: number } | undefined {
+  try {
+    const hz = 100; // USER_HZ: 100 on every Linux we run on
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait.
+    const busy = cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0);
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const f = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+    // Fields after the command: state is index 0, so utime..cstime (fields 14-17) are 11-14.
+    const ours = (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0);
+    return { machine: busy / hz, ours: ours / hz };
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -56,6 +76,8 @@ async function main(): Promise<void> {
   const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b));
   const started = new Date();
   const loadBefore = load();
+  const cpu0 = cpuSeconds();
+  const wall0 = performance.now();
   const rows: Row[] = [];
   const timings: string[] = [];
   for (const name of selected) {
@@ -75,6 +97,14 @@ async function main(): Promise<void> {
     process.stderr.write(`bench ${name}: ${secs.toFixed(1)} s\n`);
   }
   const loadAfter = load();
+  const cpu1 = cpuSeconds();
+  const wall = (performance.now() - wall0) / 1000;
+  let others = 'unknown (no /proc)';
+  if (cpu0 !== undefined && cpu1 !== undefined) {
+    const theirs = Math.max(0, cpu1.machine - cpu0.machine - (cpu1.ours - cpu0.ours));
+    const cores = cpus().length;
+    others = `${theirs.toFixed(1)} CPU-s by other processes over ${wall.toFixed(0)} s (${((theirs / (wall * cores)) * 100).toFixed(0)}% of ${cores} cores); this run used ${(cpu1.ours - cpu0.ours).toFixed(1)} CPU-s`;
+  }
 
   // Console: aligned plain text.
   const header = ['bench', 'measure', 'ours', 'baseline', 'unit', 'ratio', 'note'];
@@ -95,7 +125,8 @@ async function main(): Promise<void> {
     '## Machine',
     '',
     ...machine(),
-    `- load average (1/5/15 min): ${loadBefore} before, ${loadAfter} after`,
+    `- load average (1/5/15 min): ${loadBefore} before, ${loadAfter} after (the bench's own threads count too)`,
+    `- other load during the run: ${others}`,
     `- benches run: ${timings.join(', ') || 'none'}`,
     ...(values.note ?? []).map((n) => `- note: ${n}`),
     '',
