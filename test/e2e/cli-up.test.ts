@@ -5,21 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
-import { removeHome, runCli, tempHome, UpProcess } from '../helpers/cli.js';
-
-/** POST a JSON-RPC body to a unix socket, as curl --unix-socket does. */
-export function postSocket(socketPath: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { postSocket, removeHome, runCli, tempHome, UpProcess } from '../helpers/cli.js';
 
 describe('e2e: infrakit-ts up', function () {
   this.timeout(60_000);
