@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
 import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
 import { assertNever } from './assert-never.js';
-import type { ActorDeclaration } from './declaration.js';
+import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
 import {
   ActorExitedError,
   ActorFailedError,
@@ -111,8 +111,7 @@ export class StatefulActor implements ActorCell {
     const n = ++this.#incarnations;
     const sab = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const limits = this.#decl.resourceLimits;
-    const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, ...(limits === undefined ? {} : { resourceLimits: limits }) });
+    const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, resourceLimits: resourceLimitsOf(this.#decl) });
     const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
     this.#inc = inc;
     const start: StartMessage = {

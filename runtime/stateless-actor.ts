@@ -32,7 +32,7 @@ import { Piscina, queueOptionsSymbol } from 'piscina';
 import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
 import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
-import type { ActorDeclaration } from './declaration.js';
+import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
 import {
   ActorExitedError,
   ActorFailedError,
@@ -120,7 +120,7 @@ export class StatelessActor implements ActorCell {
       atomics: 'disabled',
       workerData,
       loadBalancer: pinnedOrLeastBusy,
-      ...(decl.resourceLimits === undefined ? {} : { resourceLimits: decl.resourceLimits }),
+      resourceLimits: resourceLimitsOf(decl),
     });
     // A thread that dies with no task on it: nothing to reject, but it still counts as a crash.
     this.#pool.on('error', (err: unknown) => this.#onThreadLost(err));
