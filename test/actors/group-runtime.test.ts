@@ -154,12 +154,13 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     assert.equal(d.Converged, false);
     assert.equal(d.Rollout.State, 'rolling');
     // a healthy new config rolls through
+    // Paused first (a pause holds across commits), so no old instance may go however fast the machine.
+    await call('Group.PauseUpdate', { ID: 'g' });
     const good = groupProps(4, { v: 3 }, { Updating: { MaxSurge: 1 } }, 'health');
     await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: good } });
-    await call('Group.PauseUpdate', { ID: 'g' });
     await sleep(400);
     const pausedCount = (await members('g')).filter((m) => (m.Properties as any).v === 1).length;
-    assert.ok(pausedCount >= 3, 'paused: old ones stay');
+    assert.equal(pausedCount, 4, 'paused: old ones stay');
     assert.equal((await describe_('g')).Rollout.Paused, true);
     assert.deepEqual(await call('Group.ResumeUpdate', { ID: 'g' }), { Details: 'Resumed the rolling update of g' });
     await converged('g');
