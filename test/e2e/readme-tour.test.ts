@@ -59,7 +59,14 @@ describe('e2e: the README tour', function () {
     home = tempHome();
   });
   afterEach(async () => {
-    watch?.kill('SIGINT');
+    // `npx` runs watch as a child of its own: end the whole process group, or the child lives on
+    // (and its pipes keep this test process alive).
+    if (watch?.pid !== undefined && watch.exitCode === null) {
+      const exited = new Promise((r) => watch?.once('exit', r));
+      process.kill(-watch.pid, 'SIGINT');
+      await exited;
+    }
+    watch = undefined;
     await up?.interrupt();
     removeHome(home);
   });
@@ -93,7 +100,7 @@ describe('e2e: the README tour', function () {
         continue;
       }
       if (step.command.startsWith('npx infrakit-ts watch')) {
-        watch = spawn('bash', ['-c', `exec ${step.command}`], { cwd: ROOT, env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+        watch = spawn('bash', ['-c', `exec ${step.command}`], { cwd: ROOT, env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
         watch.stdout?.setEncoding('utf8').on('data', (d: string) => (watched += d));
         await waitFor('watch to print the group', () => /workers converged/.test(watched), 20_000);
         continue;
