@@ -48,7 +48,8 @@ import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask 
 import type { RestartTracker } from './restart-policy.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
-const POOL_WORKER = new URL('./pool-worker.js', import.meta.url);
+/** CommonJS on purpose: see pool-entry.cts. */
+const POOL_WORKER = new URL('./pool-entry.cjs', import.meta.url);
 
 /** Whether structured clone takes `v` (checked only after piscina refused a task, never on the happy path). */
 function cloneable(v: unknown): boolean {
