@@ -184,13 +184,19 @@ export class GroupPlugin {
     return out.length === 0 ? null : out;
   }
 
+  /** Stops managing a group and removes its spec from the store; its instances are left alone. */
+  private async forget(id: string): Promise<GroupController> {
+    const c = this.watched(id);
+    c.stop();
+    this.groups.delete(id);
+    this.records.delete(id);
+    await this.store.remove(id);
+    return c;
+  }
+
   freeGroup(id: string): Promise<void> {
     return this.locked(id, async () => {
-      const c = this.watched(id);
-      c.stop();
-      this.groups.delete(id);
-      this.records.delete(id);
-      await this.store.remove(id);
+      await this.forget(id);
       this.emit('group:freed', { ID: id });
     });
   }
@@ -198,11 +204,7 @@ export class GroupPlugin {
   /** Free, then Drain and Destroy every member (`terminate`); every failure is collected and reported. */
   destroyGroup(id: string): Promise<void> {
     return this.locked(id, async () => {
-      const c = this.watched(id);
-      c.stop();
-      this.groups.delete(id);
-      this.records.delete(id);
-      await this.store.remove(id);
+      const c = await this.forget(id);
       await c.idle();
       const members = (await c.listMembers()).sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
       const failures: string[] = [];
