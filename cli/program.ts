@@ -21,6 +21,11 @@ export function program(): Command {
     .addOption(new Option('--log <level>', 'log level, as InfraKit: 0 nothing … 4 info, 5 debug (every request and response)').default('4'))
     .addOption(new Option('-o, --output <format>', 'table (for people), json or yaml (for machines)').default('table'))
     .addOption(new Option('--plugins-dir <dir>', 'where plugin sockets live').env('INFRAKIT_PLUGINS_DIR'))
+    .addOption(
+      new Option('--log-format <format>', 'term (readable lines) or json (one object per line); default term on a terminal, else json')
+        .choices(['term', 'json'])
+        .env('INFRAKIT_LOG_FORMAT'),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(false);
 

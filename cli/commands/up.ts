@@ -84,8 +84,20 @@ function applyStoreOptions(opts: { store?: string; etcdEndpoints?: string; nodeI
   if (opts.nodeId) process.env['INFRAKIT_ID'] = opts.nodeId;
 }
 
+/**
+ * `--log-format` reaches every thread's logger through `INFRAKIT_LOG_FORMAT` (workers start with this
+ * environment); without it, people at a terminal get readable lines and pipes get JSON.
+ */
+function applyLogFormat(cmd: Command): void {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const chosen = root.opts<{ logFormat?: string }>().logFormat;
+  process.env['INFRAKIT_LOG_FORMAT'] = chosen ?? (process.stderr.isTTY === true ? 'term' : 'json');
+}
+
 export function upAction() {
   return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
+    applyLogFormat(cmd);
     applyStoreOptions(opts);
     const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
     await runUntilSignal(cmd, actors);
@@ -93,5 +105,8 @@ export function upAction() {
 }
 
 export function pluginStartAction() {
-  return async (words: string[], _opts: unknown, cmd: Command) => runUntilSignal(cmd, actorsFromWords(words));
+  return async (words: string[], _opts: unknown, cmd: Command) => {
+    applyLogFormat(cmd);
+    await runUntilSignal(cmd, actorsFromWords(words));
+  };
 }

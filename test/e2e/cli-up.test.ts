@@ -68,6 +68,21 @@ describe('e2e: infrakit-ts up', function () {
     assert.equal(b.length, 0);
   });
 
+  it('logs readable lines with --log-format term, JSON lines with --log-format json (workers too)', async () => {
+    up = new UpProcess(home, ['--log-format', 'term']);
+    await up.ready();
+    assert.match(up.stderr, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: group: plugin socket bound/m);
+    assert.match(up.stderr, /INFO: process: process plugin ready/, 'a worker thread logs the same way');
+    assert.doesNotMatch(up.stderr, /"level":/);
+    assert.equal(await up.interrupt(), 0);
+
+    up = new UpProcess(home, ['--log-format', 'json']);
+    await up.ready();
+    const lines = up.stderr.split('\n').filter((l) => l.startsWith('{'));
+    assert.ok(lines.some((l) => (JSON.parse(l) as { msg?: string; actor?: string }).msg === 'plugin socket bound'));
+    assert.ok(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'process plugin ready'));
+  });
+
   it('explains a bad spec file with a non-zero exit', async () => {
     const bad = join(home, 'bad.yml');
     writeFileSync(bad, 'ID: workers\nProperties: [1, 2\n');
