@@ -4,9 +4,10 @@
  * measured in a fresh child process (`fork`), adding 3 actors and dividing, so allocator leftovers
  * of one case never count in another.
  *
- * What a worker pays for, besides the floor (Node 20, measured while writing this): TypeBox ~9 MB
- * (the actor modules' schemas import its root; ~260 ES modules), pino ~2.5 MB, the actor's own code
- * and state. etcd3/gRPC (~20 MB) is imported only by a group with `store: 'etcd'`.
+ * What a worker pays for, besides the floor (Node 20, measured while writing this): pino ~2.5 MB,
+ * the actor's own code and state. Params schemas are plain JSON Schema (runtime/schema.ts): TypeBox,
+ * which the actors used before, cost ~9-15 MB per thread. etcd3/gRPC (~20 MB) is imported only by a
+ * group with `store: 'etcd'`.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -93,7 +94,7 @@ export async function run(): Promise<BenchResult[]> {
   const baselineIs = 'bare Worker listening on a port (no runtime, no modules)';
   const notes: Record<Exclude<Case, 'bare'>, string> = {
     echo: 'actor-host + pino + a schema-less actor',
-    simulator: 'imports TypeBox (schemas) and the SPI',
+    simulator: 'params schemas (runtime/schema.ts) and the SPI',
     'vanilla-pool-thread': 'one piscina thread of a stateless actor',
     group: "store 'memory' (etcd3 not loaded)",
   };

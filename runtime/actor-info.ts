@@ -6,7 +6,7 @@ import type { ActorManifest } from './actor.js';
 
 export type ActorStatus = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
-/** One method as documented in `/info/api.json`; `params` is a JSON Schema (TypeBox output). */
+/** One method as documented in `/info/api.json`; `params` is a JSON Schema. */
 export interface MethodDoc {
   readonly name: string;
   readonly params?: unknown;

@@ -4,12 +4,11 @@
  * An actor module's default export is an `ActorDefinition`, written with `defineActor`:
  *
  * ```ts
- * import { defineActor } from 'infrakit-ts';
- * import { Type } from '@sinclair/typebox';
+ * import { defineActor, S } from 'infrakit-ts';
  *
  * export default defineActor({
  *   manifest: { interfaces: [{ name: 'Hello', version: '0.1.0' }] },
- *   methods: { 'Hello.Greet': { params: Type.Object({ Who: Type.String() }), example: { Who: 'world' } } },
+ *   methods: { 'Hello.Greet': { params: S.object({ Who: S.string() }), example: { Who: 'world' } } },
  *   create(ctx) {
  *     let count = 0;
  *     return { handlers: { 'Hello.Greet': (p: { Who: string }) => ({ Text: `hello ${p.Who}`, Count: ++count }) } };
@@ -21,7 +20,7 @@
  * actor's state. Handlers are keyed by the wire method name (`Service.Method`, as InfraKit names them).
  * A handler that throws a plain `Error` answers InfraKit's application error (-32000, the message verbatim).
  */
-import type { TSchema } from '@sinclair/typebox';
+import type { Schema } from './schema.js';
 import type { Logger } from 'pino';
 
 /** One interface an actor implements, e.g. `{ name: 'Instance', version: '0.6.1' }`. */
@@ -46,8 +45,11 @@ export interface ActorManifest {
 
 /** Metadata of one method: its params schema (validated, case-insensitive keys) and examples for `/info/api.json`. */
 export interface MethodInfo {
-  /** TypeBox schema of `params`. Keys are matched case-insensitively (Go `encoding/json`); unknown keys are ignored. */
-  readonly params?: TSchema;
+  /**
+   * JSON Schema of `params` (built with `S` from runtime/schema.ts, by hand, or by TypeBox). Keys are
+   * matched case-insensitively (Go `encoding/json`); unknown keys are ignored.
+   */
+  readonly params?: Schema;
   /** Example params shown in `/info/api.json`. */
   readonly example?: unknown;
   /** Example result shown in `/info/api.json`. */

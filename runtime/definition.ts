@@ -1,18 +1,17 @@
 /**
  * Loading an actor module and describing it: the definition check, method docs for
- * `/info/api.json` (TypeBox schemas flattened to plain JSON Schema), and the dispatch of one call.
+ * `/info/api.json` (params schemas as plain JSON Schema), and the dispatch of one call.
  */
-import type { TSchema } from '@sinclair/typebox';
 import type { ActorDefinition, ActorInstance } from './actor.js';
+import type { Schema } from './schema.js';
 import type { MethodDoc } from './actor-info.js';
 import { MethodNotFoundError } from './errors.js';
 
 /**
- * `validateParams`, loaded only for a module whose methods declare params schemas: TypeBox's
- * validator costs every worker that imports it ~5-9 MB and tens of ms of boot (more on a busy
- * machine), which an actor without schemas need not pay. Set before the first call (see loadDefinition).
+ * `validateParams`, loaded only for a module whose methods declare params schemas, so an actor
+ * without schemas loads nothing it does not use. Set before the first call (see loadDefinition).
  */
-let validate: ((schema: TSchema, params: unknown) => unknown) | undefined;
+let validate: ((schema: Schema, params: unknown) => unknown) | undefined;
 
 /** Import a module and return its default export, checked to look like an `ActorDefinition`. */
 export async function loadDefinition(moduleUrl: string): Promise<ActorDefinition> {
@@ -32,7 +31,7 @@ export function methodDocs(def: ActorDefinition, instance?: ActorInstance): Meth
   const names = new Set<string>([...Object.keys(def.methods ?? {}), ...Object.keys(instance?.handlers ?? {})]);
   return [...names].sort().map((name) => {
     const m = def.methods?.[name];
-    // JSON round trip strips TypeBox's symbol keys ([Kind], [OptionalKind]) and functions.
+    // A JSON round trip keeps what JSON Schema says and drops symbol keys (TypeBox's [Kind]) and functions.
     return JSON.parse(
       JSON.stringify({ name, params: m?.params, example: m?.example, exampleResult: m?.exampleResult, description: m?.description }),
     ) as MethodDoc;

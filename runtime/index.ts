@@ -136,6 +136,8 @@ export {
 export type { ErrorCode, SerializedError } from './errors.js';
 
 export { normaliseParams, validateParams } from './params.js';
+export { S } from './schema.js';
+export type { Schema } from './schema.js';
 export { infrakitHome, pluginsDir } from './home.js';
 export { writeFileAtomic, readJsonFile } from './atomic-file.js';
 export { createLogger } from './logging.js';

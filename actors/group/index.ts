@@ -16,7 +16,7 @@
  *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
  */
 import { join } from 'node:path';
-import { Type } from '@sinclair/typebox';
+import { S } from '../../runtime/schema.js';
 import { defineActor, type ActorContext, type Handler } from '../../runtime/actor.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import { GROUP_INTERFACES, GROUP_METHODS } from '../spi/group.js';
@@ -78,8 +78,8 @@ export function resolveOptions(o: GroupActorOptions = {}, env: NodeJS.ProcessEnv
   };
 }
 
-const NameField = Type.Optional(Type.String());
-const IdField = Type.Optional(Type.String());
+const NameField = S.optional(S.string());
+const IdField = S.optional(S.string());
 
 /** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the seed's `{}`) get v0.5's shape. */
 function echo(req: { Name?: string } | undefined, id: string | undefined, result: object): object {
@@ -97,7 +97,7 @@ export default defineActor<GroupActorOptions>({
   methods: {
     ...GROUP_METHODS,
     // Go's SetSize takes any int and answers `size cannot be negative` itself (group.md §6.7).
-    'Group.SetSize': { ...GROUP_METHODS['Group.SetSize'], params: Type.Object({ Name: NameField, ID: IdField, Size: Type.Integer() }) },
+    'Group.SetSize': { ...GROUP_METHODS['Group.SetSize'], params: S.object({ Name: NameField, ID: IdField, Size: S.integer() }) },
   },
   // Calls await other actors; a slow plugin of one group must not hold the others' calls.
   concurrency: 64,

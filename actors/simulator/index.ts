@@ -5,7 +5,7 @@
  * Besides the Instance SPI it serves `Simulator.Vanish {Type, IDs | Count, Tags}` → `{Type, IDs}`,
  * which makes instances disappear without a Destroy (as a cloud losing a VM), for tests.
  */
-import { Type } from '@sinclair/typebox';
+import { S } from '../../runtime/schema.js';
 import { defineActor, type MethodInfo } from '../../runtime/actor.js';
 import { INSTANCE_INTERFACES, INSTANCE_METHODS, Nullable, TagsSchema } from '../spi/index.js';
 import { DEFAULT_OBJECTS, Simulator, type SimulatorOptions } from './simulator.js';
@@ -16,11 +16,11 @@ export type { SimulatorOptions, VanishRequest, VanishResult } from './simulator.
 export const SIMULATOR_METHODS: Record<string, MethodInfo> = {
   ...INSTANCE_METHODS,
   'Simulator.Vanish': {
-    params: Type.Object({
-      Type: Type.Optional(Type.String()),
-      IDs: Type.Optional(Nullable(Type.Array(Type.String()))),
-      Count: Type.Optional(Type.Integer({ minimum: 0 })),
-      Tags: Type.Optional(TagsSchema),
+    params: S.object({
+      Type: S.optional(S.string()),
+      IDs: S.optional(Nullable(S.array(S.string()))),
+      Count: S.optional(S.integer({ minimum: 0 })),
+      Tags: S.optional(TagsSchema),
     }),
     example: { Type: 'compute', Count: 1, Tags: { 'infrakit.group': 'workers' } },
     exampleResult: { Type: 'compute', IDs: ['1700000000000000000'] },

@@ -1,26 +1,29 @@
 /**
- * InfraKit's common API types, as TypeBox schemas (validation + JSON Schema for /info/api.json)
- * with their static TypeScript types. Field names are InfraKit's exactly (spec/spi.md §4).
+ * InfraKit's common API types, as JSON Schemas (validation + /info/api.json) beside their
+ * TypeScript types. Field names are InfraKit's exactly (spec/spi.md §4).
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { S, type Schema } from '../../runtime/schema.js';
 
 /** `T | null`, as Go sends nil maps/slices/pointers. */
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = (t: Schema): Schema => S.nullable(t);
 
 /** Tags: string → string; `null` means none. */
-export const TagsSchema = Nullable(Type.Record(Type.String(), Type.String()));
+export const TagsSchema = Nullable(S.record(S.string()));
 export type Tags = Record<string, string>;
 
-export const AttachmentSchema = Type.Object({ ID: Type.String(), Type: Type.String() });
-export type Attachment = Static<typeof AttachmentSchema>;
+export const AttachmentSchema = S.object({ ID: S.string(), Type: S.string() });
+export interface Attachment {
+  ID: string;
+  Type: string;
+}
 
 /** `instance.Spec`: what a Flavor prepares and an Instance plugin provisions. */
-export const InstanceSpecSchema = Type.Object({
-  Properties: Type.Optional(Type.Unknown()),
-  Tags: Type.Optional(TagsSchema),
-  Init: Type.Optional(Type.String()),
-  LogicalID: Type.Optional(Nullable(Type.String())),
-  Attachments: Type.Optional(Nullable(Type.Array(AttachmentSchema))),
+export const InstanceSpecSchema = S.object({
+  Properties: S.optional(S.unknown()),
+  Tags: S.optional(TagsSchema),
+  Init: S.optional(S.string()),
+  LogicalID: S.optional(Nullable(S.string())),
+  Attachments: S.optional(Nullable(S.array(AttachmentSchema))),
 });
 export interface InstanceSpec {
   Properties?: unknown;
@@ -31,11 +34,11 @@ export interface InstanceSpec {
 }
 
 /** `instance.Description`: one instance as an Instance plugin reports it. */
-export const DescriptionSchema = Type.Object({
-  ID: Type.String(),
-  LogicalID: Type.Optional(Nullable(Type.String())),
-  Tags: Type.Optional(TagsSchema),
-  Properties: Type.Optional(Type.Unknown()),
+export const DescriptionSchema = S.object({
+  ID: S.string(),
+  LogicalID: S.optional(Nullable(S.string())),
+  Tags: S.optional(TagsSchema),
+  Properties: S.optional(S.unknown()),
 });
 export interface Description {
   ID: string;
@@ -46,16 +49,16 @@ export interface Description {
 }
 
 /** `instance.Context`: why an instance is destroyed. */
-export const ContextSchema = Type.Object({ Reason: Type.String() });
+export const ContextSchema = S.object({ Reason: S.string() });
 export type DestroyReason = 'terminate' | 'rolling_update' | (string & {});
 export interface Context {
   Reason: DestroyReason;
 }
 
 /** `group.AllocationMethod`: cattle by `Size`, pets by `LogicalIDs`. */
-export const AllocationSchema = Type.Object({
-  Size: Type.Optional(Type.Integer({ minimum: 0 })),
-  LogicalIDs: Type.Optional(Nullable(Type.Array(Type.String()))),
+export const AllocationSchema = S.object({
+  Size: S.optional(S.integer({ minimum: 0 })),
+  LogicalIDs: S.optional(Nullable(S.array(S.string()))),
 });
 export interface Allocation {
   Size?: number;
@@ -63,8 +66,11 @@ export interface Allocation {
 }
 
 /** `group.Index`: which group and which member an instance is. */
-export const IndexSchema = Type.Object({ Group: Type.String(), Sequence: Type.Integer({ minimum: 0 }) });
-export type Index = Static<typeof IndexSchema>;
+export const IndexSchema = S.object({ Group: S.string(), Sequence: S.integer({ minimum: 0 }) });
+export interface Index {
+  Group: string;
+  Sequence: number;
+}
 
 /** `flavor.Health`. */
 export const Health = { Unknown: 0, Healthy: 1, Unhealthy: 2 } as const;

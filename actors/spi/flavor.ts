@@ -1,7 +1,7 @@
 /**
  * The Flavor SPI (spec/spi.md §5.2): `Flavor/0.1.0` and `Flavor/0.1.1`.
  */
-import { Type } from '@sinclair/typebox';
+import { S } from '../../runtime/schema.js';
 import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';
 import {
   AllocationSchema,
@@ -22,14 +22,14 @@ export const FLAVOR_INTERFACES: readonly InterfaceSpec[] = [
   { name: 'Flavor', version: '0.1.1' },
 ];
 
-const TypeField = Type.Optional(Type.String());
-const Props = Type.Optional(Type.Unknown());
+const TypeField = S.optional(S.string());
+const Props = S.optional(S.unknown());
 
 export const FlavorParams = {
-  Validate: Type.Object({ Type: TypeField, Properties: Props, Allocation: Type.Optional(AllocationSchema) }),
-  Prepare: Type.Object({ Type: TypeField, Properties: Props, Spec: InstanceSpecSchema, Allocation: Type.Optional(AllocationSchema), Index: Type.Optional(IndexSchema) }),
-  Healthy: Type.Object({ Type: TypeField, Properties: Props, Instance: DescriptionSchema }),
-  Drain: Type.Object({ Type: TypeField, Properties: Props, Instance: DescriptionSchema }),
+  Validate: S.object({ Type: TypeField, Properties: Props, Allocation: S.optional(AllocationSchema) }),
+  Prepare: S.object({ Type: TypeField, Properties: Props, Spec: InstanceSpecSchema, Allocation: S.optional(AllocationSchema), Index: S.optional(IndexSchema) }),
+  Healthy: S.object({ Type: TypeField, Properties: Props, Instance: DescriptionSchema }),
+  Drain: S.object({ Type: TypeField, Properties: Props, Instance: DescriptionSchema }),
 };
 
 export interface ValidateFlavorRequest { Type?: string; Properties?: unknown; Allocation?: Allocation }

@@ -8,7 +8,7 @@
  * Beyond InfraKit: rollout controls (`PauseUpdate`, `ResumeUpdate`, `RollbackUpdate`) and extra,
  * ignorable fields in `DescribeGroup`'s description (Go clients skip unknown fields).
  */
-import { Type } from '@sinclair/typebox';
+import { S } from '../../runtime/schema.js';
 import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';
 import { splitPluginName, type Caller, type Description } from './common.js';
 
@@ -17,27 +17,27 @@ export const GROUP_INTERFACES: readonly InterfaceSpec[] = [
   { name: 'Group', version: '0.1.1' },
 ];
 
-const NameField = Type.Optional(Type.String());
-const IdField = Type.Optional(Type.String());
-const ById = Type.Object({ Name: NameField, ID: IdField });
+const NameField = S.optional(S.string());
+const IdField = S.optional(S.string());
+const ById = S.object({ Name: NameField, ID: IdField });
 
 /**
  * Params are deliberately lenient where InfraKit answers with an application error instead
  * (the seed's `CommitGroup` with `{}` must answer -32000 "Group ID must not be blank").
  */
 export const GroupParams = {
-  CommitGroup: Type.Object({
+  CommitGroup: S.object({
     Name: NameField,
-    Spec: Type.Optional(Type.Object({ ID: IdField, Properties: Type.Optional(Type.Unknown()) })),
-    Pretend: Type.Optional(Type.Boolean()),
+    Spec: S.optional(S.object({ ID: IdField, Properties: S.optional(S.unknown()) })),
+    Pretend: S.optional(S.boolean()),
   }),
   FreeGroup: ById,
   DescribeGroup: ById,
   DestroyGroup: ById,
   InspectGroups: ById,
-  DestroyInstances: Type.Object({ Name: NameField, ID: IdField, Instances: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])) }),
+  DestroyInstances: S.object({ Name: NameField, ID: IdField, Instances: S.optional(S.union([S.array(S.string()), S.null()])) }),
   Size: ById,
-  SetSize: Type.Object({ Name: NameField, ID: IdField, Size: Type.Integer({ minimum: 0 }) }),
+  SetSize: S.object({ Name: NameField, ID: IdField, Size: S.integer({ minimum: 0 }) }),
   PauseUpdate: ById,
   ResumeUpdate: ById,
   RollbackUpdate: ById,

@@ -2,7 +2,7 @@
  * The Instance SPI (spec/spi.md §5.1): `Instance/0.5.0` and `Instance/0.6.1`.
  * Every request carries `Type` (the sub-object, `""` for the default) and every result echoes it.
  */
-import { Type } from '@sinclair/typebox';
+import { S } from '../../runtime/schema.js';
 import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';
 import {
   ContextSchema,
@@ -21,14 +21,14 @@ export const INSTANCE_INTERFACES: readonly InterfaceSpec[] = [
   { name: 'Instance', version: '0.6.1' },
 ];
 
-const TypeField = Type.Optional(Type.String());
+const TypeField = S.optional(S.string());
 
 export const InstanceParams = {
-  Validate: Type.Object({ Type: TypeField, Properties: Type.Optional(Type.Unknown()) }),
-  Provision: Type.Object({ Type: TypeField, Spec: InstanceSpecSchema }),
-  Label: Type.Object({ Type: TypeField, Instance: Type.String(), Labels: TagsSchema }),
-  Destroy: Type.Object({ Type: TypeField, Instance: Type.String(), Context: Type.Optional(ContextSchema) }),
-  DescribeInstances: Type.Object({ Type: TypeField, Tags: Type.Optional(TagsSchema), Properties: Type.Optional(Type.Boolean()) }),
+  Validate: S.object({ Type: TypeField, Properties: S.optional(S.unknown()) }),
+  Provision: S.object({ Type: TypeField, Spec: InstanceSpecSchema }),
+  Label: S.object({ Type: TypeField, Instance: S.string(), Labels: TagsSchema }),
+  Destroy: S.object({ Type: TypeField, Instance: S.string(), Context: S.optional(ContextSchema) }),
+  DescribeInstances: S.object({ Type: TypeField, Tags: S.optional(TagsSchema), Properties: S.optional(S.boolean()) }),
 };
 
 export interface ValidateInstanceRequest { Type?: string; Properties?: unknown }
