@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
 
@@ -72,6 +73,23 @@ describe('e2e: more CLI verbs', function () {
     assert.match(await ok('group', 'ls'), /No groups/);
     const left = (await ok('instance', 'describe', 'simulator/compute', '--tags', 'infrakit.group=web', '-q')).trim().split('\n');
     assert.equal(left.length, 3, 'free leaves the instances running');
+  });
+
+  it('examples/pets: one instance per logical ID, and a replacement keeps the ID', async () => {
+    const pets = fileURLToPath(new URL('../../../examples/pets/group.yml', import.meta.url));
+    assert.match(await ok('group', 'commit', pets, '--wait', '--timeout', '30s'), /Committed quorum: Managing 3 instances/);
+    type Pet = { ID: string; LogicalID: string | null };
+    const members = async (): Promise<Pet[]> => (JSON.parse(await ok('group', 'describe', 'quorum', '-o', 'json')) as { Instances: Pet[] }).Instances;
+    const before = await members();
+    assert.deepEqual(before.map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    const victim = before.find((m) => m.LogicalID === '10.0.0.2');
+    assert.ok(victim);
+    await ok('instance', 'destroy', 'simulator/compute', victim.ID);
+    await waitFor('10.0.0.2 to be replaced', async () => {
+      const now = await members();
+      return now.length === 3 && now.some((m) => m.LogicalID === '10.0.0.2' && m.ID !== victim.ID);
+    }, 30_000, 200);
+    assert.deepEqual((await members()).map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   });
 
   it('instance validate; flavor validate, prepare and healthy', async () => {
