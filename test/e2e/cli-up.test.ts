@@ -5,7 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postSocket, removeHome, runCli, tempHome, UpProcess } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, cliEnv, postSocket, removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
 
 describe('e2e: infrakit-ts up', function () {
   this.timeout(60_000);
@@ -81,6 +82,22 @@ describe('e2e: infrakit-ts up', function () {
     const lines = up.stderr.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.some((l) => (JSON.parse(l) as { msg?: string; actor?: string }).msg === 'plugin socket bound'));
     assert.ok(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'process plugin ready'));
+  });
+
+  it('plugin start hosts just the named plugins (kind and kind:name), and Ctrl-C removes them', async () => {
+    const p = spawn(process.execPath, [CLI, 'plugin', 'start', 'simulator:sim-x', 'vanilla'], { env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    try {
+      await waitFor('plugin start to be up', () => /is up/.test(out), 30_000);
+      const ls = JSON.parse((await runCli(home, ['plugin', 'ls', '-o', 'json'])).stdout) as { name: string }[];
+      assert.deepEqual(ls.map((x) => x.name).sort(), ['sim-x', 'vanilla']);
+    } finally {
+      p.kill('SIGINT');
+    }
+    assert.equal(await exited, 0);
+    assert.deepEqual(readdirSync(join(home, 'plugins')), []);
   });
 
   it('explains a bad spec file with a non-zero exit', async () => {
