@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import { Combo, addedInit, mergePrepared } from '../../actors/combo/index.js';
 import { Vanilla } from '../../actors/vanilla/index.js';
 import { ActorNotFoundError } from '../../runtime/errors.js';
 import type { Caller } from '../../actors/spi/index.js';
+import { useRuntimeHome } from '../helpers/runtime-home.js';
 
 /** Routes calls to in-process Vanilla flavors plus a few fakes, as ctx.call would. */
 function fakeCaller(extra: Record<string, (method: string, params: unknown) => unknown> = {}): Caller {
@@ -119,20 +117,11 @@ describe('combo (logic)', () => {
 });
 
 describe('combo (through a Runtime)', () => {
-  let home: string;
-  let rt: Runtime | undefined;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'ik-'));
-  });
-  afterEach(async () => {
-    await rt?.stop();
-    rt = undefined;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const t = useRuntimeHome();
 
   it('merges sub-flavors (later tags win, nothing duplicated), healthy only if all, drains all', async () => {
-    rt = await Runtime.start({
-      home,
+    t.rt = await Runtime.start({
+      home: t.home,
       logLevel: 'silent',
       actors: [
         { name: 'vanilla', module: 'vanilla' },
@@ -144,9 +133,9 @@ describe('combo (through a Runtime)', () => {
       { Plugin: 'vanilla', Properties: { Init: ['echo one'], Tags: { tier: 'web' }, Attachments: [{ ID: 'v2', Type: 'ebs' }] } },
       { Plugin: 'vanilla2', Properties: { Init: ['echo two'], Tags: { tier: 'db', extra: 'x' } } },
     ];
-    assert.deepEqual(await rt.call('combo', 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 2 } }), { Type: '', OK: true });
-    await assert.rejects(rt.call('combo', 'Flavor.Validate', { Properties: [{ Plugin: 'vanilla' }, { Plugin: 7 }] }), { message: 'Properties[1].Plugin must be a non-empty string' });
-    const r = await rt.call('combo', 'Flavor.Prepare', {
+    assert.deepEqual(await t.rt.call('combo', 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 2 } }), { Type: '', OK: true });
+    await assert.rejects(t.rt.call('combo', 'Flavor.Validate', { Properties: [{ Plugin: 'vanilla' }, { Plugin: 7 }] }), { message: 'Properties[1].Plugin must be a non-empty string' });
+    const r = await t.rt.call('combo', 'Flavor.Prepare', {
       Properties: props,
       Spec: { Tags: { 'infrakit.group': 'g' }, Init: 'echo base', Attachments: [{ ID: 'v1', Type: 'ebs' }] },
       Allocation: { Size: 2 },
@@ -163,13 +152,13 @@ describe('combo (through a Runtime)', () => {
       },
     });
     const instance = { ID: 'i-1', LogicalID: null, Tags: null };
-    assert.deepEqual(await rt.call('combo', 'Flavor.Healthy', { Properties: props, Instance: instance }), { Type: '', Health: 1 });
+    assert.deepEqual(await t.rt.call('combo', 'Flavor.Healthy', { Properties: props, Instance: instance }), { Type: '', Health: 1 });
     const sick = [props[0], { Plugin: 'vanilla2', Properties: { Health: { Command: 'exit 1' } } }];
-    assert.deepEqual(await rt.call('combo', 'Flavor.Healthy', { Properties: sick, Instance: instance }), { Type: '', Health: 2 });
-    assert.deepEqual(await rt.call('combo', 'Flavor.Drain', { Properties: props, Instance: instance }), { Type: '', OK: true });
-    await assert.rejects(rt.call('combo', 'Flavor.Drain', { Properties: [...props, { Plugin: 'ghost', Properties: null }], Instance: instance }), /ghost/);
+    assert.deepEqual(await t.rt.call('combo', 'Flavor.Healthy', { Properties: sick, Instance: instance }), { Type: '', Health: 2 });
+    assert.deepEqual(await t.rt.call('combo', 'Flavor.Drain', { Properties: props, Instance: instance }), { Type: '', OK: true });
+    await assert.rejects(t.rt.call('combo', 'Flavor.Drain', { Properties: [...props, { Plugin: 'ghost', Properties: null }], Instance: instance }), /ghost/);
     // Still alive after the unknown plugin.
-    assert.equal(rt.info('combo')?.status, 'running');
-    assert.equal(rt.info('combo')?.restarts, 0);
+    assert.equal(t.rt.info('combo')?.status, 'running');
+    assert.equal(t.rt.info('combo')?.restarts, 0);
   });
 });

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileInstances, decodeInstanceFile } from '../../actors/file/index.js';
+import { useRuntimeHome } from '../helpers/runtime-home.js';
 
 describe('file instance plugin (logic)', () => {
   let dir: string;
@@ -97,51 +98,42 @@ describe('file instance plugin (logic)', () => {
 });
 
 describe('file instance plugin (through a Runtime)', () => {
-  let home: string;
-  let rt: Runtime | undefined;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'ik-'));
-  });
-  afterEach(async () => {
-    await rt?.stop();
-    rt = undefined;
-    rmSync(home, { recursive: true, force: true });
-  });
-  const start = () => Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'files', module: 'file' }] });
+  const t = useRuntimeHome();
+  const start = () => Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'files', module: 'file' }] });
 
   it('serves every method, under <home>/instances/<name>, and survives a runtime restart', async () => {
-    rt = await start();
-    assert.deepEqual(rt.info('files')?.manifest?.vendor, { name: 'infrakit-instance-file', version: '0.3.0' });
-    assert.deepEqual(await rt.call('files', 'Instance.Validate', { Type: '', Properties: null }), { Type: '', OK: true });
+    t.rt = await start();
+    assert.deepEqual(t.rt.info('files')?.manifest?.vendor, { name: 'infrakit-instance-file', version: '0.3.0' });
+    assert.deepEqual(await t.rt.call('files', 'Instance.Validate', { Type: '', Properties: null }), { Type: '', OK: true });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await rt.call<{ Type: string; ID: string }>('files', 'Instance.Provision', { Spec: { Tags: { 'infrakit.group': 'g', i: String(i) }, Properties: { n: i } } });
+      const r = await t.rt.call<{ Type: string; ID: string }>('files', 'Instance.Provision', { Spec: { Tags: { 'infrakit.group': 'g', i: String(i) }, Properties: { n: i } } });
       ids.push(r.ID);
     }
-    const dir = join(home, 'instances', 'files');
+    const dir = join(t.home, 'instances', 'files');
     assert.deepEqual(readdirSync(dir).sort(), [...ids].sort());
-    assert.deepEqual(await rt.call('files', 'Instance.Label', { Instance: ids[0], Labels: { tier: 'web' } }), { Type: '', OK: true });
-    await rt.stop();
+    assert.deepEqual(await t.rt.call('files', 'Instance.Label', { Instance: ids[0], Labels: { tier: 'web' } }), { Type: '', OK: true });
+    await t.rt.stop();
 
     writeFileSync(join(dir, `.${ids[1]}.999.deadbeef.tmp`), '{"ID":"inst');
     writeFileSync(join(dir, 'garbage'), '\u0000\u0001 not json');
-    rt = await start();
-    const all = await rt.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g' } });
+    t.rt = await start();
+    const all = await t.rt.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g' } });
     assert.deepEqual(all.Descriptions.map((d) => d.ID).sort(), [...ids].sort());
-    const web = await rt.call('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g', tier: 'web' }, Properties: true });
+    const web = await t.rt.call('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g', tier: 'web' }, Properties: true });
     assert.deepEqual(web, {
       Type: '',
       Descriptions: [{ ID: ids[0], LogicalID: null, Tags: { 'infrakit.group': 'g', i: '0', tier: 'web' }, Properties: { Tags: { 'infrakit.group': 'g', i: '0' }, Properties: { n: 0 } } }],
     });
-    assert.deepEqual(await rt.call('files', 'Instance.Destroy', { Instance: ids[2], Context: { Reason: 'terminate' } }), { Type: '', OK: true });
-    await assert.rejects(rt.call('files', 'Instance.Destroy', { Instance: ids[2] }), { message: `not found ${ids[2]}` });
-    await assert.rejects(rt.call('files', 'Instance.DescribeInstances', { Type: 'x' }), { message: 'no-plugin:x' });
+    assert.deepEqual(await t.rt.call('files', 'Instance.Destroy', { Instance: ids[2], Context: { Reason: 'terminate' } }), { Type: '', OK: true });
+    await assert.rejects(t.rt.call('files', 'Instance.Destroy', { Instance: ids[2] }), { message: `not found ${ids[2]}` });
+    await assert.rejects(t.rt.call('files', 'Instance.DescribeInstances', { Type: 'x' }), { message: 'no-plugin:x' });
   });
 
   it('honours the dir option', async () => {
-    const dir = join(home, 'elsewhere');
-    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'files', module: 'file', options: { dir } }] });
-    const { ID } = await rt.call<{ ID: string }>('files', 'Instance.Provision', { Spec: {} });
+    const dir = join(t.home, 'elsewhere');
+    t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'files', module: 'file', options: { dir } }] });
+    const { ID } = await t.rt.call<{ ID: string }>('files', 'Instance.Provision', { Spec: {} });
     assert.deepEqual(readdirSync(dir), [ID]);
   });
 });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import { Simulator } from '../../actors/simulator/simulator.js';
 import { TagIndex, matchesTags } from '../../actors/simulator/tag-index.js';
 import { parseDurationMs } from '../../runtime/go-duration.js';
+import { useRuntimeHome } from '../helpers/runtime-home.js';
 
 const spec = (tags: Record<string, string> | null, extra: Record<string, unknown> = {}) => ({ Properties: { cpu: 2 }, Tags: tags, Init: 'echo hi', LogicalID: null, ...extra });
 
@@ -180,55 +178,46 @@ describe('parseDurationMs', () => {
 });
 
 describe('simulator (through a Runtime)', () => {
-  let home: string;
-  let rt: Runtime | undefined;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'ik-'));
-  });
-  afterEach(async () => {
-    await rt?.stop();
-    rt = undefined;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const t = useRuntimeHome();
 
   it('serves every method, with its manifest objects, Type routing and Go error texts', async () => {
-    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator', options: { objects: ['compute', 'disk'] } }] });
-    assert.deepEqual(rt.info('simulator')?.manifest?.objects, ['compute', 'disk']);
-    assert.deepEqual(await rt.call('simulator', 'Instance.Validate', { Type: 'compute', Properties: {} }), { Type: 'compute', OK: true });
+    t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator', options: { objects: ['compute', 'disk'] } }] });
+    assert.deepEqual(t.rt.info('simulator')?.manifest?.objects, ['compute', 'disk']);
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.Validate', { Type: 'compute', Properties: {} }), { Type: 'compute', OK: true });
     // Keys normalised case-insensitively by the runtime.
-    const p = await rt.call<{ Type: string; ID: string }>('simulator', 'Instance.Provision', { type: 'disk', spec: { tags: { 'infrakit.group': 'g' }, logicalid: 'L' } });
+    const p = await t.rt.call<{ Type: string; ID: string }>('simulator', 'Instance.Provision', { type: 'disk', spec: { tags: { 'infrakit.group': 'g' }, logicalid: 'L' } });
     assert.equal(p.Type, 'disk');
-    assert.deepEqual(await rt.call('simulator', 'Instance.Label', { Type: 'disk', Instance: p.ID, Labels: { x: 'y' } }), { Type: 'disk', OK: true });
-    assert.deepEqual(await rt.call('simulator', 'Instance.DescribeInstances', { Type: 'disk', Tags: { x: 'y' }, Properties: false }), {
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.Label', { Type: 'disk', Instance: p.ID, Labels: { x: 'y' } }), { Type: 'disk', OK: true });
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.DescribeInstances', { Type: 'disk', Tags: { x: 'y' }, Properties: false }), {
       Type: 'disk',
       Descriptions: [{ ID: p.ID, LogicalID: 'L', Tags: { 'infrakit.group': 'g', simulator: 'simulator', x: 'y' } }],
     });
-    assert.deepEqual(await rt.call('simulator', 'Instance.DescribeInstances', { Type: 'compute' }), { Type: 'compute', Descriptions: null });
-    assert.deepEqual(await rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID, Context: { Reason: 'terminate' } }), { Type: 'disk', OK: true });
-    await assert.rejects(rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID }), (err: Error & { code?: string }) => {
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.DescribeInstances', { Type: 'compute' }), { Type: 'compute', Descriptions: null });
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID, Context: { Reason: 'terminate' } }), { Type: 'disk', OK: true });
+    await assert.rejects(t.rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID }), (err: Error & { code?: string }) => {
       assert.equal(err.message, `not found ${p.ID}`);
       assert.equal(err.code, 'IK_APPLICATION');
       return true;
     });
-    await assert.rejects(rt.call('simulator', 'Instance.Validate', { Type: 'gpu' }), { message: 'no-plugin:gpu' });
-    const v = await rt.call<{ IDs: string[] | null }>('simulator', 'Simulator.Vanish', { Type: 'compute', Count: 1 });
+    await assert.rejects(t.rt.call('simulator', 'Instance.Validate', { Type: 'gpu' }), { message: 'no-plugin:gpu' });
+    const v = await t.rt.call<{ IDs: string[] | null }>('simulator', 'Simulator.Vanish', { Type: 'compute', Count: 1 });
     assert.equal(v.IDs, null);
   });
 
   it('keeps two simulators apart (sim-a / sim-b)', async () => {
-    rt = await Runtime.start({
-      home,
+    t.rt = await Runtime.start({
+      home: t.home,
       logLevel: 'silent',
       actors: [
         { name: 'sim-a', module: 'simulator' },
         { name: 'sim-b', module: 'simulator' },
       ],
     });
-    await rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
-    await rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
-    await rt.call('sim-b', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
-    const a = await rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-a', 'Instance.DescribeInstances', { Tags: { g: '1' } });
-    const b = await rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-b', 'Instance.DescribeInstances', { Tags: { g: '1' } });
+    await t.rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    await t.rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    await t.rt.call('sim-b', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
+    const a = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-a', 'Instance.DescribeInstances', { Tags: { g: '1' } });
+    const b = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-b', 'Instance.DescribeInstances', { Tags: { g: '1' } });
     assert.equal(a.Descriptions.length, 2);
     assert.equal(b.Descriptions.length, 1);
     assert.equal(b.Descriptions[0]?.Tags['simulator'], 'sim-b');
@@ -236,8 +225,8 @@ describe('simulator (through a Runtime)', () => {
 
   it('provisions 10,000 instances and answers a tag query over them', async function () {
     this.timeout(120_000);
-    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'sim', module: 'simulator' }] });
-    const r = rt;
+    t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'sim', module: 'simulator' }] });
+    const r = t.rt;
     const t0 = process.hrtime.bigint();
     const ids: string[] = [];
     for (let base = 0; base < 10_000; base += 500) {

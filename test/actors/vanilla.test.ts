@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Vanilla, BOTH_INIT_ERROR, renderHealthUrl } from '../../actors/vanilla/index.js';
+import { useRuntimeHome } from '../helpers/runtime-home.js';
 
 const inst = (tags: Record<string, string> | null = null) => ({ ID: 'i-1', LogicalID: null, Tags: tags });
 
@@ -121,33 +122,24 @@ describe('vanilla (logic)', () => {
 });
 
 describe('vanilla (through a Runtime)', () => {
-  let home: string;
-  let rt: Runtime | undefined;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'ik-'));
-  });
-  afterEach(async () => {
-    await rt?.stop();
-    rt = undefined;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const t = useRuntimeHome();
 
   it('runs stateless and serves every method; validation errors name the field', async () => {
-    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'vanilla', module: 'vanilla' }] });
-    assert.equal(rt.info('vanilla')?.kind, 'stateless');
-    assert.deepEqual(rt.info('vanilla')?.manifest?.interfaces.map((i) => i.version), ['0.1.0', '0.1.1']);
-    assert.deepEqual(await rt.call('vanilla', 'Flavor.Validate', { Type: '', Properties: { Init: ['a'] }, Allocation: { Size: 1 } }), { Type: '', OK: true });
-    await assert.rejects(rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: 'a' } }), { message: 'Init must be a list of strings' });
-    await assert.rejects(rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: ['a'], InitScriptTemplateURL: 'str://b' } }), { message: BOTH_INIT_ERROR });
-    const r = await rt.call('vanilla', 'Flavor.Prepare', {
+    t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'vanilla', module: 'vanilla' }] });
+    assert.equal(t.rt.info('vanilla')?.kind, 'stateless');
+    assert.deepEqual(t.rt.info('vanilla')?.manifest?.interfaces.map((i) => i.version), ['0.1.0', '0.1.1']);
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Validate', { Type: '', Properties: { Init: ['a'] }, Allocation: { Size: 1 } }), { Type: '', OK: true });
+    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: 'a' } }), { message: 'Init must be a list of strings' });
+    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: ['a'], InitScriptTemplateURL: 'str://b' } }), { message: BOTH_INIT_ERROR });
+    const r = await t.rt.call('vanilla', 'Flavor.Prepare', {
       properties: { Init: ['echo a'], Tags: { t: 'v' } },
       spec: { Init: 'echo 0', tags: { g: 'x' } },
       allocation: { Size: 1 },
       index: { Group: 'g', Sequence: 0 },
     });
     assert.deepEqual(r, { Type: '', Spec: { Properties: null, Tags: { g: 'x', t: 'v' }, Init: 'echo 0\necho a', LogicalID: null, Attachments: null } });
-    assert.deepEqual(await rt.call('vanilla', 'Flavor.Healthy', { Properties: {}, Instance: inst() }), { Type: '', Health: 1 });
-    assert.deepEqual(await rt.call('vanilla', 'Flavor.Healthy', { Properties: { Health: { Command: 'exit 3' } }, Instance: inst() }), { Type: '', Health: 2 });
-    assert.deepEqual(await rt.call('vanilla', 'Flavor.Drain', { Properties: {}, Instance: inst() }), { Type: '', OK: true });
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Healthy', { Properties: {}, Instance: inst() }), { Type: '', Health: 1 });
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Healthy', { Properties: { Health: { Command: 'exit 3' } }, Instance: inst() }), { Type: '', Health: 2 });
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Drain', { Properties: {}, Instance: inst() }), { Type: '', OK: true });
   });
 });
