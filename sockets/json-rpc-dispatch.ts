@@ -25,7 +25,7 @@ import {
 } from '../runtime/errors.js';
 import { answerHandshake, isHandshakeMethod } from './handshake.js';
 import type { PluginHost } from './plugin-host.js';
-import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
+import { rawTopLevelMembers } from './raw-members.js';
 
 /** The outcome of one POST, with what the request log line needs. */
 export interface DispatchOutcome {
@@ -103,15 +103,17 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
     return fail('null', JsonRpcCode.InvalidRequest, 'invalid request: id must be a string, a number or null');
   }
   const notification = idValue === undefined || idValue === null;
-  const id = notification ? 'null' : (rawTopLevelMembers(text).get('id') ?? 'null');
+  // One scan of the text gives the id as it came and how deeply params nest.
+  const depths = new Map<string, number>();
+  const members = rawTopLevelMembers(text, depths);
+  const id = notification ? 'null' : (members.get('id') ?? 'null');
   const method = typeof req['method'] === 'string' ? req['method'] : undefined;
   const named = method === undefined ? {} : { method };
   // Invalid requests are answered even without an id, as JSON-RPC 2.0 §5.1 shows.
   if (req['jsonrpc'] !== '2.0') return fail(id, JsonRpcCode.InvalidRequest, 'jsonrpc must be 2.0', named);
   if (method === undefined) return fail(id, JsonRpcCode.InvalidRequest, 'invalid request: method must be a string');
 
-  // One scan of the body; only a body that deep at all is looked at closely (the top level is one level).
-  if (nestingDepth(text) > MAX_PARAMS_DEPTH + 1 && nestingDepth(rawTopLevelMembers(text).get('params') ?? '') > MAX_PARAMS_DEPTH) {
+  if ((depths.get('params') ?? 0) > MAX_PARAMS_DEPTH) {
     if (notification) return { body: '', method };
     return fail(id, JsonRpcCode.InvalidParams, `params nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
   }

@@ -11,8 +11,10 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 /**
  * Map of top-level key → raw value text (whitespace around it trimmed). The last duplicate wins, as in
  * `JSON.parse`. `text` must already be known to be valid JSON whose top level is an object.
+ * With `depths`, the same scan also records how deeply each value nests (`1` → 0, `{}` → 1, `[[1]]` → 2;
+ * brackets inside strings do not count), so limiting a member's depth costs no second pass.
  */
-export function rawTopLevelMembers(text: string): Map<string, string> {
+export function rawTopLevelMembers(text: string, depths?: Map<string, number>): Map<string, string> {
   const out = new Map<string, string>();
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 0x7b /* { */) throw new SyntaxError('not a JSON object');
@@ -24,37 +26,15 @@ export function rawTopLevelMembers(text: string): Map<string, string> {
     i = skipWs(text, keyEnd);
     if (text.charCodeAt(i) !== 0x3a /* : */) throw new SyntaxError(`expected ':' at ${i}`);
     const start = skipWs(text, i + 1);
-    const end = skipValue(text, start);
+    const { end, depth } = skipValue(text, start);
     out.set(key, text.slice(start, end));
+    depths?.set(key, depth);
     i = skipWs(text, end);
     const c = text.charCodeAt(i);
     if (c === 0x7d) return out;
     if (c !== 0x2c /* , */) throw new SyntaxError(`expected ',' or '}' at ${i}`);
     i = skipWs(text, i + 1);
   }
-}
-
-/**
- * How deeply arrays and objects nest in a JSON text (`1` → 0, `{}` → 1, `[[1]]` → 2); brackets inside
- * strings do not count. A plain scan, no parse: cheap enough for every request body.
- */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = skipString(text, i);
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-    i++;
-  }
-  return max;
 }
 
 function skipWs(text: string, i: number): number {
@@ -75,22 +55,25 @@ function skipString(text: string, i: number): number {
   throw new SyntaxError('unterminated string');
 }
 
-/** Returns the index after the value starting at `i`. */
-function skipValue(text: string, i: number): number {
+/** The index after the value starting at `i`, and how deeply the value nests. */
+function skipValue(text: string, i: number): { end: number; depth: number } {
   const c = text.charCodeAt(i);
-  if (c === 0x22) return skipString(text, i);
+  if (c === 0x22) return { end: skipString(text, i), depth: 0 };
   if (c === 0x7b || c === 0x5b) {
     let depth = 0;
+    let max = 0;
     while (i < text.length) {
       const d = text.charCodeAt(i);
       if (d === 0x22) {
         i = skipString(text, i);
         continue;
       }
-      if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
+      if (d === 0x7b || d === 0x5b) {
+        depth++;
+        if (depth > max) max = depth;
+      } else if (d === 0x7d || d === 0x5d) {
         depth--;
-        if (depth === 0) return i + 1;
+        if (depth === 0) return { end: i + 1, depth: max };
       }
       i++;
     }
@@ -102,5 +85,5 @@ function skipValue(text: string, i: number): number {
     if (d === 0x2c || d === 0x7d || d === 0x5d || WS.has(d)) break;
     i++;
   }
-  return i;
+  return { end: i, depth: 0 };
 }
