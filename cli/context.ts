@@ -2,11 +2,11 @@
  * What every command shares: global options, the plugins dir, the output format, and clients
  * that talk to plugins over their sockets (so the CLI works against any InfraKit plugin, ours or not).
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pluginsDir as defaultPluginsDir } from '../runtime/home.js';
-import { RemoteClient } from '../sockets/remote-client.js';
-import { splitPluginName, type Caller } from '../actors/spi/index.js';
+import { socketResolver, type SocketResolver } from '../sockets/socket-resolver.js';
+import { ActorNotFoundError } from '../runtime/errors.js';
+import type { Caller } from '../actors/spi/index.js';
 import { parseOutputFormat, type OutputFormat } from './output.js';
 
 export interface GlobalOptions {
@@ -28,24 +28,24 @@ export function globals(cmd: Command): GlobalOptions {
   };
 }
 
-/** A `Caller` that reaches plugins by socket name in the plugins dir; `close()` drops connections. */
+/**
+ * A `Caller` that reaches plugins by name in the plugins dir (a socket, or a `<name>.listen` file),
+ * through the runtime's own socket resolver; `close()` drops its connections.
+ */
 export class SocketCaller {
-  readonly #clients = new Map<string, RemoteClient>();
-  constructor(readonly pluginsDir: string) {}
+  readonly #resolver: SocketResolver;
+  constructor(readonly pluginsDir: string) {
+    this.#resolver = socketResolver(pluginsDir);
+  }
 
   readonly call: Caller = async <R>(actor: string, method: string, params?: unknown): Promise<R> => {
-    const lookup = splitPluginName(actor).lookup;
-    let c = this.#clients.get(lookup);
-    if (!c) {
-      c = new RemoteClient(join(this.pluginsDir, lookup));
-      this.#clients.set(lookup, c);
-    }
-    return (await c.call(method, params ?? {})) as R;
+    const target = await this.#resolver(actor);
+    if (target === undefined) throw new ActorNotFoundError(`${actor} (no socket in ${this.pluginsDir})`);
+    return (await target.call(method, params ?? {})) as R;
   };
 
   close(): void {
-    for (const c of this.#clients.values()) c.close();
-    this.#clients.clear();
+    this.#resolver.close();
   }
 }
 
