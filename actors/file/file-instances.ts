@@ -26,6 +26,7 @@ import type {
   ValidateInstanceRequest,
 } from '../spi/index.js';
 import { matchesTags } from '../simulator/tag-index.js';
+import { pidExists } from '../../runtime/pid-exists.js';
 
 /** What one instance file holds. */
 export interface InstanceFile {
@@ -79,16 +80,6 @@ function newId(): string {
   return `instance-${randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn}`;
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class FileInstances {
   private readonly warned = new Set<string>();
 
@@ -112,7 +103,7 @@ export class FileInstances {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const name of names) {
       const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
-      if (!m || pidAlive(Number(m[1]))) continue;
+      if (!m || pidExists(Number(m[1]))) continue;
       await unlink(join(this.dir, name)).catch(() => undefined);
       this.log?.warn({ file: name }, 'removed a temp file left by an interrupted write');
     }

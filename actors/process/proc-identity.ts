@@ -11,6 +11,7 @@
  * tell a reused pid from ours (documented limitation).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { pidExists } from '../../runtime/pid-exists.js';
 
 /** What `/proc/<pid>/stat` says about a process. */
 export interface ProcStat {
@@ -69,16 +70,6 @@ export function isSameProcessAlive(pid: number, startTime: string | null): boole
     return startTime === null || stat.startTime === startTime;
   }
   return pidExists(pid);
-}
-
-/** `kill(pid, 0)`: does anything answer to this pid? (EPERM means it exists but is not ours.) */
-export function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Does any process (zombies included) remain in process group `pgid`? */

@@ -9,20 +9,12 @@ import { RemoteClient } from '../../sockets/remote-client.js';
 import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
 import { pluginStartAction } from './up.js';
+import { pidExists } from '../../runtime/pid-exists.js';
 
 async function readPid(dir: string, name: string): Promise<number | undefined> {
   const text = await readFile(join(dir, `${name}.pid`), 'utf8').catch(() => undefined);
   const pid = text === undefined ? NaN : Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** What `Manager.IsLeader` answers (InfraKit's `{Leader}`, plus our role and the leader's node). */
@@ -125,7 +117,7 @@ export function pluginCommand(): Command {
           throw new Error(`plugin ${name} runs in process ${pid}, which also hosts ${others.join(', ')}; stopping it stops them too. Use --force, or --all.`);
         }
         if (!signalled.has(pid)) {
-          if (!alive(pid)) throw new Error(`plugin ${name}: process ${pid} is not running (stale pid file)`);
+          if (!pidExists(pid)) throw new Error(`plugin ${name}: process ${pid} is not running (stale pid file)`);
           process.kill(pid, 'SIGTERM');
           signalled.add(pid);
         }
