@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
-import { until } from './helpers.js';
+import { waitFor } from '../helpers/cli.js';
 
 const HANG = new URL('../fixtures/hang-instance.js', import.meta.url);
 
@@ -68,18 +68,18 @@ describe('faults: a slow, a hanging and a half-failing instance plugin', functio
       await r.call('group', 'Group.CommitGroup', spec(id, plugin, size));
     }
 
-    await until('the healthy group converged', async () => (await describe_('good')).Converged, 30_000);
+    await waitFor('the healthy group converged', async () => (await describe_('good')).Converged, 30_000);
     assert.equal(await count('good', 'good'), 5);
     assert.equal((await describe_('good')).Problems, null);
 
-    await until('the hanging plugin reported', async () => (await describe_('stuck')).Problems?.some((p) => p.Source === 'provision' && /timed out/.test(p.Message)), 30_000);
+    await waitFor('the hanging plugin reported', async () => (await describe_('stuck')).Problems?.some((p) => p.Source === 'provision' && /timed out/.test(p.Message)), 30_000);
     assert.equal((await describe_('stuck')).Converged, false);
     const firstAttempts = await r.call<number>('stuck', 'Test.Attempts');
-    await until('the group retried the hanging plugin', async () => (await r.call<number>('stuck', 'Test.Attempts')) > firstAttempts, 30_000);
+    await waitFor('the group retried the hanging plugin', async () => (await r.call<number>('stuck', 'Test.Attempts')) > firstAttempts, 30_000);
 
-    await until('the flaky group converged', async () => (await describe_('flaky')).Converged, 60_000);
+    await waitFor('the flaky group converged', async () => (await describe_('flaky')).Converged, 60_000);
     assert.equal(await count('flaky', 'flaky'), 10);
-    await until('the slow group converged', async () => (await describe_('slow')).Converged, 30_000);
+    await waitFor('the slow group converged', async () => (await describe_('slow')).Converged, 30_000);
     assert.equal(await count('slow', 'slow'), 3);
 
     assert.ok(seen.has('flaky:provision'), `the flaky plugin's failures were reported: ${[...seen].join(', ')}`);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActorExitedError, Runtime } from '../../runtime/index.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
+import { waitFor } from '../helpers/cli.js';
 
 export const LEDGER = new URL('../fixtures/fault-ledger.js', import.meta.url);
 
@@ -106,20 +107,6 @@ export const groupSpec = (id: string, size: number) => ({
   },
 });
 
-export async function until<T>(what: string, check: () => Promise<T> | T, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 type Kill = (rt: Runtime) => unknown;
 
 /** The ledger commits three entries, a call hangs, the worker is killed: the entries survive. */
@@ -149,7 +136,7 @@ export async function groupSurvives(h: Harness, kill: Kill, reason: RegExp): Pro
       .map((d) => d.ID)
       .sort();
   const converged = (): Promise<unknown> =>
-    until('group web converged', async () => (await rt.call<{ Description: { Converged: boolean } }>('group', 'Group.DescribeGroup', { ID: 'web' })).Description.Converged);
+    waitFor('group web converged', async () => (await rt.call<{ Description: { Converged: boolean } }>('group', 'Group.DescribeGroup', { ID: 'web' })).Description.Converged, 20_000);
   await rt.call('group', 'Group.CommitGroup', { Spec: groupSpec('web', 3) });
   await converged();
   const inspected = await rt.call('group', 'Group.InspectGroups', {});
