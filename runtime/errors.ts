@@ -44,6 +44,14 @@ export const ERROR_CODES = {
   IK_SOCKET_IN_USE: { rpc: JsonRpcCode.Application, description: 'A live process already answers on the plugin socket; it is never taken over.' },
   IK_STORE_UNAVAILABLE: { rpc: JsonRpcCode.Application, description: 'The spec store (etcd) could not be reached or did not answer in time; nothing was saved.' },
   IK_NOT_LEADER: { rpc: JsonRpcCode.Application, description: 'A write reached a runtime that does not lead the cluster; the message names the leader.' },
+  IK_LIMIT_EXCEEDED: { rpc: JsonRpcCode.InvalidParams, description: 'An input is over one of the documented limits (docs/limits.md); the message names the limit and the value.' },
+  IK_CALL_DEPTH: { rpc: JsonRpcCode.Application, description: 'A chain of actor-to-actor calls grew too deep (a plugin calling itself through others); refused at once.' },
+  IK_ACTOR_STARTING: { rpc: JsonRpcCode.Application, description: 'The actor is starting and does not serve calls yet; try again shortly.' },
+  IK_GROUP_QUARANTINED: { rpc: JsonRpcCode.Application, description: 'The stored group is set aside (quarantined) and not managed; the message says why.' },
+  IK_UNSAFE_PATH: { rpc: JsonRpcCode.Application, description: 'A path the runtime writes is not a regular file (a link, FIFO, directory…); it is refused, never followed or waited on.' },
+  IK_HOME_IN_USE: { rpc: JsonRpcCode.Application, description: 'A live runtime already serves this INFRAKIT_HOME; nothing was started.' },
+  IK_STORE_CORRUPT: { rpc: JsonRpcCode.Application, description: 'The spec store file does not parse; the message names the file and the position of the error.' },
+  IK_SERVER_BUSY: { rpc: JsonRpcCode.Application, description: 'The socket front end is at its connection or buffered-bytes limit; the request was refused.' },
   IK_INTERNAL: { rpc: JsonRpcCode.InternalError, description: 'An unexpected internal failure (a bug).' },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -195,6 +203,65 @@ export class NotLeaderError extends InfrakitError {
   }
 }
 
+/** An input over a documented limit: `what` is the field, `limit` the bound, `value` what was given. */
+export class LimitExceededError extends InfrakitError {
+  constructor(what: string, limit: number, value: number | string, unit = '') {
+    const u = unit === '' ? '' : ` ${unit}`;
+    super('IK_LIMIT_EXCEEDED', `${what} is ${value}${u}, over the limit of ${limit}${u}`, { data: { what, limit, value } });
+  }
+}
+
+/** A chain of actor-to-actor calls deeper than the limit; `chain` lists the actors, outermost first. */
+export class CallDepthError extends InfrakitError {
+  constructor(chain: readonly string[], limit: number) {
+    super('IK_CALL_DEPTH', `call chain too deep (${chain.join(' -> ')}): more than ${limit} nested calls; does a plugin call itself through another?`, {
+      data: { chain: [...chain], limit },
+    });
+  }
+}
+
+export class ActorStartingError extends InfrakitError {
+  constructor(actor: string) {
+    super('IK_ACTOR_STARTING', `actor '${actor}' is starting; try again shortly`, { data: { actor } });
+  }
+}
+
+export class GroupQuarantinedError extends InfrakitError {
+  constructor(id: string, reason: string) {
+    super('IK_GROUP_QUARANTINED', `group '${id}' is quarantined and not managed: ${reason}`, { data: { id, reason } });
+  }
+}
+
+/** `kind` is what was found at `path` instead of a regular file ('symbolic link', 'FIFO', …). */
+export class UnsafePathError extends InfrakitError {
+  constructor(path: string, kind: string) {
+    super('IK_UNSAFE_PATH', `refusing ${path}: it is a ${kind}, not a regular file; remove it and try again`, { data: { path, kind } });
+  }
+}
+
+export class HomeInUseError extends InfrakitError {
+  constructor(home: string, pid: number) {
+    super('IK_HOME_IN_USE', `a runtime (pid ${pid}) is already running in ${home}; stop it first or use another INFRAKIT_HOME`, {
+      data: { home, pid },
+    });
+  }
+}
+
+/** `position` is where parsing failed, as the parser reports it (for example 'line 3, column 7'). */
+export class StoreCorruptError extends InfrakitError {
+  constructor(path: string, detail: string, position?: string) {
+    super('IK_STORE_CORRUPT', `the spec store ${path} is corrupt${position === undefined ? '' : ` at ${position}`}: ${detail}`, {
+      data: { path, position: position ?? null },
+    });
+  }
+}
+
+export class ServerBusyError extends InfrakitError {
+  constructor(message: string, data?: unknown) {
+    super('IK_SERVER_BUSY', message, { data });
+  }
+}
+
 export class InternalError extends InfrakitError {
   constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
     super('IK_INTERNAL', message, options);
@@ -218,6 +285,14 @@ const CLASSES: Record<ErrorCode, new (...args: never[]) => InfrakitError> = {
   IK_SOCKET_IN_USE: SocketInUseError,
   IK_STORE_UNAVAILABLE: StoreUnavailableError,
   IK_NOT_LEADER: NotLeaderError,
+  IK_LIMIT_EXCEEDED: LimitExceededError,
+  IK_CALL_DEPTH: CallDepthError,
+  IK_ACTOR_STARTING: ActorStartingError,
+  IK_GROUP_QUARANTINED: GroupQuarantinedError,
+  IK_UNSAFE_PATH: UnsafePathError,
+  IK_HOME_IN_USE: HomeInUseError,
+  IK_STORE_CORRUPT: StoreCorruptError,
+  IK_SERVER_BUSY: ServerBusyError,
   IK_INTERNAL: InternalError,
 };
 

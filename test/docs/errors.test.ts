@@ -29,6 +29,14 @@ function samples(): InfrakitError[] {
     new errors.SocketInUseError('/tmp/x'),
     new errors.StoreUnavailableError('spec store unavailable: etcd at 127.0.0.1:2379 did not answer load (timeout)'),
     new errors.NotLeaderError('not the leader: runtime n1 at /tmp/p leads; send writes there'),
+    new errors.LimitExceededError('Allocation.Size', 100000, 1000000000),
+    new errors.CallDepthError(['combo', 'combo', 'combo'], 2),
+    new errors.ActorStartingError('sim'),
+    new errors.GroupQuarantinedError('workers', 'its handling crashed the group actor 3 times'),
+    new errors.UnsafePathError('/tmp/p/group.pid', 'symbolic link'),
+    new errors.HomeInUseError('/tmp/h', 42),
+    new errors.StoreCorruptError('/tmp/h/configs/global.config', 'Unexpected token', 'position 12'),
+    new errors.ServerBusyError('too many connections'),
     new errors.InternalError('bug'),
   ];
 }
