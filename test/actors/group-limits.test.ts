@@ -3,6 +3,9 @@
  * actors/group/limits.ts before anything is stored or allocated; duplicate logical IDs are refused.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as limits from '../../actors/group/limits.js';
 import { parseGroupProperties, withSize } from '../../actors/group/properties.js';
 import {
   MAX_GROUP_SIZE,
@@ -158,5 +161,19 @@ describe('group limits: a convergence step is bounded', () => {
     const p = plan({ ...input, size: 0, instances: many, maxStep: 20 });
     assert.equal(p.destroy.length, 20);
     assert.equal(plan({ ...input, size: 0, instances: many }).destroy.length, 50);
+  });
+});
+
+describe('group limits: docs/limits.md', () => {
+  it('lists every limit constant with its value', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/limits.md', import.meta.url)), 'utf8');
+    const constants = Object.entries(limits).filter(([name]) => name.startsWith('MAX_'));
+    assert.ok(constants.length >= 10);
+    for (const [name, value] of constants) {
+      const row = doc.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${name}\``));
+      assert.ok(row, `docs/limits.md has no row for ${name}`);
+      const shown = name === 'MAX_PROPERTIES_BYTES' ? `${(value as number) / 1024 / 1024} MiB` : (value as number).toLocaleString('en-US');
+      assert.ok(row.includes(shown), `docs/limits.md's row for ${name} does not say ${shown}: ${row}`);
+    }
   });
 });
