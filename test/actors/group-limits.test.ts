@@ -94,6 +94,8 @@ describe('group limits: the plugin methods refuse before anything is stored or c
     assert.equal(world.calls.length, 0);
     assert.equal(plugin.inspectGroups(), null);
     assert.equal((await store.load()).size, 0);
+    // The largest allowed size still commits.
+    assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(MAX_GROUP_SIZE) }, true), 'Managing 100000 instances');
   });
 
   it('CommitGroup refuses duplicate logical IDs, naming the duplicate', async () => {
