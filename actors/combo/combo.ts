@@ -5,7 +5,8 @@
  * Fixed against Go (bugs.md #14): the incoming Init/Attachments are not duplicated; an unknown
  * plugin is an error in the answer, never a crash; Validate also validates every sub-flavor.
  */
-import { ApplicationError } from '../../runtime/errors.js';
+import { ApplicationError, LimitExceededError } from '../../runtime/errors.js';
+import { MAX_COMBO_DEPTH, MAX_COMBO_FLAVORS } from '../group/limits.js';
 import {
   FlavorClient,
   Health,
@@ -33,9 +34,40 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 
-/** Decode combo's properties; errors name the bad index. `null` is an empty list. */
+/** A list of `{Plugin, ...}` objects: what a (nested) combo's Properties look like. */
+function isComboList(v: unknown): v is unknown[] {
+  return Array.isArray(v) && v.length > 0 && v.every((e) => isRecord(e) && typeof field(e, 'Plugin') === 'string');
+}
+
+/**
+ * Refuses, before any call is made, Properties that nest combos deeper than MAX_COMBO_DEPTH (this
+ * combo is level 1; an entry whose Properties is again a list of `{Plugin}` entries is a combo one
+ * level down, whatever its plugin's name) or that name more than MAX_COMBO_FLAVORS flavors in all
+ * (nested ones included: each is a call this one call fans out to). The walk stops at the limits.
+ */
+export function checkComboLimits(raw: unknown): void {
+  if (!Array.isArray(raw)) return;
+  let flavors = 0;
+  const stack: { list: unknown[]; depth: number }[] = [{ list: raw, depth: 1 }];
+  while (stack.length > 0) {
+    const { list, depth } = stack.pop() as { list: unknown[]; depth: number };
+    if (depth > MAX_COMBO_DEPTH) throw new LimitExceededError('combo nesting depth', MAX_COMBO_DEPTH, `more than ${MAX_COMBO_DEPTH}`);
+    flavors += list.length;
+    if (flavors > MAX_COMBO_FLAVORS) {
+      const what = depth === 1 && stack.length === 0 ? 'combo flavors' : 'combo flavors (nested combos included)';
+      throw new LimitExceededError(what, MAX_COMBO_FLAVORS, depth === 1 && stack.length === 0 ? list.length : `more than ${MAX_COMBO_FLAVORS}`);
+    }
+    for (const e of list) {
+      const sub = isRecord(e) ? field(e, 'Properties') : undefined;
+      if (isComboList(sub)) stack.push({ list: sub, depth: depth + 1 });
+    }
+  }
+}
+
+/** Decode combo's properties; errors name the bad index. `null` is an empty list. Limits first. */
 export function decodeComboProperties(raw: unknown): ComboEntry[] {
   if (raw === undefined || raw === null) return [];
+  checkComboLimits(raw);
   if (!Array.isArray(raw)) throw new ApplicationError('Properties must be a list of {"Plugin","Properties"} entries');
   return raw.map((e, i) => {
     if (!isRecord(e)) throw new ApplicationError(`Properties[${i}] must be an object {"Plugin","Properties"}`);

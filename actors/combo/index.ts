@@ -8,7 +8,7 @@ import { defineActor } from '../../runtime/actor.js';
 import { FLAVOR_INTERFACES, FLAVOR_METHODS } from '../spi/index.js';
 import { Combo } from './combo.js';
 
-export { Combo, decodeComboProperties } from './combo.js';
+export { Combo, checkComboLimits, decodeComboProperties } from './combo.js';
 export type { ComboEntry } from './combo.js';
 export { mergePrepared, addedInit } from './merge.js';
 

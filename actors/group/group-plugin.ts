@@ -12,6 +12,7 @@ import { InstanceClient } from '../spi/instance.js';
 import { commitDetails } from './details.js';
 import { GroupController, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog, type GroupSettings } from './group-controller.js';
 import { errorMessage, isLookupFailure } from './plugin-calls.js';
+import { MAX_DESTROY_INSTANCES, MAX_GROUP_SIZE, MAX_ID_LENGTH, MAX_INSTANCE_ID_LENGTH, checkCount, checkGroupId, checkLength } from './limits.js';
 import {
   PropertiesError,
   isPets,
@@ -33,6 +34,12 @@ function parse(raw: unknown, allowEmptyAllocation = false): GroupProperties {
     if (err instanceof PropertiesError) throw new ApplicationError(err.message);
     throw err;
   }
+}
+
+/** The first few of a list, and how many more: an error message stays short however long the list. */
+function listSome(items: readonly string[], shown = 20): string {
+  const head = items.slice(0, shown).join(', ');
+  return items.length > shown ? `${head} and ${items.length - shown} more` : head;
 }
 
 export class GroupPlugin {
@@ -123,6 +130,7 @@ export class GroupPlugin {
   async commitGroup(spec: { ID?: string; Properties?: unknown } | undefined, pretend: boolean): Promise<string> {
     const id = spec?.ID ?? '';
     if (id === '') throw new ApplicationError('Group ID must not be blank');
+    checkGroupId(id);
     const raw = spec?.Properties ?? null;
     const props = parse(raw);
     await this.validatePlugins(props);
@@ -175,6 +183,7 @@ export class GroupPlugin {
   // ---- the other methods ----------------------------------------------------------------------
 
   async describeGroup(id: string): Promise<GroupDescription> {
+    checkLength('Group ID', id, MAX_ID_LENGTH);
     return this.watched(id).describe();
   }
 
@@ -223,6 +232,7 @@ export class GroupPlugin {
   }
 
   size(id: string): number {
+    checkLength('Group ID', id, MAX_ID_LENGTH);
     const c = this.groups.get(id);
     if (!c) throw new ApplicationError(`group ${id} not found`);
     return targetSize(c.current.props);
@@ -230,6 +240,13 @@ export class GroupPlugin {
 
   setSize(id: string, size: number): Promise<void> {
     if (size < 0) return Promise.reject(new ApplicationError('size cannot be negative'));
+    try {
+      // Refused at once, before the lock: nothing is stored or allocated for a size over the limit.
+      checkLength('Group ID', id, MAX_ID_LENGTH);
+      checkCount('Allocation.Size', size, MAX_GROUP_SIZE);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.locked(id, async () => {
       const c = this.groups.get(id);
       if (!c) throw new ApplicationError(`group not found ${id}`);
@@ -250,6 +267,13 @@ export class GroupPlugin {
    * actually destroyed (size 0 allowed), and fails naming the IDs that are not members (bug #6 fixed).
    */
   destroyInstances(id: string, ids: readonly string[]): Promise<void> {
+    try {
+      checkLength('Group ID', id, MAX_ID_LENGTH);
+      checkCount('Instances count', ids.length, MAX_DESTROY_INSTANCES);
+      ids.forEach((i, k) => checkLength(`Instances[${k}]`, i, MAX_INSTANCE_ID_LENGTH));
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.locked(id, async () => {
       const c = this.watched(id);
       const members = new Map<string, Description>();
@@ -269,7 +293,7 @@ export class GroupPlugin {
       });
       if (cattle && failed.length > 0) await this.resize(c, Math.max(0, before - (targets.length - failed.length)));
       const errors: string[] = [];
-      if (strangers.length > 0) errors.push(`Instances not in group '${id}': ${strangers.join(', ')}`);
+      if (strangers.length > 0) errors.push(`Instances not in group '${id}': ${listSome(strangers)}`);
       if (failed.length > 0) errors.push(`Failed to destroy: ${failed.join('; ')}`);
       if (errors.length > 0) throw new ApplicationError(errors.join('; '));
     });

@@ -12,7 +12,11 @@
  *   Size + MaxSurge and remove old ones while at least Size − MaxUnavailable stay available
  *   (ready new ones + old ones not unhealthy); pets replace max(1, MaxUnavailable) at a time.
  *   Paused: nothing above Size is added and no old instance is removed (healing goes on).
+ * - One step provisions at most `maxStep` instances and destroys at most `maxStep` (default
+ *   MAX_STEP_OPERATIONS): the lists never grow with an unchecked number; the next step does the rest.
  */
+
+import { MAX_STEP_OPERATIONS } from './limits.js';
 
 export type HealthState = 'healthy' | 'unhealthy' | 'unknown';
 
@@ -43,6 +47,8 @@ export interface PlanInput {
   readonly maxSurge: number;
   readonly maxUnavailable: number;
   readonly paused: boolean;
+  /** Most provisions (and, separately, destroys) in one step; default MAX_STEP_OPERATIONS. */
+  readonly maxStep?: number;
 }
 
 export type DestroyWhy = 'unhealthy' | 'surplus' | 'rolling' | 'no-logical-id' | 'unknown-logical-id' | 'duplicate';
@@ -79,10 +85,19 @@ function removalOrder(a: ObservedInstance, b: ObservedInstance): number {
 }
 
 export function plan(input: PlanInput): Plan {
-  return input.logicalIds === null ? planCattle(input) : planPets(input, input.logicalIds);
+  const step = Math.max(1, Math.floor(input.maxStep ?? MAX_STEP_OPERATIONS));
+  const p = input.logicalIds === null ? planCattle(input, step) : planPets(input, input.logicalIds);
+  // Destroys are bounded by what the plugin listed; still, one step starts at most `step` of them.
+  if (p.destroy.length > step) p.destroy.length = step;
+  if (p.provision.length > step) {
+    const cut = p.provision.length - step;
+    p.provision.length = step;
+    return { ...p, updated: Math.max(0, p.updated - cut) };
+  }
+  return p;
 }
 
-function planCattle(input: PlanInput): Plan {
+function planCattle(input: PlanInput, step: number): Plan {
   const destroy: PlannedDestroy[] = [];
   const alive: ObservedInstance[] = [];
   for (const i of input.instances) {
@@ -97,7 +112,8 @@ function planCattle(input: PlanInput): Plan {
   const provision: null[] = [];
 
   if (old.length === 0) {
-    if (total < n) for (let k = total; k < n; k++) provision.push(null);
+    // Size is bounded (limits.ts), and one step adds at most `step`.
+    if (total < n) for (let k = total; k < n && provision.length < step; k++) provision.push(null);
     else if (alive.length > n) {
       // Only what the plugin shows is removed: a provision in flight may already be listed.
       const surplus = alive.slice().sort(removalOrder).slice(0, alive.length - n);
@@ -138,7 +154,7 @@ function planCattle(input: PlanInput): Plan {
   const freshCount = freshLeft.length + pendingFresh;
   const wanted = Math.max(0, n - freshCount);
   const room = (input.paused ? n : ceiling) - totalLeft;
-  const toAdd = Math.max(0, Math.min(wanted, room), n - totalLeft);
+  const toAdd = Math.min(step, Math.max(0, Math.min(wanted, room), n - totalLeft));
   for (let k = 0; k < toAdd; k++) provision.push(null);
   const outdated = oldLeft.filter((i) => !removed.has(i.id)).length;
   return { provision, destroy, outdated, updated: freshCount + toAdd };

@@ -14,6 +14,17 @@
 import { formatGoDuration, parseDurationValue } from '../../runtime/go-duration.js';
 import { configHash } from './config-hash.js';
 import { goField as field } from '../../runtime/go-field.js';
+import {
+  MAX_GROUP_SIZE,
+  MAX_ID_LENGTH,
+  MAX_LOGICAL_IDS,
+  MAX_PROPERTIES_BYTES,
+  MAX_UPDATE_STEP,
+  checkCount,
+  checkJsonSize,
+  checkLength,
+  hasControlCharacter,
+} from './limits.js';
 
 export interface PluginSection {
   readonly Plugin: string;
@@ -105,17 +116,28 @@ function pluginAt(v: unknown, path: string): PluginSection {
 /**
  * Decodes and checks Properties. `allowEmptyAllocation` accepts `Size: 0` without LogicalIDs: a group
  * scaled to zero by SetSize/DestroyInstances (bug #6 fixed); a commit does not allow it (Go's text).
+ *
+ * Every number that sizes work is checked against limits.ts here, before anything is copied or
+ * allocated (LimitExceededError), so a stored spec over the limits fails to load the same way.
  */
 export function parseGroupProperties(raw: unknown, opts: { allowEmptyAllocation?: boolean } = {}): GroupProperties {
+  checkJsonSize('Properties', raw, MAX_PROPERTIES_BYTES);
   const root = objectAt(raw, 'Spec.Properties', 'group.Spec');
   const alloc = objectAt(field(root, 'Allocation'), 'Spec.Allocation', 'group.AllocationMethod');
   const size = uintAt(field(alloc, 'Size'), 'AllocationMethod.Allocation.Size');
+  checkCount('Allocation.Size', size, MAX_GROUP_SIZE);
   const lidsRaw = field(alloc, 'LogicalIDs');
   let logicalIds: string[] | null = null;
   if (lidsRaw !== undefined && lidsRaw !== null) {
     if (!Array.isArray(lidsRaw)) throw unmarshalError(lidsRaw, 'AllocationMethod.Allocation.LogicalIDs', '[]instance.LogicalID');
-    logicalIds = lidsRaw.map((l) => {
+    checkCount('Allocation.LogicalIDs count', lidsRaw.length, MAX_LOGICAL_IDS);
+    const seen = new Set<string>();
+    logicalIds = lidsRaw.map((l, i) => {
       if (typeof l !== 'string') throw unmarshalError(l, 'AllocationMethod.Allocation.LogicalIDs', 'instance.LogicalID');
+      checkLength(`Allocation.LogicalIDs[${i}]`, l, MAX_ID_LENGTH);
+      if (hasControlCharacter(l)) throw new PropertiesError(`Allocation.LogicalIDs[${i}] ${JSON.stringify(l)} contains a control character`);
+      if (seen.has(l)) throw new PropertiesError(`Allocation.LogicalIDs has ${JSON.stringify(l)} more than once; each logical ID names one instance`);
+      seen.add(l);
       return l;
     });
   }
@@ -130,6 +152,8 @@ export function parseGroupProperties(raw: unknown, opts: { allowEmptyAllocation?
   const unavailRaw = field(upd, 'MaxUnavailable');
   const maxSurge = surgeRaw === undefined || surgeRaw === null ? 1 : uintAt(surgeRaw, 'Updating.MaxSurge');
   const maxUnavailable = unavailRaw === undefined || unavailRaw === null ? 0 : uintAt(unavailRaw, 'Updating.MaxUnavailable');
+  checkCount('Updating.MaxSurge', maxSurge, MAX_UPDATE_STEP);
+  checkCount('Updating.MaxUnavailable', maxUnavailable, MAX_UPDATE_STEP);
   const healthTimeoutRaw = field(upd, 'HealthTimeout');
   const healthTimeoutMs = durationAt(healthTimeoutRaw, 'Updating.HealthTimeout') ?? 60_000;
   const health = objectAt(field(root, 'Health'), 'Spec.Health', 'group.Health');
