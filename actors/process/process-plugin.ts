@@ -7,16 +7,17 @@
  *
  * ```
  *   runtime process ── worker thread (this actor)
- *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log
+ *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log (capped: log-cap.ts)
  *        ▼
  *   /bin/sh -c <Init>   own session & process group (pgid = pid), child.unref()
  *        └─ whatever Init starts (same process group)
  * ```
  *
  * Stopping the runtime leaves them running; a new actor on the same dir reads the state files and
- * finds them again. Liveness is pid + kernel start time (`proc-identity.ts`), so a reused pid is
- * never mistaken for an instance (and never signalled). Only `Destroy` ends an instance: SIGTERM to
- * its process group, up to a grace period, then SIGKILL.
+ * finds them again. An instance lives while any process of its group does (`liveGroupMembers` in
+ * `proc-identity.ts`: leader pid + start time, and a guard against reused pgids once the leader is
+ * gone). Only `Destroy` ends an instance: SIGTERM to its process group, up to a grace period, then
+ * SIGKILL.
  *
  * Concurrency: handlers may run at once (the actor allows several calls in flight so that a slow
  * Destroy does not stall Describe). Everything that changes one instance's state file takes that
