@@ -20,7 +20,9 @@ export type { ProcessProperties } from './properties.js';
 export { StateStore, isSafeId } from './state-store.js';
 export type { InstanceRecord, ProcessInfo } from './state-store.js';
 export { childEnv, OWNED_VARS } from './child-env.js';
-export { isSameProcessAlive, processStartTime, readProcStat, parseProcStat } from './proc-identity.js';
+export { isSameProcessAlive, processStartTime, readProcStat, parseProcStat, isInstanceAlive, liveGroupMembers, ProcTable } from './proc-identity.js';
+export type { GroupIdentity } from './proc-identity.js';
+export { capLog } from './log-cap.js';
 
 export const VENDOR = { name: 'infrakit-ts-instance-process', version: '0.1.0' } as const;
 

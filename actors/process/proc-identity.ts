@@ -19,6 +19,8 @@ export interface ProcStat {
   readonly state: string;
   /** Field 5: process group id. */
   readonly pgrp: number;
+  /** Field 6: session id. */
+  readonly session: number;
   /** Field 22, kept as a decimal string (it can exceed 2^53 in theory, and is only compared). */
   readonly startTime: string;
 }
@@ -37,9 +39,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const rest = text.slice(close + 2).trim().split(/\s+/);
   const state = rest[0];
   const pgrp = rest[2];
+  const session = rest[3];
   const startTime = rest[19];
-  if (state === undefined || pgrp === undefined || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
-  return { state, pgrp: Number(pgrp), startTime };
+  if (state === undefined || pgrp === undefined || session === undefined || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
+  return { state, pgrp: Number(pgrp), session: Number(session), startTime };
 }
 
 /** `/proc/<pid>/stat` of a process, or `undefined` when there is none (gone, or not Linux). */
@@ -124,4 +127,101 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+}
+
+// ── instances as process groups ───────────────────────────────────────────────────────────────
+
+/**
+ * What identifies an instance: its process group `pgid` (= the leader's pid, spawned detached),
+ * the leader's start time, and the instance ID that every member inherits in its environment.
+ */
+export interface GroupIdentity {
+  readonly pgid: number;
+  readonly startTime: string | null;
+  readonly instanceId: string;
+}
+
+/** One read of `/proc`, grouped by process group; build one per call and share it across instances. */
+export class ProcTable {
+  private byPgrp: Map<number, { pid: number; stat: ProcStat }[]> | undefined;
+
+  /** The processes of group `pgid` (zombies included), read on first use. */
+  members(pgid: number): readonly { pid: number; stat: ProcStat }[] {
+    if (this.byPgrp === undefined) {
+      this.byPgrp = new Map();
+      let entries: string[] = [];
+      try {
+        entries = readdirSync('/proc');
+      } catch {
+        // no procfs: every group looks empty
+      }
+      for (const e of entries) {
+        if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;
+        const pid = Number(e);
+        const stat = readProcStat(pid);
+        if (stat === undefined) continue;
+        const list = this.byPgrp.get(stat.pgrp);
+        if (list === undefined) this.byPgrp.set(stat.pgrp, [{ pid, stat }]);
+        else list.push({ pid, stat });
+      }
+    }
+    return this.byPgrp.get(pgid) ?? [];
+  }
+}
+
+const isDead = (s: ProcStat): boolean => s.state === 'Z' || s.state === 'X' || s.state === 'x';
+
+/** `INFRAKIT_INSTANCE_ID` in the environment a process was started with; `null` when absent, `undefined` when unreadable. */
+function instanceIdOf(pid: number): string | null | undefined {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  for (const kv of env.split('\0')) if (kv.startsWith('INFRAKIT_INSTANCE_ID=')) return kv.slice('INFRAKIT_INSTANCE_ID='.length);
+  return null;
+}
+
+/**
+ * Pids of the live (non-zombie) members of the instance's process group, or `[]` when the
+ * instance is gone. The leader may have exited while members (`sleep 600 &` in Init) live on.
+ *
+ * A pgid stays reserved by the kernel while any process of the group (or a zombie leader) holds
+ * it, so while the leader's pid shows our start time every member is ours. Once the leader's pid
+ * is free, the pgid could in theory be handed to a new group (pid reuse + setsid): a member then
+ * counts only if it started no earlier than our leader and was not started for another instance
+ * (`INFRAKIT_INSTANCE_ID` in its environment, when present, must be ours; an unreadable
+ * environment is not evidence of ours). A live process on the leader's pid with another start
+ * time means the pid, and so the pgid, was reused: the instance is gone.
+ */
+export function liveGroupMembers(id: GroupIdentity, table: ProcTable = new ProcTable()): number[] {
+  const { pgid, startTime } = id;
+  if (!Number.isInteger(pgid) || pgid <= 1) return [];
+  if (!HAS_PROCFS) return processGroupExists(pgid) ? [pgid] : [];
+  const leader = readProcStat(pgid);
+  if (leader !== undefined && startTime !== null && leader.startTime !== startTime) return [];
+  if (leader !== undefined && !isDead(leader) && leader.pgrp === pgid) {
+    // Fast path: the leader itself is alive and ours.
+    return [pgid];
+  }
+  if (!processGroupExists(pgid)) return [];
+  const leaderHeld = leader !== undefined; // a zombie leader with our start time still holds the pgid
+  const since = startTime === null ? undefined : BigInt(startTime);
+  const out: number[] = [];
+  for (const { pid, stat } of table.members(pgid)) {
+    if (isDead(stat)) continue;
+    if (!leaderHeld) {
+      if (since !== undefined && BigInt(stat.startTime) < since) continue;
+      const owner = instanceIdOf(pid);
+      if (owner === undefined || (owner !== null && owner !== id.instanceId)) continue;
+    }
+    out.push(pid);
+  }
+  return out;
+}
+
+/** Is any process of the instance's group alive (see `liveGroupMembers`)? */
+export function isInstanceAlive(id: GroupIdentity, table?: ProcTable): boolean {
+  return liveGroupMembers(id, table).length > 0;
 }

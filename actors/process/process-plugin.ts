@@ -7,16 +7,17 @@
  *
  * ```
  *   runtime process ── worker thread (this actor)
- *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log
+ *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log (capped: log-cap.ts)
  *        ▼
  *   /bin/sh -c <Init>   own session & process group (pgid = pid), child.unref()
  *        └─ whatever Init starts (same process group)
  * ```
  *
  * Stopping the runtime leaves them running; a new actor on the same dir reads the state files and
- * finds them again. Liveness is pid + kernel start time (`proc-identity.ts`), so a reused pid is
- * never mistaken for an instance (and never signalled). Only `Destroy` ends an instance: SIGTERM to
- * its process group, up to a grace period, then SIGKILL.
+ * finds them again. An instance lives while any process of its group does (`liveGroupMembers` in
+ * `proc-identity.ts`: leader pid + start time, and a guard against reused pgids once the leader is
+ * gone). Only `Destroy` ends an instance: SIGTERM to its process group, up to a grace period, then
+ * SIGKILL.
  *
  * Concurrency: handlers may run at once (the actor allows several calls in flight so that a slow
  * Destroy does not stall Describe). Everything that changes one instance's state file takes that
@@ -26,7 +27,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ApplicationError } from '../../runtime/errors.js';
@@ -42,7 +43,8 @@ import type {
   ValidateInstanceRequest,
 } from '../spi/instance.js';
 import { childEnv } from './child-env.js';
-import { isSameProcessAlive, processGroupAlive, processStartTime, signalGroup } from './proc-identity.js';
+import { isInstanceAlive, isSameProcessAlive, processGroupAlive, processStartTime, ProcTable, signalGroup, type GroupIdentity } from './proc-identity.js';
+import { LogCapper, removeLog } from './log-cap.js';
 import { pickPort } from './port-picker.js';
 import { parseProperties, type ProcessProperties } from './properties.js';
 import { StateStore, type InstanceRecord } from './state-store.js';
@@ -62,11 +64,18 @@ export interface ProcessPluginOptions {
    * (or a signal) within this window, Provision fails with the log tail. Default 150.
    */
   readonly settleMs?: number;
-  /** Destroy also deletes the instance's log. Default false (logs are kept for post-mortems). */
+  /**
+   * Destroy (and the cleanup of an instance found dead) also deletes the instance's log and its
+   * rotation. Default true: logs leave with their instance (a dead one's tail goes to our log).
+   */
   readonly removeLogsOnDestroy?: boolean;
+  /** Cap of an instance's log in bytes; past it the log is rotated to `<log>.1`. Default 10 MiB. */
+  readonly logMaxBytes?: number;
+  /** Backstop interval of the log-size check, in ms (changes are also watched). Default 1000. */
+  readonly logCheckMs?: number;
 }
 
-export const DEFAULTS = { shell: '/bin/sh', gracePeriodMs: 5000, settleMs: 150 } as const;
+export const DEFAULTS = { shell: '/bin/sh', gracePeriodMs: 5000, settleMs: 150, logMaxBytes: 10 * 1024 * 1024, logCheckMs: 1000 } as const;
 /** After SIGKILL, how long to wait for the kernel to take the process away before giving up. */
 const KILL_WAIT_MS = 3000;
 /** Polling while waiting for a process to die: starts at the first, doubles up to the second. */
@@ -137,6 +146,10 @@ export async function logTail(path: string, lines = TAIL_LINES, bytes = 4096): P
   }
 }
 
+function identityOf(rec: InstanceRecord): GroupIdentity {
+  return { pgid: rec.Process.PID, startTime: rec.Process.StartTime, instanceId: rec.ID };
+}
+
 /** Strict AND match: every filter tag present with the same value. */
 function matchesTags(tags: Tags, filter: Tags | null | undefined): boolean {
   if (!filter) return true;
@@ -165,6 +178,8 @@ export class ProcessInstancePlugin {
   private readonly locks = new Map<string, Promise<void>>();
   /** Ports picked for instances still being provisioned (not yet in a state file). */
   private readonly portsInFlight = new Set<number>();
+  private readonly logCapper: LogCapper;
+  private dirsReady: Promise<void> | undefined;
 
   constructor(config: ProcessPluginConfig) {
     const o = config.options ?? {};
@@ -174,8 +189,9 @@ export class ProcessInstancePlugin {
     this.cwd = o.cwd ?? process.cwd();
     this.gracePeriodMs = o.gracePeriodMs ?? DEFAULTS.gracePeriodMs;
     this.settleMs = o.settleMs ?? DEFAULTS.settleMs;
-    this.removeLogsOnDestroy = o.removeLogsOnDestroy ?? false;
+    this.removeLogsOnDestroy = o.removeLogsOnDestroy ?? true;
     this.log = config.log;
+    this.logCapper = new LogCapper(this.store.logDir, o.logMaxBytes ?? DEFAULTS.logMaxBytes, o.logCheckMs ?? DEFAULTS.logCheckMs, config.log);
     this.signal = config.signal;
     this.emit = config.emit ?? (() => undefined);
   }
@@ -194,17 +210,30 @@ export class ProcessInstancePlugin {
         throw new Error(`process plugin option '${k}' must be a non-negative integer (milliseconds)`);
       }
     }
+    if (o.logMaxBytes !== undefined && !(Number.isInteger(o.logMaxBytes) && o.logMaxBytes >= 1024)) {
+      throw new Error("process plugin option 'logMaxBytes' must be an integer of at least 1024 (bytes)");
+    }
+    if (o.logCheckMs !== undefined && !(Number.isInteger(o.logCheckMs) && o.logCheckMs >= 10)) {
+      throw new Error("process plugin option 'logCheckMs' must be an integer of at least 10 (milliseconds)");
+    }
+    if (o.removeLogsOnDestroy !== undefined && typeof o.removeLogsOnDestroy !== 'boolean') {
+      throw new Error("process plugin option 'removeLogsOnDestroy' must be a boolean");
+    }
   }
 
   /** Instances found on disk at start: logs what survived, cleans what did not. */
   async recover(): Promise<{ live: string[]; gone: string[] }> {
-    await mkdir(this.store.logDir, { recursive: true });
+    await this.ready();
     const live: string[] = [];
     const gone: string[] = [];
+    const table = new ProcTable();
     for (const rec of await this.store.list()) {
-      if (isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) live.push(rec.ID);
-      else if (await this.cleanUpIfDead(rec.ID)) gone.push(rec.ID);
+      if (isInstanceAlive(identityOf(rec), table)) {
+        live.push(rec.ID);
+        this.logCapper.add(rec.ID, this.store.logPath(rec.ID));
+      } else if (await this.cleanUpIfDead(rec.ID)) gone.push(rec.ID);
     }
+    await this.logCapper.check();
     this.log.info({ dir: this.store.dir, live: live.length, gone: gone.length }, 'process plugin ready');
     if (gone.length > 0) this.log.info({ instances: gone }, 'instances that died while nobody watched were removed');
     return { live, gone };
@@ -243,10 +272,10 @@ export class ProcessInstancePlugin {
     const cwd = props.Cwd ?? this.cwd;
     const env = childEnv(process.env, props.Env, { home: this.home, id, logicalId, tags, log: logPath, port });
 
-    await mkdir(this.store.logDir, { recursive: true });
+    await this.ready();
     // The child writes its output through its own copies of this descriptor: we hold no pipe, so
-    // it neither blocks on us nor dies of SIGPIPE when the runtime goes away.
-    const fd = openSync(logPath, 'a', 0o644);
+    // it neither blocks on us nor dies of SIGPIPE when the runtime goes away (log-cap.ts caps it).
+    const fd = openSync(logPath, 'a', 0o600);
     let child: ChildProcess;
     try {
       child = spawn(shell, ['-c', spec.Init ?? ''], { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
@@ -300,7 +329,12 @@ export class ProcessInstancePlugin {
         this.log.warn({ instance: id, pid, exit: early }, 'instance failed to start');
         throw new ApplicationError(`Init failed: ${shell} ${describeExit(early)} right after start; log tail:\n${tail === '' ? '(empty)' : tail}`);
       }
-      if (early !== undefined) this.log.warn({ instance: id, pid }, 'Init exited with code 0 at once; the instance is already gone');
+      if (early !== undefined && !isInstanceAlive(identityOf(rec))) {
+        this.log.warn({ instance: id, pid }, 'Init exited with code 0 at once; the instance is already gone');
+      } else if (early !== undefined) {
+        this.log.info({ instance: id, pid }, 'Init exited with code 0; what it started lives on in its process group');
+      }
+      this.logCapper.add(id, logPath);
       this.log.info({ instance: id, pid, logicalId, port, log: logPath }, 'instance provisioned');
       return { Type, ID: id };
     });
@@ -324,12 +358,13 @@ export class ProcessInstancePlugin {
     await this.withLock(id, async () => {
       const rec = await this.store.read(id);
       if (rec === undefined) throw new ApplicationError(`not found ${id}`);
-      const { PID, StartTime } = rec.Process;
+      const { PID } = rec.Process;
       const grace = this.gracePeriodOf(rec);
       this.log.info({ instance: id, pid: PID, reason, graceMs: grace }, 'destroying instance');
-      const how = await this.terminate(PID, StartTime, grace);
+      const how = await this.terminate(identityOf(rec), grace);
       await this.store.remove(id);
-      if (this.removeLogsOnDestroy) await rm(rec.Process.Log, { force: true });
+      this.logCapper.delete(id);
+      if (this.removeLogsOnDestroy) await removeLog(this.store.logPath(rec.ID));
       this.log.info({ instance: id, pid: PID, reason, how }, 'instance destroyed');
     });
     return { Type, OK: true };
@@ -338,8 +373,9 @@ export class ProcessInstancePlugin {
   async describeInstances(req: DescribeInstancesRequest): Promise<DescribeInstancesResult> {
     const Type = this.checkType(req.Type);
     const out: Description[] = [];
+    const table = new ProcTable(); // read only if some leader has exited
     for (const rec of await this.store.list()) {
-      if (!isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) {
+      if (!isInstanceAlive(identityOf(rec), table)) {
         // The group replaces instances that disappear, so a dead process must disappear here.
         await this.cleanUpIfDead(rec.ID);
         continue;
@@ -354,11 +390,24 @@ export class ProcessInstancePlugin {
 
   /** Forget the ChildProcess handles (the processes keep running). */
   stop(): void {
+    this.logCapper.stop();
     for (const child of this.children.values()) child.unref();
     this.children.clear();
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** The plugin's directories exist and are private; the log capper runs. Once per object. */
+  private ready(): Promise<void> {
+    this.dirsReady ??= this.store.ensureDirs().then(
+      () => this.logCapper.start(),
+      (err: unknown) => {
+        this.dirsReady = undefined;
+        throw err;
+      },
+    );
+    return this.dirsReady;
+  }
 
   /** Only the default object: `""` (or `"."`). Anything else is InfraKit's `no-plugin:<type>`. */
   private checkType(type: string | undefined): string {
@@ -384,7 +433,7 @@ export class ProcessInstancePlugin {
       const taken = new Set(this.portsInFlight);
       for (const rec of await this.store.list()) {
         const p = rec.Process.Port;
-        if (typeof p === 'number' && isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) taken.add(p);
+        if (typeof p === 'number' && isInstanceAlive(identityOf(rec))) taken.add(p);
       }
       let port: number;
       try {
@@ -416,9 +465,8 @@ export class ProcessInstancePlugin {
   private async liveRecord(id: string): Promise<InstanceRecord> {
     const rec = await this.store.read(id);
     if (rec === undefined) throw new ApplicationError(`not found ${id}`);
-    if (!isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) {
-      await this.store.remove(id);
-      this.log.info({ instance: id, pid: rec.Process.PID }, 'instance process is gone; state removed');
+    if (!isInstanceAlive(identityOf(rec))) {
+      await this.forget(rec);
       throw new ApplicationError(`not found ${id}`);
     }
     return rec;
@@ -432,28 +480,53 @@ export class ProcessInstancePlugin {
     if (this.locks.has(id)) return false;
     return this.withLock(id, async () => {
       const rec = await this.store.read(id);
-      if (rec === undefined || isSameProcessAlive(rec.Process.PID, rec.Process.StartTime)) return false;
-      await this.store.remove(id);
-      this.log.info({ instance: id, pid: rec.Process.PID }, 'instance process is gone; state removed');
+      if (rec === undefined || isInstanceAlive(identityOf(rec))) return false;
+      await this.forget(rec);
       return true;
     });
   }
 
   /**
-   * SIGTERM the process group, wait up to `graceMs` for the group to empty, then SIGKILL it.
-   * Never signals anything unless the leader is still the process we started.
+   * Drop a dead instance: state file, log watch, and (by default) its logs, whose tail we log.
+   * Logs are always named from the ID in our own logs dir, never from the path in a state file:
+   * a state file is data, and deleting or truncating what it names could hit any file.
    */
-  private async terminate(pid: number, startTime: string | null, graceMs: number): Promise<'already-gone' | 'terminated' | 'killed'> {
-    const leaderAlive = (): boolean => isSameProcessAlive(pid, startTime);
-    if (!leaderAlive()) return 'already-gone';
-    signalGroup(pid, 'SIGTERM');
-    const groupGone = (): boolean => !leaderAlive() && !processGroupAlive(pid);
-    if (await waitUntil(groupGone, graceMs, this.signal)) return 'terminated';
-    if (leaderAlive() || processGroupAlive(pid)) signalGroup(pid, 'SIGKILL');
-    if (!(await waitUntil(() => !leaderAlive(), KILL_WAIT_MS))) {
-      throw new ApplicationError(`process ${pid} survived SIGKILL for ${KILL_WAIT_MS} ms`);
+  private async forget(rec: InstanceRecord): Promise<void> {
+    await this.store.remove(rec.ID);
+    this.logCapper.delete(rec.ID);
+    const tail = this.removeLogsOnDestroy ? await logTail(this.store.logPath(rec.ID)) : undefined;
+    if (this.removeLogsOnDestroy) await removeLog(this.store.logPath(rec.ID));
+    this.log.info({ instance: rec.ID, pid: rec.Process.PID, ...(tail !== undefined ? { logTail: tail } : {}) }, 'instance process group is gone; state removed');
+  }
+
+  /**
+   * SIGTERM the instance's process group, wait up to `graceMs` for every member to be gone, then
+   * SIGKILL the group. The leader may be long gone: members are found by `liveGroupMembers`, which
+   * also makes sure a pgid handed to someone else is never signalled.
+   */
+  private async terminate(ident: GroupIdentity, graceMs: number): Promise<'already-gone' | 'terminated' | 'killed'> {
+    const alive = (): boolean => isInstanceAlive(ident);
+    if (!alive()) return 'already-gone';
+    this.signalInstance(ident, 'SIGTERM');
+    if (await waitUntil(() => !alive(), graceMs, this.signal)) return 'terminated';
+    if (alive()) this.signalInstance(ident, 'SIGKILL');
+    if (!(await waitUntil(() => !alive(), KILL_WAIT_MS))) {
+      throw new ApplicationError(`process group ${ident.pgid} survived SIGKILL for ${KILL_WAIT_MS} ms`);
     }
     return 'killed';
+  }
+
+  /** Signal the group; only a leader that is still ours may be signalled alone (it left its group). */
+  private signalInstance(ident: GroupIdentity, sig: NodeJS.Signals): void {
+    if (isSameProcessAlive(ident.pgid, ident.startTime)) {
+      signalGroup(ident.pgid, sig);
+      return;
+    }
+    try {
+      process.kill(-ident.pgid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
   }
 
   private track(id: string, child: ChildProcess, exited: Promise<Exit>): void {

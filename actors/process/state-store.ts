@@ -11,7 +11,7 @@
  *
  * The record keeps Go's file-plugin names (`ID`, `LogicalID`, `Tags`, `Spec`) so it reads like one.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstanceSpec, Tags } from '../spi/common.js';
 import { readJsonFile, writeFileAtomic } from '../../runtime/atomic-file.js';
@@ -79,8 +79,18 @@ export class StateStore {
     return isRecord(v) && v.ID === id ? v : undefined;
   }
 
+  /** Create `<dir>` and `<dir>/logs` private (0700), and make them private if they were not. */
+  async ensureDirs(): Promise<void> {
+    await mkdir(this.logDir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+    await chmod(this.logDir, 0o700);
+  }
+
+  /** State may hold secrets (`Properties.Env`): the file is 0600 (and its directory 0700). */
   async write(rec: InstanceRecord): Promise<void> {
-    await writeFileAtomic(this.statePath(rec.ID), `${JSON.stringify(rec, null, 2)}\n`);
+    const path = this.statePath(rec.ID);
+    await writeFileAtomic(path, `${JSON.stringify(rec, null, 2)}\n`);
+    await chmod(path, 0o600);
   }
 
   async remove(id: string): Promise<void> {

@@ -46,7 +46,7 @@ describe('examples/process-web', function () {
       const g = load(file);
       const vanilla = new Vanilla();
       await vanilla.validate({ Type: '', Properties: g.Properties.Flavor.Properties, Allocation: g.Properties.Allocation });
-      const plugin = new ProcessInstancePlugin({ name: 'process', home, log: silentLog });
+      const plugin = new ProcessInstancePlugin({ name: 'process', home, log: silentLog, options: { removeLogsOnDestroy: false } });
       plugin.validate({ Type: '', Properties: g.Properties.Instance.Properties });
       const ids: string[] = [];
       for (let i = 0; i < g.Properties.Allocation.Size; i++) {

@@ -238,7 +238,7 @@ describe('process instance plugin (logic)', function () {
 
   describe('destroy', () => {
     it('SIGTERMs the process group and removes the state file', async () => {
-      const p = make();
+      const p = make({ removeLogsOnDestroy: false });
       const marker = `299.${process.pid}1`;
       const id = (await p.provision({ Spec: { Init: `sleep ${marker} &\nsleep 300` } })).ID as string;
       const pid = pidOf(id);
@@ -249,7 +249,7 @@ describe('process instance plugin (logic)', function () {
       assert.ok(!isAlive(pid));
       assert.deepEqual(pidsWithArg(marker), [], 'the whole group got the signal');
       assert.deepEqual(stateFiles(dirOf()), []);
-      assert.ok(existsSync(join(dirOf(), 'logs', `${id}.log`)), 'logs are kept by default');
+      assert.ok(existsSync(join(dirOf(), 'logs', `${id}.log`)), 'logs are kept with removeLogsOnDestroy: false');
       assert.equal((await p.describeInstances({})).Descriptions, null);
     });
 
