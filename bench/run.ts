@@ -2,7 +2,10 @@
  * Runs the benchmarks one after another, prints one table, and writes bench/RESULTS.md (the
  * machine, then `| bench | measure | ours | baseline | ratio | note |`). `npm run bench`.
  *
- *   node dist/bench/run.js [--only <name>]... [--no-write] [--note <text>] [--out <file>]
+ *   node dist/bench/run.js [--only <name>]... [--no-write] [--note <text>] [--out <file>] [--merge]
+ *
+ * --merge (with --only) keeps the existing file's rows of the benches not run, and its hand-written
+ * section after the table, instead of writing only this run's rows.
  *
  * Only the modules in BENCHES are run (helpers and fixtures never are); a listed module that is
  * absent from this build is skipped. Each exports `run(): Promise<BenchResult[]>`.
@@ -15,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { BenchResult } from './result.js';
 
 /** The benchmark modules, in the order they run (cheap and latency-sensitive first). */
-const BENCHES = ['call', 'socket', 'restart', 'memory', 'group', 'etcd'] as const;
+const BENCHES = ['call', 'socket', 'restart', 'memory', 'nested-load', 'held-bodies', 'group', 'etcd'] as const;
 
 interface Row extends BenchResult {
   readonly bench: string;
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       'no-write': { type: 'boolean', default: false },
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
+      merge: { type: 'boolean', default: false },
     },
   });
   const only = values.only ?? [];
@@ -117,6 +121,29 @@ async function main(): Promise<void> {
 
   if (values['no-write']) return;
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const out = values.out ?? fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+  // --merge: the previous file's rows of other benches, its machine lines, and its hand-written tail.
+  let kept: string[] = [];
+  let keptFrom: string[] = [];
+  let tail: string[] = [];
+  if (values.merge && existsSync(out)) {
+    const old = readFileSync(out, 'utf8').split('\n');
+    const ran = new Set(rows.map((r) => r.bench));
+    kept = old.filter((l) => /^\| [a-z-]+ \| /.test(l) && !l.startsWith('| bench |') && !ran.has(l.split(' | ')[0]?.slice(2) ?? ''));
+    const written = old.find((l) => l.startsWith('Written by'))?.match(/on (\S+?)\.?$/)?.[1] ?? 'an earlier run';
+    const machineLines = old.slice(old.indexOf('## Machine') + 2, old.indexOf('## Results') - 1).filter((l) => l.startsWith('- '));
+    keptFrom = [`- rows of ${[...new Set(kept.map((l) => l.split(' | ')[0]?.slice(2)))].join(', ')} kept from the run of ${written}, whose machine lines follow:`, ...machineLines.map((l) => `  ${l}`)];
+    const h = old.findIndex((l) => l.startsWith('## Reading'));
+    tail = h < 0 ? [] : old.slice(h);
+  }
+  const benchOf = (line: string): number => (BENCHES as readonly string[]).indexOf(line.split(' | ')[0]?.slice(2) ?? '');
+  const tableLines = [
+    ...rows.map((r) => {
+      const base = `${fmt(r.baseline)} ${r.unit}${r.baselineIs ? ` (${r.baselineIs})` : ''}`;
+      return `| ${r.bench} | ${esc(r.measure)} | ${fmt(r.ours)} ${r.unit} | ${esc(base)} | ${r.ratio.toFixed(2)}x | ${esc(r.note ?? '')} |`;
+    }),
+    ...kept,
+  ].sort((a, b) => benchOf(a) - benchOf(b));
   const md = [
     '# Benchmark results',
     '',
@@ -129,6 +156,7 @@ async function main(): Promise<void> {
     `- other load during the run: ${others}`,
     `- benches run: ${timings.join(', ') || 'none'}`,
     ...(values.note ?? []).map((n) => `- note: ${n}`),
+    ...keptFrom,
     '',
     '## Results',
     '',
@@ -137,13 +165,10 @@ async function main(): Promise<void> {
     '',
     '| bench | measure | ours | baseline | ratio | note |',
     '|---|---|---:|---|---:|---|',
-    ...rows.map((r) => {
-      const base = `${fmt(r.baseline)} ${r.unit}${r.baselineIs ? ` (${r.baselineIs})` : ''}`;
-      return `| ${r.bench} | ${esc(r.measure)} | ${fmt(r.ours)} ${r.unit} | ${esc(base)} | ${r.ratio.toFixed(2)}x | ${esc(r.note ?? '')} |`;
-    }),
+    ...tableLines,
     '',
+    ...tail,
   ].join('\n');
-  const out = values.out ?? fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
   await writeFile(out, md);
   process.stderr.write(`wrote ${out}\n`);
 }
