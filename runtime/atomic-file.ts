@@ -1,18 +1,104 @@
 /**
- * Crash-safe file writes: a reader sees the old content or the new, never half of it.
- * Write a temp file in the same directory (same filesystem, so rename is atomic), fsync it,
- * rename it over the target, then fsync the directory so the rename itself survives a crash.
+ * Crash-safe, private file writes: a reader sees the old content or the new, never half of it.
+ * A temp file is created (O_EXCL, 0600) in the same directory, fsynced and renamed over the target;
+ * directories are created 0700. Nothing here follows a link or opens a FIFO: a path that exists and
+ * is not a regular file is refused with `UnsafePathError`.
  */
+import { constants, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { UnsafePathError } from './errors.js';
 
-/** Atomically replace `path` with `data`, creating the parent directory if needed. */
+/** Mode of every file the runtime creates under `INFRAKIT_HOME`. */
+export const PRIVATE_FILE_MODE = 0o600;
+/** Mode of every directory the runtime creates under `INFRAKIT_HOME`. */
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** What a path is, in words, for error messages. */
+export function fileKind(st: Stats): string {
+  if (st.isFile()) return 'regular file';
+  if (st.isSymbolicLink()) return 'symbolic link';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  return 'special file';
+}
+
+/** `lstat`, or `undefined` when nothing is there. */
+export async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Refuse (`UnsafePathError`) when something other than `expect` is at `path` (never followed: a link is
+ * a link). Nothing there is fine.
+ */
+export async function assertPathKind(path: string, expect: 'file' | 'socket' = 'file'): Promise<void> {
+  const st = await lstatOrUndefined(path);
+  if (st === undefined) return;
+  if (expect === 'file' ? st.isFile() : st.isSocket()) return;
+  throw new UnsafePathError(path, fileKind(st), expect === 'file' ? 'a regular file' : 'a socket');
+}
+
+/** Create `dir` (and its parents) 0700 when missing. */
+export async function mkdirPrivate(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/**
+ * The first `maxBytes` of a small regular file, or `undefined` when nothing is there. Never follows a
+ * link and never blocks on a FIFO (O_NOFOLLOW | O_NONBLOCK, then fstat); anything but a regular file is
+ * refused with `UnsafePathError`.
+ */
+export async function readSmallFile(path: string, maxBytes = 4096): Promise<string | undefined> {
+  await assertPathKind(path, 'file');
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnsafePathError(path, 'symbolic link');
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new UnsafePathError(path, fileKind(st));
+    const buf = Buffer.alloc(maxBytes);
+    const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The pid in a pid file (decimal, as Go writes it), or `undefined` when there is none or it does not
+ * hold a pid. A link, FIFO, directory… there is refused with `UnsafePathError`, never followed or opened.
+ */
+export async function readPidFile(path: string): Promise<number | undefined> {
+  const text = await readSmallFile(path, 64);
+  const pid = text === undefined ? Number.NaN : Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Atomically replace `path` with `data` (mode 0600), creating the parent directory (0700) if needed.
+ * Refuses with `UnsafePathError` when `path` is a link, FIFO, directory or device.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdirPrivate(dir);
+  await assertPathKind(path, 'file');
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
   try {
     await fh.writeFile(data);
     await fh.sync();

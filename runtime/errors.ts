@@ -234,8 +234,8 @@ export class GroupQuarantinedError extends InfrakitError {
 
 /** `kind` is what was found at `path` instead of a regular file ('symbolic link', 'FIFO', …). */
 export class UnsafePathError extends InfrakitError {
-  constructor(path: string, kind: string) {
-    super('IK_UNSAFE_PATH', `refusing ${path}: it is a ${kind}, not a regular file; remove it and try again`, { data: { path, kind } });
+  constructor(path: string, kind: string, expected = 'a regular file') {
+    super('IK_UNSAFE_PATH', `refusing ${path}: it is a ${kind}, not ${expected}; remove it and try again`, { data: { path, kind } });
   }
 }
 

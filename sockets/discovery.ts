@@ -6,8 +6,9 @@
  * (HEAD), then `Handshake.Types`/`Handshake.Implements` (v0.3–v0.5), then `Plugin.Implements` (v0.1).
  * Stale sockets show up with `reachable: false`.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readPidFile } from '../runtime/atomic-file.js';
 import { InfrakitError } from '../runtime/errors.js';
 import { pluginsDir as defaultPluginsDir } from './paths.js';
 import { formatPluginAddress, readListenFile, type PluginAddress } from './plugin-address.js';
@@ -67,10 +68,9 @@ async function entries(dir: string): Promise<Entry[]> {
   return out;
 }
 
+/** The pid beside a socket; a pid path that is a link, FIFO… is ignored (never followed or opened). */
 async function readPid(dir: string, name: string): Promise<number | undefined> {
-  const text = await readFile(join(dir, `${name}.pid`), 'utf8').catch(() => undefined);
-  const pid = text === undefined ? Number.NaN : Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  return readPidFile(join(dir, `${name}.pid`)).catch(() => undefined);
 }
 
 type Specs = { Name?: unknown; Version?: unknown }[];

@@ -11,6 +11,7 @@
  * | a batch array | -32600 `batch requests are not supported`, `"id":null` |
  * | not an object, `jsonrpc` ≠ "2.0", `method` not a string, bad `id` type | -32600 |
  * | params a string/number/boolean, or nested deeper than `MAX_PARAMS_DEPTH` | -32602 |
+ * | another member nested deeper than `MAX_PARAMS_DEPTH` | -32600 |
  * | handshake methods | answered from the manifest |
  * | everything else | `host.call(actor, method, params)`, errors mapped by `toJsonRpcError` |
  * | no `id` or `"id":null` (a valid notification) | the method runs; empty body |
@@ -25,7 +26,7 @@ import {
 } from '../runtime/errors.js';
 import { answerHandshake, isHandshakeMethod } from './handshake.js';
 import type { PluginHost } from './plugin-host.js';
-import { rawTopLevelMembers } from './raw-members.js';
+import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
 
 /** The outcome of one POST, with what the request log line needs. */
 export interface DispatchOutcome {
@@ -48,6 +49,13 @@ export const BATCH_NOT_SUPPORTED = 'batch requests are not supported';
  * dozen levels; Go's encoding/json stops at 10000.
  */
 export const MAX_PARAMS_DEPTH = 512;
+
+/**
+ * Deepest nesting of a whole body: the request object plus `MAX_PARAMS_DEPTH`. A deeper body is never
+ * given to `JSON.parse` (which takes seconds on a million levels, on the thread every socket shares):
+ * it is answered from a scan of its top-level members.
+ */
+export const MAX_BODY_DEPTH = MAX_PARAMS_DEPTH + 1;
 
 function errorBody(id: string, code: number, message: string, data: unknown): string {
   let dataText: string;
@@ -85,8 +93,12 @@ export function requestParams(params: unknown): unknown {
   return params;
 }
 
-/** Answer one POST body for the actor `actor`. Never throws. */
-export async function dispatchJsonRpc(host: PluginHost, actor: string, text: string): Promise<DispatchOutcome> {
+/**
+ * Answer one POST body for the actor `actor`. Never throws. `depth` is how deeply the body nests, when
+ * the caller measured it while the bytes arrived (`NestingMeter`); otherwise it is measured here.
+ */
+export async function dispatchJsonRpc(host: PluginHost, actor: string, text: string, depth?: number): Promise<DispatchOutcome> {
+  if ((depth ?? nestingDepth(text)) > MAX_BODY_DEPTH) return refuseDeep(text);
   let request: unknown;
   try {
     request = JSON.parse(text);
@@ -131,6 +143,56 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
   }
   return { body, method, id };
 }
+
+/**
+ * A body nested deeper than `MAX_BODY_DEPTH`, answered without `JSON.parse` on it: the top-level members
+ * are scanned (no recursion, one pass), only the small scalar `id`, `jsonrpc` and `method` are parsed.
+ * Params too deep → -32602 as for any request; another member too deep → -32600. The method never runs.
+ */
+function refuseDeep(text: string): DispatchOutcome {
+  const start = text.search(/\S/);
+  if (text[start] === '[') return fail('null', JsonRpcCode.InvalidRequest, BATCH_NOT_SUPPORTED);
+  if (text[start] !== '{') return fail('null', JsonRpcCode.InvalidRequest, 'invalid request: the body must be a JSON-RPC request object');
+  const depths = new Map<string, number>();
+  let members: Map<string, string>;
+  try {
+    members = rawTopLevelMembers(text, depths);
+  } catch (err) {
+    return fail('null', JsonRpcCode.ParseError, `parse error: ${(err as Error).message}`);
+  }
+  /** A top-level scalar member, parsed; `undefined` when missing; `bad` when nested or not JSON. */
+  const scalar = (key: string): unknown => {
+    const raw = members.get(key);
+    if (raw === undefined) return undefined;
+    if ((depths.get(key) ?? 0) > 0) return BAD;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return BAD;
+    }
+  };
+  const idValue = scalar('id');
+  if (idValue !== undefined && idValue !== null && typeof idValue !== 'string' && typeof idValue !== 'number') {
+    return fail('null', JsonRpcCode.InvalidRequest, 'invalid request: id must be a string, a number or null');
+  }
+  const notification = idValue === undefined || idValue === null;
+  const id = notification ? 'null' : (members.get('id') ?? 'null');
+  const methodValue = scalar('method');
+  const method = typeof methodValue === 'string' ? methodValue : undefined;
+  const named = method === undefined ? {} : { method };
+  if (scalar('jsonrpc') !== '2.0') return fail(id, JsonRpcCode.InvalidRequest, 'jsonrpc must be 2.0', named);
+  if (method === undefined) return fail(id, JsonRpcCode.InvalidRequest, 'invalid request: method must be a string');
+  if ((depths.get('params') ?? 0) > MAX_PARAMS_DEPTH) {
+    if (notification) return { body: '', method };
+    return fail(id, JsonRpcCode.InvalidParams, `params nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
+  }
+  const deep = [...depths].find(([, d]) => d > MAX_PARAMS_DEPTH)?.[0];
+  // Nothing deep inside the object: the depth is in text after it.
+  if (deep === undefined) return fail('null', JsonRpcCode.ParseError, 'parse error: unexpected text after the request object');
+  return fail(id, JsonRpcCode.InvalidRequest, `invalid request: member ${JSON.stringify(deep)} nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
+}
+
+const BAD = Symbol('bad');
 
 /**
  * An actor removed while its socket is still closing must not be looked up by name again: the

@@ -11,9 +11,12 @@
  *
  * Every JSON-RPC outcome is HTTP 200. Refusals before JSON-RPC: 405 (not POST), 415 (content type),
  * 413 (body over the limit, refused from Content-Length or while streaming, never buffered whole),
- * 404; each with a small JSON body `{"error": "..."}`.
+ * 404; each with a small JSON body `{"error": "..."}`. Over the front end's budget of buffered body bytes, or
+ * over the socket's connection limit: 503 with a JSON-RPC error body (`ServerBusyError`), and the body or
+ * connection is dropped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -21,7 +24,10 @@ import { apiInfo } from './api-info.js';
 import { ActorEventStream, type EventStreamOptions } from './event-stream.js';
 import { dispatchJsonRpc, type DispatchOutcome } from './json-rpc-dispatch.js';
 import type { PluginHost } from './plugin-host.js';
-import { rawTopLevelMembers } from './raw-members.js';
+import { NestingMeter, rawTopLevelMembers } from './raw-members.js';
+import { ByteBudget, DEFAULT_MAX_CONNECTIONS } from './byte-budget.js';
+import { MAX_BODY_DEPTH } from './json-rpc-dispatch.js';
+import { ServerBusyError, toJsonRpcError } from '../runtime/errors.js';
 import { bindUnixSocket, releaseUnixSocket, type BoundSocket } from './unix-listener.js';
 
 /** Default largest request body: 4 MiB. */
@@ -52,6 +58,16 @@ export interface PluginServerOptions {
   readonly timeouts?: ServerTimeouts;
   /** `GET /events`: heartbeat interval and the backlog a slow client may build up. */
   readonly events?: EventStreamOptions;
+  /** Bytes of request bodies held at once, shared with the other sockets of a front end. Default: its own 64 MiB. */
+  readonly budget?: ByteBudget;
+  /** Most connections open at once on this socket; more are answered 503 and closed. Default 256. */
+  readonly maxConnections?: number;
+}
+
+/** A JSON-RPC error body (id null) for a refusal before the request could be read. */
+function busyBody(err: ServerBusyError): string {
+  const e = toJsonRpcError(err);
+  return `${JSON.stringify({ jsonrpc: '2.0', error: { code: e.code, message: e.message, data: e.data }, id: null })}\n`;
 }
 
 const TRUNCATE_LOG_BODY = 4096;
@@ -84,6 +100,11 @@ export class PluginServer {
   readonly #closeGraceMs: number;
   readonly #discardMs: number;
   readonly #events: ActorEventStream;
+  readonly #budget: ByteBudget;
+  readonly #maxConnections: number;
+  #connections = 0;
+  #refusedConnections = 0;
+  #refusedRequests = 0;
   #bound: BoundSocket | undefined;
   #closing: Promise<void> | undefined;
   #seq = 0;
@@ -97,6 +118,8 @@ export class PluginServer {
     this.#closeGraceMs = t.closeGraceMs ?? 2000;
     this.#discardMs = t.discardMs ?? 1000;
     this.#events = new ActorEventStream(host, opts.name, this.#log, opts.events);
+    this.#budget = opts.budget ?? new ByteBudget();
+    this.#maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     const requestTimeout = t.requestTimeout ?? 30_000;
     this.server = createServer({
       requestTimeout,
@@ -107,10 +130,19 @@ export class PluginServer {
     // A client that half-closes after its request (shutdown(SHUT_WR)) still gets its answer; by default
     // node would abort the request on the client's FIN.
     (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    // Count connections before HTTP sees them: one over the limit gets a 503 and is closed at once.
+    const http = this.server.listeners('connection') as ((socket: Socket) => void)[];
+    this.server.removeAllListeners('connection');
+    this.server.on('connection', (socket: Socket) => {
+      if (this.#connections >= this.#maxConnections) return this.#refuseConnection(socket);
+      this.#connections++;
+      socket.once('close', () => this.#connections--);
+      for (const l of http) l.call(this.server, socket);
+    });
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
     // curl sends `Expect: 100-continue` for bodies over 1 KiB: refuse an oversized one before it is sent.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.#declaredTooLarge(req)) return this.#onRequest(req, res);
+      if (this.#declaredTooLarge(req) || this.#declaredLength(req) > this.#budget.available) return this.#onRequest(req, res);
       res.writeContinue();
       return this.#onRequest(req, res);
     });
@@ -141,6 +173,26 @@ export class PluginServer {
     return this.#closing;
   }
 
+  /** Connections open on this socket now. */
+  get connections(): number {
+    return this.#connections;
+  }
+
+  /** Connections refused since start (over `maxConnections`). */
+  get refusedConnections(): number {
+    return this.#refusedConnections;
+  }
+
+  /** Requests refused since start because the buffered-bytes budget was spent. */
+  get refusedRequests(): number {
+    return this.#refusedRequests;
+  }
+
+  /** The budget of buffered body bytes this socket draws on (shared across a front end). */
+  get budget(): ByteBudget {
+    return this.#budget;
+  }
+
   /** Clients connected to `GET /events`. */
   get eventClients(): number {
     return this.#events.clients;
@@ -159,8 +211,36 @@ export class PluginServer {
   }
 
   #declaredTooLarge(req: IncomingMessage): boolean {
-    const len = req.headers['content-length'];
-    return len !== undefined && Number(len) > this.#bodyLimit;
+    return this.#declaredLength(req) > this.#bodyLimit;
+  }
+
+  #declaredLength(req: IncomingMessage): number {
+    const len = Number(req.headers['content-length'] ?? 0);
+    return Number.isFinite(len) ? len : 0;
+  }
+
+  /** 503 before HTTP is spoken: the raw answer, then the connection is closed. */
+  #refuseConnection(socket: Socket): void {
+    this.#refusedConnections++;
+    const body = busyBody(
+      new ServerBusyError(`plugin socket '${this.name}' has ${this.#maxConnections} connections open, its limit; connection refused, try again shortly`, {
+        limit: 'connections',
+        max: this.#maxConnections,
+      }),
+    );
+    socket.on('error', () => undefined);
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    this.#dropSocket(socket);
+  }
+
+  /** Read and throw away whatever the client still sends, for a short while, then cut the connection. */
+  #dropSocket(socket: Socket): void {
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), this.#discardMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -204,24 +284,57 @@ export class PluginServer {
       return refuse(res, 415, `rpc: unrecognized Content-Type: ${req.headers['content-type'] ?? ''}`);
     }
     if (this.#declaredTooLarge(req)) return this.#tooLarge(req, res);
+    if (this.#declaredLength(req) > this.#budget.available) return this.#busy(req, res);
     const chunks: Buffer[] = [];
+    const meter = new NestingMeter();
     let size = 0;
+    let held = 0;
     let over = false;
+    // The bytes go back to the shared budget when the answer is sent or the connection closes.
+    const release = (): void => {
+      this.#budget.give(held);
+      held = 0;
+    };
+    res.once('close', release);
     req.on('data', (chunk: Buffer) => {
       if (over) return;
       size += chunk.length;
       if (size > this.#bodyLimit) {
         over = true;
         chunks.length = 0;
+        release();
         this.#tooLarge(req, res);
         return;
       }
+      if (!this.#budget.tryTake(chunk.length)) {
+        over = true;
+        chunks.length = 0;
+        release();
+        this.#busy(req, res);
+        return;
+      }
+      held += chunk.length;
+      meter.push(chunk);
       chunks.push(chunk);
     });
     req.on('end', () => {
       if (over) return;
-      void this.#answer(res, Buffer.concat(chunks, size).toString('utf8'));
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      chunks.length = 0;
+      void this.#answer(res, text, meter.max);
     });
+  }
+
+  /** 503 with a JSON-RPC error: the front end holds as many body bytes as its budget allows. The body is dropped. */
+  #busy(req: IncomingMessage, res: ServerResponse): void {
+    this.#refusedRequests++;
+    const b = this.#budget;
+    const err = new ServerBusyError(
+      `the socket front end holds ${b.used} bytes of unfinished requests, its limit is ${b.limit}; request refused, try again shortly`,
+      { limit: 'buffered bytes', max: b.limit, buffered: b.used },
+    );
+    sendJson(res, 503, busyBody(err), { Connection: 'close' });
+    this.#discard(req);
   }
 
   /**
@@ -230,6 +343,10 @@ export class PluginServer {
    */
   #tooLarge(req: IncomingMessage, res: ServerResponse): void {
     refuse(res, 413, `request body larger than ${this.#bodyLimit} bytes`);
+    this.#discard(req);
+  }
+
+  #discard(req: IncomingMessage): void {
     if (req.complete) return;
     req.on('data', () => undefined);
     const timer = setTimeout(() => req.socket.destroy(), this.#discardMs);
@@ -238,12 +355,12 @@ export class PluginServer {
     req.once('close', () => clearTimeout(timer));
   }
 
-  async #answer(res: ServerResponse, text: string): Promise<void> {
+  async #answer(res: ServerResponse, text: string, depth: number): Promise<void> {
     const debug = this.#log.isLevelEnabled('debug');
     const seq = ++this.#seq;
     const started = performance.now();
-    if (debug) this.#log.debug({ req: seq, ...peek(text), body: truncate(text) }, 'request');
-    const out: DispatchOutcome = await dispatchJsonRpc(this.#host, this.name, text).catch((err: unknown) => {
+    if (debug) this.#log.debug({ req: seq, ...(depth > MAX_BODY_DEPTH ? {} : peek(text)), body: truncate(text) }, 'request');
+    const out: DispatchOutcome = await dispatchJsonRpc(this.#host, this.name, text, depth).catch((err: unknown) => {
       this.#log.error({ err }, 'dispatch failed');
       return { body: '{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error","data":null},"id":null}\n', errorCode: -32603 };
     });

@@ -3,7 +3,8 @@
  *
  * Go clients send ids up to 2^63−1; `JSON.parse` would round them through a double
  * (9223372036854775807 → 9223372036854776000). We parse the body once to check it, then scan the same
- * text here and keep each top-level value as the text it came as.
+ * text here and keep each top-level value as the text it came as. `NestingMeter` measures how deeply a
+ * whole body nests while it arrives, so a body too deep for `JSON.parse` never reaches it.
  */
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
@@ -86,4 +87,51 @@ function skipValue(text: string, i: number): { end: number; depth: number } {
     i++;
   }
   return { end: i, depth: 0 };
+}
+
+/**
+ * How deeply a JSON text nests (`1` → 0, `{}` → 1, `[[1]]` → 2), measured on the bytes as they arrive
+ * (brackets inside strings do not count; quotes, backslashes and brackets are ASCII, so UTF-8 needs no
+ * decoding). It never parses and never recurses, so a body nested a million levels costs one linear pass
+ * and no stack. Invalid JSON gives some number; the parser judges it later.
+ */
+export class NestingMeter {
+  #depth = 0;
+  #inString = false;
+  #escape = false;
+  #max = 0;
+
+  /** The deepest nesting seen so far. */
+  get max(): number {
+    return this.#max;
+  }
+
+  push(chunk: Uint8Array): void {
+    let depth = this.#depth;
+    let max = this.#max;
+    let inString = this.#inString;
+    let escape = this.#escape;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i] as number;
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === 0x5c) escape = true;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) {
+        if (++depth > max) max = depth;
+      } else if (c === 0x7d || c === 0x5d) depth--;
+    }
+    this.#depth = depth;
+    this.#max = max;
+    this.#inString = inString;
+    this.#escape = escape;
+  }
+}
+
+/** `NestingMeter` over a whole text at once. */
+export function nestingDepth(text: string): number {
+  const m = new NestingMeter();
+  m.push(Buffer.from(text, 'utf8'));
+  return m.max;
 }

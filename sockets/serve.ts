@@ -11,12 +11,13 @@
  *
  * or both at once: `const host = await startHost({ actors, pluginsDir }); ... await host.stop();`.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActorDeclaration } from '../runtime/declaration.js';
+import { infrakitHome, lockHome } from '../runtime/home.js';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
 import { serveRuntime, type FrontEndOptions, type SocketFrontEnd } from './socket-front-end.js';
 import { socketResolver, type SocketResolver } from './socket-resolver.js';
+import { checkSocketPaths } from './unix-listener.js';
 
 export interface ServeOptions extends FrontEndOptions {
   /**
@@ -88,18 +89,32 @@ export interface Host {
 
 /**
  * Start a runtime with `actors` and serve them on sockets (`infrakit-ts up` is this plus a signal
- * handler). The home directory is created (mode 0700). If binding fails, the runtime is stopped.
+ * handler). Before any actor starts, the home (created 0700) is locked (`<home>/runtime.pid`: a live
+ * runtime there → `HomeInUseError`) and every socket and pid path is checked (`UnsafePathError`).
+ * If binding fails, the runtime is stopped and the lock released.
  */
 export async function startHost(opts: HostOptions): Promise<Host> {
   const { actors, sockets: withSockets, ...rest } = opts;
-  if (rest.home !== undefined) mkdirSync(rest.home, { recursive: true, mode: 0o700 });
-  const runtime = await Runtime.start({ ...rest, actors: [...actors] });
+  const home = rest.home ?? infrakitHome();
+  const lock = await lockHome(home);
+  let runtime: Runtime;
+  try {
+    if (withSockets ?? true) {
+      const dir = rest.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(home, 'plugins');
+      for (const a of actors) await checkSocketPaths(dir, a.name);
+    }
+    runtime = await Runtime.start({ ...rest, home, actors: [...actors] });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   let sockets: ServedSockets | undefined;
   if (withSockets ?? true) {
     try {
       sockets = await serve(runtime, { ...rest, ...(rest.logger === undefined ? { logger: runtime.log } : { logger: rest.logger }) });
     } catch (err) {
       await runtime.stop();
+      await lock.release();
       throw err;
     }
   }
@@ -110,10 +125,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     stop: () =>
       (stopping ??= (async () => {
         // Sockets first (no new outside calls), then the actors, then the connections to other
-        // plugins, which actors may still use while they stop.
-        await sockets?.frontEnd.close();
-        await runtime.stop();
-        await sockets?.close();
+        // plugins, which actors may still use while they stop; the home is free last.
+        try {
+          await sockets?.frontEnd.close();
+          await runtime.stop();
+          await sockets?.close();
+        } finally {
+          await lock.release();
+        }
       })()),
   };
 }

@@ -18,6 +18,7 @@ import { pluginsDir as defaultPluginsDir } from './paths.js';
 import type { PluginHost, PluginHostLifecycleEvents } from './plugin-host.js';
 import type { EventStreamOptions } from './event-stream.js';
 import { PluginServer, type ServerTimeouts } from './plugin-server.js';
+import { ByteBudget } from './byte-budget.js';
 
 export interface FrontEndOptions {
   /** Where sockets go; default `pluginsDir()` (INFRAKIT_PLUGINS_DIR, else $INFRAKIT_HOME/plugins). */
@@ -31,6 +32,27 @@ export interface FrontEndOptions {
   readonly events?: EventStreamOptions;
   /** Follow the host's lifecycle events (default true when the host has `on`). */
   readonly follow?: boolean;
+  /**
+   * Bytes of request bodies held at once across every connection of every socket; a request that would
+   * take more is answered 503 (`ServerBusyError`) and dropped. Default 64 MiB.
+   */
+  readonly bufferBudget?: number;
+  /** Most connections open at once on each socket; more are answered 503 and closed. Default 256. */
+  readonly maxConnections?: number;
+}
+
+/** What the front end holds now (for tests, the bench and `--log 5`). */
+export interface FrontEndStats {
+  /** Bytes of request bodies held now, across every socket. */
+  readonly bufferedBytes: number;
+  /** The most ever held at once. */
+  readonly peakBufferedBytes: number;
+  readonly bufferBudget: number;
+  /** Open connections by actor name. */
+  readonly connections: Record<string, number>;
+  /** Connections refused for the per-socket limit, and requests refused for the byte budget, so far. */
+  readonly refusedConnections: number;
+  readonly refusedRequests: number;
 }
 
 export class SocketFrontEnd {
@@ -39,6 +61,9 @@ export class SocketFrontEnd {
   readonly #opts: FrontEndOptions;
   readonly #log: Logger;
   readonly #servers = new Map<string, PluginServer>();
+  readonly #budget: ByteBudget;
+  #refusedConnections = 0;
+  #refusedRequests = 0;
   /** Serialises add/remove/sync so two syncs never bind the same name. */
   #queue: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
@@ -55,6 +80,27 @@ export class SocketFrontEnd {
     this.#opts = opts;
     this.pluginsDir = opts.pluginsDir ?? defaultPluginsDir();
     this.#log = opts.logger ?? pino({ level: 'silent' });
+    this.#budget = new ByteBudget(opts.bufferBudget);
+  }
+
+  /** Buffered bytes, connections and refusals now. */
+  stats(): FrontEndStats {
+    const connections: Record<string, number> = {};
+    let refusedConnections = this.#refusedConnections;
+    let refusedRequests = this.#refusedRequests;
+    for (const [name, s] of this.#servers) {
+      connections[name] = s.connections;
+      refusedConnections += s.refusedConnections;
+      refusedRequests += s.refusedRequests;
+    }
+    return {
+      bufferedBytes: this.#budget.used,
+      peakBufferedBytes: this.#budget.peak,
+      bufferBudget: this.#budget.limit,
+      connections,
+      refusedConnections,
+      refusedRequests,
+    };
   }
 
   /** Bind a socket for every actor of the host, then follow its events. Rejects (binding nothing) if one fails. */
@@ -144,6 +190,8 @@ export class SocketFrontEnd {
       ...(this.#opts.bodyLimit === undefined ? {} : { bodyLimit: this.#opts.bodyLimit }),
       ...(this.#opts.timeouts === undefined ? {} : { timeouts: this.#opts.timeouts }),
       ...(this.#opts.events === undefined ? {} : { events: this.#opts.events }),
+      ...(this.#opts.maxConnections === undefined ? {} : { maxConnections: this.#opts.maxConnections }),
+      budget: this.#budget,
     });
     this.#servers.set(name, server);
     this.#log.info({ actor: name, path: server.path }, 'plugin socket bound');
@@ -155,6 +203,8 @@ export class SocketFrontEnd {
     if (server === undefined) return;
     this.#servers.delete(name);
     await server.close();
+    this.#refusedConnections += server.refusedConnections;
+    this.#refusedRequests += server.refusedRequests;
     this.#log.info({ actor: name }, 'plugin socket closed');
   }
 }

@@ -1,13 +1,17 @@
 /**
  * Binding a server on a plugin's unix socket the InfraKit way: `<dir>/<name>` (socket, 0600) and
- * `<dir>/<name>.pid` beside it, in a directory created 0700.
+ * `<dir>/<name>.pid` beside it (0600, written to a temp file and renamed: never through a link), in a
+ * directory created 0700.
  *
  * A socket file nobody answers on is stale (a crashed process left it): it is removed and bound again.
- * A socket a live process answers on is never taken over: `SocketInUseError`.
+ * A socket a live process answers on is never taken over: `SocketInUseError`. Anything but a socket at
+ * the socket path, or anything but a regular file at the pid path (a link, FIFO, directory…), is
+ * refused before binding with `UnsafePathError`, never followed or opened.
  */
-import { mkdir, chmod, lstat, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, rm, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { pidFilePath, socketPath } from './paths.js';
+import { assertPathKind, mkdirPrivate, readPidFile, writeFileAtomic } from '../runtime/atomic-file.js';
 import { SocketInUseError } from '../runtime/errors.js';
 
 /** Longest unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
@@ -53,8 +57,7 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
-/** Bind `server` on `<dir>/<name>`; write the pid file. */
-export async function bindUnixSocket(server: Server, dir: string, name: string): Promise<BoundSocket> {
+function checkName(dir: string, name: string): string {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     throw new RangeError(`'${name}' cannot be a plugin socket name`);
   }
@@ -62,30 +65,54 @@ export async function bindUnixSocket(server: Server, dir: string, name: string):
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     throw new RangeError(`socket path too long for a unix socket (${Buffer.byteLength(path)} > ${MAX_SOCKET_PATH_BYTES} bytes): ${path}`);
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return path;
+}
+
+/**
+ * Can `<dir>/<name>` be bound? Throws what `bindUnixSocket` would before binding anything: a bad name,
+ * a path too long, `UnsafePathError` for a non-socket at the socket path or a non-regular file at the pid
+ * path. (A live socket is found only when binding.) `startHost` runs it for every actor before starting any.
+ */
+export async function checkSocketPaths(dir: string, name: string): Promise<void> {
+  const path = checkName(dir, name);
+  await assertPathKind(path, 'socket');
+  await assertPathKind(pidFilePath(dir, name), 'file');
+}
+
+/** Bind `server` on `<dir>/<name>`; write the pid file. */
+export async function bindUnixSocket(server: Server, dir: string, name: string): Promise<BoundSocket> {
+  const path = checkName(dir, name);
+  const pidFile = pidFilePath(dir, name);
+  await mkdirPrivate(dir);
+  await checkSocketPaths(dir, name);
   try {
     await listen(server, path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    const st = await lstat(path).catch(() => undefined);
-    if (st !== undefined && !st.isSocket()) {
-      throw new Error(`${path} exists and is not a socket; refusing to replace it`, { cause: err });
-    }
+    await assertPathKind(path, 'socket');
     if (await isSocketLive(path)) throw new SocketInUseError(path);
     await rm(path, { force: true });
     await listen(server, path);
   }
-  await chmod(path, 0o600);
-  const { ino } = await lstat(path);
-  const pidFile = pidFilePath(dir, name);
-  await writeFile(pidFile, String(process.pid), { mode: 0o600 });
+  let ino = 0;
+  try {
+    await chmod(path, 0o600);
+    ino = (await lstat(path)).ino;
+    await writeFileAtomic(pidFile, String(process.pid));
+  } catch (err) {
+    // Nothing left bound: close the server and remove the socket we just created.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const st = await lstat(path).catch(() => undefined);
+    if (st !== undefined && st.isSocket() && (ino === 0 || st.ino === ino)) await unlink(path).catch(() => undefined);
+    throw err;
+  }
   return { path, pidFile, ino };
 }
 
-/** Remove the socket file (if it is still ours) and the pid file (if it still holds our pid). */
+/** Remove the socket file (if it is still ours) and the pid file (if it still holds our pid; never through a link). */
 export async function releaseUnixSocket(bound: BoundSocket): Promise<void> {
   const st = await lstat(bound.path).catch(() => undefined);
   if (st !== undefined && st.ino === bound.ino) await unlink(bound.path).catch(() => undefined);
-  const pid = await readFile(bound.pidFile, 'utf8').catch(() => undefined);
-  if (pid !== undefined && pid.trim() === String(process.pid)) await unlink(bound.pidFile).catch(() => undefined);
+  const pid = await readPidFile(bound.pidFile).catch(() => undefined);
+  if (pid === process.pid) await unlink(bound.pidFile).catch(() => undefined);
 }

@@ -8,9 +8,9 @@
  * writes and files that do not decode as instances are skipped (and logged once each).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../runtime/atomic-file.js';
+import { mkdirPrivate, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import type {
   Description,
@@ -88,9 +88,9 @@ export class FileInstances {
     private readonly log?: WarnLogger,
   ) {}
 
-  /** Create the directory, and remove temp files that a killed writer left behind. */
+  /** Create the directory (0700; instance files are 0600), and remove temp files that a killed writer left behind. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdirPrivate(this.dir);
     await this.removeStaleTemps();
   }
 

@@ -1,7 +1,7 @@
 /**
  * `infrakit-ts plugin ls|start|stop`: the plugins dir as InfraKit's CLI shows it.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { discoverPlugins, type DiscoveredPlugin } from '../../sockets/discovery.js';
@@ -10,11 +10,11 @@ import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
 import { pluginStartAction } from './up.js';
 import { pidExists } from '../../runtime/pid-exists.js';
+import { readPidFile } from '../../runtime/atomic-file.js';
 
-async function readPid(dir: string, name: string): Promise<number | undefined> {
-  const text = await readFile(join(dir, `${name}.pid`), 'utf8').catch(() => undefined);
-  const pid = text === undefined ? NaN : Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** The pid in `<name>.pid`; a link, FIFO… there is refused (`UnsafePathError`), never followed or opened. */
+function readPid(dir: string, name: string): Promise<number | undefined> {
+  return readPidFile(join(dir, `${name}.pid`));
 }
 
 /** What `Manager.IsLeader` answers (InfraKit's `{Leader}`, plus our role and the leader's node). */
@@ -104,7 +104,7 @@ export function pluginCommand(): Command {
       if (targets.length === 0) throw new UsageError('name the plugins to stop, or use --all');
       const byPid = new Map<number, string[]>();
       for (const n of pidNames) {
-        const pid = await readPid(g.pluginsDir, n);
+        const pid = await readPid(g.pluginsDir, n).catch(() => undefined); // a target with an unsafe pid path fails below
         if (pid !== undefined) byPid.set(pid, [...(byPid.get(pid) ?? []), n]);
       }
       const stopped: { name: string; pid: number }[] = [];

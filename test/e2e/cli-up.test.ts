@@ -122,13 +122,21 @@ describe('e2e: infrakit-ts up', function () {
     assert.match(r.stderr, /is the plugin running\?/);
   });
 
-  it('refuses a second up on the same plugins dir and leaves the first serving', async () => {
+  it('refuses a second up on the same home, or on the same plugins dir from another home, and leaves the first serving', async () => {
     up = new UpProcess(home);
     await up.ready();
     const second = new UpProcess(home);
     const code = await second.exited;
     assert.notEqual(code, 0);
-    assert.match(second.stderr, /live process already serves/);
+    assert.match(second.stderr, /is already running in/);
+    const otherHome = tempHome();
+    try {
+      const third = await runCli(otherHome, ['--plugins-dir', up.pluginsDir, 'up']);
+      assert.notEqual(third.code, 0);
+      assert.match(third.stderr, /live process already serves/);
+    } finally {
+      removeHome(otherHome);
+    }
     const ls = await runCli(home, ['plugin', 'ls', '-o', 'json']);
     assert.ok((JSON.parse(ls.stdout) as { reachable: boolean }[]).every((p) => p.reachable));
   });

@@ -3,7 +3,9 @@
  * simulator's instance Properties) could never answer a DescribeInstances for them: the main thread
  * could not read the reply and the call hung forever; a stateless actor counted each such request as a
  * crash until it was marked failed. The front end now refuses params nested deeper than
- * MAX_PARAMS_DEPTH with -32602, and each actor keeps serving.
+ * MAX_PARAMS_DEPTH with -32602, and each actor keeps serving. A body nested deep outside params (a million
+ * levels took JSON.parse over a second, stalling every socket) is measured as it arrives and refused
+ * (-32600) without being parsed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,8 +60,39 @@ describe('sockets: deeply nested params', function () {
     assert.deepEqual(desc.result.Descriptions[0].Properties, JSON.parse(props));
   });
 
-  it('deep members other than params are no reason to refuse', async () => {
-    const res = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":"","Properties":{}},"x":${deepArray(5000)},"id":3}`);
+  it('members other than params may nest up to the limit', async () => {
+    const res = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":"","Properties":{}},"x":${deepArray(MAX_PARAMS_DEPTH)},"id":3}`);
     assert.equal(res.body, '{"jsonrpc":"2.0","result":{"Type":"","OK":true},"id":3}\n');
+  });
+
+  it('a body nested deeper anywhere is refused from a scan, never parsed: -32600 naming the member, the id echoed', async () => {
+    for (const deep of [deepArray(MAX_PARAMS_DEPTH + 1), deepObject(5000)]) {
+      const res = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":""},"x":${deep},"id":3}`);
+      assert.equal(res.status, 200);
+      assert.equal(
+        res.body,
+        `{"jsonrpc":"2.0","error":{"code":-32600,"message":"invalid request: member \\"x\\" nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":3}\n`,
+      );
+    }
+    // Deep and broken, or deep in a batch or after the object: the usual framing errors, id null.
+    const unterminated = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","id":4,"x":${'['.repeat(2000)}`);
+    assert.match(unterminated.body, /^\{"jsonrpc":"2\.0","error":\{"code":-32700,"message":"parse error: [^"]+","data":null\},"id":null\}\n$/);
+    const batch = await rpc(sock('simulator'), deepArray(2000));
+    assert.match(batch.body, /"code":-32600,"message":"batch requests are not supported"/);
+    const trailing = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","id":5}${deepArray(2000)}`);
+    assert.match(trailing.body, /"code":-32700/);
+  });
+
+  it('four 3 MiB bodies nested 1.5M levels outside params are refused, and another socket answers meanwhile', async () => {
+    const levels = 1_500_000;
+    const body = `{"jsonrpc":"2.0","method":"Instance.Validate","params":{},"x":${'['.repeat(levels)}${']'.repeat(levels)},"id":7}`;
+    assert.ok(body.length > 3_000_000 && body.length < 4 * 1024 * 1024);
+    const deep = Array.from({ length: 4 }, () => rpc(sock('simulator'), body));
+    const implemented = await rpc(sock('vanilla'), '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}');
+    assert.match(implemented.body, /"Interfaces":\[\{"Name":"Flavor"/);
+    for (const res of await Promise.all(deep)) {
+      assert.equal(res.body, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"invalid request: member \\"x\\" nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":7}\n`);
+    }
+    assert.equal(rt.info('simulator')!.restarts, 0);
   });
 });

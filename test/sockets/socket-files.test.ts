@@ -1,12 +1,12 @@
 /** Socket files: permissions, pid files, stale sockets taken over, live ones refused, cleanup on close. */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { SocketInUseError } from '../../runtime/errors.js';
-import { PluginServer, serveRuntime } from '../../sockets/index.js';
+import { SocketInUseError, UnsafePathError } from '../../runtime/errors.js';
+import { PluginServer, discoverPlugins, serveRuntime } from '../../sockets/index.js';
 import { FakeHost, fakeGroup, rpc, tempDir } from './helpers.js';
 
 /** Leave a stale socket file: a child process binds it and is killed with SIGKILL (no cleanup). */
@@ -99,6 +99,54 @@ describe('sockets: socket files', () => {
     await writeFile(join(dir, 'group'), 'precious');
     await assert.rejects(PluginServer.listen(new FakeHost(), { name: 'group', pluginsDir: dir }), /not a socket/);
     assert.equal(await readFile(join(dir, 'group'), 'utf8'), 'precious');
+  });
+
+  it('refuses a symlink, FIFO or directory at the pid path with UnsafePathError, before binding; never follows or opens it', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    await symlink(victim, join(dir, 'group.pid'));
+    execFileSync('mkfifo', [join(dir, 'fifo.pid')]);
+    await mkdir(join(dir, 'dir.pid'));
+    for (const [name, kind] of [['group', 'symbolic link'], ['fifo', 'FIFO'], ['dir', 'directory']] as const) {
+      await assert.rejects(PluginServer.listen(new FakeHost(), { name, pluginsDir: dir }), (err: unknown) => {
+        assert.ok(err instanceof UnsafePathError, String(err));
+        assert.match(err.message, new RegExp(`${name}\\.pid: it is a ${kind}, not a regular file`));
+        return true;
+      });
+      assert.equal(existsSync(join(dir, name)), false, `${name}: a socket was left bound`);
+    }
+    assert.equal(await readFile(victim, 'utf8'), 'precious');
+    assert.ok((await lstat(join(dir, 'group.pid'))).isSymbolicLink());
+  });
+
+  it('refuses a symlink at the socket path, even one pointing at a stale socket', async () => {
+    await staleSocket(join(dir, 'real'));
+    await symlink(join(dir, 'real'), join(dir, 'group'));
+    await assert.rejects(PluginServer.listen(new FakeHost(), { name: 'group', pluginsDir: dir }), /group: it is a symbolic link, not a socket/);
+    assert.ok((await lstat(join(dir, 'group'))).isSymbolicLink());
+    assert.ok((await lstat(join(dir, 'real'))).isSocket());
+  });
+
+  it('the pid file is 0600 and replaced by rename; on close a pid file that became a FIFO is left alone, never opened', async () => {
+    const fe = await serveRuntime(new FakeHost().set('group', fakeGroup()), { pluginsDir: dir });
+    const pidFile = join(dir, 'group.pid');
+    assert.equal((await lstat(pidFile)).mode & 0o777, 0o600);
+    await unlink(pidFile);
+    execFileSync('mkfifo', [pidFile]);
+    await fe.close(); // would block forever reading the FIFO
+    assert.ok((await lstat(pidFile)).isFIFO());
+    assert.equal(existsSync(join(dir, 'group')), false);
+  });
+
+  it('discovery skips a FIFO pid file instead of blocking on it', async () => {
+    const fe = await serveRuntime(new FakeHost().set('group', fakeGroup()), { pluginsDir: dir });
+    toClose.push(fe);
+    await unlink(join(dir, 'group.pid'));
+    execFileSync('mkfifo', [join(dir, 'group.pid')]);
+    const found = await discoverPlugins(dir);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]?.reachable, true);
+    assert.equal(found[0]?.pid, undefined);
   });
 
   it('refuses names that cannot be a socket file', async () => {
