@@ -35,11 +35,11 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Registers `p` under `id` in `map`, dropped with `CallTimeoutError` after `ms`. */
-function arm(map: Map<number, Pending>, id: number, p: Pending, target: string, method: string, ms: number): void {
+/** Registers `p` under `id` in `map`, dropped after `ms` with `CallTimeoutError` naming the call's whole deadline. */
+function arm(map: Map<number, Pending>, id: number, p: Pending, target: string, method: string, ms: number, deadlineMs: number): void {
   map.set(id, p);
   p.timer = setTimeout(() => {
-    if (map.delete(id)) p.reject(new CallTimeoutError(target, method, ms));
+    if (map.delete(id)) p.reject(new CallTimeoutError(target, method, deadlineMs));
   }, ms);
 }
 
@@ -72,7 +72,8 @@ class Link {
     port.once('close', () => onClose(this));
   }
 
-  call(method: string, params: unknown, chain: readonly string[], timeoutMs: number): Promise<unknown> {
+  /** `timeoutMs`: the time left; `deadlineMs`: the call's whole deadline, for the error. */
+  call(method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
     if (this.#closed) return Promise.reject(new ActorExitedError(this.target, 'link closed'));
     if (Atomics.add(this.#counter, 0, 1) >= this.capacity) {
       Atomics.sub(this.#counter, 0, 1);
@@ -88,7 +89,7 @@ class Link {
         reject(err);
         return;
       }
-      arm(this.#pending, id, { resolve, reject, timer: undefined }, this.target, method, timeoutMs);
+      arm(this.#pending, id, { resolve, reject, timer: undefined }, this.target, method, timeoutMs, deadlineMs);
     });
   }
 
@@ -153,7 +154,7 @@ export class PeerLinks {
       (l) => {
         clearTimeout(timer);
         const left = Math.max(1, ms - (Date.now() - t0));
-        return l === RELAY ? this.#relay(target, method, params, chain, left) : l.call(method, params, chain, left);
+        return l === RELAY ? this.#relay(target, method, params, chain, left, ms) : l.call(method, params, chain, left, ms);
       },
       (err: unknown) => {
         clearTimeout(timer);
@@ -198,10 +199,10 @@ export class PeerLinks {
     return p;
   }
 
-  #relay(target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number): Promise<unknown> {
+  #relay(target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      arm(this.#relays, id, { resolve, reject, timer: undefined }, target, method, timeoutMs);
+      arm(this.#relays, id, { resolve, reject, timer: undefined }, target, method, timeoutMs, deadlineMs);
       this.post({ type: 'relay-call', id, target, method, params, chain, timeoutMs });
     });
   }
