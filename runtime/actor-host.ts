@@ -5,12 +5,19 @@
  * module, runs `create(ctx)`, posts `ready`, then serves calls from main and from peer ports
  * through ONE FIFO queue, running at most `concurrency` at once. Uncaught exceptions and unhandled
  * rejections are posted as `crash` and the thread exits 1: the supervisor decides what happens next.
+ *
+ * Each call carries its chain (the actors it passed through). A handler runs inside an
+ * AsyncLocalStorage holding that chain, so its `ctx.call`s pass `chain + [self]` on. A call whose
+ * chain already holds this actor is re-entrant: it runs at once, without waiting for a concurrency
+ * slot (the outer handler is waiting on it, so queueing it could wedge the actor for good).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
 import { concurrencyOf, invoke, loadDefinition, methodDocs } from './definition.js';
+import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
 import { createLogger } from './logging.js';
 import { PeerLinks } from './peer-links.js';
@@ -20,6 +27,7 @@ interface Job {
   readonly id: number;
   readonly method: string;
   readonly params: unknown;
+  readonly chain: readonly string[];
   /** Where the reply goes: the control port (calls from main) or a peer port. */
   readonly to: MessagePort;
 }
@@ -51,7 +59,40 @@ async function boot(start: StartMessage): Promise<void> {
   const counter = new Int32Array(start.counter);
   const log = createLogger(start.logLevel).child({ actor: start.name, threadId });
   const abort = new AbortController();
-  const peers = new PeerLinks(post);
+  // Only calls from other actors (a non-empty chain) run inside it, so a worker that only serves
+  // main never turns on its async hooks.
+  const chains = new AsyncLocalStorage<readonly string[]>();
+  const peers = new PeerLinks(start.name, start.callTimeoutMs, () => chains.getStore() ?? EMPTY_CHAIN, post);
+  const port = control;
+  // Listen before create(): a ctx.call made while creating needs its `connected` answer. Calls and
+  // peer ports only come after `ready`; anything else that does arrive early waits in `early`.
+  let serve: ((m: ToWorker) => void) | undefined;
+  const early: ToWorker[] = [];
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'connected':
+        peers.onConnected(m.id, m.result);
+        return;
+      case 'peer-exited':
+        peers.onPeerExited(m.target, m.incarnation, m.reason);
+        return;
+      case 'peer-added':
+        peers.onPeerAdded(m.target);
+        return;
+      case 'relay-reply':
+        if (m.ok) peers.onRelayReply(m.id, true, m.value, undefined);
+        else peers.onRelayReply(m.id, false, undefined, m.error);
+        return;
+      case 'call':
+      case 'peer':
+      case 'stop':
+        if (serve === undefined) early.push(m);
+        else serve(m);
+        return;
+      default:
+        assertNever(m);
+    }
+  });
 
   let def: ActorDefinition;
   let instance: ActorInstance;
@@ -63,7 +104,8 @@ async function boot(start: StartMessage): Promise<void> {
       home: start.home,
       log,
       signal: abort.signal,
-      call: <R>(actor: string, method: string, params?: unknown) => peers.call(actor, method, params) as Promise<R>,
+      call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) =>
+        peers.call(actor, method, params, opts?.timeoutMs) as Promise<R>,
       emit: (type: string, payload?: unknown) => post({ type: 'event', event: type, payload }),
     };
     instance = await def.create(ctx);
@@ -106,7 +148,7 @@ async function boot(start: StartMessage): Promise<void> {
     running++;
     let r: unknown;
     try {
-      r = invoke(def, instance, job.method, job.params);
+      r = job.chain.length === 0 ? invoke(def, instance, job.method, job.params) : chains.run(job.chain, invoke, def, instance, job.method, job.params);
     } catch (err) {
       finish(job, false, err);
       return;
@@ -139,13 +181,27 @@ async function boot(start: StartMessage): Promise<void> {
     if (running === 0 && head >= queue.length && drained) drained();
   };
 
-  const accept = (to: MessagePort, req: PeerRequest): void => {
+  const accept = (to: MessagePort, req: { readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }): void => {
     if (stopping) {
       Atomics.sub(counter, 0, 1);
       reply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)) });
       return;
     }
-    queue.push({ id: req.id, method: req.method, params: req.params, to });
+    const chain = req.chain ?? EMPTY_CHAIN;
+    if (chain.length > 0) {
+      const deep = tooDeep(chain, start.name);
+      if (deep !== undefined) {
+        Atomics.sub(counter, 0, 1);
+        reply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
+        return;
+      }
+      // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
+      if (chain.includes(start.name)) {
+        run({ id: req.id, method: req.method, params: req.params, chain, to });
+        return;
+      }
+    }
+    queue.push({ id: req.id, method: req.method, params: req.params, chain, to });
     if (!pumping) pump();
   };
 
@@ -174,14 +230,10 @@ async function boot(start: StartMessage): Promise<void> {
     post({ type: 'stopped' });
   };
 
-  const port = control;
-  port.on('message', (m: ToWorker) => {
+  serve = (m: ToWorker): void => {
     switch (m.type) {
       case 'call':
         accept(port, m);
-        return;
-      case 'connected':
-        peers.onConnected(m.id, m.result);
         return;
       case 'peer': {
         const p = m.port;
@@ -190,20 +242,15 @@ async function boot(start: StartMessage): Promise<void> {
         p.once('close', () => peerPorts.delete(p));
         return;
       }
-      case 'peer-exited':
-        peers.onPeerExited(m.target, m.incarnation, m.reason);
-        return;
-      case 'relay-reply':
-        if (m.ok) peers.onRelayReply(m.id, true, m.value, undefined);
-        else peers.onRelayReply(m.id, false, undefined, m.error);
-        return;
       case 'stop':
         void stop(m.timeoutMs);
         return;
       default:
-        assertNever(m);
+        // The early listener answers the others itself.
+        return;
     }
-  });
+  };
+  for (const m of early.splice(0)) serve(m);
 
   // JSON round trip: the manifest may be computed from options and must survive structured clone.
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;

@@ -2,6 +2,7 @@
  * What the runtime tells about a declared actor: status, manifest, methods. The socket front end
  * answers handshakes and `/info/api.json` from this, with no hop to the worker.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import type { ActorManifest } from './actor.js';
 
 export type ActorStatus = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
@@ -29,6 +30,10 @@ export interface ActorInfo {
   /** Calls waiting in the mailbox, and its capacity. */
   readonly queued: number;
   readonly capacity: number;
+  /** The limits each of its worker threads runs with (the defaults merged with the declaration's); always set by the runtime. */
+  readonly resourceLimits?: ResourceLimits;
+  /** Deadline of a `ctx.call` it makes that names none; always set by the runtime. */
+  readonly callTimeoutMs?: number;
   /** Why the actor failed, when `status === 'failed'`. */
   readonly failure?: string;
 }

@@ -57,6 +57,12 @@ export interface MethodInfo {
   readonly description?: string;
 }
 
+/** Options of one `ctx.call`. */
+export interface ActorCallOptions {
+  /** Reject with `CallTimeoutError` after this long. Default: the declaration's `callTimeoutMs`. */
+  readonly timeoutMs?: number;
+}
+
 /** What a running actor can do, handed to `create` inside its worker. */
 export interface ActorContext<Options = Record<string, unknown>> {
   /** The actor's name, which is also its socket name. */
@@ -72,8 +78,11 @@ export interface ActorContext<Options = Record<string, unknown>> {
   /**
    * Call another actor by name. A local actor is reached over a direct MessagePort (not through the
    * main thread); any other name goes to the runtime's resolver (a plugin socket in another process).
+   * Every call has a deadline: `opts.timeoutMs`, else the declaration's `callTimeoutMs` (default
+   * 60 s); past it the call rejects with `CallTimeoutError` (the target may still finish it). A chain
+   * of calls more than `MAX_CALL_DEPTH` actors deep is refused with `CallDepthError`.
    */
-  call<R = unknown>(actor: string, method: string, params?: unknown): Promise<R>;
+  call<R = unknown>(actor: string, method: string, params?: unknown, opts?: ActorCallOptions): Promise<R>;
   /** Publish an event on the runtime's emitter as `actor:event` with `{ actor, type, payload }`. */
   emit(type: string, payload?: unknown): void;
 }

@@ -34,6 +34,11 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
   readonly mailbox?: number;
   readonly restart?: RestartPolicy;
   /**
+   * Deadline of each `ctx.call` this actor makes that names none (`ctx.call(a, m, p, { timeoutMs })`):
+   * past it the call rejects with `CallTimeoutError`. Default the runtime's `callTimeoutMs` (60 000 ms).
+   */
+  readonly callTimeoutMs?: number;
+  /**
    * Limits of the actor's worker thread (each pool thread of a stateless actor), as `new Worker`
    * takes them, e.g. `{ maxOldGenerationSizeMb: 256 }`. A worker that runs out of memory dies alone
    * (`ERR_WORKER_OUT_OF_MEMORY`), its pending calls get `ActorExitedError`, and it is restarted like
@@ -43,14 +48,18 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
 }
 
 /**
- * Every actor worker's limits unless its declaration says otherwise: the V8 young generation is
+ * Every actor worker's limits unless its declaration says otherwise. The old generation is capped at
+ * 1024 MB, so an actor that allocates without bound dies alone (`ERR_WORKER_OUT_OF_MEMORY`, restarted
+ * like any crash) long before it takes the process down; the biggest real need, the simulator holding
+ * 100,000 instances while the group converges them, stays far below it (see docs/architecture.md).
+ * The stack is Node's worker default (4 MB), stated so `runtime.info()` shows it. The V8 young generation is
  * capped at 8 MB. Node's default lets each busy isolate grow it to tens of MB, and five busy threads
  * (main, group, simulator, vanilla x2) converging 10,000 instances peaked at 245-255 MB RSS; capped,
  * 211 MB, in the same time (0.76-0.79 s vs 0.77-0.92 s; bench/group.ts). Actor messages are small
  * and short-lived, so the extra scavenges are cheap. An actor that needs more says so in its
  * declaration, e.g. `resourceLimits: { maxYoungGenerationSizeMb: 32 }`.
  */
-export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = { maxYoungGenerationSizeMb: 8 };
+export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 8, stackSizeMb: 4 };
 
 /** The limits a worker of `decl` gets. */
 export function resourceLimitsOf(decl: Pick<ActorDeclaration, 'resourceLimits'>): ResourceLimits {

@@ -102,8 +102,11 @@ export type {
   Handler,
   InterfaceSpec,
   MethodInfo,
+  ActorCallOptions,
 } from './actor.js';
 export type { ActorDeclaration, RestartPolicy } from './declaration.js';
+export { DEFAULT_RESOURCE_LIMITS } from './declaration.js';
+export { MAX_CALL_DEPTH, DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 export type { ActorInfo, ActorStatus, MethodDoc, RemoteTarget, Resolver } from './actor-info.js';
 export { DEFAULT_RESTART_POLICY } from './restart-policy.js';
 

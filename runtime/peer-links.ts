@@ -14,16 +14,41 @@
  * on that link rejects with `ActorExitedError` and the link is forgotten; the next call connects
  * again and gets the new incarnation's port. A stateless target's port leads into one of its pool
  * threads (runtime/stateless-actor.ts). Targets without a direct port (plugins in other processes,
- * through the resolver) are called through main (`relay-call`).
+ * through the resolver) are called through main (`relay-call`). A relay is cached for a name until
+ * main says an actor of that name was declared (`peer-added`); then the next call connects directly.
+ *
+ * Every call has a deadline (the caller's `timeoutMs`, else the actor's default): past it the call
+ * rejects with `CallTimeoutError` and its pending entry is dropped; a late reply is ignored (the
+ * target still frees its mailbox slot when it answers). Every call carries its chain: the chain of
+ * the call being handled (`current()`) plus this actor; a chain too long is refused with
+ * `CallDepthError` before anything is sent.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ActorExitedError, MailboxFullError, reviveError, type SerializedError } from './errors.js';
+import { ActorExitedError, CallDepthError, CallTimeoutError, MailboxFullError, reviveError, type SerializedError } from './errors.js';
 import { assertNever } from './assert-never.js';
+import { extendChain } from './call-chain.js';
 import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
 
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Registers `p` under `id` in `map`, dropped after `ms` with `CallTimeoutError` naming the call's whole deadline. */
+function arm(map: Map<number, Pending>, id: number, p: Pending, target: string, method: string, ms: number, deadlineMs: number): void {
+  map.set(id, p);
+  p.timer = setTimeout(() => {
+    if (map.delete(id)) p.reject(new CallTimeoutError(target, method, deadlineMs));
+  }, ms);
+}
+
+function settle(map: Map<number, Pending>, id: number): Pending | undefined {
+  const p = map.get(id);
+  if (p === undefined) return undefined;
+  map.delete(id);
+  clearTimeout(p.timer);
+  return p;
 }
 
 /** A direct channel to one incarnation of a target actor. */
@@ -47,7 +72,8 @@ class Link {
     port.once('close', () => onClose(this));
   }
 
-  call(method: string, params: unknown): Promise<unknown> {
+  /** `timeoutMs`: the time left; `deadlineMs`: the call's whole deadline, for the error. */
+  call(method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
     if (this.#closed) return Promise.reject(new ActorExitedError(this.target, 'link closed'));
     if (Atomics.add(this.#counter, 0, 1) >= this.capacity) {
       Atomics.sub(this.#counter, 0, 1);
@@ -56,21 +82,20 @@ class Link {
     }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
       try {
-        this.port.postMessage({ type: 'call', id, method, params } satisfies PeerRequest);
+        this.port.postMessage({ type: 'call', id, method, params, chain } satisfies PeerRequest);
       } catch (err) {
-        this.#pending.delete(id);
         Atomics.sub(this.#counter, 0, 1);
         reject(err);
+        return;
       }
+      arm(this.#pending, id, { resolve, reject, timer: undefined }, this.target, method, timeoutMs, deadlineMs);
     });
   }
 
   #onReply(m: PeerReply): void {
-    const p = this.#pending.get(m.id);
-    if (p === undefined) return;
-    this.#pending.delete(m.id);
+    const p = settle(this.#pending, m.id);
+    if (p === undefined) return; // timed out already
     if (m.ok) p.resolve(m.value);
     else p.reject(reviveError(m.error));
   }
@@ -79,7 +104,10 @@ class Link {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const p of this.#pending.values()) p.reject(new ActorExitedError(this.target, reason));
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new ActorExitedError(this.target, reason));
+    }
     this.#pending.clear();
     this.port.close();
   }
@@ -95,16 +123,44 @@ export class PeerLinks {
   readonly #relays = new Map<number, Pending>();
   #nextId = 1;
 
-  constructor(private readonly post: (m: FromWorker) => void) {}
+  /**
+   * `self`: this actor's name; `defaultTimeoutMs`: the deadline of a call that names none;
+   * `current`: the chain of the call being handled (empty outside any call from another actor).
+   */
+  constructor(
+    private readonly self: string,
+    private readonly defaultTimeoutMs: number,
+    private readonly current: () => readonly string[],
+    private readonly post: (m: FromWorker) => void,
+  ) {}
 
   /** `ctx.call`: only the part of `name` before the first `/` picks the actor. */
-  call(name: string, method: string, params: unknown): Promise<unknown> {
+  call(name: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     const slash = name.indexOf('/');
     const target = slash < 0 ? name : name.slice(0, slash);
+    const ms = timeoutMs ?? this.defaultTimeoutMs;
+    const chain = extendChain(this.current(), this.self, target);
+    if (chain instanceof CallDepthError) return Promise.reject(chain);
     const link = this.#links.get(target);
-    if (link instanceof Link) return link.call(method, params);
-    if (link === RELAY) return this.#relay(target, method, params);
-    return this.#connect(target).then((l) => (l === RELAY ? this.#relay(target, method, params) : l.call(method, params)));
+    if (link instanceof Link) return link.call(method, params, chain, ms);
+    if (link === RELAY) return this.#relay(target, method, params, chain, ms);
+    // Connecting may wait (the target is still starting): the deadline covers it.
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CallTimeoutError(target, method, ms)), ms);
+    });
+    return Promise.race([this.#connect(target), expired]).then(
+      (l) => {
+        clearTimeout(timer);
+        const left = Math.max(1, ms - (Date.now() - t0));
+        return l === RELAY ? this.#relay(target, method, params, chain, left, ms) : l.call(method, params, chain, left, ms);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        throw err;
+      },
+    );
   }
 
   #connect(target: string): Promise<Link | typeof RELAY> {
@@ -143,11 +199,11 @@ export class PeerLinks {
     return p;
   }
 
-  #relay(target: string, method: string, params: unknown): Promise<unknown> {
+  #relay(target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#relays.set(id, { resolve, reject });
-      this.post({ type: 'relay-call', id, target, method, params });
+      arm(this.#relays, id, { resolve, reject, timer: undefined }, target, method, timeoutMs, deadlineMs);
+      this.post({ type: 'relay-call', id, target, method, params, chain, timeoutMs });
     });
   }
 
@@ -170,10 +226,14 @@ export class PeerLinks {
     if (link instanceof Link && link.incarnation === incarnation) this.#drop(link, reason);
   }
 
+  /** Main says an actor named `target` was declared: a cached relay for it is stale. */
+  onPeerAdded(target: string): void {
+    if (this.#links.get(target) === RELAY) this.#links.delete(target);
+  }
+
   onRelayReply(id: number, ok: boolean, value: unknown, error: SerializedError | undefined): void {
-    const p = this.#relays.get(id);
+    const p = settle(this.#relays, id);
     if (p === undefined) return;
-    this.#relays.delete(id);
     if (ok) p.resolve(value);
     else p.reject(reviveError(error as SerializedError));
   }

@@ -9,13 +9,18 @@
  * An `attach` task hands the thread one end of a direct link from another actor's worker
  * (runtime/stateless-actor.ts `openPeer`): the thread then serves that actor's calls on the port,
  * between and alongside its tasks, and frees a slot of the shared mailbox counter per answer.
+ *
+ * As in actor-host.ts, a handler serving a call from another actor runs inside an AsyncLocalStorage
+ * holding the call's chain, and every `ctx.call` has a deadline (`CallTimeoutError`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { resolveManifest } from './actor.js';
 import { invoke, loadDefinition, methodDocs } from './definition.js';
-import { reviveError, serializeError } from './errors.js';
+import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
+import { CallDepthError, CallTimeoutError, reviveError, serializeError } from './errors.js';
 import { createLogger } from './logging.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 
@@ -24,7 +29,13 @@ const counter = new Int32Array(data.counter);
 let loaded: Promise<{ def: ActorDefinition; instance: ActorInstance }> | undefined;
 let channel: BroadcastChannel | undefined;
 let nextId = 1;
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
+const chains = new AsyncLocalStorage<readonly string[]>();
+
+/** Invoke inside the call's chain (only when it has one). */
+function invokeIn(chain: readonly string[] | undefined, def: ActorDefinition, instance: ActorInstance, method: string, params: unknown): unknown {
+  return chain === undefined || chain.length === 0 ? invoke(def, instance, method, params) : chains.run(chain, invoke, def, instance, method, params);
+}
 
 function chan(): BroadcastChannel {
   if (channel === undefined) {
@@ -35,6 +46,7 @@ function chan(): BroadcastChannel {
       const p = pending.get(m.id);
       if (p === undefined) return;
       pending.delete(m.id);
+      clearTimeout(p.timer);
       if (m.ok) p.resolve(m.value);
       else p.reject(reviveError(m.error));
     };
@@ -53,12 +65,20 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
       home: data.home,
       log: createLogger(data.logLevel).child({ actor: data.name, threadId }),
       signal: new AbortController().signal,
-      call: <R>(actor: string, method: string, params?: unknown) =>
-        new Promise<R>((resolve, reject) => {
+      call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => {
+        const slash = actor.indexOf('/');
+        const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
+        if (chain instanceof CallDepthError) return Promise.reject(chain);
+        const timeoutMs = opts?.timeoutMs ?? data.callTimeoutMs;
+        return new Promise<R>((resolve, reject) => {
           const id = nextId++;
-          pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-          chan().postMessage({ type: 'call', threadId, id, target: actor, method, params } satisfies PoolChannelMessage);
-        }),
+          const timer = setTimeout(() => {
+            if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
+          }, timeoutMs);
+          pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+          chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
+        });
+      },
       emit: (type: string, payload?: unknown) => {
         chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage);
       },
@@ -81,9 +101,14 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
     }
   };
   port.on('message', (req: PeerRequest) => {
+    const deep = tooDeep(req.chain, data.name);
+    if (deep !== undefined) {
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
+      return;
+    }
     let r: unknown;
     try {
-      r = invoke(def, instance, req.method, req.params);
+      r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
       return;
@@ -107,7 +132,9 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
       return { type: 'attached', threadId };
     case 'call':
       try {
-        const value = await invoke(def, instance, t.method, t.params);
+        const deep = tooDeep(t.chain, data.name);
+        if (deep !== undefined) throw deep;
+        const value = await invokeIn(t.chain, def, instance, t.method, t.params);
         return { type: 'reply', threadId, ok: true, value };
       } catch (err) {
         return { type: 'reply', threadId, ok: false, error: serializeError(err) };

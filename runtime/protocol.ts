@@ -6,7 +6,7 @@
  *   ───────────                         ────────────
  *   worker.postMessage(StartMessage) ──► parentPort (once; hands over `port`)
  *   control port  ◄════ MessageChannel ════► control port
- *      ToWorker  ───────────────────────►  (call, connected, peer, peer-exited, relay-reply, stop)
+ *      ToWorker  ───────────────────────►  (call, connected, peer, peer-exited, peer-added, relay-reply, stop)
  *      FromWorker ◄───────────────────────  (ready, start-failed, crash, reply, event, connect, relay-call, stopped)
  *
  *   actor A worker ◄════ peer MessageChannel (handed out by main) ════► actor B worker
@@ -37,12 +37,17 @@ export interface StartMessage {
    * answered, from every sender). The worker decrements it when it answers a call.
    */
   readonly counter: SharedArrayBuffer;
+  /** Deadline of a `ctx.call` that names none (the declaration's `callTimeoutMs`). */
+  readonly callTimeoutMs: number;
 }
 
 /** Main → worker over the control port. */
 export type ToWorker =
-  /** Run a method; answer with `reply` carrying the same id. */
-  | { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown }
+  /**
+   * Run a method; answer with `reply` carrying the same id. `chain`: the actors the call passed
+   * through (absent for calls from main and the sockets; set for calls relayed through main).
+   */
+  | { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }
   /** Answer to `connect`: a direct port to the target, or use the relay through main, or an error. */
   | {
       readonly type: 'connected';
@@ -54,6 +59,8 @@ export type ToWorker =
   | { readonly type: 'peer'; readonly from: string; readonly port: MessagePort }
   /** A target's worker exited: reject calls pending on its port of that incarnation, forget the port. */
   | { readonly type: 'peer-exited'; readonly target: string; readonly incarnation: number; readonly reason: string }
+  /** Actor `target` was declared: forget a cached relay for it, so the next call connects directly. */
+  | { readonly type: 'peer-added'; readonly target: string }
   /** Answer to `relay-call`. */
   | { readonly type: 'relay-reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'relay-reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
@@ -94,15 +101,23 @@ export type FromWorker =
   | { readonly type: 'event'; readonly event: string; readonly payload: unknown }
   /** Ask for a way to reach `target` (first `ctx.call` to it, or after it restarted). */
   | { readonly type: 'connect'; readonly id: number; readonly target: string }
-  /** Call `target` through main (stateless targets, plugins in other processes). */
-  | { readonly type: 'relay-call'; readonly id: number; readonly target: string; readonly method: string; readonly params: unknown }
+  /** Call `target` through main (plugins in other processes), with the caller's chain and deadline. */
+  | {
+      readonly type: 'relay-call';
+      readonly id: number;
+      readonly target: string;
+      readonly method: string;
+      readonly params: unknown;
+      readonly chain: readonly string[];
+      readonly timeoutMs: number;
+    }
   /** A direct call to `target` was refused because its mailbox was full (for the `mailbox:full` event). */
   | { readonly type: 'mailbox-full'; readonly target: string; readonly capacity: number }
   /** Graceful stop finished; main may terminate the worker. */
   | { readonly type: 'stopped' };
 
-/** Caller → target over a direct peer port. */
-export type PeerRequest = { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown };
+/** Caller → target over a direct peer port; `chain` ends with the calling actor. */
+export type PeerRequest = { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown; readonly chain: readonly string[] };
 
 /** Target → caller over a direct peer port. */
 export type PeerReply =
@@ -120,13 +135,15 @@ export interface PoolData {
   readonly channel: string;
   /** The actor's shared mailbox counter (Int32 at 0); a pool thread subtracts when it answers a direct call. */
   readonly counter: SharedArrayBuffer;
+  /** Deadline of a `ctx.call` that names none. */
+  readonly callTimeoutMs: number;
 }
 
 /** A task for a pool thread. */
 export type PoolTask =
   /** Load the module (once per thread) and report manifest and method docs. */
   | { readonly type: 'probe' }
-  | { readonly type: 'call'; readonly method: string; readonly params: unknown }
+  | { readonly type: 'call'; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }
   /** Serve `PeerRequest`s from actor `from` arriving on `port` (a direct link), until the port closes. */
   | { readonly type: 'attach'; readonly from: string; readonly port: MessagePort };
 
@@ -139,7 +156,16 @@ export type PoolResult =
 
 /** Pool thread ↔ main over the actor's BroadcastChannel. Everyone hears everything; filter by `threadId`. */
 export type PoolChannelMessage =
-  | { readonly type: 'call'; readonly threadId: number; readonly id: number; readonly target: string; readonly method: string; readonly params: unknown }
+  | {
+      readonly type: 'call';
+      readonly threadId: number;
+      readonly id: number;
+      readonly target: string;
+      readonly method: string;
+      readonly params: unknown;
+      readonly chain: readonly string[];
+      readonly timeoutMs: number;
+    }
   | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

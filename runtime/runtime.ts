@@ -13,6 +13,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
 import type { ActorInfo, Resolver } from './actor-info.js';
 import type { ActorDeclaration, RestartPolicy } from './declaration.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 import { loadDefinition } from './definition.js';
 import {
   ActorNotFoundError,
@@ -48,6 +49,11 @@ export interface RuntimeOptions {
   readonly stopTimeoutMs?: number;
   /** Emit `call` events and debug-log every call made through the runtime. */
   readonly logCalls?: boolean;
+  /**
+   * Deadline of an actor's `ctx.call` when neither the call nor the actor's declaration
+   * (`callTimeoutMs`) names one. Default 60 000 ms.
+   */
+  readonly callTimeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -65,6 +71,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #restart: RestartPolicy | undefined;
   readonly #stopTimeoutMs: number;
   readonly #logCalls: boolean;
+  readonly #callTimeoutMs: number;
   readonly #cells = new Map<string, ActorCell>();
   #resolver: Resolver | undefined;
   #stopping: Promise<void> | undefined;
@@ -80,6 +87,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.#restart = opts.restart;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.#logCalls = opts.logCalls ?? false;
+    this.#callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const rt = this;
     this.#sup = {
@@ -87,13 +95,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       log: this.log,
       logLevel: this.#logLevel,
       logCalls: this.#logCalls,
+      callTimeoutMs: this.#callTimeoutMs,
       emit: (event, ...args) => {
         (rt.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
       },
       connect: (from, target) => rt.#connect(from, target),
-      relay: (_from, target, method, params) => {
+      relay: (_from, target, method, params, chain, timeoutMs) => {
         rt.#relayed++;
-        return rt.call(target, method, params);
+        return rt.#call(target, method, params, timeoutMs, chain);
       },
       peerExited: (name, incarnation, reason) => {
         for (const cell of rt.#cells.values()) {
@@ -103,11 +112,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     };
   }
 
-  /** A runtime with `actors` started in order; if one fails to start, the others are stopped. */
+  /**
+   * A runtime with `actors`: every name is declared first, then all start at once (`addAll`), so an
+   * actor that calls another while starting (the group resuming its groups) waits for it instead of
+   * missing it. If one fails to start, the others are stopped.
+   */
   static async start(opts: RuntimeOptions & { actors: ActorDeclaration[] }): Promise<Runtime> {
     const rt = new Runtime(opts);
     try {
-      for (const decl of opts.actors) await rt.add(decl);
+      await rt.addAll(opts.actors);
     } catch (err) {
       await rt.stop();
       throw err;
@@ -125,37 +138,73 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Declare and start an actor; resolves once it serves calls. */
   async add(decl: ActorDeclaration): Promise<ActorInfo> {
+    const [info] = await this.addAll([decl]);
+    return info as ActorInfo;
+  }
+
+  /**
+   * Declare several actors, then start them all at once; resolves once every one serves calls.
+   * From the moment they are declared, a call to one of them (from main or from another actor)
+   * waits until it is ready instead of going to the resolver. If any fails to start, those that
+   * failed are forgotten and this rejects with the first failure (in declaration order); the
+   * others keep running.
+   */
+  async addAll(decls: readonly ActorDeclaration[]): Promise<ActorInfo[]> {
     if (this.#stopping) throw new RuntimeStoppedError();
-    if (typeof decl.name !== 'string' || !NAME.test(decl.name)) {
-      throw new ActorStartError(String(decl.name), 'an actor name must be non-empty, without "/" or spaces');
+    const seen = new Set<string>();
+    for (const decl of decls) {
+      if (typeof decl.name !== 'string' || !NAME.test(decl.name)) {
+        throw new ActorStartError(String(decl.name), 'an actor name must be non-empty, without "/" or spaces');
+      }
+      if (this.#cells.has(decl.name) || seen.has(decl.name)) throw new DuplicateActorError(decl.name);
+      seen.add(decl.name);
     }
-    if (this.#cells.has(decl.name)) throw new DuplicateActorError(decl.name);
-    let moduleUrl: string;
-    let stateless = decl.kind === 'stateless';
-    try {
-      moduleUrl = resolveActorModule(decl.module);
-      // Whether the definition asks for a pool is only known from the module itself. Actor modules
-      // have no top-level side effects by contract, so importing it here is cheap and harmless.
-      if (decl.kind === undefined) stateless = (await loadDefinition(moduleUrl)).stateless === true;
-    } catch (err) {
-      throw new ActorStartError(decl.name, err instanceof Error ? err.message : String(err), { cause: err });
-    }
-    if (this.#cells.has(decl.name)) throw new DuplicateActorError(decl.name);
+    // Whether a definition asks for a pool is only known from the module itself. Actor modules have
+    // no top-level side effects by contract, so importing them here is cheap and harmless.
+    const kinds = await Promise.all(
+      decls.map(async (decl) => {
+        try {
+          const moduleUrl = resolveActorModule(decl.module);
+          const stateless = decl.kind === undefined ? (await loadDefinition(moduleUrl)).stateless === true : decl.kind === 'stateless';
+          return { moduleUrl, stateless };
+        } catch (err) {
+          throw new ActorStartError(decl.name, err instanceof Error ? err.message : String(err), { cause: err });
+        }
+      }),
+    );
+    for (const decl of decls) if (this.#cells.has(decl.name)) throw new DuplicateActorError(decl.name);
     if (this.#stopping) throw new RuntimeStoppedError();
-    const capacity = Math.max(1, decl.mailbox ?? this.#mailbox);
-    const tracker = new RestartTracker(this.#restart, decl.restart);
-    const cell: ActorCell = stateless
-      ? new StatelessActor(this.#sup, decl, moduleUrl, capacity, tracker)
-      : new StatefulActor(this.#sup, decl, moduleUrl, capacity, tracker);
-    this.#cells.set(decl.name, cell);
-    try {
-      await cell.start();
-    } catch (err) {
-      if (this.#cells.get(decl.name) === cell) this.#cells.delete(decl.name);
-      await cell.stop(0).catch(() => undefined);
-      throw err instanceof InfrakitError ? err : new ActorStartError(decl.name, String(err), { cause: err });
+    // Declare every name (cells in `starting`), tell the running workers (a relay they cached for one
+    // of these names is stale), then start them all.
+    const cells = decls.map((decl, i) => {
+      const { moduleUrl, stateless } = kinds[i] as { moduleUrl: string; stateless: boolean };
+      const capacity = Math.max(1, decl.mailbox ?? this.#mailbox);
+      const tracker = new RestartTracker(this.#restart, decl.restart);
+      const cell: ActorCell = stateless
+        ? new StatelessActor(this.#sup, decl, moduleUrl, capacity, tracker)
+        : new StatefulActor(this.#sup, decl, moduleUrl, capacity, tracker);
+      this.#cells.set(decl.name, cell);
+      return cell;
+    });
+    for (const cell of cells) for (const other of this.#cells.values()) if (other !== cell) other.notifyPeerAdded(cell.name);
+    const results = await Promise.allSettled(cells.map((cell) => cell.start()));
+    let first: unknown;
+    await Promise.all(
+      results.map(async (r, i) => {
+        if (r.status === 'fulfilled') return;
+        const cell = cells[i] as ActorCell;
+        if (this.#cells.get(cell.name) === cell) this.#cells.delete(cell.name);
+        await cell.stop(0).catch(() => undefined);
+      }),
+    );
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'rejected' && first === undefined) {
+        const name = (cells[i] as ActorCell).name;
+        first = r.reason instanceof InfrakitError ? r.reason : new ActorStartError(name, String(r.reason), { cause: r.reason });
+      }
     }
-    return cell.info();
+    if (first !== undefined) throw first;
+    return cells.map((c) => c.info());
   }
 
   /** Stop an actor gracefully and forget it. */
@@ -172,12 +221,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * go to the resolver (called with that first part).
    */
   call<R = unknown>(name: string, method: string, params?: unknown, opts?: CallOptions): Promise<R> {
+    return this.#call(name, method, params, opts?.timeoutMs, undefined) as Promise<R>;
+  }
+
+  /** `chain`: the actors a relayed call passed through (a call to the resolver leaves the process and drops it). */
+  #call(name: string, method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
     const slash = name.indexOf('/');
     const base = slash < 0 ? name : name.slice(0, slash);
     const cell = this.#cells.get(base);
-    if (cell !== undefined) return cell.call(method, params, opts?.timeoutMs) as Promise<R>;
-    return this.#callRemote(base, method, params, opts?.timeoutMs) as Promise<R>;
+    if (cell !== undefined) return cell.call(method, params, timeoutMs, chain);
+    return this.#callRemote(base, method, params, timeoutMs);
   }
 
   async #callRemote(name: string, method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
@@ -248,7 +302,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.#stopping;
   }
 
-  #connect(from: string, target: string): ConnectResult {
+  #connect(from: string, target: string): ConnectResult | Promise<ConnectResult> {
     const cell = this.#cells.get(target);
     if (this.#stopping) return { mode: 'error', error: serializeError(new RuntimeStoppedError()) };
     // Stateful targets and stateless pools alike get a direct port; only names with no local actor

@@ -9,9 +9,11 @@
  *     └─dies: add() rejects ActorStartError       └──────────────► failed
  *                        └──stop()──► stopping ──► stopped
  * ```
- * Calls while `starting`/`restarting` are refused with `ActorRestartingError` (not queued: a
- * caller never waits on a worker that may not come back; the socket front end maps it to an
- * error the client can retry). Calls while `failed` get `ActorFailedError`.
+ * Calls while `starting` (the first start) wait until the actor is ready, at most `capacity` of
+ * them and each within its deadline; if the start fails they reject with `ActorStartError`. Calls
+ * while `restarting` are refused with `ActorRestartingError` (not queued: a caller never waits on a
+ * worker that may not come back; the socket front end maps it to an error the client can retry).
+ * Calls while `failed` get `ActorFailedError`.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -24,6 +26,7 @@ import {
   ActorFailedError,
   ActorRestartingError,
   ActorStartError,
+  ActorStartingError,
   CallTimeoutError,
   InfrakitError,
   InvalidParamsError,
@@ -81,6 +84,10 @@ export class StatefulActor implements ActorCell {
   #failure: string | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #firstStart: { resolve(): void; reject(e: unknown): void } | undefined;
+  /** The first start, for calls and connects that wait on it; undefined before start(). */
+  #started: Promise<void> | undefined;
+  /** Calls waiting for the first start (at most `capacity`). */
+  #waiting = 0;
   #stopping: Promise<void> | undefined;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
@@ -101,10 +108,15 @@ export class StatefulActor implements ActorCell {
   }
 
   start(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    this.#started ??= new Promise<void>((resolve, reject) => {
       this.#firstStart = { resolve, reject };
       this.#boot();
     });
+    return this.#started;
+  }
+
+  get #callTimeoutMs(): number {
+    return this.#decl.callTimeoutMs ?? this.#sup.callTimeoutMs;
   }
 
   #boot(): void {
@@ -123,6 +135,7 @@ export class StatefulActor implements ActorCell {
       home: this.#sup.home,
       logLevel: this.#sup.logLevel,
       counter: sab,
+      callTimeoutMs: this.#callTimeoutMs,
     };
     worker.postMessage(start, [port2]);
     port1.on('message', (m: FromWorker) => this.#onMessage(inc, m));
@@ -176,12 +189,12 @@ export class StatefulActor implements ActorCell {
         return;
       case 'connect': {
         const result = this.#sup.connect(this.name, m.target);
-        const msg: ToWorker = { type: 'connected', id: m.id, target: m.target, result };
-        inc.port.postMessage(msg, result.mode === 'port' ? [result.port] : []);
+        if (result instanceof Promise) void result.then((r) => this.#postConnected(inc, m.id, m.target, r));
+        else this.#postConnected(inc, m.id, m.target, result);
         return;
       }
       case 'relay-call':
-        this.#sup.relay(this.name, m.target, m.method, m.params).then(
+        this.#sup.relay(this.name, m.target, m.method, m.params, m.chain, m.timeoutMs).then(
           (value) => this.#postRelay(inc, { type: 'relay-reply', id: m.id, ok: true, value }),
           (err: unknown) => this.#postRelay(inc, { type: 'relay-reply', id: m.id, ok: false, error: serializeError(err) }),
         );
@@ -195,6 +208,15 @@ export class StatefulActor implements ActorCell {
       default:
         assertNever(m);
     }
+  }
+
+  #postConnected(inc: Incarnation, id: number, target: string, result: ConnectResult): void {
+    if (this.#inc !== inc) {
+      // The asking worker is gone (it waited on a starting target): the port would lead nowhere.
+      if (result.mode === 'port') result.port.close();
+      return;
+    }
+    inc.port.postMessage({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
   }
 
   #postRelay(inc: Incarnation, m: ToWorker): void {
@@ -255,9 +277,12 @@ export class StatefulActor implements ActorCell {
     }, d.delayMs);
   }
 
-  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[]): Promise<unknown> {
     const inc = this.#inc;
-    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return Promise.reject(this.#notRunning());
+    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) {
+      if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
+      return Promise.reject(this.#notRunning());
+    }
     if (Atomics.add(inc.counter, 0, 1) >= this.#capacity) {
       Atomics.sub(inc.counter, 0, 1);
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
@@ -268,7 +293,8 @@ export class StatefulActor implements ActorCell {
       const p: Pending = { resolve, reject, method, t0: this.#sup.logCalls ? performance.now() : 0, timer: undefined };
       this.#pending.set(id, p);
       try {
-        inc.port.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+        // Calls from main carry no chain field at all: the hot path posts what it always did.
+        inc.port.postMessage(chain === undefined || chain.length === 0 ? ({ type: 'call', id, method, params } satisfies ToWorker) : ({ type: 'call', id, method, params, chain } satisfies ToWorker));
       } catch (err) {
         this.#pending.delete(id);
         Atomics.sub(inc.counter, 0, 1);
@@ -283,6 +309,28 @@ export class StatefulActor implements ActorCell {
     });
   }
 
+  /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
+  async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
+    if (this.#waiting >= this.#capacity) {
+      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
+      throw new MailboxFullError(this.name, this.#capacity);
+    }
+    this.#waiting++;
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = this.#started as Promise<void>;
+      await (timeoutMs === undefined
+        ? started
+        : Promise.race([started, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)))]));
+    } finally {
+      clearTimeout(timer);
+      this.#waiting--;
+    }
+    const left = timeoutMs === undefined ? undefined : Math.max(1, timeoutMs - (performance.now() - t0));
+    return this.call(method, params, left, chain);
+  }
+
   #notRunning(): InfrakitError {
     switch (this.#status) {
       case 'failed':
@@ -290,18 +338,38 @@ export class StatefulActor implements ActorCell {
       case 'stopping':
       case 'stopped':
         return new RuntimeStoppedError(`actor '${this.name}' is stopped`);
-      default:
+      case 'starting':
+        return new ActorStartingError(this.name);
+      case 'restarting':
+      case 'running':
         return new ActorRestartingError(this.name);
+      default:
+        return assertNever(this.#status);
     }
   }
 
-  /** A direct channel from actor `from` to this actor's current worker. */
-  openPeer(from: string): ConnectResult {
+  /** A direct channel from actor `from` to this actor's current worker; waits while the actor first starts. */
+  openPeer(from: string): ConnectResult | Promise<ConnectResult> {
     const inc = this.#inc;
+    if (this.#status === 'starting' && this.#started !== undefined) {
+      // Its own create() calling itself would wait for itself: refuse that at once.
+      if (from === this.name) return { mode: 'error', error: serializeError(new ActorStartingError(this.name)) };
+      return this.#started.then(
+        () => this.openPeer(from),
+        (err: unknown) => ({ mode: 'error', error: serializeError(err) }),
+      );
+    }
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
     inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
     return { mode: 'port', port: port1, counter: inc.sab, capacity: this.#capacity, incarnation: inc.n };
+  }
+
+  notifyPeerAdded(name: string): void {
+    const inc = this.#inc;
+    // A worker still in create() gets it too: its port queues the message until it listens.
+    if (inc === undefined || inc.dying || name === this.name) return;
+    inc.port.postMessage({ type: 'peer-added', target: name } satisfies ToWorker);
   }
 
   /** Tell this actor's worker that a target's incarnation is gone. */
@@ -331,6 +399,8 @@ export class StatefulActor implements ActorCell {
       threadIds: inc?.ready ? [inc.threadId] : [],
       queued: inc ? Atomics.load(inc.counter, 0) : 0,
       capacity: this.#capacity,
+      resourceLimits: resourceLimitsOf(this.#decl),
+      callTimeoutMs: this.#callTimeoutMs,
       ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
     };
   }

@@ -25,6 +25,8 @@
  * host app) still spread over every thread as piscina tasks. A link's port closes when its thread
  * dies or the pool is destroyed: the caller rejects what is pending (`ActorExitedError`) and
  * connects again on its next call. A graceful stop waits for pool tasks, not for direct calls.
+ *
+ * While the pool first starts (its probe), calls and connects wait for it, as for a stateful actor.
  */
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, MessageChannel } from 'node:worker_threads';
@@ -37,6 +39,7 @@ import {
   ActorExitedError,
   ActorFailedError,
   ActorStartError,
+  ActorStartingError,
   CallTimeoutError,
   InvalidParamsError,
   MailboxFullError,
@@ -102,6 +105,9 @@ export class StatelessActor implements ActorCell {
   #restarts = 0;
   #failure: string | undefined;
   #stopping: Promise<void> | undefined;
+  #started: Promise<void> | undefined;
+  #waiting = 0;
+  readonly #callTimeoutMs: number;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
     this.#sup = sup;
@@ -111,7 +117,17 @@ export class StatelessActor implements ActorCell {
     this.#log = sup.log.child({ actor: decl.name });
     const threads = Math.max(1, decl.threads ?? 2);
     const channel = `infrakit-ts:${randomUUID()}`;
-    const workerData: PoolData = { name: decl.name, moduleUrl, options: decl.options ?? {}, home: sup.home, logLevel: sup.logLevel, channel, counter: this.#counter.buffer as SharedArrayBuffer };
+    this.#callTimeoutMs = decl.callTimeoutMs ?? sup.callTimeoutMs;
+    const workerData: PoolData = {
+      name: decl.name,
+      moduleUrl,
+      options: decl.options ?? {},
+      home: sup.home,
+      logLevel: sup.logLevel,
+      channel,
+      counter: this.#counter.buffer as SharedArrayBuffer,
+      callTimeoutMs: this.#callTimeoutMs,
+    };
     this.#pool = new Piscina<PoolTask, PoolResult>({
       filename: POOL_WORKER.href,
       name: 'default',
@@ -133,7 +149,12 @@ export class StatelessActor implements ActorCell {
     return this.#decl.name;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
     try {
       const r = await this.#pool.run({ type: 'probe' });
       if (r.type !== 'probe') throw new Error(`unexpected probe answer ${r.type}`);
@@ -152,7 +173,7 @@ export class StatelessActor implements ActorCell {
   #onChannel(m: PoolChannelMessage): void {
     switch (m.type) {
       case 'call':
-        this.#sup.relay(this.name, m.target, m.method, m.params).then(
+        this.#sup.relay(this.name, m.target, m.method, m.params, m.chain, m.timeoutMs).then(
           (value) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: true, value }),
           (err: unknown) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) }),
         );
@@ -192,13 +213,38 @@ export class StatelessActor implements ActorCell {
     this.#sup.emit('actor:restarted', { name: this.name, attempt: d.attempt, delayMs: 0 });
   }
 
-  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+  #notRunning(): Error {
+    if (this.#status === 'failed') return new ActorFailedError(this.name, this.#failure ?? 'unknown');
+    if (this.#status === 'starting') return new ActorStartingError(this.name);
+    return new RuntimeStoppedError(`actor '${this.name}' is ${this.#status}`);
+  }
+
+  /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
+  async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
+    if (this.#waiting >= this.#capacity) {
+      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
+      throw new MailboxFullError(this.name, this.#capacity);
+    }
+    this.#waiting++;
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = this.#started as Promise<void>;
+      await (timeoutMs === undefined
+        ? started
+        : Promise.race([started, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)))]));
+    } finally {
+      clearTimeout(timer);
+      this.#waiting--;
+    }
+    const left = timeoutMs === undefined ? undefined : Math.max(1, timeoutMs - (performance.now() - t0));
+    return this.call(method, params, left, chain);
+  }
+
+  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[]): Promise<unknown> {
     if (this.#status !== 'running') {
-      return Promise.reject(
-        this.#status === 'failed'
-          ? new ActorFailedError(this.name, this.#failure ?? 'unknown')
-          : new RuntimeStoppedError(`actor '${this.name}' is ${this.#status}`),
-      );
+      if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
+      return Promise.reject(this.#notRunning());
     }
     if (Atomics.add(this.#counter, 0, 1) >= this.#capacity) {
       Atomics.sub(this.#counter, 0, 1);
@@ -207,7 +253,8 @@ export class StatelessActor implements ActorCell {
     }
     const t0 = this.#sup.logCalls ? performance.now() : 0;
     let timer: NodeJS.Timeout | undefined;
-    const run = this.#pool.run({ type: 'call', method, params }).then(
+    const task: PoolTask = chain === undefined || chain.length === 0 ? { type: 'call', method, params } : { type: 'call', method, params, chain };
+    const run = this.#pool.run(task).then(
       (r) => {
         if (r.type !== 'reply') throw new Error(`unexpected pool answer ${r.type}`);
         if (r.ok) return r.value;
@@ -242,11 +289,14 @@ export class StatelessActor implements ActorCell {
    * A direct channel from actor `from` into one pool thread (the one with the fewest links). The
    * port is handed back at once; calls posted on it wait in the port until the thread attaches it.
    */
-  openPeer(from: string): ConnectResult {
-    if (this.#status !== 'running') {
-      const err = this.#status === 'failed' ? new ActorFailedError(this.name, this.#failure ?? 'unknown') : new RuntimeStoppedError(`actor '${this.name}' is ${this.#status}`);
-      return { mode: 'error', error: serializeError(err) };
+  openPeer(from: string): ConnectResult | Promise<ConnectResult> {
+    if (this.#status === 'starting' && this.#started !== undefined) {
+      return this.#started.then(
+        () => this.openPeer(from),
+        (err: unknown) => ({ mode: 'error', error: serializeError(err) }),
+      );
     }
+    if (this.#status !== 'running') return { mode: 'error', error: serializeError(this.#notRunning()) };
     const live = new Set(this.#pool.threads.map((w) => w.threadId));
     for (const id of this.#links.keys()) if (!live.has(id)) this.#links.delete(id);
     let thread = -1;
@@ -267,6 +317,9 @@ export class StatelessActor implements ActorCell {
     return { mode: 'port', port: port1, counter: this.#counter.buffer as SharedArrayBuffer, capacity: this.#capacity, incarnation: thread };
   }
 
+  /** Pool threads relay every `ctx.call` through main and cache nothing: no relay to forget. */
+  notifyPeerAdded(): void {}
+
   info(): ActorInfo {
     return {
       name: this.name,
@@ -278,6 +331,8 @@ export class StatelessActor implements ActorCell {
       threadIds: this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [],
       queued: Atomics.load(this.#counter, 0),
       capacity: this.#capacity,
+      resourceLimits: resourceLimitsOf(this.#decl),
+      callTimeoutMs: this.#callTimeoutMs,
       ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
     };
   }

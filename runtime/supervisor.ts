@@ -12,11 +12,13 @@ export interface Supervisor {
   readonly log: Logger;
   readonly logLevel: string;
   readonly logCalls: boolean;
+  /** Deadline of a `ctx.call` when neither the call nor the declaration names one. */
+  readonly callTimeoutMs: number;
   emit<E extends keyof RuntimeEvents>(event: E, ...args: Parameters<RuntimeEvents[E]>): void;
-  /** How actor `from` reaches `target`: a fresh direct port, the relay, or an error. */
-  connect(from: string, target: string): ConnectResult;
-  /** A call made by a worker through main (relay, resolver). Counted for tests. */
-  relay(from: string, target: string, method: string, params: unknown): Promise<unknown>;
+  /** How actor `from` reaches `target`: a fresh direct port, the relay, or an error (later, if `target` is starting). */
+  connect(from: string, target: string): ConnectResult | Promise<ConnectResult>;
+  /** A call made by a worker through main (relay, resolver), with its chain and deadline. Counted for tests. */
+  relay(from: string, target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number): Promise<unknown>;
   /** A stateful actor's worker of `incarnation` exited: tell every worker that may hold a port to it. */
   peerExited(name: string, incarnation: number, reason: string): void;
 }
@@ -27,9 +29,15 @@ export interface ActorCell {
   readonly kind: 'stateful' | 'stateless';
   /** Resolves once the actor serves calls; rejects `ActorStartError` (no retry) if the first start fails. */
   start(): Promise<void>;
-  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown>;
-  /** A direct channel from actor `from`'s worker to this actor (or an error saying why not). */
-  openPeer(from: string): ConnectResult;
+  /**
+   * Call a method. `chain`: the actors the call passed through (empty from main). While the actor is
+   * in its first start the call waits for it (bounded by the mailbox capacity and `timeoutMs`).
+   */
+  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[]): Promise<unknown>;
+  /** A direct channel from actor `from`'s worker to this actor (or an error saying why not); waits while it first starts. */
+  openPeer(from: string): ConnectResult | Promise<ConnectResult>;
+  /** An actor named `name` was declared: tell this actor's worker(s), which may have cached a relay for it. */
+  notifyPeerAdded(name: string): void;
   info(): ActorInfo;
   /** Graceful stop within `timeoutMs`, then forced. Idempotent. */
   stop(timeoutMs: number): Promise<void>;
