@@ -123,14 +123,130 @@ export async function readStoreFile<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** `line L, column C` of a JSON.parse error, from the offset V8 gives (end of text when it gives none). */
+/** `line L, column C` of the first JSON syntax error in `text` (found by a small scanner: V8's messages do not always carry the offset). */
 export function jsonErrorPosition(message: string, text: string): string {
-  const m = /at position (\d+)/.exec(message);
-  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (lc && !m) return `line ${lc[1]}, column ${lc[2]}`;
-  const offset = m ? Math.min(Number(m[1]), text.length) : text.length;
+  let offset = jsonErrorOffset(text);
+  if (offset === null) {
+    const m = /at position (\d+)/.exec(message);
+    offset = m ? Math.min(Number(m[1]), text.length) : text.length;
+  }
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - (before.lastIndexOf('\n') + 1) + 1;
   return `line ${line}, column ${column}`;
+}
+
+/** Offset of the first character where `text` stops being JSON (its length if it ends early); null if it is JSON. */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const lit = (word: string): void => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail();
+      i++;
+    }
+  };
+  const str = (): void => {
+    i++; // the opening quote
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          i++;
+          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail();
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail();
+      }
+      i++;
+    }
+  };
+  const digits = (): void => {
+    if (!/[0-9]/.test(text[i] ?? '')) fail();
+    while (/[0-9]/.test(text[i] ?? '')) i++;
+  };
+  const num = (): void => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else digits();
+    if (text[i] === '.') {
+      i++;
+      digits();
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      digits();
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') str();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) num();
+    else fail();
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return null;
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, text.length);
+    throw at;
+  }
 }

@@ -120,7 +120,7 @@ export class GroupPlugin {
   private quarantine(id: string, reason: string): void {
     this.quarantined.set(id, reason);
     this.log.error({ group: id, reason }, 'group quarantined: kept in the store, not managed');
-    this.emit('group:quarantined', { ID: id, Reason: reason });
+    this.emit('group:problem', { ID: id, Source: 'quarantine', Message: reason });
   }
 
   /** Throws when `id` is set aside (quarantined or being destroyed). */
