@@ -119,7 +119,9 @@ export async function readStoreFile<T>(path: string): Promise<T | undefined> {
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
     const text = await readFile(path, 'utf8').catch(() => '');
-    throw new StoreCorruptError(path, err.message, jsonErrorPosition(err.message, text));
+    const at = jsonErrorOffset(text);
+    const detail = at === null ? err.message : at >= text.length ? 'the JSON ends too early' : `unexpected ${JSON.stringify(text[at])} in JSON`;
+    throw new StoreCorruptError(path, detail, jsonErrorPosition(err.message, text));
   }
 }
 
