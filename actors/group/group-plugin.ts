@@ -308,7 +308,13 @@ export class GroupPlugin {
         t = { c, destroyed: 0, failures: 0, timer: null };
         this.tombstones.set(id, t);
       }
-      const failures = await this.destroyPass(id, t);
+      let failures: string[];
+      try {
+        failures = await this.destroyPass(id, t);
+      } catch (err) {
+        this.retryDestroy(id, t);
+        throw err;
+      }
       if (failures.length > 0) {
         this.retryDestroy(id, t);
         throw new ApplicationError(`Failed to destroy ${failures.length} instances of group '${id}' (retrying in the background): ${failures.sort().join('; ')}`);

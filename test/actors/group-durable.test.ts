@@ -11,6 +11,9 @@ import { GroupQuarantinedError, StoreCorruptError } from '../../runtime/errors.j
 import { FileSpecStore } from '../../actors/group/file-spec-store.js';
 import { GroupPlugin } from '../../actors/group/group-plugin.js';
 import { resolveOptions } from '../../actors/group/index.js';
+import { FAST, FakeWorld, makePlugin, props } from '../fixtures/group-fakes.js';
+import { ApplicationError } from '../../runtime/errors.js';
+import type { Caller } from '../../actors/spi/common.js';
 import { useRuntimeHome } from '../helpers/runtime-home.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -37,6 +40,48 @@ type Desc = { Description: { Converged: boolean; State?: string; Reason?: string
 describe('group: durability (corrupt store, quarantine, waiting for plugins)', function () {
   this.timeout(60_000);
   const t = useRuntimeHome();
+
+  it('DestroyGroup keeps a tombstone while instances remain: shown destroying, commit refused, finished in the background, then by a new plugin', async () => {
+    const dir = join(t.home, 'configs');
+    const world = new FakeWorld();
+    let failDestroy = false;
+    const caller: Caller = (actor, method, params) =>
+      failDestroy && method === 'Instance.Destroy' ? Promise.reject(new ApplicationError('disk on fire')) : world.caller(actor, method, params);
+    const plugin = new GroupPlugin(caller, new FileSpecStore(dir, 'group'), FAST);
+    try {
+      await plugin.init();
+      await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
+      await waitFor('converged', async () => (await plugin.describeGroup('g')).Converged);
+      failDestroy = true;
+      await assert.rejects(plugin.destroyGroup('g'), /Failed to destroy 3 instances of group 'g' \(retrying in the background\): .*disk on fire/);
+      const side = JSON.parse(readFileSync(join(dir, 'group.group-state.json'), 'utf8')) as Record<string, { Destroying?: boolean }>;
+      assert.equal(side['g']?.Destroying, true);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'global.config'), 'utf8')).length, 1, 'global.config unchanged for Go');
+      assert.deepEqual(plugin.inspectGroups()?.map((g) => [g.ID, (g as { State?: string }).State]), [['g', 'destroying']]);
+      assert.equal((await plugin.describeGroup('g'))['State'], 'destroying');
+      await assert.rejects(plugin.commitGroup({ ID: 'g', Properties: props(1) }, false), /being destroyed/);
+      await assert.rejects(plugin.setSize('g', 5), /being destroyed/);
+      // A new plugin on the same store (a restart) finishes it too; here the first one's retries do.
+      failDestroy = false;
+      await waitFor('destroyed in the background', () => world.members('g').length === 0 && plugin.inspectGroups() === null);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'global.config'), 'utf8')), []);
+    } finally {
+      await plugin.close();
+    }
+    // A tombstone left by a dead runtime is finished by the next one.
+    world.add({ 'infrakit.group': 'h' });
+    const store = new FileSpecStore(dir, 'group');
+    await store.load();
+    await store.put('h', { spec: { ID: 'h', Properties: props(1) }, previous: null, paused: false, destroying: true });
+    const next = makePlugin(world, {}, new FileSpecStore(dir, 'group'));
+    try {
+      await next.init();
+      await waitFor('tombstone finished', () => world.members('h').length === 0 && next.inspectGroups() === null);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'global.config'), 'utf8')), []);
+    } finally {
+      await next.close();
+    }
+  });
 
   it('a corrupt global.config is refused with StoreCorruptError naming the file, line and column', async () => {
     const dir = join(t.home, 'configs');
