@@ -42,10 +42,12 @@ export class GroupJournal implements StepGate {
   /** Reads the journal: every group found in progress gets one more death. Unreadable → empty. */
   async load(): Promise<void> {
     if (this.path === null) return;
-    let data: JournalFile = {};
+    let data: JournalFile;
     try {
       data = JSON.parse(await readFile(this.path, 'utf8')) as JournalFile;
-    } catch {
+    } catch (err) {
+      // None yet (nothing to write back), or unreadable (started afresh).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       data = {};
     }
     for (const [id, n] of Object.entries(data.Crashes ?? {})) if (typeof n === 'number' && n > 0) this.crashes.set(id, n);
