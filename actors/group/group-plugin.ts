@@ -123,6 +123,16 @@ export class GroupPlugin {
     this.emit('group:problem', { ID: id, Source: 'quarantine', Message: reason });
   }
 
+  /** Runs `fn` marked in progress in the crash journal (a commit being applied). */
+  private async journaled<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    await this.journal.begin(id);
+    try {
+      return await fn();
+    } finally {
+      this.journal.end(id);
+    }
+  }
+
   /** Throws when `id` is set aside (quarantined or being destroyed). */
   private refuseSetAside(id: string): void {
     const reason = this.quarantined.get(id);
@@ -188,7 +198,7 @@ export class GroupPlugin {
     const raw = spec?.Properties ?? null;
     const props = parse(raw);
     await this.validatePlugins(props);
-    return this.locked(id, () => this.apply({ ID: id, Properties: raw }, props, pretend));
+    return this.locked(id, () => this.journaled(id, () => this.apply({ ID: id, Properties: raw }, props, pretend)));
   }
 
   /** Commits parsed settings (holding the group's lock). */

@@ -24,7 +24,8 @@ export interface StepGate {
 
 export class GroupJournal implements StepGate {
   private readonly crashes = new Map<string, number>();
-  private readonly active = new Set<string>();
+  /** Steps (or commits) in progress, by group. */
+  private readonly active = new Map<string, number>();
   private exclusive: string | null = null;
   private exclusiveWaiting = 0;
   private waiters: (() => void)[] = [];
@@ -90,15 +91,17 @@ export class GroupJournal implements StepGate {
     } finally {
       if (suspect) this.exclusiveWaiting--;
     }
-    this.active.add(id);
+    this.active.set(id, (this.active.get(id) ?? 0) + 1);
     if (suspect) this.exclusive = id;
     await this.flush();
   }
 
   /** The step ended without taking the actor down: the group's count starts again. */
   end(id: string): void {
-    this.active.delete(id);
-    if (this.exclusive === id) this.exclusive = null;
+    const n = (this.active.get(id) ?? 1) - 1;
+    if (n > 0) this.active.set(id, n);
+    else this.active.delete(id);
+    if (this.exclusive === id && n <= 0) this.exclusive = null;
     this.crashes.delete(id);
     void this.flush().catch(() => undefined);
     const w = this.waiters;
@@ -121,7 +124,7 @@ export class GroupJournal implements StepGate {
     const next = this.writing.then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      const data: JournalFile = { InProgress: [...this.active].sort(), Crashes: Object.fromEntries([...this.crashes].sort()) };
+      const data: JournalFile = { InProgress: [...this.active.keys()].sort(), Crashes: Object.fromEntries([...this.crashes].sort()) };
       await writePrivate(path, JSON.stringify(data) + '\n');
     });
     this.writing = next.catch(() => undefined);
