@@ -375,9 +375,9 @@ export class GroupPlugin {
     const left = await c.listMembers();
     if (left.length > 0) return [`${left.length} instances still listed`];
     if (t.timer) clearTimeout(t.timer);
+    await this.store.remove(id);
     this.tombstones.delete(id);
     this.records.delete(id);
-    await this.store.remove(id);
     await this.journal.reset(id);
     this.emit('group:destroyed', { ID: id, Destroyed: t.destroyed });
     this.log.info({ group: id, destroyed: t.destroyed }, 'group destroyed');
