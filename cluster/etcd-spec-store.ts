@@ -34,6 +34,8 @@ interface GroupValue {
   Spec: { ID: string; Properties: unknown };
   Previous: { ID: string; Properties: unknown } | null;
   Paused: boolean;
+  /** A tombstone: DestroyGroup acknowledged, instances still being destroyed. */
+  Destroying?: boolean;
 }
 
 export interface EtcdSpecStoreOptions {
@@ -118,7 +120,7 @@ export class EtcdSpecStore implements SpecStore {
   async put(id: string, record: StoredGroup): Promise<void> {
     if (id === '') throw new Error('spec store: a group ID must not be blank');
     const rec: StoredGroup = { ...record, spec: { ID: id, Properties: record.spec.Properties ?? null } };
-    const value: GroupValue = { Spec: rec.spec, Previous: rec.previous, Paused: rec.paused };
+    const value: GroupValue = { Spec: rec.spec, Previous: rec.previous, Paused: rec.paused, ...(rec.destroying === true ? { Destroying: true } : {}) };
     const key = this.groupKey(id);
     await this.write(`saving group '${id}'`, (groups) => groups.set(key, { handler: this.handler, id, record: rec }), () => this.client.put(key).value(JSON.stringify(value)));
   }
@@ -162,7 +164,7 @@ export class EtcdSpecStore implements SpecStore {
         groups.set(key, {
           handler: rest.slice(0, slash),
           id,
-          record: { spec: { ID: id, Properties: v.Spec?.Properties ?? null }, previous: v.Previous ?? null, paused: v.Paused === true },
+          record: { spec: { ID: id, Properties: v.Spec?.Properties ?? null }, previous: v.Previous ?? null, paused: v.Paused === true, ...(v.Destroying === true ? { destroying: true } : {}) },
         });
       }
     }

@@ -2,12 +2,16 @@
  * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (spec ha.md
  * §9.3), so a Go manager reads them, and our rollout state (previous spec, paused) in a sidecar
  * `<storeDir>/<handler>.group-state.json`. Both are replaced atomically (temp file + rename).
+ * A group being destroyed stays in global.config (Go sees it unchanged) with `Destroying` in the sidecar.
+ * A file that does not parse is refused with StoreCorruptError naming it and the line:column.
  *
  * global.config may hold entries of other kinds and handlers: they are kept as found. Writes are
  * serialised and coalesced; each write re-reads the file so entries other actors wrote survive.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../runtime/atomic-file.js';
+import { StoreCorruptError } from '../../runtime/errors.js';
 import { goJson } from './go-json.js';
 import type { GroupSpecRecord } from './properties.js';
 import type { SpecStore, StoredGroup } from './spec-store.js';
@@ -20,6 +24,7 @@ interface GlobalEntry {
 interface SidecarEntry {
   Previous: GroupSpecRecord | null;
   Paused: boolean;
+  Destroying?: boolean;
 }
 
 export const KIND_GROUP = 'group';
@@ -44,13 +49,14 @@ export class FileSpecStore implements SpecStore {
 
   async load(): Promise<Map<string, StoredGroup>> {
     const entries = await this.readGlobal();
-    const side = (await readJsonFile<Record<string, SidecarEntry>>(this.sidecarPath)) ?? {};
+    const side = (await readStoreFile<Record<string, SidecarEntry>>(this.sidecarPath)) ?? {};
+    if (typeof side !== 'object' || side === null || Array.isArray(side)) throw new StoreCorruptError(this.sidecarPath, 'not a JSON object of group states');
     const out = new Map<string, StoredGroup>();
     for (const e of entries) {
       if (e.Key.Kind !== KIND_GROUP || e.Record.Handler !== this.handler) continue;
       const id = e.Key.Name;
       const s = side[id];
-      out.set(id, { spec: { ID: id, Properties: e.Record.Spec?.properties ?? null }, previous: s?.Previous ?? null, paused: s?.Paused === true });
+      out.set(id, { spec: { ID: id, Properties: e.Record.Spec?.properties ?? null }, previous: s?.Previous ?? null, paused: s?.Paused === true, ...(s?.Destroying === true ? { destroying: true } : {}) });
     }
     this.groups = new Map(out);
     return out;
@@ -79,9 +85,9 @@ export class FileSpecStore implements SpecStore {
   }
 
   private async readGlobal(): Promise<GlobalEntry[]> {
-    const raw = await readJsonFile<unknown>(this.configPath);
+    const raw = await readStoreFile<unknown>(this.configPath);
     if (raw === undefined || raw === null) return [];
-    if (!Array.isArray(raw)) throw new Error(`${this.configPath}: not a JSON array of specs`);
+    if (!Array.isArray(raw)) throw new StoreCorruptError(this.configPath, 'not a JSON array of specs');
     return raw.filter(isEntry);
   }
 
@@ -97,9 +103,152 @@ export class FileSpecStore implements SpecStore {
         },
       }));
     const side: Record<string, SidecarEntry> = {};
-    for (const [id, g] of this.groups) if (g.previous !== null || g.paused) side[id] = { Previous: g.previous, Paused: g.paused };
+    for (const [id, g] of this.groups) {
+      if (g.previous !== null || g.paused || g.destroying === true) side[id] = { Previous: g.previous, Paused: g.paused, ...(g.destroying === true ? { Destroying: true } : {}) };
+    }
     // Sidecar first: a crash in between leaves at worst a stale previous spec, never a spec without its state.
     await writeFileAtomic(this.sidecarPath, JSON.stringify(side, null, 2) + '\n');
     await writeFileAtomic(this.configPath, goJson([...others, ...mine], { prefix: '  ', indent: '  ' }));
+  }
+}
+
+/** `readJsonFile`, with a parse error turned into StoreCorruptError naming the file and line:column. */
+export async function readStoreFile<T>(path: string): Promise<T | undefined> {
+  try {
+    return await readJsonFile<T>(path);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const at = jsonErrorOffset(text);
+    const detail = at === null ? err.message : at >= text.length ? 'the JSON ends too early' : `unexpected ${JSON.stringify(text[at])} in JSON`;
+    throw new StoreCorruptError(path, detail, jsonErrorPosition(err.message, text));
+  }
+}
+
+/** `line L, column C` of the first JSON syntax error in `text` (found by a small scanner: V8's messages do not always carry the offset). */
+export function jsonErrorPosition(message: string, text: string): string {
+  let offset = jsonErrorOffset(text);
+  if (offset === null) {
+    const m = /at position (\d+)/.exec(message);
+    offset = m ? Math.min(Number(m[1]), text.length) : text.length;
+  }
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return `line ${line}, column ${column}`;
+}
+
+/** Offset of the first character where `text` stops being JSON (its length if it ends early); null if it is JSON. */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const lit = (word: string): void => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail();
+      i++;
+    }
+  };
+  const str = (): void => {
+    i++; // the opening quote
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          i++;
+          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail();
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail();
+      }
+      i++;
+    }
+  };
+  const digits = (): void => {
+    if (!/[0-9]/.test(text[i] ?? '')) fail();
+    while (/[0-9]/.test(text[i] ?? '')) i++;
+  };
+  const num = (): void => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else digits();
+    if (text[i] === '.') {
+      i++;
+      digits();
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      digits();
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') str();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) num();
+    else fail();
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return null;
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, text.length);
+    throw at;
   }
 }

@@ -10,7 +10,8 @@
  * instances tagged `infrakit.group=<ID>`. A provision still in flight, or finished but not listed yet,
  * counts toward the size, so nothing is provisioned twice. A plugin that cannot be reached is not
  * evidence about its instances: the step is skipped and retried with backoff, and the trouble is
- * reported in DescribeGroup's `Problems`.
+ * reported in DescribeGroup's `Problems`; right after a resume (hooks.waitForPluginsUntil), a plugin
+ * that is not there yet or still starting is waited for (`Status`), not reported.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -33,6 +34,7 @@ import { errorCode, errorMessage, isUnreachable } from './plugin-calls.js';
 import { plan, type HealthState, type ObservedInstance, type PendingProvision, type PlannedDestroy } from './plan.js';
 import { propertiesHash, targetSize, type GroupProperties, type GroupSpecRecord } from './properties.js';
 import { Semaphore } from './semaphore.js';
+import type { StepGate } from './journal.js';
 
 /** The pino methods used here; tests pass a silent one. */
 export interface GroupLog {
@@ -100,6 +102,17 @@ interface HealthRecord {
 
 export type EmitFn = (type: string, payload?: unknown) => void;
 
+/** What the plugin wraps around a controller (all optional). */
+export interface ControllerHooks {
+  /** Called around each convergence step (the crash journal). */
+  readonly gate?: StepGate;
+  /** Until this `performance.now()` time, a plugin not found or starting is waited for, not a problem. */
+  readonly waitForPluginsUntil?: number;
+}
+
+/** A plugin that is not there yet (resolving) or is starting: worth waiting for after a resume. */
+const NOT_YET = new Set(['IK_ACTOR_NOT_FOUND', 'IK_ACTOR_STARTING', 'IK_ACTOR_RESTARTING']);
+
 const now = (): number => performance.now();
 
 /** The config hash an instance carries (HEAD tag, else v0.5's). */
@@ -132,6 +145,8 @@ export class GroupController {
   private wasConverged = false;
   private rollout: { active: boolean; updated: number; outdated: number } = { active: false, updated: 0, outdated: 0 };
   private drainWaiters: (() => void)[] = [];
+  /** Plugins waited for after a resume: name → what the last call said. */
+  private readonly waiting = new Map<string, string>();
 
   constructor(
     settings: GroupSettings,
@@ -140,6 +155,7 @@ export class GroupController {
     private readonly opts: ControllerOptions,
     private readonly log: GroupLog = silentLog,
     private readonly emit: EmitFn = () => {},
+    private readonly hooks: ControllerHooks = {},
   ) {
     this.settings = settings;
     this.paused = paused;
@@ -227,8 +243,20 @@ export class GroupController {
     this.timer.unref?.();
   }
 
+  /** One step, marked in progress in the crash journal while it runs. */
+  private async step(): Promise<boolean> {
+    const gate = this.hooks.gate;
+    if (!gate) return this.converge();
+    await gate.begin(this.id);
+    try {
+      return await this.converge();
+    } finally {
+      gate.end(this.id);
+    }
+  }
+
   private runOnce(): Promise<void> {
-    const p = this.converge()
+    const p = this.step()
       .then((ok) => {
         this.failures = ok ? 0 : this.failures + 1;
       })
@@ -262,6 +290,28 @@ export class GroupController {
 
   private clear(source: string): void {
     this.problems.delete(source);
+  }
+
+  /** A failed call to `plugin`: waited for if it is not up yet right after a resume, else a problem. */
+  private trouble(source: string, err: unknown, plugin: string): void {
+    const code = errorCode(err);
+    if (code !== undefined && NOT_YET.has(code) && now() < (this.hooks.waitForPluginsUntil ?? -Infinity)) {
+      if (!this.waiting.has(plugin)) this.log.info({ group: this.id, plugin }, 'waiting for a plugin the group names to come up');
+      this.waiting.set(plugin, errorMessage(err));
+      return;
+    }
+    this.problem(source, err);
+  }
+
+  /** A call to `plugin` went through. */
+  private answered(plugin: string): void {
+    this.waiting.delete(plugin);
+  }
+
+  /** `waiting for plugin <name>` while resuming and a plugin is not up yet; else null. */
+  waitingStatus(): string | null {
+    if (this.waiting.size === 0 || now() >= (this.hooks.waitForPluginsUntil ?? -Infinity)) return null;
+    return `waiting for plugin ${[...this.waiting.keys()].sort().join(', ')}`;
   }
 
   problemList(): Problem[] {
@@ -317,10 +367,13 @@ export class GroupController {
       members = await this.listMembers(s);
     } catch (err) {
       // Unreachable or failing: nothing is known, so nothing is done (never provision blind).
-      this.problem('describe', err);
-      this.log.warn({ group: s.spec.ID, err: errorMessage(err), code: errorCode(err) }, 'cannot list instances; skipping this step');
+      this.trouble('describe', err, s.props.instance.Plugin);
+      if (!this.waiting.has(s.props.instance.Plugin)) {
+        this.log.warn({ group: s.spec.ID, err: errorMessage(err), code: errorCode(err) }, 'cannot list instances; skipping this step');
+      }
       return false;
     }
+    this.answered(s.props.instance.Plugin);
     this.clear('describe');
     this.clear('converge');
     if (this.stopped || this.settings !== s) {
@@ -437,12 +490,14 @@ export class GroupController {
           try {
             const h = await flavor.healthy(props, d);
             state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+            this.answered(s.props.flavor.Plugin);
           } catch (err) {
             if (isUnreachable(err)) {
               // The flavor is down: that says nothing about the instance.
               unreachable = err;
               return;
             }
+            this.answered(s.props.flavor.Plugin);
             this.problem('health', err);
             state = 'unknown';
           }
@@ -461,7 +516,7 @@ export class GroupController {
         }),
       ),
     );
-    if (unreachable !== undefined) this.problem('health', unreachable);
+    if (unreachable !== undefined) this.trouble('health', unreachable, s.props.flavor.Plugin);
   }
 
   // ---- operations -----------------------------------------------------------------------------
@@ -503,9 +558,10 @@ export class GroupController {
           );
         } catch (err) {
           this.pending.delete(token);
-          this.problem('provision', err);
+          this.trouble('provision', err, s.props.flavor.Plugin);
           return;
         }
+        this.answered(s.props.flavor.Plugin);
         // The group's tags are its memory: a flavor may add tags, never drop these.
         spec = { ...spec, Tags: { ...(spec.Tags ?? {}), ...tags }, LogicalID: logicalId ?? spec.LogicalID ?? null };
         try {
@@ -518,7 +574,7 @@ export class GroupController {
             // It may exist anyway: keep counting it until a listing taken late enough says otherwise.
             p.visibleAfter = now() + (errorCode(err) === 'IK_CALL_TIMEOUT' ? this.opts.callTimeoutMs : 0);
           } else this.pending.delete(token);
-          this.problem('provision', err);
+          this.trouble('provision', err, s.props.instance.Plugin);
           this.log.warn({ group: s.spec.ID, err: errorMessage(err) }, 'provision failed');
         }
       })
@@ -553,7 +609,7 @@ export class GroupController {
       try {
         await this.flavorClient(s).drain(s.props.flavor.Properties, desc);
       } catch (err) {
-        this.problem('drain', err);
+        this.trouble('drain', err, s.props.flavor.Plugin);
         // A failed drain halts a rolling update's step (Go aborts; we retry next tick); a terminate goes on.
         if (reason === 'rolling_update') return false;
       }
@@ -640,14 +696,16 @@ export class GroupController {
       members = await this.listMembers(s);
     } catch (err) {
       if (!isUnreachable(err)) throw err;
-      this.problem('describe', err);
+      this.trouble('describe', err, s.props.instance.Plugin);
       members = this.lastMembers;
       stale = true;
     }
     const outdated = members.filter((d) => instanceHash(d) !== s.hash).length;
     const converged = !stale && !this.stopped && this.opsInFlight === 0 && isConverged(members, s);
     const problems = this.problemList();
+    const status = this.waitingStatus();
     return {
+      ...(status === null ? {} : { Status: status }),
       Instances: members.length === 0 ? null : members,
       Converged: converged,
       Size: targetSize(s.props),

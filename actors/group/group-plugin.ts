@@ -3,14 +3,20 @@
  *
  * Calls for one group are serialised (a lock per group ID); different groups never wait for each
  * other. A committed spec is stored durably before the call answers.
+ *
+ * Set-aside groups stay in the store but are not managed: a group being destroyed (a tombstone until
+ * no instance carries its tag; finished after a restart too) and a quarantined one (its stored spec
+ * does not parse, or handling it took the actor down QUARANTINE_AFTER times in a row; see journal.ts).
  */
-import { ApplicationError } from '../../runtime/errors.js';
+import { performance } from 'node:perf_hooks';
+import { ApplicationError, GroupQuarantinedError } from '../../runtime/errors.js';
 import { type Allocation, type Caller, type Description } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription, GroupSpec } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';
 import { commitDetails } from './details.js';
 import { GroupController, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog, type GroupSettings } from './group-controller.js';
+import { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 import { errorMessage, isLookupFailure } from './plugin-calls.js';
 import { MAX_DESTROY_INSTANCES, MAX_GROUP_SIZE, MAX_ID_LENGTH, MAX_INSTANCE_ID_LENGTH, checkCount, checkGroupId, checkLength } from './limits.js';
 import {
@@ -26,6 +32,19 @@ import {
 import type { SpecStore, StoredGroup } from './spec-store.js';
 
 export const notWatched = (id: string): ApplicationError => new ApplicationError(`Group '${id}' is not being watched`);
+export const beingDestroyed = (id: string): ApplicationError =>
+  new ApplicationError(`Group '${id}' is being destroyed; commit it again once DestroyGroup has finished`);
+
+/** How long after a resume a plugin the group names may be missing or starting without it being a problem. */
+export const RESUME_GRACE_MS = 30_000;
+
+/** A group being destroyed: the controller that lists and destroys its members, and the retry timer. */
+interface Tombstone {
+  readonly c: GroupController;
+  destroyed: number;
+  failures: number;
+  timer: NodeJS.Timeout | null;
+}
 
 function parse(raw: unknown, allowEmptyAllocation = false): GroupProperties {
   try {
@@ -46,6 +65,10 @@ export class GroupPlugin {
   private readonly groups = new Map<string, GroupController>();
   private readonly records = new Map<string, StoredGroup>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Quarantined groups: the reason. */
+  private readonly quarantined = new Map<string, string>();
+  private readonly tombstones = new Map<string, Tombstone>();
+  private waitForPluginsUntil = -Infinity;
   private closed = false;
 
   constructor(
@@ -54,30 +77,74 @@ export class GroupPlugin {
     private readonly opts: ControllerOptions,
     private readonly log: GroupLog = silentLog,
     private readonly emit: EmitFn = () => {},
+    private readonly journal: GroupJournal = new GroupJournal(null),
+    private readonly resumeGraceMs = RESUME_GRACE_MS,
   ) {}
 
-  /** Loads the stored specs and resumes managing them (instances are found again by their tags). */
+  /**
+   * Loads the stored specs and resumes managing them (instances are found again by their tags);
+   * finishes the destroys a restart interrupted; quarantines what does not parse or kept crashing.
+   */
   async init(): Promise<void> {
     const stored = await this.store.load();
+    await this.journal.load();
+    await this.journal.retain(stored.keys());
+    this.waitForPluginsUntil = performance.now() + this.resumeGraceMs;
     for (const [id, rec] of stored) {
+      this.records.set(id, rec);
       let props: GroupProperties;
       try {
         props = parseGroupProperties(rec.spec.Properties, { allowEmptyAllocation: true });
       } catch (err) {
-        this.log.error({ group: id, err: errorMessage(err) }, 'stored spec does not parse; not managing it');
+        this.quarantine(id, `its stored spec does not parse: ${errorMessage(err)}`);
         continue;
       }
-      this.records.set(id, rec);
-      const c = this.controller(settingsOf({ ID: id, Properties: rec.spec.Properties }, props), rec.paused);
+      const s = settingsOf({ ID: id, Properties: rec.spec.Properties }, props);
+      if (rec.destroying === true) {
+        this.log.info({ group: id }, 'finishing the destroy of a group interrupted by a restart');
+        this.entomb(id, this.newController(s, true));
+        continue;
+      }
+      const crashes = this.journal.crashCount(id);
+      if (crashes >= QUARANTINE_AFTER) {
+        this.quarantine(id, `its handling crashed the group actor ${crashes} times`);
+        continue;
+      }
+      const c = this.controller(s, rec.paused);
       c.start();
-      this.log.info({ group: id }, 'resumed managing group from the store');
+      this.log.info({ group: id, ...(crashes > 0 ? { crashes } : {}) }, 'resumed managing group from the store');
     }
   }
 
   /** Stops every loop. Idempotent. */
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     for (const c of this.groups.values()) c.stop();
+    for (const t of this.tombstones.values()) if (t.timer) clearTimeout(t.timer);
+    return this.journal.close();
+  }
+
+  private quarantine(id: string, reason: string): void {
+    this.quarantined.set(id, reason);
+    this.log.error({ group: id, reason }, 'group quarantined: kept in the store, not managed');
+    this.emit('group:problem', { ID: id, Source: 'quarantine', Message: reason });
+  }
+
+  /** Runs `fn` marked in progress in the crash journal (a commit being applied). */
+  private async journaled<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    await this.journal.begin(id);
+    try {
+      return await fn();
+    } finally {
+      this.journal.end(id);
+    }
+  }
+
+  /** Throws when `id` is set aside (quarantined or being destroyed). */
+  private refuseSetAside(id: string): void {
+    const reason = this.quarantined.get(id);
+    if (reason !== undefined) throw new GroupQuarantinedError(id, reason);
+    if (this.tombstones.has(id)) throw beingDestroyed(id);
   }
 
   /** The controller of a group (tests). */
@@ -85,8 +152,12 @@ export class GroupPlugin {
     return this.groups.get(id);
   }
 
+  private newController(s: GroupSettings, paused: boolean): GroupController {
+    return new GroupController(s, paused, this.caller, this.opts, this.log, this.emit, { gate: this.journal, waitForPluginsUntil: this.waitForPluginsUntil });
+  }
+
   private controller(s: GroupSettings, paused: boolean): GroupController {
-    const c = new GroupController(s, paused, this.caller, this.opts, this.log, this.emit);
+    const c = this.newController(s, paused);
     this.groups.set(s.spec.ID, c);
     return c;
   }
@@ -104,6 +175,7 @@ export class GroupPlugin {
   }
 
   private watched(id: string): GroupController {
+    this.refuseSetAside(id);
     const c = this.groups.get(id);
     if (!c) throw notWatched(id);
     return c;
@@ -134,13 +206,14 @@ export class GroupPlugin {
     const raw = spec?.Properties ?? null;
     const props = parse(raw);
     await this.validatePlugins(props);
-    return this.locked(id, () => this.apply({ ID: id, Properties: raw }, props, pretend));
+    return this.locked(id, () => this.journaled(id, () => this.apply({ ID: id, Properties: raw }, props, pretend)));
   }
 
   /** Commits parsed settings (holding the group's lock). */
   private async apply(spec: GroupSpecRecord, props: GroupProperties, pretend: boolean, opts: { previous?: GroupSpecRecord | null; paused?: boolean } = {}): Promise<string> {
     if (this.closed) throw new ApplicationError('the group plugin is stopping');
     const id = spec.ID;
+    if (this.tombstones.has(id)) throw beingDestroyed(id);
     const s = settingsOf(spec, props);
     const existing = this.groups.get(id);
     if (!existing) {
@@ -148,6 +221,10 @@ export class GroupPlugin {
         const rec: StoredGroup = { spec, previous: opts.previous ?? null, paused: opts.paused ?? false };
         await this.store.put(id, rec);
         this.records.set(id, rec);
+        if (this.quarantined.delete(id)) {
+          await this.journal.reset(id);
+          this.log.info({ group: id }, 'a new valid spec takes the group out of quarantine');
+        }
         this.controller(s, rec.paused).start();
         this.emit('group:committed', { ID: id, Hash: s.hash });
       }
@@ -182,25 +259,45 @@ export class GroupPlugin {
 
   // ---- the other methods ----------------------------------------------------------------------
 
+  /** A set-aside group answers with its State (and Reason) instead of being refused. */
   async describeGroup(id: string): Promise<GroupDescription> {
     checkLength('Group ID', id, MAX_ID_LENGTH);
+    const reason = this.quarantined.get(id);
+    if (reason !== undefined) {
+      return { Instances: null, Converged: false, State: 'quarantined', Reason: reason };
+    }
+    const t = this.tombstones.get(id);
+    if (t !== undefined) {
+      const members = await t.c.listMembers().catch(() => null);
+      return { Instances: members === null || members.length === 0 ? null : members, Converged: false, State: 'destroying', Size: 0 };
+    }
     return this.watched(id).describe();
   }
 
+  /** Managed groups, then set-aside ones with `State` (`destroying`, `quarantined`) and `Reason`. */
   inspectGroups(): GroupSpec[] | null {
     const out: GroupSpec[] = [];
     for (const [id, c] of this.groups) out.push({ ID: id, Properties: normaliseProperties(c.current.props, c.current.spec.Properties) });
+    for (const id of this.tombstones.keys()) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'destroying' } as GroupSpec);
+    for (const [id, reason] of this.quarantined) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'quarantined', Reason: reason } as GroupSpec);
     return out.length === 0 ? null : out;
   }
 
-  /** Stops managing a group and removes its spec from the store; its instances are left alone. */
-  private async forget(id: string): Promise<GroupController> {
-    const c = this.watched(id);
-    c.stop();
-    this.groups.delete(id);
+  /** Stops managing a group (quarantined or being destroyed too) and removes it from the store; its instances are left alone. */
+  private async forget(id: string): Promise<void> {
+    const t = this.tombstones.get(id);
+    if (t !== undefined) {
+      if (t.timer) clearTimeout(t.timer);
+      this.tombstones.delete(id);
+    } else if (!this.quarantined.has(id)) {
+      const c = this.watched(id);
+      c.stop();
+      this.groups.delete(id);
+    }
+    this.quarantined.delete(id);
     this.records.delete(id);
     await this.store.remove(id);
-    return c;
+    await this.journal.reset(id);
   }
 
   freeGroup(id: string): Promise<void> {
@@ -210,29 +307,95 @@ export class GroupPlugin {
     });
   }
 
-  /** Free, then Drain and Destroy every member (`terminate`); every failure is collected and reported. */
+  /**
+   * Marks the group destroying in the store (a tombstone), stops managing it, then Drains and Destroys
+   * every member (`terminate`); the tombstone goes once no instance carries the tag. Failures are
+   * reported and retried in the background; a restart finishes an interrupted destroy.
+   */
   destroyGroup(id: string): Promise<void> {
     return this.locked(id, async () => {
-      const c = await this.forget(id);
-      await c.idle();
-      const members = (await c.listMembers()).sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
-      const failures: string[] = [];
-      await Promise.all(
-        members.map((d) =>
-          c.destroyMember(d, 'terminate').catch((err: unknown) => {
-            failures.push(`${d.ID}: ${errorMessage(err)}`);
-          }),
-        ),
-      );
-      this.emit('group:destroyed', { ID: id, Destroyed: members.length - failures.length });
+      let t = this.tombstones.get(id);
+      if (t === undefined) {
+        const c = this.watched(id);
+        const rec = this.records.get(id) ?? { spec: c.current.spec, previous: null, paused: false };
+        const tomb: StoredGroup = { ...rec, destroying: true };
+        await this.store.put(id, tomb);
+        this.records.set(id, tomb);
+        c.stop();
+        this.groups.delete(id);
+        await c.idle();
+        t = { c, destroyed: 0, failures: 0, timer: null };
+        this.tombstones.set(id, t);
+      }
+      let failures: string[];
+      try {
+        failures = await this.destroyPass(id, t);
+      } catch (err) {
+        this.retryDestroy(id, t);
+        throw err;
+      }
       if (failures.length > 0) {
-        throw new ApplicationError(`Failed to destroy ${failures.length} of ${members.length} instances of group '${id}': ${failures.sort().join('; ')}`);
+        this.retryDestroy(id, t);
+        throw new ApplicationError(`Failed to destroy ${failures.length} instances of group '${id}' (retrying in the background): ${failures.sort().join('; ')}`);
       }
     });
   }
 
+  /** A tombstone found at init: destroyed in the background, retried until no member is left. */
+  private entomb(id: string, c: GroupController): void {
+    const t: Tombstone = { c, destroyed: 0, failures: 0, timer: null };
+    this.tombstones.set(id, t);
+    this.retryDestroy(id, t, 0);
+  }
+
+  private retryDestroy(id: string, t: Tombstone, delayMs?: number): void {
+    if (this.closed || this.tombstones.get(id) !== t) return;
+    if (t.timer) clearTimeout(t.timer);
+    const wait = delayMs ?? Math.min(this.opts.pollIntervalMs, 100 * 2 ** Math.min(t.failures, 10));
+    t.timer = setTimeout(() => {
+      t.timer = null;
+      void this.locked(id, async () => {
+        if (this.tombstones.get(id) !== t) return;
+        const failures = await this.destroyPass(id, t).catch((err: unknown) => [errorMessage(err)]);
+        if (failures.length > 0) {
+          t.failures++;
+          this.log.warn({ group: id, failures: failures.length, first: failures[0] }, 'destroying the group: retrying');
+          this.retryDestroy(id, t);
+        }
+      });
+    }, wait);
+    t.timer.unref?.();
+  }
+
+  /** Destroys every member listed; when none is left, removes the tombstone. Returns the failures. */
+  private async destroyPass(id: string, t: Tombstone): Promise<string[]> {
+    const { c } = t;
+    const members = (await c.listMembers()).sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
+    const failures: string[] = [];
+    await Promise.all(
+      members.map((d) =>
+        c.destroyMember(d, 'terminate').then(
+          () => void t.destroyed++,
+          (err: unknown) => void failures.push(`${d.ID}: ${errorMessage(err)}`),
+        ),
+      ),
+    );
+    if (failures.length > 0) return failures;
+    const left = await c.listMembers();
+    if (left.length > 0) return [`${left.length} instances still listed`];
+    if (t.timer) clearTimeout(t.timer);
+    await this.store.remove(id);
+    this.tombstones.delete(id);
+    this.records.delete(id);
+    await this.journal.reset(id);
+    this.emit('group:destroyed', { ID: id, Destroyed: t.destroyed });
+    this.log.info({ group: id, destroyed: t.destroyed }, 'group destroyed');
+    return [];
+  }
+
   size(id: string): number {
     checkLength('Group ID', id, MAX_ID_LENGTH);
+    this.refuseSetAside(id);
     const c = this.groups.get(id);
     if (!c) throw new ApplicationError(`group ${id} not found`);
     return targetSize(c.current.props);
@@ -248,6 +411,7 @@ export class GroupPlugin {
       return Promise.reject(err);
     }
     return this.locked(id, async () => {
+      this.refuseSetAside(id);
       const c = this.groups.get(id);
       if (!c) throw new ApplicationError(`group not found ${id}`);
       await this.resize(c, size);

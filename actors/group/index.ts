@@ -12,7 +12,9 @@
  *   store               'file' (default: <storeDir>/global.config), 'memory', or 'etcd' (env INFRAKIT_STORE):
  *                       specs in etcd and a leader election, so several runtimes share one set of groups;
  *                       see cluster/ha-options.ts for etcdEndpoints, nodeId, location, leaseTtl, etcdPrefix
- *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs
+ *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs (also the crash journal, see journal.ts)
+ *   resumeGraceMs       after a start, a plugin a group names may be missing or starting this long
+ *                       without it being a problem (the group waits for it); 30000
  *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
  */
 import { join } from 'node:path';
@@ -23,8 +25,9 @@ import { GROUP_INTERFACES, GROUP_METHODS } from '../spi/group.js';
 import type { CommitGroupRequest, DestroyInstancesRequest, GroupIdRequest, SetSizeRequest } from '../spi/group.js';
 import { parseGoDuration } from '../../runtime/go-duration.js';
 import type { ControllerOptions } from './group-controller.js';
-import { GroupPlugin } from './group-plugin.js';
+import { GroupPlugin, RESUME_GRACE_MS } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';
+import { GroupJournal } from './journal.js';
 import { withDeadline } from './plugin-calls.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
 import type { HaGroupPlugin } from '../../cluster/ha-group-plugin.js';
@@ -34,6 +37,7 @@ export { GroupPlugin } from './group-plugin.js';
 export { GroupController, isConverged } from './group-controller.js';
 export type { ControllerOptions, Problem } from './group-controller.js';
 export { FileSpecStore } from './file-spec-store.js';
+export { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 export { MemorySpecStore } from './spec-store.js';
 export type { SpecStore, StoredGroup } from './spec-store.js';
 export { configHash } from './config-hash.js';
@@ -47,6 +51,7 @@ export interface GroupActorOptions extends HaActorOptions {
   readonly soonMs?: number;
   readonly store?: 'file' | 'memory' | 'etcd';
   readonly storeDir?: string;
+  readonly resumeGraceMs?: number;
   readonly testHooks?: boolean;
 }
 
@@ -117,8 +122,10 @@ export default defineActor<GroupActorOptions>({
       // Converges only while this runtime leads; follower writes answer "not the leader: …".
       plugin = ha = new HaGroupPlugin(caller, opts, resolveHaOptions(options, ctx), ctx.log, emit);
     } else {
-      const store: SpecStore = storeKind === 'memory' ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
-      plugin = new GroupPlugin(caller, store, opts, ctx.log, emit);
+      const memory = storeKind === 'memory';
+      const store: SpecStore = memory ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
+      const journal = new GroupJournal(memory ? null : GroupJournal.pathFor(storeDir, ctx.name));
+      plugin = new GroupPlugin(caller, store, opts, ctx.log, emit, journal, options.resumeGraceMs ?? RESUME_GRACE_MS);
     }
     await plugin.init();
     ctx.signal.addEventListener('abort', () => void plugin.close(), { once: true });

@@ -12,6 +12,8 @@ export interface StoredGroup {
   readonly previous: GroupSpecRecord | null;
   /** The operator paused rolling updates of this group. */
   readonly paused: boolean;
+  /** DestroyGroup was acknowledged: a tombstone kept until no instance carries the group's tag. */
+  readonly destroying?: boolean;
 }
 
 export interface SpecStore {

@@ -1,8 +1,16 @@
 /**
  * `infrakit-ts group …`: commit, describe, ls, size, free, destroy, destroy-instances, and the
  * rollout controls. Talks to a Group plugin over its socket (default `group`), ours or InfraKit's.
+ * `forget` edits a home's file store offline, with no runtime serving it.
  */
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { FileSpecStore } from '../../actors/group/file-spec-store.js';
+import { GroupJournal, forgetInJournal } from '../../actors/group/journal.js';
+import { infrakitHome } from '../../runtime/home.js';
+import { pidExists } from '../../runtime/pid-exists.js';
 import { GroupClient, TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description, type GroupDescription, type GroupSpec } from '../../actors/spi/index.js';
 import { emit, table, UsageError } from '../output.js';
 import { readGroupSpec } from '../spec-file.js';
@@ -33,9 +41,12 @@ function userTags(d: Description): Record<string, string> {
 export function describeTable(id: string, desc: GroupDescription): string {
   const instances = desc.Instances ?? [];
   const size = typeof desc['Size'] === 'number' ? `/${desc['Size']}` : '';
-  const head = `Group ${id}: ${instances.length}${size} instances, ${desc.Converged ? 'converged' : 'converging'}`;
-  const rollout = desc['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
+  const state = typeof desc['State'] === 'string' ? desc['State'] : desc.Converged ? 'converged' : 'converging';
+  const head = `Group ${id}: ${instances.length}${size} instances, ${state}`;
   const lines = [head];
+  if (typeof desc['Reason'] === 'string') lines.push(`Reason: ${desc['Reason']}`);
+  if (typeof desc['Status'] === 'string') lines.push(`Status: ${desc['Status']}`);
+  const rollout = desc['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
   if (rollout && rollout.State && rollout.State !== 'none' && rollout.State !== 'idle') {
     lines.push(`Rollout: ${rollout.State}${rollout.Total !== undefined ? ` (${rollout.Updated ?? 0}/${rollout.Total} updated)` : ''}`);
   }
@@ -80,6 +91,49 @@ async function waitConverged(g: GroupClient, id: string, timeoutMs: number, quie
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** `group ls`: a STATE column (and the reasons below) only when some group is set aside. */
+export function lsTable(specs: readonly GroupSpec[]): string {
+  const sorted = [...specs].sort((a, b) => a.ID.localeCompare(b.ID));
+  const stateOf = (s: GroupSpec): string | undefined => {
+    const v = (s as { State?: unknown }).State;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const withState = sorted.some((s) => stateOf(s) !== undefined);
+  const rows = sorted.map((s) => {
+    const p = s.Properties as { Instance?: { Plugin?: string }; Flavor?: { Plugin?: string } } | undefined;
+    const row: unknown[] = [s.ID, desiredSize(s), p?.Instance?.Plugin, p?.Flavor?.Plugin];
+    if (withState) row.push(stateOf(s) ?? 'managed');
+    return row;
+  });
+  const out = [table(withState ? ['ID', 'SIZE', 'INSTANCE', 'FLAVOR', 'STATE'] : ['ID', 'SIZE', 'INSTANCE', 'FLAVOR'], rows)];
+  for (const s of sorted) {
+    const reason = (s as { Reason?: unknown }).Reason;
+    if (typeof reason === 'string') out.push(`${s.ID}: ${stateOf(s) ?? ''}: ${reason}`);
+  }
+  return out.join('\n');
+}
+
+/** Why `pluginsDir` looks served by a live runtime (its socket answers, or its pid file names a live process), or null. */
+async function liveRuntime(pluginsDir: string, plugin: string): Promise<string | null> {
+  const socket = join(pluginsDir, plugin);
+  const answers = await new Promise<boolean>((resolve) => {
+    const c = connect(socket);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+  if (answers) return `its socket ${socket} answers`;
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(`${socket}.pid`, 'utf8').trim());
+  } catch {
+    return null;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidExists(pid) ? `${socket}.pid names the live process ${pid}` : null;
 }
 
 export function groupCommand(): Command {
@@ -136,13 +190,7 @@ export function groupCommand(): Command {
         emit(g.output, specs, () =>
           specs.length === 0
             ? 'No groups. Commit one with: infrakit-ts group commit <file>'
-            : table(
-                ['ID', 'SIZE', 'INSTANCE', 'FLAVOR'],
-                [...specs].sort((a, b) => a.ID.localeCompare(b.ID)).map((s) => {
-                  const p = s.Properties as { Instance?: { Plugin?: string }; Flavor?: { Plugin?: string } } | undefined;
-                  return [s.ID, desiredSize(s), p?.Instance?.Plugin, p?.Flavor?.Plugin];
-                }),
-              ),
+            : lsTable(specs),
         );
       });
     });
@@ -189,6 +237,32 @@ export function groupCommand(): Command {
   simple('pause', 'pause the rolling update of a group (healing goes on)', (gc, id) => gc.pause(id), details);
   simple('resume', 'resume a paused rolling update', (gc, id) => gc.resume(id), details);
   simple('rollback', 'roll a group back to its previous configuration', (gc, id) => gc.rollback(id), details);
+
+  group
+    .command('forget')
+    .description("remove a stored group from a home's file store while no runtime serves it (its instances are left alone)")
+    .argument('<id>', 'group ID')
+    .option('--home <dir>', 'the INFRAKIT_HOME whose store to edit (default: $INFRAKIT_HOME, else ~/.infrakit)')
+    .addOption(pluginOption())
+    .action(async (id: string, opts: { home?: string; plugin: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const home = opts.home ?? infrakitHome();
+      const storeDir = opts.home === undefined ? (process.env['INFRAKIT_STORE_DIR'] || join(home, 'configs')) : join(home, 'configs');
+      const pluginsDir = opts.home === undefined ? g.pluginsDir : join(home, 'plugins');
+      const live = await liveRuntime(pluginsDir, opts.plugin);
+      if (live !== null) {
+        throw new Error(
+          `a live runtime serves ${home} (${live}); it manages the group, so ask it: ` +
+            `'infrakit-ts group free ${id}' (keep the instances) or 'infrakit-ts group destroy ${id}'`,
+        );
+      }
+      const store = new FileSpecStore(storeDir, opts.plugin);
+      const groups = await store.load();
+      if (!groups.has(id)) throw new Error(`no group '${id}' of handler '${opts.plugin}' in ${store.configPath}`);
+      await store.remove(id);
+      await forgetInJournal(GroupJournal.pathFor(storeDir, opts.plugin), id);
+      emit(g.output, { ID: id, Store: store.configPath, Forgotten: true }, () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`);
+    });
 
   group
     .command('destroy-instances')
