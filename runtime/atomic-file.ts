@@ -91,9 +91,11 @@ export async function readPidFile(path: string): Promise<number | undefined> {
 
 /**
  * Atomically replace `path` with `data` (mode 0600), creating the parent directory (0700) if needed.
- * Refuses with `UnsafePathError` when `path` is a link, FIFO, directory or device.
+ * Refuses with `UnsafePathError` when `path` is a link, FIFO, directory or device. `durable: false`
+ * skips the fsyncs: the file survives the process dying, not the machine (cheap, frequent writes).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const dir = dirname(path);
   await mkdirPrivate(dir);
   await assertPathKind(path, 'file');
@@ -101,7 +103,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
@@ -114,6 +116,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     throw err;
   }
+  if (!durable) return;
   // Best effort: some filesystems refuse to fsync a directory.
   const dh = await open(dir, 'r').catch(() => undefined);
   if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());

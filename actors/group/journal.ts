@@ -5,9 +5,9 @@
  * died; at QUARANTINE_AFTER such deaths it is set aside. Suspects (count > 0) step alone, so the next
  * death is attributed to one group only.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../runtime/atomic-file.js';
 
 export const QUARANTINE_AFTER = 3;
 
@@ -125,24 +125,11 @@ export class GroupJournal implements StepGate {
       if (!this.dirty) return;
       this.dirty = false;
       const data: JournalFile = { InProgress: [...this.active.keys()].sort(), Crashes: Object.fromEntries([...this.crashes].sort()) };
-      await writePrivate(path, JSON.stringify(data) + '\n');
+      // Not fsynced: it must survive the process dying, not the machine.
+      await writeFileAtomic(path, JSON.stringify(data) + '\n', { durable: false });
     });
     this.writing = next.catch(() => undefined);
     return next;
-  }
-}
-
-/** Temp file (0600) + rename. No fsync: it must survive the process dying, not the machine. */
-async function writePrivate(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }
 
@@ -158,6 +145,6 @@ export async function forgetInJournal(path: string, id: string): Promise<boolean
   if (!had) return false;
   const crashes = { ...(data.Crashes ?? {}) };
   delete crashes[id];
-  await writePrivate(path, JSON.stringify({ InProgress: (data.InProgress ?? []).filter((x) => x !== id), Crashes: crashes }) + '\n');
+  await writeFileAtomic(path, JSON.stringify({ InProgress: (data.InProgress ?? []).filter((x) => x !== id), Crashes: crashes }) + '\n');
   return true;
 }
