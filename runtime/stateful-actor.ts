@@ -37,6 +37,7 @@ import {
 } from './errors.js';
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
+import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 const HOST_URL = new URL('./actor-host.js', import.meta.url);
@@ -86,8 +87,8 @@ export class StatefulActor implements ActorCell {
   #firstStart: { resolve(): void; reject(e: unknown): void } | undefined;
   /** The first start, for calls and connects that wait on it; undefined before start(). */
   #started: Promise<void> | undefined;
+  readonly #startWaiters: StartWaiters;
   /** Calls waiting for the first start (at most `capacity`). */
-  #waiting = 0;
   #stopping: Promise<void> | undefined;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
@@ -97,6 +98,7 @@ export class StatefulActor implements ActorCell {
     this.#capacity = capacity;
     this.#tracker = tracker;
     this.#log = sup.log.child({ actor: decl.name });
+    this.#startWaiters = new StartWaiters(decl.name, capacity, sup);
   }
 
   get name(): string {
@@ -311,23 +313,7 @@ export class StatefulActor implements ActorCell {
 
   /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
   async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
-    if (this.#waiting >= this.#capacity) {
-      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
-      throw new MailboxFullError(this.name, this.#capacity);
-    }
-    this.#waiting++;
-    const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const started = this.#started as Promise<void>;
-      await (timeoutMs === undefined
-        ? started
-        : Promise.race([started, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)))]));
-    } finally {
-      clearTimeout(timer);
-      this.#waiting--;
-    }
-    const left = timeoutMs === undefined ? undefined : Math.max(1, timeoutMs - (performance.now() - t0));
+    const left = await this.#startWaiters.wait(this.#started as Promise<void>, method, timeoutMs);
     return this.call(method, params, left, chain);
   }
 

@@ -49,6 +49,7 @@ import {
 } from './errors.js';
 import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import type { RestartTracker } from './restart-policy.js';
+import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 /** CommonJS on purpose: see pool-entry.cts. */
@@ -106,7 +107,7 @@ export class StatelessActor implements ActorCell {
   #failure: string | undefined;
   #stopping: Promise<void> | undefined;
   #started: Promise<void> | undefined;
-  #waiting = 0;
+  readonly #startWaiters: StartWaiters;
   readonly #callTimeoutMs: number;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
@@ -115,6 +116,7 @@ export class StatelessActor implements ActorCell {
     this.#capacity = capacity;
     this.#tracker = tracker;
     this.#log = sup.log.child({ actor: decl.name });
+    this.#startWaiters = new StartWaiters(decl.name, capacity, sup);
     const threads = Math.max(1, decl.threads ?? 2);
     const channel = `infrakit-ts:${randomUUID()}`;
     this.#callTimeoutMs = decl.callTimeoutMs ?? sup.callTimeoutMs;
@@ -221,23 +223,7 @@ export class StatelessActor implements ActorCell {
 
   /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
   async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
-    if (this.#waiting >= this.#capacity) {
-      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
-      throw new MailboxFullError(this.name, this.#capacity);
-    }
-    this.#waiting++;
-    const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const started = this.#started as Promise<void>;
-      await (timeoutMs === undefined
-        ? started
-        : Promise.race([started, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)))]));
-    } finally {
-      clearTimeout(timer);
-      this.#waiting--;
-    }
-    const left = timeoutMs === undefined ? undefined : Math.max(1, timeoutMs - (performance.now() - t0));
+    const left = await this.#startWaiters.wait(this.#started as Promise<void>, method, timeoutMs);
     return this.call(method, params, left, chain);
   }
 
