@@ -6,7 +6,7 @@
  *
  * ```
  * infrakit/configs/groups/<handler>/<id>   one key per group: {Spec, Previous, Paused}   ← the truth
- * infrakit/configs/specs                   every group in HEAD's array (ha.md §9.3)     ← for Go tooling
+ * infrakit/configs/specs                   every group in HEAD's array (go-compat.md #10) ← for Go tooling
  * ```
  *
  * Why one key per group: each commit writes only its own group, so a record never carries another

@@ -1,5 +1,5 @@
 /**
- * HEAD's spec store format (spec/ha.md §9.3): one JSON array of `{Key, Record}` entries, written with
+ * HEAD's spec store format (docs/go-compat.md #10): one JSON array of `{Key, Record}` entries, written with
  * Go's `MarshalIndent(prefix "  ", indent "  ")`, so a Go manager pointed at the same etcd can read it.
  *
  * ```json

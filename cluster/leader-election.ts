@@ -100,7 +100,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.self = options.self;
     const prefix = options.prefix ?? 'infrakit/';
     this.electionPrefix = `${prefix}election/${options.name ?? 'group'}/`;
-    // HEAD's etcd leader-location key (spec/ha.md §9.2), kept on the leader's lease.
+    // HEAD's etcd leader-location key (docs/go-compat.md #10), kept on the leader's lease.
     this.locationKey = `${prefix}leader/location`;
     this.ttlSeconds = Math.max(1, Math.round(options.ttlSeconds ?? 3));
     this.pollMs = options.pollMs ?? Math.max(100, Math.floor((this.ttlSeconds * 1000) / 6));

@@ -1,6 +1,6 @@
 /**
  * `GET /events` of one actor's socket: the actor's runtime events as Server-Sent Events, as Go
- * InfraKit serves `/events?topic=/a/b` (spec wire.md §1.1).
+ * InfraKit serves `/events?topic=/a/b` (docs/go-compat.md #2).
  *
  * ```
  * host (runtime emitter) ──actor:event {actor:'group', type, payload}──► ActorEventStream('group')

@@ -1,8 +1,8 @@
 /**
  * Handshake answers, built from an actor's manifest by the front end (no hop to the worker).
  *
- * Every generation of InfraKit client is served (spec README §1):
- * - `Plugin.Implements` (v0.1–v0.2, and the seed document) → `{"Interfaces":[…],"APIs":[…]}`
+ * Every generation of InfraKit client is served (docs/go-compat.md #2):
+ * - `Plugin.Implements` (v0.1–v0.2, and InfraKit's plugin README) → `{"Interfaces":[…],"APIs":[…]}`
  * - `Handshake.Implements` (v0.3–v0.5) → `{"APIs":[…]}`
  * - `Handshake.Types` (v0.5; also answered as `Plugin.Types`) → `{"Types":{"Instance/0.5.0":["compute"]}}`
  * - `Handshake.Hello` (HEAD) → `{"Objects":{"Group/0.1.1":[{"Name":".","ProxyFor":""}],"Group/0.1.0":[…]}}`
@@ -62,7 +62,7 @@ function objectNames(manifest: ActorManifest): readonly string[] {
   return manifest.objects !== undefined && manifest.objects.length > 0 ? manifest.objects : ['.'];
 }
 
-/** `Plugin.Implements`: the seed's `Interfaces` and the v0.1 client's `APIs`, same list. */
+/** `Plugin.Implements`: the README's `Interfaces` and the v0.1 client's `APIs`, same list. */
 export function pluginImplements(manifest: ActorManifest): { Interfaces: WireInterfaceSpec[]; APIs: WireInterfaceSpec[] } {
   const list = oldestVersions(manifest);
   return { Interfaces: list, APIs: list };

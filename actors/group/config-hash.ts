@@ -1,5 +1,5 @@
 /**
- * InfraKit's config hash (spec group.md §6.5): the value of the `infrakit.config.hash` tag.
+ * InfraKit's config hash (docs/go-compat.md #8): the value of the `infrakit.config.hash` tag.
  *
  *   stable(x) = Go MarshalIndent(x, "  ", "  ") of x with keys sorted at every level
  *   hash      = lowercase(base32(SHA1(stable(Instance) || stable(Flavor)))) without '=' padding

@@ -1,6 +1,6 @@
 /**
- * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (spec ha.md
- * §9.3), so a Go manager reads them, and our rollout state (previous spec, paused) in a sidecar
+ * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (docs/go-compat.md
+ * #10), so a Go manager reads them, and our rollout state (previous spec, paused) in a sidecar
  * `<storeDir>/<handler>.group-state.json`. Both are replaced atomically (temp file + rename).
  * A group being destroyed stays in global.config (Go sees it unchanged) with `Destroying` in the sidecar.
  * A file that does not parse is refused with StoreCorruptError naming it and the line:column.

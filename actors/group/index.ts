@@ -1,5 +1,5 @@
 /**
- * The `group` actor: InfraKit's default Group plugin (spec group.md), minus Go's bugs (bugs.md #5–#12),
+ * The `group` actor: InfraKit's default Group plugin (docs/go-compat.md #14), minus Go's bugs (#18–#25),
  * with persistent specs, health-driven replacement and surge/unavailability-bounded rolling updates.
  * Logic lives in GroupPlugin / GroupController; this file wires them to the actor contract.
  *
@@ -86,12 +86,12 @@ export function resolveOptions(o: GroupActorOptions = {}, env: NodeJS.ProcessEnv
 const NameField = S.optional(S.string());
 const IdField = S.optional(S.string());
 
-/** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the seed's `{}`) get v0.5's shape. */
+/** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the `{}` of InfraKit's README) get v0.5's shape. */
 function echo(req: { Name?: string } | undefined, id: string | undefined, result: object): object {
   return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
 }
 
-/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (spec spi.md). */
+/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (docs/go-compat.md #12). */
 const MANAGER_INTERFACE = { name: 'Manager', version: '0.1.0' } as const;
 
 export default defineActor<GroupActorOptions>({
@@ -101,7 +101,7 @@ export default defineActor<GroupActorOptions>({
   }),
   methods: {
     ...GROUP_METHODS,
-    // Go's SetSize takes any int and answers `size cannot be negative` itself (group.md §6.7).
+    // Go's SetSize takes any int and answers `size cannot be negative` itself (docs/go-compat.md #5).
     'Group.SetSize': { ...GROUP_METHODS['Group.SetSize'], params: S.object({ Name: NameField, ID: IdField, Size: S.integer() }) },
   },
   // Calls await other actors; a slow plugin of one group must not hold the others' calls.

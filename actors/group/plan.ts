@@ -3,7 +3,7 @@
  * controller has in flight) to the instances to provision and to destroy. No I/O, so the rules are
  * tested directly.
  *
- * Rules (spec group.md §6.3/§6.6, minus bugs.md #5, #8, #10, #11):
+ * Rules (docs/go-compat.md #14, minus Go's bugs #21, #23, #24):
  * - Instances whose Unhealthy state outlasted the grace period are replaced (destroyed, then the
  *   normal scaling provisions a successor).
  * - Cattle: scale to Size; surplus goes unhealthy first, then outdated (wrong hash), then by ID.
@@ -125,7 +125,7 @@ function planCattle(input: PlanInput, step: number): Plan {
   // A rolling update is in progress.
   const ceiling = n + input.maxSurge;
   const removed = new Set<string>();
-  // A shrink is applied first, and takes outdated instances before current ones (bug #10).
+  // A shrink is applied first, and takes outdated instances before current ones (docs/go-compat.md #23).
   if (alive.length > ceiling) {
     for (const i of alive.slice().sort(removalOrder).slice(0, alive.length - ceiling)) {
       destroy.push({ id: i.id, reason: 'terminate', why: 'surplus' });
