@@ -2,20 +2,7 @@
  * The `group` actor: InfraKit's default Group plugin (docs/go-compat.md #14), minus Go's bugs (#18–#25),
  * with persistent specs, health-driven replacement and surge/unavailability-bounded rolling updates.
  * Logic lives in GroupPlugin / GroupController; this file wires them to the actor contract.
- *
- * Options (declaration `options`, else environment, else default):
- *   pollIntervalMs      converge tick (env INFRAKIT_GROUP_POLL_INTERVAL, a Go duration such as `10s`); 10000
- *   maxParallel         provisions/destroys at once per group (env INFRAKIT_GROUP_MAX_PARALLEL_NUM); 64
- *   healthGracePeriodMs Unhealthy this long → replaced, unless the group sets Health.GracePeriod; 300000
- *   healthIntervalMs    how often every member's health is checked; = pollIntervalMs
- *   callTimeoutMs       deadline of one call to an instance/flavor plugin; 30000
- *   store               'file' (default: <storeDir>/global.config), 'memory', or 'etcd' (env INFRAKIT_STORE):
- *                       specs in etcd and a leader election, so several runtimes share one set of groups;
- *                       see cluster/ha-options.ts for etcdEndpoints, nodeId, location, leaseTtl, etcdPrefix
- *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs (also the crash journal, see journal.ts)
- *   resumeGraceMs       after a start, a plugin a group names may be missing or starting this long
- *                       without it being a problem (the group waits for it); 30000
- *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
+ * Its options (`pollIntervalMs`, `maxParallel`, `store`, …) are listed in docs/embedding.md, "Group options".
  */
 import { join } from 'node:path';
 import { S } from '../../runtime/schema.js';

@@ -1,15 +1,9 @@
 /**
  * A group's `Properties` (docs/go-compat.md #9), read as Go's `encoding/json` reads them: keys match
  * case-insensitively (an exact match wins), unknown keys are ignored, a value of the wrong type is an
- * `Invalid properties: …` error. Then the allocation checks of docs/go-compat.md #9, in Go's order and with Go's texts.
- *
- * Beyond InfraKit (all optional, ignored by Go):
- *   Updating.MaxSurge        extra instances a rolling update may add above the size (default 1)
- *   Updating.MaxUnavailable  instances a rolling update may take away below the size (default 0)
- *   Updating.HealthTimeout   how long a new instance may report Unknown health before it counts as
- *                            healthy for the rollout (default "1m"; "0s" = at once)
- *   Health.GracePeriod       how long an instance may stay Unhealthy before it is replaced
- *                            (default: the actor option, else "5m"; "0s" disables replacement)
+ * `Invalid properties: …` error. Then the allocation checks, in Go's order and with Go's texts.
+ * Our optional keys (ignored by Go): `Updating.MaxSurge` (default 1), `Updating.MaxUnavailable` (0),
+ * `Updating.HealthTimeout` ("1m"), `Health.GracePeriod` (the actor option, else "5m"; "0s" = never replace).
  */
 import { formatGoDuration, parseDurationValue } from '../../runtime/go-duration.js';
 import { configHash } from './config-hash.js';
