@@ -1,9 +1,7 @@
 /**
  * The Group plugin's methods (docs/go-compat.md #5, #9) over a set of GroupControllers.
- *
  * Calls for one group are serialised (a lock per group ID); different groups never wait for each
  * other. A committed spec is stored durably before the call answers.
- *
  * Set-aside groups stay in the store but are not managed: a group being destroyed (a tombstone until
  * no instance carries its tag; finished after a restart too) and a quarantined one (its stored spec
  * does not parse, or handling it took the actor down QUARANTINE_AFTER times in a row; see journal.ts).

@@ -1,10 +1,8 @@
 /**
  * The Group SPI (docs/go-compat.md #2): `Group/0.1.0` (v0.5 clients) and `Group/0.1.1` (HEAD clients).
- *
  * HEAD requests carry `Name` (the full plugin name, e.g. `group/workers`); v0.5 requests do not.
  * Results are a superset of both generations (docs/go-compat.md #3): `Name`/`ID` as HEAD echoes them, and
  * `"OK": true` where v0.5 answered only that.
- *
  * Beyond InfraKit: rollout controls (`PauseUpdate`, `ResumeUpdate`, `RollbackUpdate`) and extra,
  * ignorable fields in `DescribeGroup`'s description (Go clients skip unknown fields).
  */
