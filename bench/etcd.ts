@@ -1,14 +1,8 @@
 /**
- * The etcd spec store and leader election, next to their single-machine baselines:
- *
- * - commit latency: `EtcdSpecStore.put` (a fenced, compare-and-swapped Raft write of the group key and
- *   HEAD's array) against `FileSpecStore.put` (temp file, fsync, rename, under INFRAKIT_HOME), with
- *   10 groups stored, on a real 1-member etcd on loopback;
- * - failover: a leader process killed with SIGKILL → another runtime leads and has loaded the specs
- *   (ready to converge), against the lease TTL, the floor of any lease-based failover;
- * - handover: the leader resigns (graceful stop) → another leads, against the follower's poll interval.
- *
- * Skipped (no rows) when `etcd` is not installed.
+ * The etcd spec store and leader election (on a real 1-member etcd on loopback), next to baselines:
+ * commit latency of `EtcdSpecStore.put` against `FileSpecStore.put` with 10 groups stored; failover
+ * (leader SIGKILLed → another leads with the specs loaded) against the lease TTL; handover (the
+ * leader resigns) against the follower's poll interval. Skipped (no rows) without `etcd`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,14 +1,8 @@
 /**
- * The Group plugin at scale, in a real Runtime with the simulator and vanilla actors:
- * - time and peak RSS (whole process: main thread + every worker) to converge 1,000 and 10,000 instances;
- * - a rolling update of 100 instances (default MaxSurge 1 / MaxUnavailable 0, and MaxSurge 10).
- *
- * Each convergence runs in a fresh child process (`fork`), so its RSS figures are its own: freed worker
- * memory of an earlier run (or of another bench) stays in a process's RSS and would inflate the next.
- * Peak RSS is the child's `resourceUsage().maxRSS` (the kernel's high-water mark, no sampling gaps).
- *
- * Baselines are Go InfraKit's figures from issue #6, fixed reference numbers (not measured in this run):
- * 10,000 simulator instances took 12.8 s and 490 MB; a rolling update of 100 did not finish in 150 s.
+ * The Group plugin at scale, in a real Runtime with the simulator and vanilla: time and peak RSS to
+ * converge 1,000 and 10,000 instances, and a rolling update of 100 (MaxSurge 1, and 10). Each
+ * convergence runs in a fresh child process (`fork`) so its RSS is its own; peak RSS is the child's
+ * `resourceUsage().maxRSS`. Go InfraKit's baselines are fixed reference figures, not run here.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,13 +1,8 @@
 /**
  * Idle memory per actor: how much a process's RSS grows per actor worker, by kind, next to a bare
- * `Worker` that only listens on a port (the floor: a V8 isolate and a libuv loop). Each kind is
- * measured in a fresh child process (`fork`), adding 3 actors and dividing, so allocator leftovers
- * of one case never count in another.
- *
- * What a worker pays for, besides the floor (Node 20, measured while writing this): pino ~2.5 MB,
- * the actor's own code and state. Params schemas are plain JSON Schema (runtime/schema.ts): TypeBox,
- * which the actors used before, cost ~9-15 MB per thread. etcd3/gRPC (~20 MB) is imported only by a
- * group with `store: 'etcd'`.
+ * `Worker` listening on a port (the floor: a V8 isolate and a libuv loop). Each kind is measured in a
+ * fresh child process (`fork`), adding 3 actors and dividing. What a worker pays beyond the floor:
+ * bench/RESULTS.md.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';

@@ -3,7 +3,6 @@
  * next call succeeds on the new worker (crash noticed, pending calls rejected, backoff, new worker
  * booted, module imported, `create()` run, `ready`). Baseline, in the same run: spawning a bare
  * `Worker` (no runtime) until it answers its first message.
- *
  * The restart policy's first backoff is set to 0 ms here (default 20 ms), so the figure is the
  * runtime's own cost; add the backoff for the default policy.
  */

@@ -1,14 +1,10 @@
 /**
- * Runs the benchmarks one after another, prints one table, and writes bench/RESULTS.md (the
- * machine, then `| bench | measure | ours | baseline | ratio | note |`). `npm run bench`.
+ * Runs the benchmarks one after another, prints one table, and writes bench/RESULTS.md. `npm run bench`.
  *
  *   node dist/bench/run.js [--only <name>]... [--no-write] [--note <text>] [--out <file>] [--merge]
  *
- * --merge (with --only) keeps the existing file's rows of the benches not run, and its hand-written
- * section after the table, instead of writing only this run's rows.
- *
- * Only the modules in BENCHES are run (helpers and fixtures never are); a listed module that is
- * absent from this build is skipped. Each exports `run(): Promise<BenchResult[]>`.
+ * --merge (with --only) keeps the rows of the benches not run, and the hand-written notes after the
+ * table. Only the modules in BENCHES run; each exports `run(): Promise<BenchResult[]>`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';

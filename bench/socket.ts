@@ -1,17 +1,9 @@
 /**
- * The socket front end under load: requests/s and p50/p99 latency at 32 concurrent keep-alive
- * connections, for `Plugin.Implements` (answered by the front end) and `Echo.Echo` (served by a worker),
- * next to a bare `node:http` server on a unix socket in the same run; and in-process `runtime.call`
- * against the same call over the socket.
- *
- * ```
- * load worker (raw HTTP/1.1 over 32 unix connections) ──► bare node:http server      (baseline)
- *                                                    └──► PluginServer ─► handshake / Runtime ─► worker
- * main thread: runtime.call x32 in flight ──► Runtime ─► worker                        (in-process)
- * ```
- *
- * The load generator runs in its own thread with a minimal HTTP client (pre-built request bytes,
- * Content-Length framing) so client cost stays small next to the server's.
+ * The socket front end under load: requests/s and p50/p99 at 32 keep-alive connections, for
+ * `Plugin.Implements` (answered by the front end) and `Echo.Echo` (served by a worker), next to a bare
+ * `node:http` server on a unix socket in the same run; and in-process `runtime.call` against the same
+ * call over the socket. The load runs in its own thread with a minimal HTTP client (pre-built request
+ * bytes), so client cost stays small next to the server's.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

@@ -1,15 +1,6 @@
 /**
- * The `up` configuration: which actors one supervisor hosts. A JSON or YAML file:
- *
- * ```yaml
- * actors:
- *   - name: group              # socket name
- *     plugin: group            # a built-in kind, or a path to your own actor module
- *     options: { pollInterval: 5s }
- *   - { name: sim-a, plugin: simulator }
- *   - { name: sim-b, plugin: simulator, options: { objects: [compute] } }
- *   - { name: files, plugin: file, mailbox: 256, resourceLimits: { maxOldGenerationSizeMb: 256 } }
- * ```
+ * The `up` configuration: which actors one supervisor hosts, from a JSON or YAML file
+ * (`actors: [{ name, plugin, options?, mailbox?, resourceLimits? }, …]`, example in docs/cli.md).
  * Without a file, `up` hosts the default set.
  */
 import { isAbsolute, resolve, dirname } from 'node:path';

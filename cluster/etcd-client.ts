@@ -1,12 +1,9 @@
 /**
- * One place that builds etcd clients for the HA layer, with settings that suit leadership:
- *
- * - every unary call has a deadline (`callTimeoutMs`, default 2 s), so an etcd that is down or cut off
- *   makes calls fail in bounded time instead of hanging (a hung commit would never be acknowledged
- *   nor refused);
- * - no circuit breaker: etcd3's default opens for 5 s after three failures, which would stretch every
- *   outage by 5 s; instead each call tries each endpoint once, in random order;
- * - the watch reconnect backoff is capped at 1 s (etcd3's default grows to 30 s).
+ * One place that builds etcd clients for the HA layer, with settings that suit leadership: every
+ * unary call has a deadline (`callTimeoutMs`, default 2 s), so a down or cut-off etcd fails calls in
+ * bounded time instead of hanging; no circuit breaker (etcd3's default opens for 5 s after three
+ * failures, stretching every outage by 5 s): each call tries each endpoint once, in random order;
+ * the watch reconnect backoff is capped at 1 s (etcd3's default grows to 30 s).
  */
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import { parseEndpoints } from './etcd-endpoints.js';

@@ -1,26 +1,10 @@
 /**
- * Committed group specs in etcd v3, shared by every runtime pointed at the same cluster. Implements the
- * Group plugin's `SpecStore` (actors/group/spec-store.ts), as `FileSpecStore` does for one machine.
- *
- * Layout (prefix default `infrakit/`; `<handler>` is the group actor's name, as in HEAD's `Handler`):
- *
- * ```
- * infrakit/configs/groups/<handler>/<id>   one key per group: {Spec, Previous, Paused}   ← the truth
- * infrakit/configs/specs                   every group in HEAD's array (ha.md §9.3)     ← for Go tooling
- * ```
- *
- * Why one key per group: each commit writes only its own group, so a record never carries another
- * group's stale copy, a reader can watch a single group, and no value grows towards etcd's 1.5 MiB
- * request limit with the number of groups. HEAD's single array is still written, *in the same
- * transaction*, so a Go manager reading `infrakit/configs/specs` sees exactly what we see; that
- * transaction is guarded by the array's mod revision (compare-and-swap), so two writers can never
- * interleave a stale array. If no per-group key exists, `load` imports HEAD's array (a store written by
- * Go InfraKit).
- *
- * Every write is acknowledged only after etcd committed it (a Raft-replicated transaction). With a
- * `guard` (the leader's fence, from `LeaderElection.fence`), writes are conditional on the leader's
- * election key still existing: a runtime that lost leadership cannot overwrite specs, even if it does
- * not know yet that it lost.
+ * Committed group specs in etcd v3, shared by every runtime pointed at the same cluster: the Group
+ * plugin's `SpecStore` (actors/group/spec-store.ts), as `FileSpecStore` is for one machine. One key
+ * per group (`infrakit/configs/groups/<handler>/<id>`, the truth) and HEAD's array
+ * (`infrakit/configs/specs`, docs/go-compat.md #10) in the same compare-and-swapped transaction; with
+ * a `guard` (the leader's fence) a write also needs the leader's key to exist. Layout and reasons:
+ * docs/cluster.md.
  */
 import type { Etcd3, IKeyValue, IOperation } from 'etcd3';
 import { notLeader, storeUnavailable } from './cluster-errors.js';

@@ -1,21 +1,9 @@
 /**
  * The Group plugin behind a leader election: several runtimes share one set of groups in etcd, and
- * only the leader's group actor converges them.
- *
- * ```
- *              ┌──── leader ────┐     writes: checked here, then fenced in etcd (EtcdSpecStore.guard)
- *  election ──►│ a GroupPlugin  │──►  converges every stored group (instances found by their tags)
- *   (etcd)     │ per term       │
- *              └────────────────┘
- *   follower / unknown: no GroupPlugin, no loop; writes → NotLeaderError naming the leader;
- *                       reads straight from the store and the instance plugin
- * ```
- *
- * A *term* is one stretch of leadership. Gaining leadership starts a fresh `GroupPlugin` that loads the
- * specs and resumes every group (HEAD's manager re-commits them the same way). Losing it — to another
- * runtime, or to `unknown` when etcd cannot be reached — stops every loop at once; instances keep
- * running. Operations already sent to an instance plugin finish; a later term waits for them before
- * it lists instances, so it never provisions for a pending instance it could not see yet.
+ * only the leader converges them. Each term of leadership starts a fresh `GroupPlugin` that loads and
+ * resumes every group (after operations of an earlier term have finished); losing leadership stops
+ * every loop at once, instances keep running. Followers run no loop: reads go to the store and the
+ * instance plugin, writes get `NotLeaderError` naming the leader. See docs/cluster.md.
  */
 import type { Etcd3 } from 'etcd3';
 import type { Caller, Description } from '../actors/spi/common.js';

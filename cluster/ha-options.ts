@@ -1,15 +1,7 @@
 /**
- * Which spec store a group actor uses, and its etcd settings: declaration options first, then the
- * environment, then defaults.
- *
- * | option            | env                                              | default                         |
- * |-------------------|--------------------------------------------------|---------------------------------|
- * | `store`           | `INFRAKIT_STORE` (HEAD: `INFRAKIT_MANAGER_BACKEND`) | `file`                        |
- * | `etcdEndpoints`   | `INFRAKIT_ETCD_ENDPOINTS` (comma-separated)       | `127.0.0.1:2379`                |
- * | `nodeId`          | `INFRAKIT_ID` (HEAD's node ID)                    | `<hostname>-<pid>`              |
- * | `location`        | `INFRAKIT_ADVERTISE`                              | `unix://<hostname><plugins dir>/<name>` |
- * | `leaseTtl` (s)    | `INFRAKIT_LEASE_TTL`                              | 3                               |
- * | `etcdPrefix`      | `INFRAKIT_ETCD_PREFIX`                            | `infrakit/`                     |
+ * Which spec store a group actor uses, and its etcd settings (`store`, `etcdEndpoints`, `nodeId`,
+ * `location`, `leaseTtl`, `etcdPrefix`): declaration options first, then the environment, then
+ * defaults. The table of options, variables and defaults is in docs/cluster.md.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';

@@ -1,13 +1,8 @@
 /**
- * HEAD's spec store format (spec/ha.md §9.3): one JSON array of `{Key, Record}` entries, written with
- * Go's `MarshalIndent(prefix "  ", indent "  ")`, so a Go manager pointed at the same etcd can read it.
- *
- * ```json
- * [ { "Key": {"Kind":"group","Name":"workers"},
- *     "Record": {"Handler":"group-stateless",
- *                "Spec": {"kind":"group","version":"","metadata":{"name":"workers","tags":null},
- *                         "properties": {"Allocation":{"Size":3}, …}}}} ]
- * ```
+ * HEAD's spec store format (docs/go-compat.md #10): one JSON array of `{Key, Record}` entries,
+ * `[{"Key":{"Kind":"group","Name":"workers"},"Record":{"Handler":…,"Spec":{"kind":"group",…,
+ * "properties":{…}}}}]`, written with Go's `MarshalIndent(prefix "  ", indent "  ")`, so a Go manager
+ * pointed at the same store can read it.
  */
 export const DEFAULT_HANDLER = 'group-stateless';
 

@@ -1,26 +1,9 @@
 /**
- * Leader election on etcd v3, as etcd's own `concurrency.Election` does it, plus a local lease clock
- * so a runtime never acts on a stale belief.
- *
- * ```
- *  runtime A ── lease 3 s ── put infrakit/election/<name>/<leaseA>  (create rev 17)   ← oldest key leads
- *  runtime B ── lease 3 s ── put infrakit/election/<name>/<leaseB>  (create rev 23)
- *  runtime C ── lease 3 s ── put infrakit/election/<name>/<leaseC>  (create rev 31)
- * ```
- *
- * Each candidate holds a lease and one key attached to it; the key with the lowest create revision
- * leads. A candidate's key disappears when its lease is revoked (resign) or expires (the process died
- * or was cut off from etcd for a whole TTL), and the next-oldest key leads.
- *
- * Why our own loop rather than etcd3's `Election`: etcd3 reports a lost lease only after *two* TTLs
- * without a keepalive, while etcd hands leadership to someone else after *one*. Here a leader counts
- * its leadership valid only until `sent + TTL − margin`, where `sent` is when the last keepalive that
- * etcd acknowledged was *sent*: etcd cannot have expired the lease before then, so no other candidate
- * can have been elected yet. When that time passes without a fresh acknowledgement, the role drops to
- * `unknown` (a timer, independent of any call that may hang) and the runtime stops converging.
- *
- * Writes are fenced too: `fence()` returns the leader's key and create revision, and the spec store
- * commits only `if create_revision(key) == rev`, so a deposed leader cannot change specs.
+ * Leader election on etcd v3, as etcd's `concurrency.Election` does it (each candidate holds a lease
+ * and a key on it; the lowest create revision leads), plus a local lease clock: a leader counts its
+ * leadership valid only until `sent + TTL − margin` of its last acknowledged keepalive, then drops to
+ * `unknown` by a timer. `fence()` gives the spec store the key and revision that writes are
+ * conditional on. Why not etcd3's `Election`: docs/cluster.md, "How the election works".
  */
 import { EventEmitter } from 'eventemitter3';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease, type Watcher } from 'etcd3';
@@ -100,7 +83,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.self = options.self;
     const prefix = options.prefix ?? 'infrakit/';
     this.electionPrefix = `${prefix}election/${options.name ?? 'group'}/`;
-    // HEAD's etcd leader-location key (spec/ha.md §9.2), kept on the leader's lease.
+    // HEAD's etcd leader-location key (docs/go-compat.md #10), kept on the leader's lease.
     this.locationKey = `${prefix}leader/location`;
     this.ttlSeconds = Math.max(1, Math.round(options.ttlSeconds ?? 3));
     this.pollMs = options.pollMs ?? Math.max(100, Math.floor((this.ttlSeconds * 1000) / 6));

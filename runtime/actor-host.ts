@@ -1,15 +1,9 @@
 /**
- * Worker entry of a stateful actor: one per worker thread.
- *
- * Waits for the `start` message (which hands over the private control port), imports the actor
- * module, runs `create(ctx)`, posts `ready`, then serves calls from main and from peer ports
- * through ONE FIFO queue, running at most `concurrency` at once. Uncaught exceptions and unhandled
- * rejections are posted as `crash` and the thread exits 1: the supervisor decides what happens next.
- *
- * Each call carries its chain (the actors it passed through). A handler runs inside an
- * AsyncLocalStorage holding that chain, so its `ctx.call`s pass `chain + [self]` on. A call whose
- * chain already holds this actor is re-entrant: it runs at once, without waiting for a concurrency
- * slot (the outer handler is waiting on it, so queueing it could wedge the actor for good).
+ * Worker entry of a stateful actor: waits for `start` (which hands over the control port), imports
+ * the module, runs `create(ctx)`, posts `ready`, then serves calls from main and peers through ONE
+ * FIFO queue, at most `concurrency` at once. Uncaught errors are posted as `crash` and the thread exits 1.
+ * Handlers run inside an AsyncLocalStorage holding the call chain; a re-entrant call (chain already
+ * holds this actor) runs at once, since queueing it behind its caller could wedge the actor.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';

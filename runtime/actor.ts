@@ -1,24 +1,8 @@
 /**
- * The actor-authoring API: what a plugin module exports.
- *
- * An actor module's default export is an `ActorDefinition`, written with `defineActor`:
- *
- * ```ts
- * import { defineActor, S } from 'infrakit-ts';
- *
- * export default defineActor({
- *   manifest: { interfaces: [{ name: 'Hello', version: '0.1.0' }] },
- *   methods: { 'Hello.Greet': { params: S.object({ Who: S.string() }), example: { Who: 'world' } } },
- *   create(ctx) {
- *     let count = 0;
- *     return { handlers: { 'Hello.Greet': (p: { Who: string }) => ({ Text: `hello ${p.Who}`, Count: ++count }) } };
- *   },
- * });
- * ```
- *
- * `create` runs inside the actor's worker thread, once per (re)start; the state it closes over is the
- * actor's state. Handlers are keyed by the wire method name (`Service.Method`, as InfraKit names them).
- * A handler that throws a plain `Error` answers InfraKit's application error (-32000, the message verbatim).
+ * The actor-authoring API: an actor module's default export is an `ActorDefinition` written with
+ * `defineActor({ manifest, methods, create(ctx) })` (example in docs/embedding.md). `create` runs in
+ * the actor's worker once per (re)start and the state it closes over is the actor's state; handlers
+ * are keyed by wire method name (`Service.Method`); a plain `Error` thrown answers -32000 verbatim.
  */
 import type { Schema } from './schema.js';
 import type { Logger } from 'pino';

@@ -1,9 +1,7 @@
 /**
  * One error class per failure, each with a stable string code.
- *
  * Codes are never reused. `ERROR_CODES` is the single registry that maps a code to its JSON-RPC
  * error code and a one-line description (docs/errors.md is checked against it by a test).
- *
  * Errors cross thread boundaries as plain `{ name, code, message, data }` records
  * (structured clone drops custom fields of Error subclasses) and are rebuilt by code on the
  * other side with `reviveError`, so `instanceof` and `code` survive a hop through a worker.

@@ -1,12 +1,9 @@
 /**
- * Params as Go's `encoding/json` sees them: object keys match struct fields case-insensitively
- * (an exact match wins), unknown keys are ignored. InfraKit clients written in Go send `Tags`,
- * others send `tags`; both must reach the handler under the schema's spelling.
- *
- * `normaliseParams` rewrites keys to the schema's spelling (recursing into nested objects, arrays,
- * maps, `allOf` and `anyOf`); `validateParams` then checks the value against the schema and throws
- * `InvalidParamsError` naming the first bad field (`invalid params: /Spec/Tags: Expected object`).
- * Schemas are plain JSON Schema (runtime/schema.ts): built with `S`, by hand, or by TypeBox.
+ * Params as Go's `encoding/json` sees them (docs/go-compat.md #6): keys match struct fields
+ * case-insensitively (an exact match wins), unknown keys are ignored. `normaliseParams` rewrites keys to
+ * the schema's spelling (recursing into objects, arrays, maps, `allOf`, `anyOf`); `validateParams` then
+ * checks the value and throws `InvalidParamsError` naming the first bad field
+ * (`invalid params: /Spec/Tags: Expected object`). Schemas are plain JSON Schema (runtime/schema.ts).
  */
 import { InvalidParamsError } from './errors.js';
 import type { Schema } from './schema.js';

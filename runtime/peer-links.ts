@@ -1,27 +1,9 @@
 /**
- * Worker side of actor-to-actor calls (`ctx.call`).
- *
- * ```
- *  worker A                       main                         worker B
- *  ctx.call('b', …) ── connect ──► new MessageChannel ── peer{port2} ──► B listens on port2
- *                   ◄─ connected{port1, counter} ─┘
- *  port1 ════════════════ call / reply, directly, main not involved ══════════════ port2
- * ```
- *
- * The target's mailbox bound is honoured on the caller's side: `counter` is B's shared count of
- * accepted, unanswered calls (main and every caller add to it, B subtracts when it answers).
- * When B's worker exits, main sends `peer-exited` (and the port emits `close`): every call pending
- * on that link rejects with `ActorExitedError` and the link is forgotten; the next call connects
- * again and gets the new incarnation's port. A stateless target's port leads into one of its pool
- * threads (runtime/stateless-actor.ts). Targets without a direct port (plugins in other processes,
- * through the resolver) are called through main (`relay-call`). A relay is cached for a name until
- * main says an actor of that name was declared (`peer-added`); then the next call connects directly.
- *
- * Every call has a deadline (the caller's `timeoutMs`, else the actor's default): past it the call
- * rejects with `CallTimeoutError` and its pending entry is dropped; a late reply is ignored (the
- * target still frees its mailbox slot when it answers). Every call carries its chain: the chain of
- * the call being handled (`current()`) plus this actor; a chain too long is refused with
- * `CallDepthError` before anything is sent.
+ * Worker side of actor-to-actor calls (`ctx.call`): direct ports handed out by main, the target's
+ * shared mailbox counter honoured on the caller's side, `peer-exited` rejecting what is pending
+ * (`ActorExitedError`), the relay through main for names with no local actor (cached until
+ * `peer-added`), deadlines (`CallTimeoutError`) and call chains (`CallDepthError`).
+ * How it works: docs/architecture.md, "Actor to actor: direct ports" and "Call chains".
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ActorExitedError, CallDepthError, CallTimeoutError, MailboxFullError, reviveError, type SerializedError } from './errors.js';

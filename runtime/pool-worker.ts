@@ -1,17 +1,9 @@
 /**
- * Task entry of a stateless actor's piscina pool. Each pool thread loads the actor module once
- * (first task), runs `create(ctx)`, and then answers tasks. Handler errors are RETURNED as
- * `{ ok: false, error }`, so a rejected task always means the thread died (→ `ActorExitedError`).
- *
- * `ctx.call` and `ctx.emit` go to main over a BroadcastChannel (piscina owns the thread's own
- * channel); main answers on the same channel, and each thread keeps the replies for its threadId.
- *
- * An `attach` task hands the thread one end of a direct link from another actor's worker
- * (runtime/stateless-actor.ts `openPeer`): the thread then serves that actor's calls on the port,
- * between and alongside its tasks, and frees a slot of the shared mailbox counter per answer.
- *
- * As in actor-host.ts, a handler serving a call from another actor runs inside an AsyncLocalStorage
- * holding the call's chain, and every `ctx.call` has a deadline (`CallTimeoutError`).
+ * Task entry of a stateless actor's piscina pool: each thread loads the actor module on its first
+ * task, runs `create(ctx)`, then answers tasks. Handler errors are RETURNED (`{ ok: false, error }`),
+ * so a rejected task always means the thread died. `ctx.call`/`ctx.emit` go to main over a
+ * BroadcastChannel; an `attach` task hands the thread a direct link from another actor's worker,
+ * served alongside tasks. Chains and deadlines as in actor-host.ts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';

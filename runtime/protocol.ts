@@ -1,20 +1,9 @@
 /**
  * The message protocol between the supervisor (main thread) and actor workers. Types only.
- *
- * ```
- *   main thread                         actor worker (runtime/actor-host.ts)
- *   ───────────                         ────────────
- *   worker.postMessage(StartMessage) ──► parentPort (once; hands over `port`)
- *   control port  ◄════ MessageChannel ════► control port
- *      ToWorker  ───────────────────────►  (call, connected, peer, peer-exited, peer-added, relay-reply, stop)
- *      FromWorker ◄───────────────────────  (ready, start-failed, crash, reply, event, connect, relay-call, stopped)
- *
- *   actor A worker ◄════ peer MessageChannel (handed out by main) ════► actor B worker
- *      PeerRequest (call)  A ──► B           PeerReply (reply)  B ──► A
- * ```
- *
- * Every union is tagged by `type`; each switch over one is exhaustive (`never`), and an unknown
- * tag is treated as a bug.
+ * `StartMessage` once over `parentPort` (hands over the control port); then `ToWorker` / `FromWorker`
+ * on the control port, and `PeerRequest` / `PeerReply` on direct ports between workers.
+ * Every union is tagged by `type`; each switch over one is exhaustive (`never`), and an unknown tag
+ * is a bug. Overview: docs/architecture.md.
  */
 import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';

@@ -1,13 +1,7 @@
 /**
  * The supervisor: declares actors, routes calls to their mailboxes, hands workers direct ports to
- * each other, restarts crashed actors, and stops everything gracefully.
- *
- * ```ts
- * const rt = await Runtime.start({ actors: [{ name: 'instance-file', module: 'file' }] });
- * const instance = rt.actor<InstancePlugin>('instance-file', 'Instance');
- * await instance.DescribeInstances({ Tags: {} });
- * await rt.stop();
- * ```
+ * each other, restarts crashed actors, and stops everything gracefully (docs/architecture.md).
+ * `const rt = await Runtime.start({ actors: [{ name: 'instance-file', module: 'file' }] }); … await rt.stop();`
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';

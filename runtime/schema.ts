@@ -1,14 +1,8 @@
 /**
  * Params schemas are plain JSON Schema: the subset the runtime checks (runtime/params.ts) and
- * `/info/api.json` shows. Build them with `S` below, write them by hand, or pass TypeBox's
- * (`Type.Object(...)` is JSON Schema too): all three work the same.
- *
- * `S` exists so that a worker does not load a schema library: TypeBox costs every thread that
- * imports it ~15 MB and ~70 ms of start-up, and each actor runs in a thread of its own.
- *
- * ```ts
- * const Provision = S.object({ Type: S.optional(S.string()), Spec: S.object({ Tags: S.nullable(S.record(S.string())) }) });
- * ```
+ * `/info/api.json` shows. Build them with `S` below, by hand, or with TypeBox (also JSON Schema).
+ * `S` exists so that a worker need not load a schema library (a cost per thread, bench/RESULTS.md):
+ * `S.object({ Type: S.optional(S.string()), Spec: S.object({ Tags: S.nullable(S.record(S.string())) }) })`.
  */
 
 /** The JSON Schema keywords the runtime understands; anything else is kept and ignored. */

@@ -1,19 +1,9 @@
 /**
- * Main-thread side of a stateful actor: one dedicated worker (runtime/actor-host.ts), its
- * private control channel, the shared mailbox counter, the pending-call map, and supervision.
- *
- * Lifecycle:
- * ```
- *  starting ──ready──► running ──crash/exit──► restarting ──backoff──► (boot) ──ready──► running
- *     │                  │                        │ intensity exceeded
- *     └─dies: add() rejects ActorStartError       └──────────────► failed
- *                        └──stop()──► stopping ──► stopped
- * ```
- * Calls while `starting` (the first start) wait until the actor is ready, at most `capacity` of
- * them and each within its deadline; if the start fails they reject with `ActorStartError`. Calls
- * while `restarting` are refused with `ActorRestartingError` (not queued: a caller never waits on a
- * worker that may not come back; the socket front end maps it to an error the client can retry).
- * Calls while `failed` get `ActorFailedError`.
+ * Main-thread side of a stateful actor: one dedicated worker (runtime/actor-host.ts), its control
+ * channel, the shared mailbox counter, the pending-call map, and supervision (starting → running →
+ * restarting → … → failed / stopped; diagram in docs/architecture.md, "Supervision"). Calls during
+ * the first start wait (bounded, each within its deadline); during a restart they are refused with
+ * `ActorRestartingError`; once failed, `ActorFailedError`.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';

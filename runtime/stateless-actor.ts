@@ -1,32 +1,9 @@
 /**
  * Main-thread side of a stateless actor: a piscina pool of `threads` threads running
- * runtime/pool-worker.ts. Any thread may answer any call.
- *
- * - `atomics: 'disabled'`: with piscina's default (`'sync'`) an idle pool thread blocks in
- *   `Atomics.wait` between tasks, so the actor's timers would not run.
- * - A pool thread that dies loses its in-flight tasks: piscina rejects them, and we turn every
- *   such rejection into `ActorExitedError` (handler errors come back as values, never as
- *   rejections). Piscina replaces the thread; each loss counts toward the restart intensity, and
- *   beyond it the actor is `failed`.
- * - The mailbox bound is a shared counter (Int32 in a SharedArrayBuffer), as for a stateful actor:
- *   main and direct callers add to it, main (pool tasks) or the pool thread (direct calls) subtract.
- * - The manifest comes from a `probe` task at start, which also proves the module loads.
- *
- * Calls from other actors take a direct port into ONE pool thread, not the relay through main:
- * ```
- *  group worker ── connect ──► main: openPeer ── attach{port2} task, pinned to the pool thread
- *                                               with the fewest links (our loadBalancer) ──► pool thread
- *  port1 ═══════════════ call / reply (PeerRequest/PeerReply), main not involved ═════════ port2
- * ```
- * The relay cost main two structured clones and a piscina task per call, and made main the
- * bottleneck of a group converging against a pooled flavor (10,000 instances: 1.8-3.9 s relayed,
- * see bench/RESULTS.md for the direct figure). The price: one caller's stream is served by one
- * pool thread (links spread across threads, calls within a link do not); calls from main (sockets,
- * host app) still spread over every thread as piscina tasks. A link's port closes when its thread
- * dies or the pool is destroyed: the caller rejects what is pending (`ActorExitedError`) and
- * connects again on its next call. A graceful stop waits for pool tasks, not for direct calls.
- *
- * While the pool first starts (its probe), calls and connects wait for it, as for a stateful actor.
+ * runtime/pool-worker.ts (`atomics: 'disabled'`, so idle threads still run timers). A thread that
+ * dies turns its in-flight tasks into `ActorExitedError` and counts toward the restart intensity.
+ * Calls from other actors take a direct port into ONE pool thread (the one with the fewest links);
+ * calls from main spread over every thread. Why: docs/architecture.md, "Actors and their threads".
  */
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, MessageChannel } from 'node:worker_threads';

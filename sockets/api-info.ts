@@ -1,5 +1,5 @@
 /**
- * `GET /info/api.json` (wire.md §1.6): vendor, the interfaces implemented, and every documented method
+ * `GET /info/api.json` (docs/wire.md, docs/go-compat.md #2): vendor, the interfaces implemented, and every documented method
  * with an example request and response.
  */
 import type { ActorInfo, MethodDoc } from '../runtime/actor-info.js';

@@ -1,5 +1,5 @@
 /**
- * Discovery: the plugins in a plugins dir, as Go's `plugin ls` sees them (wire.md §2).
+ * Discovery: the plugins in a plugins dir, as Go's `plugin ls` sees them (docs/wire.md).
  *
  * Every unix socket (name = file name) and every regular `*.listen` file (name = file name minus
  * `.listen`) is a plugin; `.pid` files, dirs and other files are skipped. Each is asked `Handshake.Hello`

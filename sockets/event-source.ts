@@ -1,14 +1,8 @@
 /**
  * A client of a plugin's `GET /events` (Server-Sent Events): ours, or Go InfraKit's broker.
- *
- * ```ts
- * const sub = await subscribeEvents('/home/me/.infrakit/plugins/group', { topic: 'group', onEvent: (e) => console.log(e.type, e.payload) });
- * if (!sub.served) { ... the plugin publishes no events: poll instead ... }
- * await sub.ended;  // the server went away (or sub.close() was called)
- * ```
- *
- * Messages whose `data:` is one of our `StreamedEvent` records are passed on as they are; anything
- * else (another server's format) becomes `{ type: <event field or 'message'>, actor: '', at, payload: <data> }`.
+ * `const sub = await subscribeEvents(socketPath, { topic: 'group', onEvent })`; `sub.served` is false
+ * when the plugin publishes no events (poll instead); `await sub.ended` resolves when the server goes.
+ * Our `StreamedEvent` records pass as they are; another server's become `{ type, actor: '', at, payload }`.
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { RemoteError } from '../runtime/errors.js';

@@ -1,18 +1,8 @@
 /**
  * `GET /events` of one actor's socket: the actor's runtime events as Server-Sent Events, as Go
- * InfraKit serves `/events?topic=/a/b` (spec wire.md §1.1).
- *
- * ```
- * host (runtime emitter) ──actor:event {actor:'group', type, payload}──► ActorEventStream('group')
- *                        ──actor:started {name:'group', …}            ──►   │ filter: this actor, topics
- *                                                                          ▼
- *                                          event: group:changed\ndata: {"type":…,"actor":…,"at":…,"payload":…}\n\n
- * ```
- *
- * It subscribes to the host only while at least one client is connected; a client that goes away is
- * dropped at once, a client that stops reading is cut off once its unsent backlog passes a limit, and
- * `close()` ends every stream. A comment line (`: heartbeat`) every 15 s keeps idle connections alive
- * through proxies and lets clients notice a dead server.
+ * InfraKit serves `/events?topic=/a/b` (docs/go-compat.md #2; format in docs/wire.md, "Events").
+ * Subscribes to the host only while a client listens; a client that stops reading is cut off past a
+ * backlog limit; `: heartbeat` every 15 s keeps idle connections alive.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';

@@ -1,14 +1,9 @@
 /**
- * Handshake answers, built from an actor's manifest by the front end (no hop to the worker).
- *
- * Every generation of InfraKit client is served (spec README §1):
- * - `Plugin.Implements` (v0.1–v0.2, and the seed document) → `{"Interfaces":[…],"APIs":[…]}`
- * - `Handshake.Implements` (v0.3–v0.5) → `{"APIs":[…]}`
- * - `Handshake.Types` (v0.5; also answered as `Plugin.Types`) → `{"Types":{"Instance/0.5.0":["compute"]}}`
- * - `Handshake.Hello` (HEAD) → `{"Objects":{"Group/0.1.1":[{"Name":".","ProxyFor":""}],"Group/0.1.0":[…]}}`
- *
- * The manifest lists older versions first. `Implements` and `Types` report the first (oldest) version
- * of each interface name; `Hello` reports every version, newest first.
+ * Handshake answers, built from an actor's manifest by the front end (no hop to the worker), for
+ * every generation of InfraKit client (docs/go-compat.md #2): `Plugin.Implements` (`Interfaces` and
+ * `APIs`), `Handshake.Implements`, `Handshake.Types` (also `Plugin.Types`) and `Handshake.Hello`.
+ * The manifest lists older versions first: `Implements` and `Types` report the oldest version of
+ * each interface, `Hello` every version, newest first.
  */
 import type { ActorManifest, InterfaceSpec } from '../runtime/actor.js';
 
@@ -62,7 +57,7 @@ function objectNames(manifest: ActorManifest): readonly string[] {
   return manifest.objects !== undefined && manifest.objects.length > 0 ? manifest.objects : ['.'];
 }
 
-/** `Plugin.Implements`: the seed's `Interfaces` and the v0.1 client's `APIs`, same list. */
+/** `Plugin.Implements`: the README's `Interfaces` and the v0.1 client's `APIs`, same list. */
 export function pluginImplements(manifest: ActorManifest): { Interfaces: WireInterfaceSpec[]; APIs: WireInterfaceSpec[] } {
   const list = oldestVersions(manifest);
   return { Interfaces: list, APIs: list };

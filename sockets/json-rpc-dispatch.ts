@@ -1,20 +1,9 @@
 /**
- * JSON-RPC 2.0 over one actor: raw request text in, raw response text out.
- *
- * Hand-written rather than json-rpc-2.0's `JSONRPCServer` because the `id` must go back as the exact
- * text it came as (Go clients send 63-bit integers a double cannot hold). The request is parsed once to
- * check it, and the top-level members are scanned once more for their raw text (`raw-members.ts`).
- *
- * | input | answer |
- * |---|---|
- * | not JSON | -32700, `"id":null` |
- * | a batch array | -32600 `batch requests are not supported`, `"id":null` |
- * | not an object, `jsonrpc` ≠ "2.0", `method` not a string, bad `id` type | -32600 |
- * | params a string/number/boolean, or nested deeper than `MAX_PARAMS_DEPTH` | -32602 |
- * | another member nested deeper than `MAX_PARAMS_DEPTH` | -32600 |
- * | handshake methods | answered from the manifest |
- * | everything else | `host.call(actor, method, params)`, errors mapped by `toJsonRpcError` |
- * | no `id` or `"id":null` (a valid notification) | the method runs; empty body |
+ * JSON-RPC 2.0 over one actor: raw request text in, raw response text out. Hand-written rather than
+ * json-rpc-2.0's `JSONRPCServer` because the `id` must go back as the exact text it came as (Go
+ * clients send 63-bit integers a double cannot hold): the request is parsed once, and its top-level
+ * members scanned for their raw text (`raw-members.ts`). Handshakes are answered from the manifest,
+ * other methods go to `host.call`. Every answer it gives is in docs/wire.md, "JSON-RPC 2.0".
  */
 import {
   ActorNotFoundError,

@@ -1,5 +1,5 @@
 /**
- * Where InfraKit keeps its files. Same rules as the seed document (not Go's code, see bugs.md #17):
+ * Where InfraKit keeps its files. Same rules as InfraKit's documentation (not Go's code, see docs/go-compat.md #29):
  * `INFRAKIT_HOME` defaults to `~/.infrakit`; plugin sockets live in `INFRAKIT_PLUGINS_DIR`, else
  * `$INFRAKIT_HOME/plugins`.
  */

@@ -1,5 +1,5 @@
 /**
- * Where a plugin listens, in the forms Go's client accepts (wire.md §1.5): a plain path, `unix://path`
+ * Where a plugin listens, in the forms Go's client accepts (docs/go-compat.md #1): a plain path, `unix://path`
  * or `file://path` (unix socket), `tcp://h:p` or `http://h:p` (TCP).
  * A path ending in `.listen` holds the address (read it with `readListenFile`).
  */

@@ -1,19 +1,9 @@
 /**
- * One actor's plugin socket: an HTTP/1.1 server on `<pluginsDir>/<name>` that speaks InfraKit's wire.
- *
- * ```
- * POST /                 JSON-RPC 2.0 → handshake from the manifest, or host.call(name, method, params)
- * GET  /info/api.json    vendor, interfaces, methods with examples (any HTTP method, as Go)
- * GET  /info/functions.json  {}  (we export no template functions)
- * GET  /events?topic=…   the actor's runtime events as Server-Sent Events (event-stream.ts)
- * anything else          404
- * ```
- *
- * Every JSON-RPC outcome is HTTP 200. Refusals before JSON-RPC: 405 (not POST), 415 (content type),
- * 413 (body over the limit, refused from Content-Length or while streaming, never buffered whole),
- * 404; each with a small JSON body `{"error": "..."}`. Over the front end's budget of buffered body bytes, or
- * over the socket's connection limit: 503 with a JSON-RPC error body (`ServerBusyError`), and the body or
- * connection is dropped.
+ * One actor's plugin socket: an HTTP/1.1 server on `<pluginsDir>/<name>` that speaks InfraKit's wire:
+ * `POST /` (JSON-RPC 2.0), `/info/api.json`, `/info/functions.json`, `GET /events` (event-stream.ts),
+ * 404 for anything else. Every JSON-RPC outcome is HTTP 200; refusals before JSON-RPC are 405, 415,
+ * 413 (never buffered whole) and 404 with `{"error": "..."}`, and 503 (`ServerBusyError`) over the
+ * buffer budget or the connection limit. The endpoints and limits: docs/wire.md.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

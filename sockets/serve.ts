@@ -1,15 +1,8 @@
 /**
  * Serving a runtime on sockets, for host apps and for `infrakit-ts up`:
- *
- * ```ts
- * const runtime = await Runtime.start({ actors: [{ name: 'group', module: 'group' }] });
- * const sockets = await serve(runtime, { pluginsDir: '/tmp/app/plugins' });   // <dir>/group answers curl
- * ...
- * await sockets.close();  // sockets and pid files removed
- * await runtime.stop();
- * ```
- *
- * or both at once: `const host = await startHost({ actors, pluginsDir }); ... await host.stop();`.
+ * `const sockets = await serve(runtime, { pluginsDir }); … await sockets.close();` (sockets and pid
+ * files removed), or both at once: `const host = await startHost({ actors, pluginsDir }); … await
+ * host.stop();`. See docs/embedding.md.
  */
 import { join } from 'node:path';
 import type { ActorDeclaration } from '../runtime/declaration.js';

@@ -1,16 +1,8 @@
 /**
- * The socket front end: one `PluginServer` per actor of a host, following actors as they come and go.
- *
- * ```
- * host.list() ──► SocketFrontEnd ──► <pluginsDir>/group      (PluginServer)
- *                                 ├─► <pluginsDir>/simulator  (PluginServer)
- *                                 └─► ...
- * ```
- *
- * It binds every actor the host lists at start. If the host emits lifecycle events (`actor:started`,
- * `actor:exited`, `actor:failed`, as the runtime does) it re-syncs after each one: a new actor gets its
- * socket, a removed one loses it. `add`/`remove`/`sync` can also be called directly.
- * A restarting or failed actor keeps its socket: calls then answer the runtime's error naming it.
+ * The socket front end: one `PluginServer` per actor of a host (`<pluginsDir>/<name>`), following
+ * actors as they come and go. It binds every actor the host lists at start, and re-syncs on each
+ * lifecycle event (`actor:started`, `actor:exited`, `actor:failed`); `add`/`remove`/`sync` may also be
+ * called directly. A restarting or failed actor keeps its socket: calls answer the runtime's error.
  */
 import type { Logger } from 'pino';
 import { pino } from 'pino';

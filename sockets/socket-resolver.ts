@@ -4,7 +4,7 @@
  * `<name>.listen`. One `RemoteClient` is kept per address.
  *
  * The name is only used to find the socket: filling `Type` (Instance/Flavor) or `Name` (Group) in the
- * params, as InfraKit's addressing wants (wire.md §2.1), is the caller's job.
+ * params, as InfraKit's addressing wants (docs/go-compat.md #1), is the caller's job.
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,12 +1,9 @@
 /**
  * Binding a server on a plugin's unix socket the InfraKit way: `<dir>/<name>` (socket, 0600) and
- * `<dir>/<name>.pid` beside it (0600, written to a temp file and renamed: never through a link), in a
- * directory created 0700.
- *
- * A socket file nobody answers on is stale (a crashed process left it): it is removed and bound again.
- * A socket a live process answers on is never taken over: `SocketInUseError`. Anything but a socket at
- * the socket path, or anything but a regular file at the pid path (a link, FIFO, directory…), is
- * refused before binding with `UnsafePathError`, never followed or opened.
+ * `<dir>/<name>.pid` beside it (0600, temp file renamed: never through a link), in a directory created
+ * 0700. A stale socket (nobody answers) is removed and bound again; a live one is never taken over
+ * (`SocketInUseError`); anything but a socket at the socket path, or but a regular file at the pid
+ * path, is refused before binding with `UnsafePathError`, never followed or opened (docs/wire.md).
  */
 import { chmod, lstat, rm, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';

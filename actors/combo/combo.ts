@@ -1,8 +1,8 @@
 /**
- * The combo flavor's logic (spec/plugins.md §7.4): properties are `[{Plugin, Properties}, ...]`;
+ * The combo flavor's logic (docs/go-compat.md #13): properties are `[{Plugin, Properties}, ...]`;
  * every method fans out to those flavors through a `Caller` (an actor's `ctx.call`).
  *
- * Fixed against Go (bugs.md #14): the incoming Init/Attachments are not duplicated; an unknown
+ * Fixed against Go (docs/go-compat.md #27): the incoming Init/Attachments are not duplicated; an unknown
  * plugin is an error in the answer, never a crash; Validate also validates every sub-flavor.
  */
 import { ApplicationError, LimitExceededError } from '../../runtime/errors.js';

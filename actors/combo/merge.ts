@@ -1,6 +1,6 @@
 /**
- * How combo folds its flavors' Prepare outputs into one spec (spec/plugins.md §7.4), without
- * Go's duplication (bugs.md #14): each flavor prepares its own copy of the incoming spec, and only
+ * How combo folds its flavors' Prepare outputs into one spec (docs/go-compat.md #13), without
+ * Go's duplication (docs/go-compat.md #27): each flavor prepares its own copy of the incoming spec, and only
  * what it *added* is taken from its output.
  */
 import type { Attachment, InstanceSpec, Tags } from '../spi/index.js';

@@ -1,9 +1,8 @@
 /**
- * The file Instance plugin's logic (spec/plugins.md §7.2): one JSON file per instance, named by its
+ * The file Instance plugin's logic (docs/go-compat.md #13): one JSON file per instance, named by its
  * ID, holding `{"ID","LogicalID","Tags","Spec"}`. The files are the state, so instances survive a
  * restart; nothing is cached between calls.
- *
- * Differences from Go InfraKit, on purpose (bugs.md #13): the directory defaults to
+ * Differences from Go InfraKit, on purpose (docs/go-compat.md #26): the directory defaults to
  * `<INFRAKIT_HOME>/instances/<actor>`, never the system temp dir; temp files of in-flight atomic
  * writes and files that do not decode as instances are skipped (and logged once each).
  */

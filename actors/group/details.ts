@@ -1,5 +1,5 @@
 /**
- * The `Details` text of CommitGroup (spec group.md §6.2), worded as Go InfraKit's plan.Explain().
+ * The `Details` text of CommitGroup (docs/go-compat.md #9), worded as Go InfraKit's plan.Explain().
  */
 
 export interface CommitChange {

@@ -1,12 +1,9 @@
 /**
- * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (spec ha.md
- * §9.3), so a Go manager reads them, and our rollout state (previous spec, paused) in a sidecar
- * `<storeDir>/<handler>.group-state.json`. Both are replaced atomically (temp file + rename).
- * A group being destroyed stays in global.config (Go sees it unchanged) with `Destroying` in the sidecar.
- * A file that does not parse is refused with StoreCorruptError naming it and the line:column.
- *
- * global.config may hold entries of other kinds and handlers: they are kept as found. Writes are
- * serialised and coalesced; each write re-reads the file so entries other actors wrote survive.
+ * The file SpecStore: specs in `<storeDir>/global.config` in Go InfraKit HEAD's format (docs/go-compat.md
+ * #10), so a Go manager reads them, and our rollout state (previous spec, paused, `Destroying`) in a
+ * sidecar `<storeDir>/<handler>.group-state.json`; both replaced atomically. A file that does not parse
+ * is refused with StoreCorruptError naming it and the line:column. Entries of other kinds and handlers
+ * in global.config are kept as found: writes are serialised and coalesced, each re-reading the file.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,17 +1,10 @@
 /**
  * One managed group: its convergence loop, its operations in flight, what it knows of each member's
- * health, and its rolling update.
- *
- *   commit / op finished / poll tick ──► converge(): describe ─► settle ─► health ─► plan ─► launch ops
- *                                                  (one at a time per group; ops run in the background,
- *                                                   bounded by maxParallel, and count toward the size)
- *
- * Tags are the truth (spec group.md §6.3): every step starts by listing the instance plugin's
- * instances tagged `infrakit.group=<ID>`. A provision still in flight, or finished but not listed yet,
- * counts toward the size, so nothing is provisioned twice. A plugin that cannot be reached is not
- * evidence about its instances: the step is skipped and retried with backoff, and the trouble is
- * reported in DescribeGroup's `Problems`; right after a resume (hooks.waitForPluginsUntil), a plugin
- * that is not there yet or still starting is waited for (`Status`), not reported.
+ * health, and its rolling update. Each step (on commit, on an operation's end, on the poll tick)
+ * lists the members by tag (docs/go-compat.md #7), settles and checks health, plans (plan.ts) and
+ * launches operations in the background; operations in flight count toward the size, so nothing is
+ * provisioned twice. An unreachable plugin skips the step (retried with backoff, shown in `Problems`).
+ * See docs/architecture.md, "The group".
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -320,7 +313,7 @@ export class GroupController {
 
   // ---- listing --------------------------------------------------------------------------------
 
-  /** The group's members as the instance plugin reports them (tag filter re-checked here, bug #12). */
+  /** The group's members as the instance plugin reports them (tag filter re-checked here, docs/go-compat.md #25). */
   async listMembers(s = this.settings): Promise<Description[]> {
     const all = await this.instanceClient(s).describe({ [TAG_GROUP]: s.spec.ID }, true);
     const out: Description[] = [];
@@ -333,7 +326,7 @@ export class GroupController {
     return out;
   }
 
-  /** Relabels instances whose hash is `bootstrap` with the current hash (§6.3); returns the list as relabelled. */
+  /** Relabels instances whose hash is `bootstrap` with the current hash (docs/go-compat.md #7); returns the list as relabelled. */
   private async relabelBootstrap(members: Description[], s: GroupSettings): Promise<Description[]> {
     const boot = members.filter((d) => instanceHash(d) === HASH_BOOTSTRAP);
     if (boot.length === 0) return members;

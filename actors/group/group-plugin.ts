@@ -1,9 +1,7 @@
 /**
- * The Group plugin's methods (spec group.md §6.2, §6.7) over a set of GroupControllers.
- *
+ * The Group plugin's methods (docs/go-compat.md #5, #9) over a set of GroupControllers.
  * Calls for one group are serialised (a lock per group ID); different groups never wait for each
  * other. A committed spec is stored durably before the call answers.
- *
  * Set-aside groups stay in the store but are not managed: a group being destroyed (a tombstone until
  * no instance carries its tag; finished after a restart too) and a quarantined one (its stored spec
  * does not parse, or handling it took the actor down QUARANTINE_AFTER times in a row; see journal.ts).
@@ -183,7 +181,7 @@ export class GroupPlugin {
 
   // ---- CommitGroup ----------------------------------------------------------------------------
 
-  /** Checks the flavor's then the instance plugin's Validate, with Go's texts (§6.1). */
+  /** Checks the flavor's then the instance plugin's Validate, with Go's texts (docs/go-compat.md #9). */
   private async validatePlugins(p: GroupProperties): Promise<void> {
     const allocation: Allocation = { Size: p.size, LogicalIDs: p.logicalIds === null ? null : [...p.logicalIds] };
     const check = async (kind: 'Flavor' | 'Instance', name: string, run: () => Promise<unknown>): Promise<void> => {
@@ -428,7 +426,7 @@ export class GroupPlugin {
 
   /**
    * Destroys the listed instances that belong to the group, lowers a cattle group's size by the number
-   * actually destroyed (size 0 allowed), and fails naming the IDs that are not members (bug #6 fixed).
+   * actually destroyed (size 0 allowed), and fails naming the IDs that are not members (docs/go-compat.md #19).
    */
   destroyInstances(id: string, ids: readonly string[]): Promise<void> {
     try {

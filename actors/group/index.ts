@@ -1,21 +1,8 @@
 /**
- * The `group` actor: InfraKit's default Group plugin (spec group.md), minus Go's bugs (bugs.md #5–#12),
+ * The `group` actor: InfraKit's default Group plugin (docs/go-compat.md #14), minus Go's bugs (#18–#25),
  * with persistent specs, health-driven replacement and surge/unavailability-bounded rolling updates.
  * Logic lives in GroupPlugin / GroupController; this file wires them to the actor contract.
- *
- * Options (declaration `options`, else environment, else default):
- *   pollIntervalMs      converge tick (env INFRAKIT_GROUP_POLL_INTERVAL, a Go duration such as `10s`); 10000
- *   maxParallel         provisions/destroys at once per group (env INFRAKIT_GROUP_MAX_PARALLEL_NUM); 64
- *   healthGracePeriodMs Unhealthy this long → replaced, unless the group sets Health.GracePeriod; 300000
- *   healthIntervalMs    how often every member's health is checked; = pollIntervalMs
- *   callTimeoutMs       deadline of one call to an instance/flavor plugin; 30000
- *   store               'file' (default: <storeDir>/global.config), 'memory', or 'etcd' (env INFRAKIT_STORE):
- *                       specs in etcd and a leader election, so several runtimes share one set of groups;
- *                       see cluster/ha-options.ts for etcdEndpoints, nodeId, location, leaseTtl, etcdPrefix
- *   storeDir            env INFRAKIT_STORE_DIR, default <home>/configs (also the crash journal, see journal.ts)
- *   resumeGraceMs       after a start, a plugin a group names may be missing or starting this long
- *                       without it being a problem (the group waits for it); 30000
- *   testHooks           serve `Group.TestCrash` (crashes the worker; tests only)
+ * Its options (`pollIntervalMs`, `maxParallel`, `store`, …) are listed in docs/embedding.md, "Group options".
  */
 import { join } from 'node:path';
 import { S } from '../../runtime/schema.js';
@@ -86,12 +73,12 @@ export function resolveOptions(o: GroupActorOptions = {}, env: NodeJS.ProcessEnv
 const NameField = S.optional(S.string());
 const IdField = S.optional(S.string());
 
-/** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the seed's `{}`) get v0.5's shape. */
+/** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the `{}` of InfraKit's README) get v0.5's shape. */
 function echo(req: { Name?: string } | undefined, id: string | undefined, result: object): object {
   return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
 }
 
-/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (spec spi.md). */
+/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (docs/go-compat.md #12). */
 const MANAGER_INTERFACE = { name: 'Manager', version: '0.1.0' } as const;
 
 export default defineActor<GroupActorOptions>({
@@ -101,7 +88,7 @@ export default defineActor<GroupActorOptions>({
   }),
   methods: {
     ...GROUP_METHODS,
-    // Go's SetSize takes any int and answers `size cannot be negative` itself (group.md §6.7).
+    // Go's SetSize takes any int and answers `size cannot be negative` itself (docs/go-compat.md #5).
     'Group.SetSize': { ...GROUP_METHODS['Group.SetSize'], params: S.object({ Name: NameField, ID: IdField, Size: S.integer() }) },
   },
   // Calls await other actors; a slow plugin of one group must not hold the others' calls.

@@ -1,19 +1,9 @@
 /**
  * One convergence step as a pure function: from what the instance plugin reports (plus what this
  * controller has in flight) to the instances to provision and to destroy. No I/O, so the rules are
- * tested directly.
- *
- * Rules (spec group.md §6.3/§6.6, minus bugs.md #5, #8, #10, #11):
- * - Instances whose Unhealthy state outlasted the grace period are replaced (destroyed, then the
- *   normal scaling provisions a successor).
- * - Cattle: scale to Size; surplus goes unhealthy first, then outdated (wrong hash), then by ID.
- * - Pets: one instance per logical ID; unknown/missing logical IDs and duplicates are removed.
- * - Rolling update (some instances carry an old hash): cattle add new-config instances up to
- *   Size + MaxSurge and remove old ones while at least Size − MaxUnavailable stay available
- *   (ready new ones + old ones not unhealthy); pets replace max(1, MaxUnavailable) at a time.
- *   Paused: nothing above Size is added and no old instance is removed (healing goes on).
- * - One step provisions at most `maxStep` instances and destroys at most `maxStep` (default
- *   MAX_STEP_OPERATIONS): the lists never grow with an unchecked number; the next step does the rest.
+ * tested directly. Rules: docs/go-compat.md #14, minus Go's bugs #21, #23, #24; the rolling update
+ * (MaxSurge, MaxUnavailable, pause) is in docs/architecture.md, "The group". One step provisions and
+ * destroys at most `maxStep` each (default MAX_STEP_OPERATIONS); the next step does the rest.
  */
 
 import { MAX_STEP_OPERATIONS } from './limits.js';
@@ -125,7 +115,7 @@ function planCattle(input: PlanInput, step: number): Plan {
   // A rolling update is in progress.
   const ceiling = n + input.maxSurge;
   const removed = new Set<string>();
-  // A shrink is applied first, and takes outdated instances before current ones (bug #10).
+  // A shrink is applied first, and takes outdated instances before current ones (docs/go-compat.md #23).
   if (alive.length > ceiling) {
     for (const i of alive.slice().sort(removalOrder).slice(0, alive.length - ceiling)) {
       destroy.push({ id: i.id, reason: 'terminate', why: 'surplus' });

@@ -1,15 +1,9 @@
 /**
- * A group's `Properties` (spec group.md §6.1), read as Go's `encoding/json` reads them: keys match
+ * A group's `Properties` (docs/go-compat.md #9), read as Go's `encoding/json` reads them: keys match
  * case-insensitively (an exact match wins), unknown keys are ignored, a value of the wrong type is an
- * `Invalid properties: …` error. Then the allocation checks of §6.1, in Go's order and with Go's texts.
- *
- * Beyond InfraKit (all optional, ignored by Go):
- *   Updating.MaxSurge        extra instances a rolling update may add above the size (default 1)
- *   Updating.MaxUnavailable  instances a rolling update may take away below the size (default 0)
- *   Updating.HealthTimeout   how long a new instance may report Unknown health before it counts as
- *                            healthy for the rollout (default "1m"; "0s" = at once)
- *   Health.GracePeriod       how long an instance may stay Unhealthy before it is replaced
- *                            (default: the actor option, else "5m"; "0s" disables replacement)
+ * `Invalid properties: …` error. Then the allocation checks, in Go's order and with Go's texts.
+ * Our optional keys (ignored by Go): `Updating.MaxSurge` (default 1), `Updating.MaxUnavailable` (0),
+ * `Updating.HealthTimeout` ("1m"), `Health.GracePeriod` (the actor option, else "5m"; "0s" = never replace).
  */
 import { formatGoDuration, parseDurationValue } from '../../runtime/go-duration.js';
 import { configHash } from './config-hash.js';
@@ -115,7 +109,7 @@ function pluginAt(v: unknown, path: string): PluginSection {
 
 /**
  * Decodes and checks Properties. `allowEmptyAllocation` accepts `Size: 0` without LogicalIDs: a group
- * scaled to zero by SetSize/DestroyInstances (bug #6 fixed); a commit does not allow it (Go's text).
+ * scaled to zero by SetSize/DestroyInstances (docs/go-compat.md #19); a commit does not allow it (Go's text).
  *
  * Every number that sizes work is checked against limits.ts here, before anything is copied or
  * allocated (LimitExceededError), so a stored spec over the limits fails to load the same way.
@@ -159,7 +153,7 @@ export function parseGroupProperties(raw: unknown, opts: { allowEmptyAllocation?
   const health = objectAt(field(root, 'Health'), 'Spec.Health', 'group.Health');
   const healthGraceMs = durationAt(field(health, 'GracePeriod'), 'Health.GracePeriod');
 
-  // The checks of §6.1, in Go's order.
+  // The checks of docs/go-compat.md #9, in Go's order.
   const hasLids = logicalIds !== null && logicalIds.length > 0;
   if (size === 0 && !hasLids && !opts.allowEmptyAllocation) throw new PropertiesError('Allocation must not be blank');
   if (size > 0 && hasLids) throw new PropertiesError('Only one Allocation method may be used');
@@ -199,7 +193,7 @@ export function targetSize(p: GroupProperties): number {
   return p.logicalIds !== null ? p.logicalIds.length : p.size;
 }
 
-/** The config hash of parsed properties (§6.5). */
+/** The config hash of parsed properties (docs/go-compat.md #8). */
 export function propertiesHash(p: GroupProperties): string {
   return configHash(p.instance, p.flavor);
 }

@@ -1,19 +1,10 @@
 /**
- * The environment a provisioned process gets. Later layers win:
- *
- * 1. the runtime's own environment (PATH, HOME, ...), minus any inherited `INFRAKIT_INSTANCE_*` /
- *    `INFRAKIT_LOGICAL_ID` (a runtime started by an instance must not pass its identity on);
- * 2. the instance's `Properties.Env`;
- * 3. what the plugin sets, which a spec cannot override:
- *    - `INFRAKIT_HOME`           the runtime's home
- *    - `INFRAKIT_INSTANCE_ID`    the instance ID (`proc-...`)
- *    - `INFRAKIT_LOGICAL_ID`     the spec's LogicalID (only when it has one)
- *    - `INFRAKIT_INSTANCE_TAGS`  the tags at provision time, as one JSON object (tag keys such as
- *                                `infrakit.config.hash` are not valid variable names, so no per-tag vars)
- *    - `INFRAKIT_INSTANCE_LOG`   the log file that receives the process's stdout and stderr
- *    - `INFRAKIT_GROUP`          the `infrakit.group` tag, when present (handy in Init scripts)
- *    - `PORT`                    the instance's port, when `Properties.Port` asked for one (also
- *                                tagged `port`); otherwise an inherited `PORT` is left alone
+ * The environment a provisioned process gets. Later layers win: the runtime's own environment
+ * (minus inherited `INFRAKIT_INSTANCE_*` / `INFRAKIT_LOGICAL_ID`), then the instance's
+ * `Properties.Env`, then what the plugin sets and a spec cannot override (`INFRAKIT_HOME`,
+ * `INFRAKIT_INSTANCE_ID`, `INFRAKIT_LOGICAL_ID`, `INFRAKIT_INSTANCE_TAGS` as one JSON object,
+ * `INFRAKIT_INSTANCE_LOG`, `INFRAKIT_GROUP`, and `PORT` when `Properties.Port` asked for one).
+ * The list with its meanings: actors/process/README.md.
  */
 import type { Tags } from '../spi/common.js';
 import { TAG_GROUP } from '../spi/common.js';

@@ -1,14 +1,8 @@
 /**
- * Caps an instance's log at `maxBytes`, with one rotation (`<log>.1`), while the child runs.
- *
- * The child writes straight to the file through an O_APPEND descriptor (no pipe: it must neither
- * block on us nor die of SIGPIPE when the runtime is gone), so the file cannot be renamed away:
- * the child would follow the inode. Instead a log past the cap is copied (its last `maxBytes`) to
- * `<log>.1` and truncated in place ("copytruncate"); O_APPEND writes then land at the new end, so
- * the file does not become sparse. Lines written between the copy and the truncate are lost.
- *
- * Checks run when inotify reports a change in the logs directory (throttled) and on a timer as a
- * backstop, so disk use is about 2 x `maxBytes` plus what the child writes between two checks.
+ * Caps an instance's log at `maxBytes`, with one rotation (`<log>.1`), while the child runs. The
+ * child writes through O_APPEND (no pipe), so the file cannot be renamed away: a log past the cap is
+ * copied (its last `maxBytes`) to `<log>.1` and truncated in place; lines written in between are lost.
+ * Checked on inotify changes (throttled) and on a backstop timer: disk use ≈ 2 × `maxBytes` + one interval.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';

@@ -1,16 +1,8 @@
 /**
- * Ports for instances that serve something (`Properties.Port`), so a demo is curl-able and the
- * vanilla flavor's health check (`http://127.0.0.1:{{port}}/`, tag `port`) can find them.
- *
- * - a number `1..65535`: that port, taken as given (if it is busy, the child usually fails within
- *   the settle window and Provision reports it);
- * - `0`: any free port the kernel hands out;
- * - a range `"8081-8089"`: the first port in it that no live instance of this plugin holds and
- *   that can be bound right now.
- *
- * The pick is a probe, not a reservation in the kernel: between our probe and the child's `listen`
- * another program could take the port. Good enough for a dev machine; callers pick one at a time
- * (under a lock) and pass the ports of instances still starting in `taken`.
+ * Ports for instances that serve something (`Properties.Port`): a number (taken as given), `0` (any
+ * free port), or a range `"8081-8089"` (the first port no live instance holds and that binds now).
+ * The pick is a probe, not a reservation: another program could take the port before the child
+ * listens. Callers pick one at a time (under a lock) and pass ports of starting instances in `taken`.
  */
 import { createServer } from 'node:net';
 

@@ -1,14 +1,8 @@
 /**
- * Is the process we started still the one behind this pid?
- *
- * A pid alone is not an identity: once a process dies and is reaped its pid may be handed to an
- * unrelated process, and signalling that one would be a disaster. So with every instance we store
- * the kernel's start time of its process (`/proc/<pid>/stat`, field 22 `starttime`, in clock ticks
- * since boot). A process is ours and alive only when `/proc/<pid>` exists, is not a zombie, and
- * shows the same start time.
- *
- * Off Linux there is no `/proc/<pid>/stat`; we fall back to `process.kill(pid, 0)`, which cannot
- * tell a reused pid from ours (documented limitation).
+ * Is the process we started still the one behind this pid? A pid may be reused once its process is
+ * reaped, so each instance stores its process's kernel start time (`/proc/<pid>/stat` field 22): a
+ * process is ours and alive only when `/proc/<pid>` exists, is not a zombie and shows that start time.
+ * Off Linux we fall back to `process.kill(pid, 0)`, which cannot tell a reused pid (a known limit).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { pidExists } from '../../runtime/pid-exists.js';

@@ -1,28 +1,10 @@
 /**
- * The process instance plugin: each instance is a local child process running `Spec.Init` as a
- * shell script. This file is the logic, usable without a runtime (tests construct it directly);
- * `index.ts` wraps it as an actor.
- *
- * Instances outlive the runtime:
- *
- * ```
- *   runtime process ── worker thread (this actor)
- *        │ spawn(detached: true)        no pipes: stdout/stderr go straight to <dir>/logs/<id>.log (capped: log-cap.ts)
- *        ▼
- *   /bin/sh -c <Init>   own session & process group (pgid = pid), child.unref()
- *        └─ whatever Init starts (same process group)
- * ```
- *
- * Stopping the runtime leaves them running; a new actor on the same dir reads the state files and
- * finds them again. An instance lives while any process of its group does (`liveGroupMembers` in
- * `proc-identity.ts`: leader pid + start time, and a guard against reused pgids once the leader is
- * gone). Only `Destroy` ends an instance: SIGTERM to its process group, up to a grace period, then
- * SIGKILL.
- *
- * Concurrency: handlers may run at once (the actor allows several calls in flight so that a slow
- * Destroy does not stall Describe). Everything that changes one instance's state file takes that
- * instance's lock; Describe never waits for a lock (an instance being destroyed is simply reported
- * as what it is at that moment).
+ * The process instance plugin's logic, usable without a runtime (`index.ts` wraps it as an actor):
+ * each instance is a detached child `/bin/sh -c <Init>` in its own session and process group, its
+ * output going straight to a capped log file. Instances outlive the runtime; a new actor on the same
+ * dir finds them again from the state files. Only `Destroy` ends one (SIGTERM to the group, then
+ * SIGKILL). Handlers may run at once: changes to one instance take its lock, Describe never waits.
+ * Lifecycle and identity: actors/process/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

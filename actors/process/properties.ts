@@ -1,10 +1,6 @@
 /**
  * The instance `Properties` the process plugin understands, all optional:
- *
- * ```json
- * { "Env": { "MODE": "dev" }, "Cwd": "/srv/app", "Shell": "/bin/bash", "GracePeriodMs": 2000, "Port": "8081-8089" }
- * ```
- *
+ * `{ "Env": { "MODE": "dev" }, "Cwd": "/srv/app", "Shell": "/bin/bash", "GracePeriodMs": 2000, "Port": "8081-8089" }`.
  * Keys match case-insensitively, as Go's `encoding/json` would (`env`, `cwd`...); unknown keys are
  * ignored, so a group may carry anything else it likes in the same object. Errors name the field.
  */

@@ -1,15 +1,8 @@
 /**
- * One JSON file per instance, `<dir>/<id>.json`, written atomically (temp + fsync + rename), and
- * the instance's log beside it in `<dir>/logs/<id>.log`. The files are the source of truth: a
- * restarted actor, or another runtime on the same home, finds the instances again by reading them.
- *
- * ```
- * <dir>/                       default <home>/process/<actor name>/
- *   proc-lx2k3a-1f2e3d.json    { ID, LogicalID, Tags, Spec, Process: { PID, StartTime, ... } }
- *   logs/proc-lx2k3a-1f2e3d.log
- * ```
- *
- * The record keeps Go's file-plugin names (`ID`, `LogicalID`, `Tags`, `Spec`) so it reads like one.
+ * One JSON file per instance, `<dir>/<id>.json` (default dir `<home>/process/<actor name>/`), written
+ * atomically, and its log in `<dir>/logs/<id>.log`. The files are the source of truth: a restarted
+ * actor, or another runtime on the same home, finds the instances by reading them. The record keeps
+ * the file plugin's names (`ID`, `LogicalID`, `Tags`, `Spec`, docs/go-compat.md #13) plus `Process`.
  */
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,9 +1,8 @@
 /**
- * The simulator Instance plugin's logic (spec/plugins.md §7.1), without workers: instances kept in
+ * The simulator Instance plugin's logic (docs/go-compat.md #13), without workers: instances kept in
  * memory, one store per typed object (`compute`, `disk`, `net` by default), with fault injection.
- *
  * Differences from Go InfraKit, on purpose:
- * - the tag filter of DescribeInstances is strict AND (bugs.md #12: Go matches instances lacking a key);
+ * - the tag filter of DescribeInstances is strict AND (docs/go-compat.md #25: Go matches instances lacking a key);
  * - DescribeInstances honours the `Properties` flag (Go always returns Properties);
  * - tags are indexed (`TagIndex`), so a query over 10,000 instances touches only the rarest posting set.
  */

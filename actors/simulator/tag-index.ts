@@ -2,7 +2,7 @@
  * An inverted index of instance tags: `key → value → ids`, so a tag query touches only the
  * instances that carry the rarest of the requested tags instead of scanning every instance.
  *
- * Matching is strict AND (spec/bugs.md #12): an instance matches only when it has every requested
+ * Matching is strict AND (docs/go-compat.md #25): an instance matches only when it has every requested
  * key with exactly the requested value. A missing key never matches.
  */
 import type { Tags } from '../spi/index.js';

@@ -1,15 +1,8 @@
 /**
  * Typed clients for an in-process runtime, a socket caller or an actor's `ctx.call`:
- *
- * ```ts
- * const group = groupClient(runtime, 'group');            // GroupClient
- * await group.commit({ ID: 'workers', Properties: { ... } });
- * const sim = instanceClient(runtime, 'simulator/compute'); // InstanceClient, Type 'compute'
- * const vanilla = flavorClient(runtime, 'vanilla');        // FlavorClient
- * ```
- *
- * They are functions over anything that calls, not methods of `Runtime`, so the runtime core does not
- * depend on the plugin contracts, and the same clients work over a plugin socket in another process.
+ * `groupClient(runtime, 'group')`, `instanceClient(runtime, 'simulator/compute')`,
+ * `flavorClient(runtime, 'vanilla')` (see docs/embedding.md). They are functions over anything that
+ * calls, not methods of `Runtime`, so the runtime core does not depend on the plugin contracts.
  */
 import type { Caller } from './common.js';
 import { FlavorClient } from './flavor.js';

@@ -1,6 +1,6 @@
 /**
  * InfraKit's common API types, as JSON Schemas (validation + /info/api.json) beside their
- * TypeScript types. Field names are InfraKit's exactly (spec/spi.md §4).
+ * TypeScript types. Field names are InfraKit's exactly (docs/go-compat.md #6).
  */
 import { S, type Schema } from '../../runtime/schema.js';
 
@@ -85,7 +85,7 @@ export const TAG_LOGICAL_ID = 'infrakit.logical_id';
 /** Value of the hash tag meaning "relabel me with the current hash". */
 export const HASH_BOOTSTRAP = 'bootstrap';
 
-/** Splits a plugin name `lookup[/rest]` (wire.md §2.1). */
+/** Splits a plugin name `lookup[/rest]` (docs/go-compat.md #1). */
 export function splitPluginName(name: string): { lookup: string; rest: string } {
   const i = name.indexOf('/');
   return i < 0 ? { lookup: name, rest: '' } : { lookup: name.slice(0, i), rest: name.slice(i + 1) };

@@ -1,5 +1,5 @@
 /**
- * The Flavor SPI (spec/spi.md §5.2): `Flavor/0.1.0` and `Flavor/0.1.1`.
+ * The Flavor SPI (docs/go-compat.md #2): `Flavor/0.1.0` and `Flavor/0.1.1`.
  */
 import { S } from '../../runtime/schema.js';
 import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';

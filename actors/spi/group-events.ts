@@ -1,12 +1,7 @@
 /**
  * What the `group` actor publishes with `ctx.emit` (the runtime's `actor:event` with
- * `{ actor, type, payload }`, and the socket's `GET /events`). Every payload names the group by `ID`.
- *
- * ```ts
- * runtime.on('actor:event', (e) => {
- *   if (isGroupEvent(e, 'group:converged')) console.log(e.payload.ID, 'has', e.payload.Size);
- * });
- * ```
+ * `{ actor, type, payload }`, and the socket's `GET /events`). Every payload names the group by `ID`:
+ * `runtime.on('actor:event', (e) => { if (isGroupEvent(e, 'group:converged')) console.log(e.payload.ID); });`
  */
 
 /** Payload types by event type. */

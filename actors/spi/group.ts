@@ -1,10 +1,8 @@
 /**
- * The Group SPI (spec/spi.md §5.3): `Group/0.1.0` (v0.5 clients) and `Group/0.1.1` (HEAD clients).
- *
+ * The Group SPI (docs/go-compat.md #2): `Group/0.1.0` (v0.5 clients) and `Group/0.1.1` (HEAD clients).
  * HEAD requests carry `Name` (the full plugin name, e.g. `group/workers`); v0.5 requests do not.
- * Results are a superset of both generations (spec README §2): `Name`/`ID` as HEAD echoes them, and
+ * Results are a superset of both generations (docs/go-compat.md #3): `Name`/`ID` as HEAD echoes them, and
  * `"OK": true` where v0.5 answered only that.
- *
  * Beyond InfraKit: rollout controls (`PauseUpdate`, `ResumeUpdate`, `RollbackUpdate`) and extra,
  * ignorable fields in `DescribeGroup`'s description (Go clients skip unknown fields).
  */
@@ -23,7 +21,7 @@ const ById = S.object({ Name: NameField, ID: IdField });
 
 /**
  * Params are deliberately lenient where InfraKit answers with an application error instead
- * (the seed's `CommitGroup` with `{}` must answer -32000 "Group ID must not be blank").
+ * (the README's `CommitGroup` with `{}` must answer -32000 "Group ID must not be blank").
  */
 export const GroupParams = {
   CommitGroup: S.object({

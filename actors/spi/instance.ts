@@ -1,5 +1,5 @@
 /**
- * The Instance SPI (spec/spi.md §5.1): `Instance/0.5.0` and `Instance/0.6.1`.
+ * The Instance SPI (docs/go-compat.md #2): `Instance/0.5.0` and `Instance/0.6.1`.
  * Every request carries `Type` (the sub-object, `""` for the default) and every result echoes it.
  */
 import { S } from '../../runtime/schema.js';

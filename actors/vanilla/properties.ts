@@ -1,5 +1,5 @@
 /**
- * Decoding of the vanilla flavor's properties (spec/plugins.md §7.3), with errors that name the
+ * Decoding of the vanilla flavor's properties (docs/go-compat.md #13), with errors that name the
  * field (`Init must be a list of strings`) instead of Go's `json: cannot unmarshal ...` texts.
  * Keys match case-insensitively, an exact match first, as Go's encoding/json does.
  */

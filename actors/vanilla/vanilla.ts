@@ -1,5 +1,5 @@
 /**
- * The vanilla flavor's logic (spec/plugins.md §7.3): adds Init lines, tags and attachments to a
+ * The vanilla flavor's logic (docs/go-compat.md #13): adds Init lines, tags and attachments to a
  * spec; Healthy is 1 unless an optional `Health` check is configured; Drain does nothing.
  */
 import { ApplicationError } from '../../runtime/errors.js';

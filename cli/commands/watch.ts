@@ -1,21 +1,9 @@
 /**
- * `infrakit-ts watch <group>` (also `group describe <id> --watch`): a live view of a group.
- * Prints one line per change: instances added and removed, convergence gained and lost, rollout
- * progress, problems, commits. `-o json` prints one JSON object per change (NDJSON) for machines.
- *
- * How it learns of changes:
- *
- * ```
- * GET /events on the group's socket (SSE) ──► group:changed / converged / rollout:* / problem
- *      │ served                                   │ each one (coalesced) triggers a DescribeGroup,
- *      │                                          ▼ diffed against the last one → + / - / * lines
- *      │ 404 (a Go plugin, an old one)      group:committed, freed, destroyed, paused, … → printed as is
- *      ▼
- * poll DescribeGroup every --interval, diff
- * ```
- *
- * One DescribeGroup at start (and after each reconnect) gives the initial picture; events are only
- * the trigger, so the lines are the same whichever way the changes were learnt.
+ * `infrakit-ts watch <group>` (also `group describe <id> --watch`): a live view of a group, one line
+ * per change (instances added and removed, convergence, rollout progress, problems, commits), or
+ * NDJSON with `-o json`. Changes are learnt from the socket's `GET /events` (each one, coalesced,
+ * triggers a DescribeGroup diffed against the last), or by polling DescribeGroup every `--interval`
+ * when the plugin serves no events; the lines are the same either way (docs/cli.md).
  */
 import type { Command } from 'commander';
 import { GroupClient, TAG_CONFIG_HASH, splitPluginName, type GroupDescription } from '../../actors/spi/index.js';

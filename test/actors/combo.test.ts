@@ -27,7 +27,7 @@ const v = (props: unknown) => ({ Plugin: 'vanilla', Properties: props });
 const inst = { ID: 'i-1', LogicalID: null, Tags: null };
 
 describe('combo (logic)', () => {
-  it('Prepare: tags overlaid in order (later wins); Init and attachments not duplicated (bugs.md #14)', async () => {
+  it('Prepare: tags overlaid in order (later wins); Init and attachments not duplicated (docs/go-compat.md #27)', async () => {
     const combo = new Combo(fakeCaller());
     const r = await combo.prepare({
       Type: '',

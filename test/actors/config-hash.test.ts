@@ -3,7 +3,7 @@ import { base32Lower, configHash, stableFormat } from '../../actors/group/config
 import { goJson, goString } from '../../actors/group/go-json.js';
 import { formatGoDuration, parseGoDuration } from '../../runtime/go-duration.js';
 
-describe('config hash (group.md §6.5)', () => {
+describe('config hash (docs/go-compat.md #8)', () => {
   it('matches the test vector from the InfraKit tutorial', () => {
     const instance = { Plugin: 'simulator/compute', Properties: { apiProperty1: 'value1', apiProperty2: 'value2' } };
     const flavor = {

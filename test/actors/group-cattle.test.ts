@@ -10,7 +10,7 @@ describe('group: cattle convergence (fake plugins)', () => {
   });
   afterEach(() => plugin.close());
 
-  it('provisions with InfraKit tags, the flavor\'s spec and each instance\'s own sequence (bug #5)', async () => {
+  it('provisions with InfraKit tags, the flavor\'s spec and each instance\'s own sequence (docs/go-compat.md #18)', async () => {
     plugin = makePlugin(world);
     await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
     await waitFor(() => world.members('g').length === 3, 5000, '3');

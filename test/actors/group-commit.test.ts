@@ -105,7 +105,7 @@ describe('group: CommitGroup and the other methods (fake plugins)', () => {
     assert.equal(plugin.inspectGroups(), null);
   });
 
-  it('DestroyInstances destroys members, lowers the size by what was destroyed, names strangers (bug #6)', async () => {
+  it('DestroyInstances destroys members, lowers the size by what was destroyed, names strangers (docs/go-compat.md #19)', async () => {
     await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
     await waitFor(() => world.members('g').length === 3, 5000, '3');
     const [first] = world.members('g');

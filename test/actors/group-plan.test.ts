@@ -14,7 +14,7 @@ describe('group plan', () => {
     assert.equal(plan(input({ instances: [inst('a')], pending: [{ logicalId: null, current: true }] })).provision.length, 1);
   });
 
-  it('cattle: scale-down removes unhealthy, then outdated, instances first (bug #10)', () => {
+  it('cattle: scale-down removes unhealthy, then outdated, instances first (docs/go-compat.md #23)', () => {
     const r = plan(input({
       size: 2,
       maxSurge: 0, maxUnavailable: 1,
@@ -67,7 +67,7 @@ describe('group plan', () => {
     assert.equal(r.provision.length, 1); // below size: heal (with the new config)
   });
 
-  it('pets: one per logical ID; strays and duplicates go (bug #11)', () => {
+  it('pets: one per logical ID; strays and duplicates go (docs/go-compat.md #24)', () => {
     const r = plan(input({
       logicalIds: ['x', 'y', 'z'],
       instances: [inst('1', { logicalId: 'x' }), inst('2', { logicalId: 'x', current: false }), inst('3'), inst('4', { logicalId: 'q' })],

@@ -4,7 +4,7 @@ import { normaliseProperties, parseGroupProperties, propertiesHash, withSize } f
 
 const base = { Instance: { Plugin: 'sim/compute', Properties: { a: 1 } }, Flavor: { Plugin: 'vanilla', Properties: null } };
 
-describe('group properties (group.md §6.1)', () => {
+describe('group properties (docs/go-compat.md #9)', () => {
   it('reads keys case-insensitively, as Go does', () => {
     const p = parseGroupProperties({ allocation: { size: 3 }, instance: { plugin: 'sim/compute', properties: { a: 1 } }, FLAVOR: { Plugin: 'vanilla' } });
     assert.equal(p.size, 3);
@@ -53,7 +53,7 @@ describe('group properties (group.md §6.1)', () => {
   });
 });
 
-describe('CommitGroup Details (group.md §6.2)', () => {
+describe('CommitGroup Details (docs/go-compat.md #9)', () => {
   const d = (o: Partial<Parameters<typeof commitDetails>[0]>): string =>
     commitDetails({ isNew: false, pets: false, oldSize: 3, newSize: 3, matching: 3, mismatching: 0, ...o });
   it('words every case as Go InfraKit', () => {

@@ -44,7 +44,7 @@ describe('group: rolling update (fake plugins)', () => {
     assert.ok(events.some((e) => e.type === 'group:converged'));
   });
 
-  it('waits for new instances to be Healthy; Unknown counts as healthy after HealthTimeout (bug #8)', async () => {
+  it('waits for new instances to be Healthy; Unknown counts as healthy after HealthTimeout (docs/go-compat.md #21)', async () => {
     await make(2, { Updating: { HealthTimeout: '500ms' } });
     world.defaultHealth = 0; // everything new reports Unknown
     await plugin.commitGroup({ ID: 'g', Properties: props(2, { Updating: { HealthTimeout: '500ms' } }, { v: 2 }) }, false);

@@ -35,7 +35,7 @@ describe('simulator (logic)', () => {
     assert.deepEqual(withP.Descriptions?.[0], { ID, LogicalID: '10.0.0.1', Tags: { simulator: 'sim' }, Properties: { cpu: 2 } });
   });
 
-  it('matches tags strictly (AND; a missing key does not match: bugs.md #12)', async () => {
+  it('matches tags strictly (AND; a missing key does not match: docs/go-compat.md #25)', async () => {
     const sim = new Simulator('sim');
     await sim.provision({ Spec: spec({ a: '1', b: '2' }) });
     await sim.provision({ Spec: spec({ a: '1' }) });

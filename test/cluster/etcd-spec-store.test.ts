@@ -53,7 +53,7 @@ describe('cluster/etcd-spec-store', function () {
     assert.deepEqual(loaded.get('workers')?.spec.Properties, props(5));
   });
 
-  it("keeps HEAD's infrakit/configs/specs array in step (ha.md §9.3)", async () => {
+  it("keeps HEAD's infrakit/configs/specs array in step (docs/go-compat.md #10)", async () => {
     const c = client();
     const s = store(c);
     await s.put('workers', group('workers', 3));

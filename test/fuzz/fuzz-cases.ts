@@ -1,19 +1,9 @@
 /**
  * What the fuzzer throws at the plugin sockets (fast-check arbitraries), shared by the CI property
- * test (fuzz.test.ts) and the 100,000-request run (fuzz-main.ts).
- *
- * | kind | body |
- * |---|---|
- * | `random-bytes` | arbitrary bytes as a POST body |
- * | `truncated` | a valid example request cut short |
- * | `deep` | arrays/objects nested up to 20,000 levels, as params, inside params, or as the id |
- * | `huge` | one string of 64 KiB .. 5 MiB (over the 4 MiB limit → 413) as a value, a key or the method |
- * | `wrong-type` | an example request with one field (at any depth) replaced by a value of another JSON type |
- * | `unicode` | an example request with its strings (names, IDs, tags) replaced by arbitrary code points |
- * | `id` | a valid request whose id is of every type: integers far beyond 2^63, floats, exponents, strings, objects, arrays, null, booleans, absent |
- * | `envelope` | jsonrpc/method/params/id of every type |
- * | `raw-http` | bytes that are not HTTP at all, straight on the socket |
- * | `http-misuse` | wrong method, content type, path |
+ * test (fuzz.test.ts) and the 100,000-request run (fuzz-main.ts). Kinds: `random-bytes`, `truncated`
+ * requests, `deep` nesting (to 20,000 levels), `huge` strings (to 5 MiB), `wrong-type` fields,
+ * `unicode` strings, every type of `id` and of the `envelope` members, `raw-http` (not HTTP at all)
+ * and `http-misuse` (method, content type, path).
  */
 import fc from 'fast-check';
 

@@ -1,18 +1,9 @@
 /**
- * The fuzzer's target and oracle, shared by the CI property test and `npm run fuzz`.
- *
- * Target: a real Runtime with the six default actors behind their sockets (serveRuntime) in a temp
- * INFRAKIT_HOME. Oracle, for every case:
- *
- * - an answer arrives (no hang), never a 5xx;
- * - POST / with a JSON body within the limit: HTTP 200 and one JSON-RPC 2.0 response object with
- *   exactly one of `result`/`error`, the error code one of JSON-RPC's or -32000 (never -32603, which
- *   is a bug), the id echoed (the exact text for the `id` cases), or an empty body for a valid
- *   notification; what each framing error must be is derived from the body as docs/wire.md says;
- * - a body over the limit: 413 with a JSON body (or the connection cut after it);
- * - wrong method / content type / path: 405 / 415 / 404 with a JSON `{"error"}` body;
- * - bytes that are not HTTP: 400 and the connection closed;
- * - afterwards every actor still answers, none has restarted (`judgeHealth`).
+ * The fuzzer's target and oracle, shared by the CI property test and `npm run fuzz`. Target: a real
+ * Runtime with the six default actors behind their sockets in a temp INFRAKIT_HOME. Oracle: an answer
+ * arrives, never a 5xx; a JSON body within the limit gets HTTP 200 and one JSON-RPC response (never
+ * -32603, the id echoed exactly, framing errors as docs/wire.md says) or an empty body for a
+ * notification; 413 / 405 / 415 / 404 / 400 as due; afterwards every actor answers, none restarted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';

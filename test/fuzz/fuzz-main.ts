@@ -1,10 +1,8 @@
 /**
- * `npm run fuzz`: 100,000 fuzz cases (fuzz-cases.ts) against the six default actors' sockets, judged
- * by the oracle (fuzz-harness.ts), 16 at a time. Prints the tally by outcome class and case kind and
- * RSS at start (after a warm-up) and end; exits non-zero on any violation, on an actor that stops
- * answering or restarts, or on RSS growing more than --max-rss-growth-mb (default 300: the RSS includes the fuzzer's own
- * multi-MiB bodies, 16 in flight, and moves by ±100 MiB between batches; a leak shows as a steady climb in
- * the per-batch samples printed at the end).
+ * `npm run fuzz`: 100,000 fuzz cases (fuzz-cases.ts) against the six default actors' sockets, judged by
+ * the oracle (fuzz-harness.ts), 16 at a time. Prints the tally and RSS; exits non-zero on a violation,
+ * an actor that stops answering or restarts, or RSS growing more than --max-rss-growth-mb (default 300:
+ * RSS includes the fuzzer's own bodies and moves by ±100 MiB between batches; a leak climbs steadily).
  *
  *   node dist/test/fuzz/fuzz-main.js [--runs 100000] [--seed N] [--concurrency 16] [--max-rss-growth-mb 200]
  */

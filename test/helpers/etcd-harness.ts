@@ -1,16 +1,8 @@
 /**
- * A real etcd for tests: 1 member (or 3) in a temp data dir, on free loopback ports, stopped and
- * removed after. Uses the `etcd` binary on PATH (Debian `etcd-server`; `.ci/run` installs it).
- *
- * ```ts
- * const etcd = await EtcdHarness.start();         // 1 member
- * const client = new Etcd3({ hosts: etcd.endpoints });
- * await etcd.kill(0); await etcd.restart(0);        // outage and recovery of member 0
- * await etcd.stop();                                // kills every member, removes the data dirs
- * ```
- *
- * In a suite: `const etcd = useEtcd()` inside `describe` starts one etcd in `before` (skipping the
- * suite, with a message saying why, when `etcd` is not installed) and stops it in `after`.
+ * A real etcd for tests: 1 member (or 3) in a temp data dir on free loopback ports, from the `etcd`
+ * binary on PATH (Debian `etcd-server`). `EtcdHarness.start()`, `kill(i)` / `restart(i)` for outages,
+ * `stop()` removes everything. In a suite, `const etcd = useEtcd()` inside `describe` starts one in
+ * `before` (skipping the suite, with a message, when `etcd` is not installed) and stops it in `after`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

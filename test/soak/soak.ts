@@ -1,19 +1,9 @@
 /**
- * The soak: the six default actors behind their sockets, a group converging in the background, and
- * 32 keep-alive connections each sending one request after another, spread over the actors:
- *
- * | op | actor | method |
- * |---|---|---|
- * | describe-group | group | Group.DescribeGroup (a 10-instance group on the simulator) |
- * | inspect-groups | group | Group.InspectGroups |
- * | describe-instances | simulator | Instance.DescribeInstances |
- * | provision+destroy | simulator | Instance.Provision, then Instance.Destroy of that ID (state stays bounded) |
- * | prepare | vanilla | Flavor.Prepare |
- * | implements | any | Plugin.Implements |
- *
- * Every answer must be HTTP 200 with a JSON-RPC `result`. RSS is sampled every `sampleMs`; growth is
- * measured from the end of the warm-up to the end. Used by `npm run soak` (soak-main.ts) and a short
- * CI run (soak.test.ts).
+ * The soak: the six default actors behind their sockets, a 10-instance group converging, and 32
+ * keep-alive connections sending one request after another across the actors (DescribeGroup,
+ * InspectGroups, DescribeInstances, Provision then Destroy, Prepare, Plugin.Implements). Every answer
+ * must be HTTP 200 with a `result`; RSS growth is measured from the end of the warm-up. Used by
+ * `npm run soak` (soak-main.ts) and a short CI run (soak.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';

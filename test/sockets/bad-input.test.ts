@@ -1,4 +1,4 @@
-/** Bad input (spec README §4): every class gets a clear answer, and the server stays up. */
+/** Bad input (docs/go-compat.md #16): every class gets a clear answer, and the server stays up. */
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';

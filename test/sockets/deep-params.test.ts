@@ -1,11 +1,8 @@
 /**
- * Regression: params nested thousands of levels deep. A stateful actor that stored them (the
- * simulator's instance Properties) could never answer a DescribeInstances for them: the main thread
- * could not read the reply and the call hung forever; a stateless actor counted each such request as a
- * crash until it was marked failed. The front end now refuses params nested deeper than
- * MAX_PARAMS_DEPTH with -32602, and each actor keeps serving. A body nested deep outside params (a million
- * levels took JSON.parse over a second, stalling every socket) is measured as it arrives and refused
- * (-32600) without being parsed.
+ * Regression: params nested thousands of levels deep. Stored by a stateful actor they made every later
+ * DescribeInstances hang (main could not read the reply); a stateless actor counted each as a crash
+ * until it failed. The front end now refuses params deeper than MAX_PARAMS_DEPTH (-32602), and a body
+ * nested deep outside params is measured as it arrives and refused (-32600) without being parsed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * The three curl examples of the seed document (infrakit-plugins-README.txt), against a fake Group.
- * `Plugin.Implements` also carries `APIs` (spec README §1: v0.1–v0.2 clients read it), after `Interfaces`.
+ * The three curl examples of InfraKit's plugin README (the "seed" document), against a fake Group.
+ * `Plugin.Implements` also carries `APIs` (docs/go-compat.md #2: v0.1–v0.2 clients read it), after `Interfaces`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
