@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { GroupSpec } from '../actors/spi/index.js';
+import { uncheckedProperties, type GroupSpec } from '../actors/spi/index.js';
 import { goField as key } from '../runtime/go-field.js';
 import { UsageError } from './output.js';
 
@@ -61,7 +61,7 @@ export function toGroupSpec(doc: unknown, file: string): GroupSpec {
     const metadata = key(doc, 'metadata');
     const name = isObject(metadata) ? key(metadata, 'name') : undefined;
     if (typeof name !== 'string' || name === '') throw new UsageError(`${file}: metadata.name must name the group`);
-    return { ID: name, Properties: key(doc, 'properties') ?? null };
+    return { ID: name, Properties: uncheckedProperties(key(doc, 'properties') ?? null) };
   }
   const id = key(doc, 'ID');
   if (id === undefined) throw new UsageError(`${file}: missing ID (the group's name)`);
@@ -69,7 +69,7 @@ export function toGroupSpec(doc: unknown, file: string): GroupSpec {
   const properties = key(doc, 'Properties');
   if (properties === undefined || properties === null) throw new UsageError(`${file}: missing Properties (Allocation, Instance, Flavor)`);
   if (!isObject(properties)) throw new UsageError(`${file}: Properties must be an object`);
-  return { ID: id, Properties: properties };
+  return { ID: id, Properties: uncheckedProperties(properties) };
 }
 
 export async function readGroupSpec(file: string): Promise<GroupSpec> {

@@ -7,7 +7,7 @@
  */
 import type { Etcd3 } from 'etcd3';
 import type { Caller, Description } from '../actors/spi/common.js';
-import type { GroupDescription, GroupSpec } from '../actors/spi/group.js';
+import type { GroupDescription, InspectedGroup } from '../actors/spi/group.js';
 import { GroupController, isConverged, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog } from '../actors/group/group-controller.js';
 import { GroupPlugin, notWatched } from '../actors/group/group-plugin.js';
 import { normaliseProperties, parseGroupProperties, targetSize } from '../actors/group/properties.js';
@@ -212,17 +212,18 @@ export class HaGroupPlugin {
     };
   }
 
-  async inspectGroups(): Promise<GroupSpec[] | null> {
+  async inspectGroups(): Promise<InspectedGroup[] | null> {
     if (this.term && this.election.isLeader()) {
       await this.term.ready.catch(() => undefined);
       if (this.term) return this.term.plugin.inspectGroups();
     }
-    const out: GroupSpec[] = [];
+    const out: InspectedGroup[] = [];
     for (const [id, rec] of await this.store.load()) {
       try {
         out.push({ ID: id, Properties: normaliseProperties(parseGroupProperties(rec.spec.Properties, { allowEmptyAllocation: true }), rec.spec.Properties) });
       } catch {
-        out.push({ ID: id, Properties: rec.spec.Properties });
+        // As stored: the leader quarantines it; a follower only shows it.
+        out.push({ ID: id, Properties: rec.spec.Properties } as InspectedGroup);
       }
     }
     return out.length === 0 ? null : out;

@@ -92,6 +92,11 @@ export type {
   SizeResult,
   RolloutControlResult,
 } from '../actors/spi/index.js';
+export { uncheckedProperties } from '../actors/spi/index.js';
+export type {
+  GoDuration, GroupPluginSpec, GroupUpdating, GroupHealth, GroupProperties, UncheckedGroupProperties, SetAsideState, GroupRollout, GroupProblem,
+  GroupLeadership, InspectedGroup,
+} from '../actors/spi/index.js';
 
 export { defineActor, resolveManifest } from './actor.js';
 export type {

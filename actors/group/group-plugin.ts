@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { ApplicationError, GroupQuarantinedError } from '../../runtime/errors.js';
 import { type Allocation, type Caller, type Description } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
-import type { GroupDescription, GroupSpec } from '../spi/group.js';
+import type { GroupDescription, InspectedGroup } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';
 import { commitDetails } from './details.js';
 import { GroupController, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog, type GroupSettings } from './group-controller.js';
@@ -273,11 +273,11 @@ export class GroupPlugin {
   }
 
   /** Managed groups, then set-aside ones with `State` (`destroying`, `quarantined`) and `Reason`. */
-  inspectGroups(): GroupSpec[] | null {
-    const out: GroupSpec[] = [];
+  inspectGroups(): InspectedGroup[] | null {
+    const out: InspectedGroup[] = [];
     for (const [id, c] of this.groups) out.push({ ID: id, Properties: normaliseProperties(c.current.props, c.current.spec.Properties) });
-    for (const id of this.tombstones.keys()) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'destroying' } as GroupSpec);
-    for (const [id, reason] of this.quarantined) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'quarantined', Reason: reason } as GroupSpec);
+    for (const id of this.tombstones.keys()) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'destroying' });
+    for (const [id, reason] of this.quarantined) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'quarantined', Reason: reason });
     return out.length === 0 ? null : out;
   }
 

@@ -6,6 +6,7 @@
  * `Updating.HealthTimeout` ("1m"), `Health.GracePeriod` (the actor option, else "5m"; "0s" = never replace).
  */
 import { formatGoDuration, parseDurationValue } from '../../runtime/go-duration.js';
+import type { GroupPluginSpec, GroupProperties as WireGroupProperties, GroupUpdating } from '../spi/group-properties.js';
 import { configHash } from './config-hash.js';
 import { goField as field } from '../../runtime/go-field.js';
 import {
@@ -202,17 +203,17 @@ export function propertiesHash(p: GroupProperties): string {
  * Properties re-encoded from the parsed settings, as Go's InspectGroups does (so normalised: Go's
  * field spelling, `"LogicalIDs":null`, `"Duration":"0s"`…); our own keys appear only when given.
  */
-export function normaliseProperties(p: GroupProperties, raw: unknown): Obj {
-  const section = (s: PluginSection): Obj => ({ Plugin: s.Plugin, Properties: s.Properties, ...(s.Options !== undefined ? { Options: s.Options } : {}) });
+export function normaliseProperties(p: GroupProperties, raw: unknown): WireGroupProperties {
+  const section = (s: PluginSection): GroupPluginSpec => ({ Plugin: s.Plugin, Properties: s.Properties, ...(s.Options !== undefined ? { Options: s.Options } : {}) });
   const u = p.updating;
-  const updating: Obj = { Duration: formatGoDuration(u.durationMs), Count: u.count };
+  const updating: GroupUpdating = { Duration: formatGoDuration(u.durationMs), Count: u.count };
   const rawUpd = isObject(raw) ? field(raw, 'Updating') : undefined;
   const skip = isObject(rawUpd) ? field(rawUpd, 'SkipBeforeInstanceDestroy') : undefined;
   if (typeof skip === 'string') updating['SkipBeforeInstanceDestroy'] = skip;
   if (u.given.maxSurge) updating['MaxSurge'] = u.maxSurge;
   if (u.given.maxUnavailable) updating['MaxUnavailable'] = u.maxUnavailable;
   if (u.given.healthTimeout) updating['HealthTimeout'] = formatGoDuration(u.healthTimeoutMs);
-  const out: Obj = {
+  const out: WireGroupProperties = {
     Allocation: { Size: p.size, LogicalIDs: p.logicalIds === null ? null : [...p.logicalIds] },
     Instance: section(p.instance),
     Flavor: section(p.flavor),

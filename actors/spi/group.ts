@@ -8,7 +8,8 @@
  */
 import { S } from '../../runtime/schema.js';
 import type { InterfaceSpec, MethodInfo } from '../../runtime/actor.js';
-import { splitPluginName, type Caller, type Description } from './common.js';
+import { splitPluginName, type Caller } from './common.js';
+import type { GroupDescription, GroupProperties, InspectedGroup, UncheckedGroupProperties } from './group-properties.js';
 
 export const GROUP_INTERFACES: readonly InterfaceSpec[] = [
   { name: 'Group', version: '0.1.0' },
@@ -41,32 +42,28 @@ export const GroupParams = {
   RollbackUpdate: ById,
 };
 
-/** `group.Spec`. */
+/** `group.Spec`, as a client commits it: typed Properties, or `uncheckedProperties(json)`. */
 export interface GroupSpec {
   ID: string;
-  Properties?: unknown;
+  Properties: GroupProperties | UncheckedGroupProperties;
 }
 
+/** What the group actor receives: Properties are raw JSON until the plugin has parsed them. */
 export interface CommitGroupRequest { Name?: string; Spec?: { ID?: string; Properties?: unknown }; Pretend?: boolean }
 export interface GroupIdRequest { Name?: string; ID?: string }
 export interface DestroyInstancesRequest { Name?: string; ID?: string; Instances?: string[] | null }
 export interface SetSizeRequest { Name?: string; ID?: string; Size: number }
 
-/** `group.Description`, plus our ignorable extras. */
-export interface GroupDescription {
-  Instances: Description[] | null;
-  Converged: boolean;
-  [extra: string]: unknown;
-}
+export type { GroupDescription, InspectedGroup } from './group-properties.js';
 
 export interface CommitGroupResult { Name: string; ID: string; Details: string }
 export interface GroupIdResult { Name: string; ID: string; OK: true }
 export interface DescribeGroupResult { Name: string; ID: string; Description: GroupDescription }
-export interface InspectGroupsResult { Name: string; ID: string; Groups: GroupSpec[] | null }
+export interface InspectGroupsResult { Name: string; ID: string; Groups: InspectedGroup[] | null }
 export interface SizeResult { Name: string; ID: string; Size: number }
 export interface RolloutControlResult { Name: string; ID: string; Details: string }
 
-const groupProps = {
+const groupProps: GroupProperties = {
   Allocation: { Size: 3 },
   Instance: { Plugin: 'simulator/compute', Properties: { Note: 'any JSON' } },
   Flavor: { Plugin: 'vanilla', Properties: { Init: ['echo hello'], Tags: { tier: 'web' } } },
@@ -113,7 +110,7 @@ export class GroupClient {
     return (await this.call<DescribeGroupResult>('DescribeGroup', { ID: id })).Description;
   }
   destroy(id: string): Promise<GroupIdResult> { return this.call('DestroyGroup', { ID: id }); }
-  async inspect(): Promise<GroupSpec[]> {
+  async inspect(): Promise<InspectedGroup[]> {
     return (await this.call<InspectGroupsResult>('InspectGroups', { ID: '' })).Groups ?? [];
   }
   destroyInstances(id: string, instances: string[]): Promise<GroupIdResult> { return this.call('DestroyInstances', { ID: id, Instances: instances }); }

@@ -11,9 +11,14 @@ export { FLAVOR_INTERFACES, FLAVOR_METHODS, FlavorParams, FlavorClient } from '.
 export type { ValidateFlavorRequest, PrepareRequest, HealthyRequest, DrainRequest, PrepareResult, HealthyResult, FlavorOkResult } from './flavor.js';
 export { GROUP_INTERFACES, GROUP_METHODS, GroupParams, GroupClient } from './group.js';
 export type {
-  GroupSpec, CommitGroupRequest, GroupIdRequest, DestroyInstancesRequest, SetSizeRequest, GroupDescription, CommitGroupResult, GroupIdResult,
+  GroupSpec, CommitGroupRequest, GroupIdRequest, DestroyInstancesRequest, SetSizeRequest, CommitGroupResult, GroupIdResult,
   DescribeGroupResult, InspectGroupsResult, SizeResult, RolloutControlResult,
 } from './group.js';
+export { uncheckedProperties } from './group-properties.js';
+export type {
+  GoDuration, GroupPluginSpec, GroupUpdating, GroupHealth, GroupProperties, UncheckedGroupProperties, SetAsideState, GroupRollout, GroupProblem,
+  GroupLeadership, GroupDescription, InspectedGroup,
+} from './group-properties.js';
 export { groupClient, instanceClient, flavorClient, callerOf } from './clients.js';
 export type { CallTarget } from './clients.js';
 export { GROUP_EVENT_TYPES, isGroupEvent } from './group-events.js';

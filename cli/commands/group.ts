@@ -11,7 +11,7 @@ import { FileSpecStore } from '../../actors/group/file-spec-store.js';
 import { GroupJournal, forgetInJournal } from '../../actors/group/journal.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { pidExists } from '../../runtime/pid-exists.js';
-import { GroupClient, TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description, type GroupDescription, type GroupSpec } from '../../actors/spi/index.js';
+import { GroupClient, TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description, type GroupDescription, type InspectedGroup } from '../../actors/spi/index.js';
 import { emit, table, UsageError } from '../output.js';
 import { readGroupSpec } from '../spec-file.js';
 import { globals, withCaller } from '../context.js';
@@ -25,7 +25,7 @@ function client(cmd: Command, caller: Parameters<Parameters<typeof withCaller>[1
 }
 
 /** Desired size of a committed spec (Size or the number of logical IDs). */
-export function desiredSize(spec: GroupSpec | undefined): number | undefined {
+export function desiredSize(spec: { Properties: unknown } | undefined): number | undefined {
   const alloc = (spec?.Properties as { Allocation?: { Size?: number; LogicalIDs?: string[] | null } } | undefined)?.Allocation;
   if (!alloc) return undefined;
   return alloc.LogicalIDs?.length ? alloc.LogicalIDs.length : alloc.Size;
@@ -94,9 +94,9 @@ async function waitConverged(g: GroupClient, id: string, timeoutMs: number, quie
 }
 
 /** `group ls`: a STATE column (and the reasons below) only when some group is set aside. */
-export function lsTable(specs: readonly GroupSpec[]): string {
+export function lsTable(specs: readonly InspectedGroup[]): string {
   const sorted = [...specs].sort((a, b) => a.ID.localeCompare(b.ID));
-  const stateOf = (s: GroupSpec): string | undefined => {
+  const stateOf = (s: InspectedGroup): string | undefined => {
     const v = (s as { State?: unknown }).State;
     return typeof v === 'string' ? v : undefined;
   };
