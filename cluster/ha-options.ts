@@ -1,15 +1,22 @@
 /**
- * Which spec store a group actor uses, and its etcd settings (`store`, `etcdEndpoints`, `nodeId`,
- * `location`, `leaseTtl`, `etcdPrefix`): declaration options first, then the environment, then
- * defaults. The table of options, variables and defaults is in docs/cluster.md.
+ * The etcd settings of a group actor (`etcdEndpoints`, `nodeId`, `location`, `leaseTtl`, `etcdPrefix`:
+ * declaration options first, then the environment, then defaults; the table is in docs/cluster.md),
+ * and the `backend` option that plugs cluster/group-backend.js into it. No etcd3 import here.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseEndpoints } from './etcd-endpoints.js';
+import type { GroupBackendOption } from '../actors/group/backend.js';
 import type { HaOptions } from './ha-group-plugin.js';
 import { defaultNodeId } from './node-id.js';
 
-export type StoreKind = 'file' | 'memory' | 'etcd';
+/** What a group actor serves besides Group with the etcd backend (HEAD's manager). */
+export const MANAGER_INTERFACE = { name: 'Manager', version: '0.1.0' } as const;
+
+/** The group option `backend` for specs in etcd and a leader election. */
+export function etcdGroupBackend(): GroupBackendOption {
+  return { module: new URL('./group-backend.js', import.meta.url).href, interfaces: [MANAGER_INTERFACE] };
+}
 
 export interface HaActorOptions {
   readonly etcdEndpoints?: string | readonly string[];
@@ -21,13 +28,6 @@ export interface HaActorOptions {
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
-
-/** The store kind from the option, else `INFRAKIT_STORE`, else HEAD's `INFRAKIT_MANAGER_BACKEND`, else `file`. */
-export function resolveStoreKind(option: string | undefined, env: NodeJS.ProcessEnv = process.env): StoreKind {
-  const v = nonEmpty(option) ?? nonEmpty(env['INFRAKIT_STORE']) ?? nonEmpty(env['INFRAKIT_MANAGER_BACKEND']) ?? 'file';
-  if (v === 'file' || v === 'memory' || v === 'etcd') return v;
-  throw new Error(`unknown spec store '${v}': use file, memory or etcd`);
-}
 
 export function resolveHaOptions(o: HaActorOptions, actor: { name: string; home: string }, env: NodeJS.ProcessEnv = process.env): HaOptions {
   const endpoints = parseEndpoints(o.etcdEndpoints ?? nonEmpty(env['INFRAKIT_ETCD_ENDPOINTS']) ?? '127.0.0.1:2379');

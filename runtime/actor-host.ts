@@ -51,7 +51,7 @@ parentPort.once('message', (m: StartMessage) => {
 async function boot(start: StartMessage): Promise<void> {
   control = start.port;
   const counter = new Int32Array(start.counter);
-  const log = createLogger(start.logLevel).child({ actor: start.name, threadId });
+  const log = createLogger(start.logLevel, start.logFormat).child({ actor: start.name, threadId });
   const abort = new AbortController();
   // Only calls from other actors (a non-empty chain) run inside it, so a worker that only serves
   // main never turns on its async hooks.

@@ -3,8 +3,8 @@
  * bound to `{ actor, threadId }`. `INFRAKIT_TRACE=1` raises the default level to `trace`.
  *
  * `INFRAKIT_LOG_FORMAT=term` (InfraKit's `--log-format term`) prints one readable line per record
- * through pino-pretty instead of JSON. It is read from the environment so that worker threads, which
- * start with the parent's environment, log the same way as the main thread.
+ * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option, which
+ * reaches the workers in their start message, so every thread logs the same way as the main thread.
  */
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';

@@ -55,7 +55,7 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
       name: data.name,
       options: (data.options ?? {}) as Record<string, unknown>,
       home: data.home,
-      log: createLogger(data.logLevel).child({ actor: data.name, threadId }),
+      log: createLogger(data.logLevel, data.logFormat).child({ actor: data.name, threadId }),
       signal: new AbortController().signal,
       call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => {
         const slash = actor.indexOf('/');

@@ -8,6 +8,7 @@
 import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import type { SerializedError } from './errors.js';
+import type { LogFormat } from './logging.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
@@ -21,6 +22,7 @@ export interface StartMessage {
   readonly options: unknown;
   readonly home: string;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   /**
    * Shared mailbox counter of this incarnation (Int32 at index 0: calls accepted and not yet
    * answered, from every sender). The worker decrements it when it answers a call.
@@ -120,6 +122,7 @@ export interface PoolData {
   readonly options: unknown;
   readonly home: string;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   /** BroadcastChannel name on which pool threads send `ctx.call`/`ctx.emit` to main. */
   readonly channel: string;
   /** The actor's shared mailbox counter (Int32 at 0); a pool thread subtracts when it answers a direct call. */

@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import { infrakitHome } from './home.js';
-import { createLogger, defaultLogLevel } from './logging.js';
+import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
 import { resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** Level for the default logger and for the workers' loggers. Default `info` (`trace` with INFRAKIT_TRACE=1). */
   readonly logLevel?: string;
+  /** Format of the default logger and of the workers' loggers: `json` or `term`. Default env `INFRAKIT_LOG_FORMAT`, else `json`. */
+  readonly logFormat?: LogFormat;
   /** Default mailbox capacity. Default 1024. */
   readonly mailbox?: number;
   /** Default restart policy, overridden per declaration. */
@@ -76,7 +78,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     super();
     this.home = opts.home ?? infrakitHome();
     this.#logLevel = opts.logLevel ?? opts.logger?.level ?? defaultLogLevel();
-    this.log = opts.logger ?? createLogger(this.#logLevel);
+    const format = opts.logFormat ?? logFormat();
+    this.log = opts.logger ?? createLogger(this.#logLevel, format);
     this.#mailbox = opts.mailbox ?? 1024;
     this.#restart = opts.restart;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
@@ -88,6 +91,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       home: this.home,
       log: this.log,
       logLevel: this.#logLevel,
+      logFormat: format,
       logCalls: this.#logCalls,
       callTimeoutMs: this.#callTimeoutMs,
       emit: (event, ...args) => {

@@ -126,6 +126,7 @@ export class StatefulActor implements ActorCell {
       options: this.#decl.options ?? {},
       home: this.#sup.home,
       logLevel: this.#sup.logLevel,
+      logFormat: this.#sup.logFormat,
       counter: sab,
       callTimeoutMs: this.#callTimeoutMs,
     };

@@ -103,6 +103,7 @@ export class StatelessActor implements ActorCell {
       options: decl.options ?? {},
       home: sup.home,
       logLevel: sup.logLevel,
+      logFormat: sup.logFormat,
       channel,
       counter: this.#counter.buffer as SharedArrayBuffer,
       callTimeoutMs: this.#callTimeoutMs,

@@ -17,8 +17,8 @@ import { FileSpecStore } from './file-spec-store.js';
 import { GroupJournal } from './journal.js';
 import { withDeadline } from './plugin-calls.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
-import type { HaGroupPlugin } from '../../cluster/ha-group-plugin.js';
-import { resolveHaOptions, resolveStoreKind, type HaActorOptions } from '../../cluster/ha-options.js';
+import { resolveActorModule } from '../../runtime/module-resolver.js';
+import type { GroupBackend, GroupBackendFactory, GroupBackendOption, GroupService } from './backend.js';
 
 export { GroupPlugin } from './group-plugin.js';
 export { GroupController, isConverged } from './group-controller.js';
@@ -28,15 +28,18 @@ export { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 export { MemorySpecStore } from './spec-store.js';
 export type { SpecStore, StoredGroup } from './spec-store.js';
 export { configHash } from './config-hash.js';
+export type { GroupBackend, GroupBackendContext, GroupBackendFactory, GroupBackendOption, GroupService } from './backend.js';
 
-export interface GroupActorOptions extends HaActorOptions {
+export interface GroupActorOptions {
   readonly pollIntervalMs?: number | string;
   readonly maxParallel?: number;
   readonly healthGracePeriodMs?: number;
   readonly healthIntervalMs?: number;
   readonly callTimeoutMs?: number;
   readonly soonMs?: number;
-  readonly store?: 'file' | 'memory' | 'etcd';
+  /** `file`, `memory`, or a kind that a `backend` serves. */
+  readonly store?: string;
+  readonly backend?: GroupBackendOption;
   readonly storeDir?: string;
   readonly resumeGraceMs?: number;
   readonly testHooks?: boolean;
@@ -78,12 +81,23 @@ function echo(req: { Name?: string } | undefined, id: string | undefined, result
   return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
 }
 
-/** With the etcd store the actor also answers HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (docs/go-compat.md #12). */
-const MANAGER_INTERFACE = { name: 'Manager', version: '0.1.0' } as const;
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+
+/** The store kind: the option, else `INFRAKIT_STORE`, else HEAD's `INFRAKIT_MANAGER_BACKEND`, else `file`. */
+export function resolveStoreKind(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return nonEmpty(option) ?? nonEmpty(env['INFRAKIT_STORE']) ?? nonEmpty(env['INFRAKIT_MANAGER_BACKEND']) ?? 'file';
+}
+
+/** The backend named by `backend.module`, loaded in the worker (only then: it may pull in heavy clients). */
+async function loadBackend(option: GroupBackendOption, ctx: Parameters<GroupBackendFactory>[0]): Promise<GroupBackend> {
+  const mod = (await import(resolveActorModule(option.module))) as { default?: unknown };
+  if (typeof mod.default !== 'function') throw new Error(`group backend ${option.module} has no default export function`);
+  return (mod.default as GroupBackendFactory)(ctx);
+}
 
 export default defineActor<GroupActorOptions>({
   manifest: (o) => ({
-    interfaces: resolveStoreKind(o?.store) === 'etcd' ? [...GROUP_INTERFACES, MANAGER_INTERFACE] : GROUP_INTERFACES,
+    interfaces: o?.backend?.interfaces === undefined ? GROUP_INTERFACES : [...GROUP_INTERFACES, ...o.backend.interfaces],
     vendor: { name: 'infrakit-ts-group', version: '0.1.0' },
   }),
   methods: {
@@ -100,19 +114,20 @@ export default defineActor<GroupActorOptions>({
     const storeKind = resolveStoreKind(options.store);
     const caller = withDeadline((actor, method, params) => ctx.call(actor, method, params), opts.callTimeoutMs);
     const emit = (type: string, payload?: unknown) => ctx.emit(type, payload);
-    let plugin: GroupPlugin | HaGroupPlugin;
-    let ha: HaGroupPlugin | undefined;
-    if (storeKind === 'etcd') {
-      // Imported only here: etcd3 (gRPC, protobufjs) adds ~20 MB to every thread that loads it, and
-      // the runtime's main thread imports this module too (to read the definition).
-      const { HaGroupPlugin } = await import('../../cluster/ha-group-plugin.js');
-      // Converges only while this runtime leads; follower writes answer "not the leader: …".
-      plugin = ha = new HaGroupPlugin(caller, opts, resolveHaOptions(options, ctx), ctx.log, emit);
-    } else {
+    let plugin: GroupService;
+    let extra: Readonly<Record<string, Handler>> = {};
+    if (options.backend !== undefined) {
+      const actor = { name: ctx.name, home: ctx.home };
+      const backend = await loadBackend(options.backend, { caller, controller: opts, options: options as Record<string, unknown>, actor, log: ctx.log, emit });
+      plugin = backend.plugin;
+      extra = backend.handlers ?? {};
+    } else if (storeKind === 'file' || storeKind === 'memory') {
       const memory = storeKind === 'memory';
       const store: SpecStore = memory ? new MemorySpecStore() : new FileSpecStore(storeDir, ctx.name);
       const journal = new GroupJournal(memory ? null : GroupJournal.pathFor(storeDir, ctx.name));
       plugin = new GroupPlugin(caller, store, opts, ctx.log, emit, journal, options.resumeGraceMs ?? RESUME_GRACE_MS);
+    } else {
+      throw new Error(`spec store '${storeKind}' needs the group option backend (a module serving it); built in: file, memory`);
     }
     await plugin.init();
     ctx.signal.addEventListener('abort', () => void plugin.close(), { once: true });
@@ -145,18 +160,7 @@ export default defineActor<GroupActorOptions>({
       'Group.ResumeUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.resumeUpdate(p?.ID ?? '') }),
       'Group.RollbackUpdate': async (p: GroupIdRequest) => echo(p, p?.ID, { Details: await plugin.rollbackUpdate(p?.ID ?? '') }),
     };
-    if (ha !== undefined) {
-      const leading = ha;
-      handlers['Manager.IsLeader'] = () => {
-        const v = leading.leadership();
-        return { Leader: v.Role === 'leader', Role: v.Role, Node: v.Node, LeaderNode: v.Leader, ...(v.Reason === undefined ? {} : { Reason: v.Reason }) };
-      };
-      handlers['Manager.LeaderLocation'] = () => {
-        const l = leading.leadership().Leader;
-        if (l === null) throw leading.election.notLeaderError();
-        return { Location: l.Location, ID: l.ID };
-      };
-    }
+    Object.assign(handlers, extra);
     if (options.testHooks === true) {
       handlers['Group.TestCrash'] = () => {
         setImmediate(() => {

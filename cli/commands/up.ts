@@ -5,12 +5,14 @@
  */
 import type { Command } from 'commander';
 import type { Runtime } from '../../runtime/runtime.js';
-import { createLogger } from '../../runtime/logging.js';
+import { createLogger, type LogFormat } from '../../runtime/logging.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
 import type { SocketFrontEnd } from '../../sockets/socket-front-end.js';
 import { startHost as startLibraryHost } from '../../sockets/serve.js';
 import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
+import { resolveStoreKind } from '../../actors/group/index.js';
+import { etcdGroupBackend } from '../../cluster/ha-options.js';
 import { emit, table } from '../output.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
@@ -22,12 +24,13 @@ export interface RunningHost {
 }
 
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
-export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: string; home: string; log: number }): Promise<RunningHost> {
+export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: string; home: string; log: number; logFormat?: LogFormat }): Promise<RunningHost> {
   const level = pinoLevel(opts.log);
   const host = await startLibraryHost({
     home: opts.home,
-    logger: createLogger(level),
+    logger: createLogger(level, opts.logFormat),
     logLevel: level,
+    ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
     logCalls: opts.log >= 5,
     actors: opts.actors,
     pluginsDir: opts.pluginsDir,
@@ -40,7 +43,7 @@ export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: 
 async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
-  const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log });
+  const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
     name: a.name,
@@ -74,39 +77,49 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
   if (g.output === 'table') process.stderr.write('stopped; sockets removed\n');
 }
 
-/**
- * `--store`, `--etcd-endpoints`, `--node-id` reach the group actors through the environment they read
- * (cluster/ha-options.ts), so an `options:` entry in the config file still wins for one actor.
- */
-function applyStoreOptions(opts: { store?: string; etcdEndpoints?: string; nodeId?: string }): void {
-  if (opts.store) process.env['INFRAKIT_STORE'] = opts.store;
-  if (opts.etcdEndpoints) process.env['INFRAKIT_ETCD_ENDPOINTS'] = opts.etcdEndpoints;
-  if (opts.nodeId) process.env['INFRAKIT_ID'] = opts.nodeId;
+export interface StoreFlags {
+  readonly store?: string;
+  readonly etcdEndpoints?: string;
+  readonly nodeId?: string;
 }
 
 /**
- * `--log-format` reaches every thread's logger through `INFRAKIT_LOG_FORMAT` (workers start with this
- * environment); without it, people at a terminal get readable lines and pipes get JSON.
+ * `--store`, `--etcd-endpoints`, `--node-id` (or their environment variables) become options of every
+ * built-in group actor, under its own `options:` entry (which still wins for that actor); a group whose
+ * store is `etcd` gets cluster/'s backend. Workers see settings only through their declaration.
  */
-function applyLogFormat(cmd: Command): void {
+export function withStoreOptions(actors: readonly ActorDeclaration[], flags: StoreFlags): ActorDeclaration[] {
+  return actors.map((d) => {
+    if (d.module !== 'group') return d;
+    const options: Record<string, unknown> = {
+      ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.etcdEndpoints ? { etcdEndpoints: flags.etcdEndpoints } : {}),
+      ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
+      ...d.options,
+    };
+    const store = options['store'];
+    if (options['backend'] === undefined && resolveStoreKind(typeof store === 'string' ? store : undefined) === 'etcd') options['backend'] = etcdGroupBackend();
+    return { ...d, options };
+  });
+}
+
+/** `--log-format` (or `INFRAKIT_LOG_FORMAT`); without it, people at a terminal get readable lines and pipes get JSON. */
+function chosenLogFormat(cmd: Command): LogFormat {
   let root = cmd;
   while (root.parent) root = root.parent;
   const chosen = root.opts<{ logFormat?: string }>().logFormat;
-  process.env['INFRAKIT_LOG_FORMAT'] = chosen ?? (process.stderr.isTTY === true ? 'term' : 'json');
+  return chosen === 'term' || chosen === 'json' ? chosen : process.stderr.isTTY === true ? 'term' : 'json';
 }
 
 export function upAction() {
   return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
-    applyLogFormat(cmd);
-    applyStoreOptions(opts);
     const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-    await runUntilSignal(cmd, actors);
+    await runUntilSignal(cmd, withStoreOptions(actors, opts));
   };
 }
 
 export function pluginStartAction() {
   return async (words: string[], _opts: unknown, cmd: Command) => {
-    applyLogFormat(cmd);
-    await runUntilSignal(cmd, actorsFromWords(words));
+    await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}));
   };
 }

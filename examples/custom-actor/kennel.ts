@@ -16,7 +16,7 @@ import {
   type ProvisionRequest,
   type Tags,
   type ValidateInstanceRequest,
-} from '../../runtime/index.js';
+} from '../../index.js';
 
 interface Pet {
   readonly id: string;

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RemoteClient, groupClient, instanceClient, startHost, waitForEvent, isGroupEvent } from '../../runtime/index.js';
+import { RemoteClient, groupClient, instanceClient, startHost, waitForEvent, isGroupEvent } from '../../index.js';
 
 const keep = process.argv.includes('--serve');
 const home = mkdtempSync(join(tmpdir(), 'ik-custom-'));

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Runtime, groupClient, instanceClient, isGroupEvent, waitForEvent, type GroupSpec } from '../../runtime/index.js';
+import { Runtime, groupClient, instanceClient, isGroupEvent, waitForEvent, type GroupSpec } from '../../index.js';
 
 const home = mkdtempSync(join(tmpdir(), 'ik-embedded-'));
 const runtime = await Runtime.start({

@@ -1,6 +1,6 @@
 /**
  * The package as a consumer sees it: `import … from 'infrakit-ts'` resolves through package.json's
- * `exports` to the built barrel, names the public API, runs a runtime, hides internals; and a
+ * `exports` to the built package face `dist/index.js`, names the public API, runs a runtime, hides internals; and a
  * TypeScript consumer (module/moduleResolution NodeNext) type-checks against the built `.d.ts`.
  *
  * The temp project's `node_modules/infrakit-ts` holds the real package.json and a `dist` symlink to
@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const BUILD = fileURLToPath(new URL('../../', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Every value the barrel must export (types are checked by the consumer below). */
+/** Every value the package face (index.ts) must export (types are checked by the consumer below). */
 export const PUBLIC_VALUES = [
   'Runtime',
   'serve',

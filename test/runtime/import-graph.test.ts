@@ -1,16 +1,17 @@
 /**
- * The import graph of the built library (runtime, actors, sockets, cluster, cli): no cycles, and the
- * layering the public barrel relies on — `runtime/index.js` may import everything, nothing imports it
- * back, and the runtime core (every other runtime/ file) imports neither sockets/ nor actors/.
- * Type-only imports are erased from the JavaScript, so only imports that run count.
+ * The import graph of the built library (the package face index.js, runtime, actors, sockets, cluster,
+ * cli): no cycles, nothing imports the face back, and runtime/ imports neither sockets/ nor actors/.
+ * Type-only imports are erased from the JavaScript, so only imports that run count; the folder rules,
+ * type imports included, are test/rooms.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relativeImports } from '../helpers/imports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FOLDERS = ['runtime', 'actors', 'sockets', 'cluster', 'cli'];
+const FOLDERS = ['index.js', 'runtime', 'actors', 'sockets', 'cluster', 'cli'];
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -20,18 +21,10 @@ function jsFiles(dir: string): string[] {
   });
 }
 
-/** Relative imports of a compiled module: static `import … from`, bare `import '…'`, `export … from`, dynamic `import('…')`. */
-export function relativeImports(source: string): string[] {
-  const out: string[] = [];
-  const re = /(?:^|[;\s])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
-  for (const m of source.matchAll(re)) out.push((m[1] ?? m[2]) as string);
-  return out;
-}
-
 function graph(): Map<string, string[]> {
   const g = new Map<string, string[]>();
   for (const folder of FOLDERS) {
-    for (const file of jsFiles(join(ROOT, folder))) {
+    for (const file of folder === 'index.js' ? [join(ROOT, folder)] : jsFiles(join(ROOT, folder))) {
       const rel = relative(ROOT, file);
       const deps = relativeImports(readFileSync(file, 'utf8')).map((spec) => relative(ROOT, resolve(dirname(file), spec)));
       g.set(rel, deps);
@@ -64,7 +57,7 @@ describe('import graph of the built library', () => {
 
   it('finds the modules and their imports', () => {
     assert.ok(g.size > 50, `only ${g.size} modules under ${ROOT}`);
-    assert.ok((g.get('runtime/index.js') ?? []).includes('sockets/serve.js'));
+    assert.ok((g.get('index.js') ?? []).includes('sockets/index.js'));
     assert.deepEqual(relativeImports("import { a } from './a.js';\nexport { b } from '../b.js';\nimport './c.js';\nconst d = await import('./d.js');"), [
       './a.js',
       '../b.js',
@@ -79,14 +72,14 @@ describe('import graph of the built library', () => {
     assert.deepEqual(found.map((c) => c.join(' → ')), []);
   });
 
-  it('nothing imports the public barrel runtime/index.js', () => {
-    const importers = [...g].filter(([, deps]) => deps.includes('runtime/index.js')).map(([f]) => f);
+  it('nothing imports the package face index.js', () => {
+    const importers = [...g].filter(([, deps]) => deps.includes('index.js')).map(([f]) => f);
     assert.deepEqual(importers, []);
   });
 
-  it('the runtime core imports neither sockets/ nor actors/', () => {
+  it('runtime/ imports neither sockets/ nor actors/', () => {
     const bad = [...g]
-      .filter(([f]) => f.startsWith('runtime/') && f !== 'runtime/index.js')
+      .filter(([f]) => f.startsWith('runtime/'))
       .flatMap(([f, deps]) => deps.filter((d) => d.startsWith('sockets/') || d.startsWith('actors/')).map((d) => `${f} → ${d}`));
     assert.deepEqual(bad, []);
   });
