@@ -11,6 +11,7 @@ import { pluginCommand } from './commands/plugin.js';
 import { upAction } from './commands/up.js';
 import { watchGroup } from './commands/watch.js';
 import { UsageError } from './output.js';
+import { plainMessage } from './words.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -26,7 +27,6 @@ export function program(): Command {
         .choices(['term', 'json'])
         .env('INFRAKIT_LOG_FORMAT'),
     )
-    .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(false);
 
   p.command('up')
@@ -49,15 +49,21 @@ export function program(): Command {
     .option('--interval <duration>', 'how often to look when the plugin serves no /events, and to retry a lost connection', '500ms')
     .action(async (id: string, _o: unknown, cmd: Command) => watchGroup(cmd, id));
 
+  // Every command, however it was added, points to --help after a mistake.
+  const hint = (c: Command): void => {
+    c.showHelpAfterError('(run with --help for usage)');
+    c.commands.forEach(hint);
+  };
+  hint(p);
   return p;
 }
 
-/** What to tell a person for a failure, and the exit code. */
+/** What to tell a person for a failure, and the exit code (plugin texts made plain: words.ts). */
 export function explain(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: `error: ${err.message}`, code: 2 };
   if (err instanceof InfrakitError && (err.code === 'IK_REMOTE' || err.code === 'IK_ACTOR_NOT_FOUND')) {
     return { message: `error: ${err.message}\n(is the plugin running? 'infrakit-ts up' starts them; 'infrakit-ts plugin ls' lists them)`, code: 1 };
   }
-  if (err instanceof Error) return { message: `error: ${err.message}`, code: 1 };
+  if (err instanceof Error) return { message: `error: ${plainMessage(err.message)}`, code: 1 };
   return { message: `error: ${String(err)}`, code: 1 };
 }

@@ -8,6 +8,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { uncheckedProperties, type GroupSpec } from '../actors/spi/index.js';
 import { goField as key } from '../runtime/go-field.js';
 import { UsageError } from './output.js';
+import { checkGroupProperties } from './spec-check.js';
 
 export async function readText(file: string): Promise<string> {
   if (file === '-') {
@@ -72,6 +73,9 @@ export function toGroupSpec(doc: unknown, file: string): GroupSpec {
   return { ID: id, Properties: uncheckedProperties(properties) };
 }
 
+/** Reads, parses and checks a group spec file (the typed fields of its Properties too: spec-check.ts). */
 export async function readGroupSpec(file: string): Promise<GroupSpec> {
-  return toGroupSpec(parseDocument(await readText(file), file), file);
+  const spec = toGroupSpec(parseDocument(await readText(file), file), file);
+  if (isObject(spec.Properties)) checkGroupProperties(spec.Properties, file);
+  return spec;
 }

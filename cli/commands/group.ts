@@ -17,6 +17,7 @@ import { readGroupSpec } from '../spec-file.js';
 import { globals, withCaller } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { watchGroup } from './watch.js';
+import { count, countOf } from '../words.js';
 
 const pluginOption = () => new Option('--plugin <name>', 'the Group plugin (socket name)').default('group');
 
@@ -40,9 +41,9 @@ function userTags(d: Description): Record<string, string> {
 
 export function describeTable(id: string, desc: GroupDescription): string {
   const instances = desc.Instances ?? [];
-  const size = typeof desc['Size'] === 'number' ? `/${desc['Size']}` : '';
+  const size = typeof desc['Size'] === 'number' ? desc['Size'] : undefined;
   const state = typeof desc['State'] === 'string' ? desc['State'] : desc.Converged ? 'converged' : 'converging';
-  const head = `Group ${id}: ${instances.length}${size} instances, ${state}`;
+  const head = `Group ${id}: ${countOf(instances.length, size, 'instance')}, ${state}`;
   const lines = [head];
   if (typeof desc['Reason'] === 'string') lines.push(`Reason: ${desc['Reason']}`);
   if (typeof desc['Status'] === 'string') lines.push(`Status: ${desc['Status']}`);
@@ -66,24 +67,27 @@ export function describeTable(id: string, desc: GroupDescription): string {
   return lines.join('\n');
 }
 
-/** Polls DescribeGroup until converged, showing progress on stderr. */
+/**
+ * Polls DescribeGroup until converged, showing progress on stderr. The converged state itself is not
+ * a progress line: the caller prints the description, whose first line says it (so it is said once).
+ */
 async function waitConverged(g: GroupClient, id: string, timeoutMs: number, quiet: boolean): Promise<GroupDescription> {
   const deadline = Date.now() + timeoutMs;
   const tty = process.stderr.isTTY === true;
   let last = '';
   for (;;) {
     const d = await g.describe(id);
-    const size = typeof d['Size'] === 'number' ? `/${d['Size']}` : '';
+    if (d.Converged) {
+      if (!quiet && tty && last !== '') process.stderr.write('\r\x1b[K');
+      return d;
+    }
+    const size = typeof d['Size'] === 'number' ? d['Size'] : undefined;
     const rollout = d['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
     const roll = rollout?.State && rollout.State !== 'none' && rollout.State !== 'idle' ? `, rollout ${rollout.State} ${rollout.Updated ?? 0}/${rollout.Total ?? '?'}` : '';
-    const line = `${id}: ${(d.Instances ?? []).length}${size} instances${roll}${d.Converged ? ', converged' : ', converging…'}`;
+    const line = `${id}: ${countOf((d.Instances ?? []).length, size, 'instance')}${roll}, converging…`;
     if (!quiet && line !== last) {
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
       last = line;
-    }
-    if (d.Converged) {
-      if (!quiet && tty) process.stderr.write('\n');
-      return d;
     }
     if (Date.now() > deadline) {
       if (!quiet && tty) process.stderr.write('\n');
@@ -203,17 +207,20 @@ export function groupCommand(): Command {
     .addOption(pluginOption())
     .action(async (id: string, n: string | undefined, _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
+      // A size that is no size is the caller's mistake, whether or not the group exists.
+      const size = n === undefined ? undefined : Number(n);
+      if (size !== undefined && (n?.trim() === '' || !Number.isInteger(size) || size < 0)) {
+        throw new UsageError(`size must be a whole number ≥ 0, got '${n}'`);
+      }
       await withCaller(g, async (c) => {
         const gc = client(cmd, c);
         const current = await gc.size(id);
-        if (n === undefined) {
-          emit(g.output, { ID: id, Size: current }, () => `Group ${id} at ${current} instances`);
+        if (size === undefined) {
+          emit(g.output, { ID: id, Size: current }, () => `Group ${id} at ${count(current, 'instance')}`);
           return;
         }
-        const size = Number(n);
-        if (!Number.isInteger(size) || size < 0) throw new UsageError(`size must be a whole number >= 0, not '${n}'`);
         await gc.setSize(id, size);
-        emit(g.output, { ID: id, Size: current, Target: size }, () => `Group ${id} at ${current} instances, scale to ${size}`);
+        emit(g.output, { ID: id, Size: current, Target: size }, () => `Group ${id} at ${count(current, 'instance')}, scale to ${size}`);
       });
     });
 
@@ -258,7 +265,7 @@ export function groupCommand(): Command {
       }
       const store = new FileSpecStore(storeDir, opts.plugin);
       const groups = await store.load();
-      if (!groups.has(id)) throw new Error(`no group '${id}' of handler '${opts.plugin}' in ${store.configPath}`);
+      if (!groups.has(id)) throw new Error(`group '${id}' not found in ${store.configPath} (handler '${opts.plugin}')`);
       await store.remove(id);
       await forgetInJournal(GroupJournal.pathFor(storeDir, opts.plugin), id);
       emit(g.output, { ID: id, Store: store.configPath, Forgotten: true }, () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`);

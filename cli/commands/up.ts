@@ -16,6 +16,7 @@ import { etcdGroupBackend } from '../../cluster/ha-options.js';
 import { emit, table } from '../output.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
+import { count } from '../words.js';
 
 export interface RunningHost {
   readonly runtime: Runtime;
@@ -53,7 +54,7 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
   }));
   emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
     [
-      `infrakit-ts is up (pid ${process.pid}): ${rows.length} plugins in ${g.pluginsDir}`,
+      `infrakit-ts is up (pid ${process.pid}): ${count(rows.length, 'plugin')} in ${g.pluginsDir}`,
       table(['NAME', 'INTERFACES', 'SOCKET'], rows.map((r) => [r.name, r.interfaces.join(','), r.socket])),
       'Press Ctrl-C to stop.',
     ].join('\n'),
@@ -64,7 +65,7 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
       process.off('SIGTERM', onSignal);
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
-      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${rows.length} plugins…\n`);
+      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(rows.length, 'plugin')}…\n`);
       host.stop().then(resolve, (err: unknown) => {
         process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
         process.exitCode = 1;

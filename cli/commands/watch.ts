@@ -1,9 +1,9 @@
 /**
  * `infrakit-ts watch <group>` (also `group describe <id> --watch`): a live view of a group, one line
- * per change (instances added and removed, convergence, rollout progress, problems, commits), or
- * NDJSON with `-o json`. Changes are learnt from the socket's `GET /events` (each one, coalesced,
- * triggers a DescribeGroup diffed against the last), or by polling DescribeGroup every `--interval`
- * when the plugin serves no events; the lines are the same either way (docs/cli.md).
+ * per change (instances added, removed, lost and replaced, resizes, convergence, rollout progress,
+ * problems, commits), or NDJSON with `-o json`. Changes are learnt from the socket's `GET /events`
+ * (each one, coalesced, triggers a DescribeGroup diffed against the last), or by polling DescribeGroup
+ * every `--interval` when the plugin serves no events; the lines are the same either way (docs/cli.md).
  */
 import type { Command } from 'commander';
 import { GroupClient, TAG_CONFIG_HASH, splitPluginName, type GroupDescription } from '../../actors/spi/index.js';
@@ -12,6 +12,7 @@ import type { StreamedEvent } from '../../sockets/event-stream.js';
 import { findPlugin } from '../../sockets/socket-resolver.js';
 import { globals, SocketCaller } from '../context.js';
 import { parseDuration } from '../duration.js';
+import { count, countOf, plainMessage } from '../words.js';
 
 export interface WatchChange {
   readonly at: string;
@@ -20,6 +21,7 @@ export interface WatchChange {
     | 'removed'
     | 'converged'
     | 'converging'
+    | 'resized'
     | 'rollout'
     | 'problem'
     | 'committed'
@@ -32,15 +34,51 @@ export interface WatchChange {
   readonly detail?: string;
 }
 
-/** Differences between two consecutive descriptions, as change records. */
-export function diffDescriptions(group: string, prev: GroupDescription | undefined, next: GroupDescription, at = new Date().toISOString()): WatchChange[] {
+/**
+ * Instances lost (gone while the group was converged, not by a resize or an update) and not yet
+ * replaced: ID → logical ID. Kept between looks by the watch; forgotten on a resize or a new config.
+ */
+export type LostInstances = Map<string, string | null>;
+
+/** Differences between two consecutive descriptions, as change records (`lost`: see LostInstances). */
+export function diffDescriptions(
+  group: string,
+  prev: GroupDescription | undefined,
+  next: GroupDescription,
+  at = new Date().toISOString(),
+  lost: LostInstances = new Map(),
+): WatchChange[] {
   const out: WatchChange[] = [];
   const before = new Map((prev?.Instances ?? []).map((d) => [d.ID, d]));
   const after = new Map((next.Instances ?? []).map((d) => [d.ID, d]));
-  for (const [id, d] of after) {
-    if (!before.has(id)) out.push({ at, type: 'added', group, instance: id, detail: `config ${(d.Tags?.[TAG_CONFIG_HASH] ?? '?').slice(0, 8)}${d.LogicalID ? `, logical ID ${d.LogicalID}` : ''}` });
+  const size = typeof next['Size'] === 'number' ? next['Size'] : undefined;
+  const prevSize = typeof prev?.['Size'] === 'number' ? prev['Size'] : undefined;
+  const sameTarget = prev !== undefined && size !== undefined && size === prevSize && next['ConfigHash'] === prev['ConfigHash'];
+  if (!sameTarget) lost.clear();
+  if (prev !== undefined && size !== undefined && prevSize !== undefined && size !== prevSize) {
+    out.push({ at, type: 'resized', group, detail: `${prevSize} → ${count(size, 'instance')}` });
   }
-  for (const id of before.keys()) if (!after.has(id)) out.push({ at, type: 'removed', group, instance: id });
+  const healing = sameTarget && prev.Converged;
+  for (const [id, d] of before) {
+    if (after.has(id)) continue;
+    if (healing) {
+      lost.set(id, d.LogicalID ?? null);
+      out.push({ at, type: 'removed', group, instance: id, detail: 'vanished or unhealthy; the group replaces it' });
+    } else {
+      out.push({ at, type: 'removed', group, instance: id });
+    }
+  }
+  for (const [id, d] of after) {
+    if (before.has(id)) continue;
+    let replaces: string | undefined;
+    if (lost.size > 0) {
+      const lid = d.LogicalID ?? null;
+      replaces = [...lost].find(([, l]) => lid !== null && l === lid)?.[0] ?? lost.keys().next().value;
+      if (replaces !== undefined) lost.delete(replaces);
+    }
+    const what = `config ${(d.Tags?.[TAG_CONFIG_HASH] ?? '?').slice(0, 8)}${d.LogicalID ? `, logical ID ${d.LogicalID}` : ''}`;
+    out.push({ at, type: 'added', group, instance: id, detail: replaces === undefined ? what : `${what}, replaces ${replaces}` });
+  }
   const rollout = JSON.stringify(next['Rollout'] ?? null);
   if (prev !== undefined && rollout !== JSON.stringify(prev['Rollout'] ?? null) && next['Rollout']) {
     const r = next['Rollout'] as { State?: string; Updated?: number; Total?: number };
@@ -51,8 +89,7 @@ export function diffDescriptions(group: string, prev: GroupDescription | undefin
     out.push({ at, type: 'problem', group, detail: (next['Problems'] as unknown[]).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; ') });
   }
   if (prev === undefined || prev.Converged !== next.Converged) {
-    const size = typeof next['Size'] === 'number' ? `/${next['Size']}` : '';
-    out.push({ at, type: next.Converged ? 'converged' : 'converging', group, detail: `${after.size}${size} instances` });
+    out.push({ at, type: next.Converged ? 'converged' : 'converging', group, detail: countOf(after.size, size, 'instance') });
   }
   return out;
 }
@@ -66,8 +103,11 @@ export function formatChange(c: WatchChange): string {
 /** What an event means for the watch of group `id`: a line to print, a fresh look, or a reset. */
 export type EventAction = { print?: WatchChange; refresh: boolean; forget?: boolean } | undefined;
 
-/** Maps one streamed event to what the watch does (`undefined`: not about this group). */
-export function eventAction(id: string, e: StreamedEvent): EventAction {
+/**
+ * Maps one streamed event to what the watch does (`undefined`: not about this group). `configHash` is
+ * the group's config as last seen: a commit that keeps it (a resize) is shown by the look it triggers.
+ */
+export function eventAction(id: string, e: StreamedEvent, configHash?: unknown): EventAction {
   const p = (typeof e.payload === 'object' && e.payload !== null ? e.payload : {}) as Record<string, unknown>;
   const at = e.at;
   switch (e.type) {
@@ -83,11 +123,12 @@ export function eventAction(id: string, e: StreamedEvent): EventAction {
   if (p['ID'] !== id) return undefined;
   switch (e.type) {
     case 'group:committed':
+      if (configHash !== undefined && p['Hash'] === configHash) return { refresh: true };
       return { print: { at, type: 'committed', group: id, detail: `config ${String(p['Hash'] ?? '?').slice(0, 8)}` }, refresh: true };
     case 'group:freed':
       return { print: { at, type: 'freed', group: id, detail: 'no longer managed; instances left running' }, refresh: false, forget: true };
     case 'group:destroyed':
-      return { print: { at, type: 'destroyed', group: id, detail: `${String(p['Destroyed'] ?? 0)} instances destroyed` }, refresh: false, forget: true };
+      return { print: { at, type: 'destroyed', group: id, detail: `${count(Number(p['Destroyed'] ?? 0), 'instance')} destroyed` }, refresh: false, forget: true };
     case 'rollout:paused':
     case 'rollout:resumed':
       return { print: { at, type: 'rollout', group: id, detail: e.type.slice('rollout:'.length) }, refresh: true };
@@ -127,15 +168,17 @@ export async function watchGroup(cmd: Command, id: string, signal?: AbortSignal)
   signal?.addEventListener('abort', onSignal, { once: true });
   const print = (c: WatchChange) => process.stdout.write((g.output === 'table' ? formatChange(c) : JSON.stringify(c)) + '\n');
   let prev: GroupDescription | undefined;
+  const lost: LostInstances = new Map();
   let lastError = '';
-  const problem = (msg: string): void => {
+  const problem = (text: string): void => {
+    const msg = plainMessage(text);
     if (msg !== lastError) print({ at: new Date().toISOString(), type: 'error', group: id, detail: msg });
     lastError = msg;
   };
   const look = async (): Promise<void> => {
     try {
       const next = await gc.describe(id);
-      for (const c of diffDescriptions(id, prev, next)) print(c);
+      for (const c of diffDescriptions(id, prev, next, undefined, lost)) print(c);
       prev = next;
       lastError = '';
     } catch (err) {
@@ -161,12 +204,13 @@ export async function watchGroup(cmd: Command, id: string, signal?: AbortSignal)
     })();
   };
   const onEvent = (e: StreamedEvent): void => {
-    const action = eventAction(id, e);
+    const action = eventAction(id, e, prev?.['ConfigHash']);
     if (action === undefined) return;
     if (action.print !== undefined) print(action.print);
     if (action.forget === true) {
       if (e.type === 'group:destroyed') for (const d of prev?.Instances ?? []) print({ at: e.at, type: 'removed', group: id, instance: d.ID });
       prev = undefined;
+      lost.clear();
     }
     if (action.refresh) refresh();
   };

@@ -63,7 +63,7 @@ describe('e2e: watch over events', function () {
     await up.ready();
     watch = new Watch(home, ['watch', 'workers', '--interval', '1h']);
     const w = watch;
-    await waitFor('the first look', () => /workers error .*not being watched/.test(w.out), 15_000);
+    await waitFor('the first look', () => /workers error .*not found/.test(w.out), 15_000);
 
     assert.equal((await runCli(home, ['group', 'commit', CATTLE])).code, 0);
     await waitFor('five instances and convergence', () => w.lines(/\+ workers added/).length === 5 && /\* workers converged \(5\/5 instances\)/.test(w.out), 30_000);
