@@ -6,7 +6,7 @@
  * no instance carries its tag; finished after a restart too) and a quarantined one (its stored spec
  * does not parse, or handling it took the actor down QUARANTINE_AFTER times in a row; see journal.ts).
  */
-import { performance } from 'node:perf_hooks';
+import { realClock } from './clock.js';
 import { ApplicationError, GroupQuarantinedError } from '../../runtime/errors.js';
 import { type Allocation, type Caller, type Description } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
@@ -87,7 +87,7 @@ export class GroupPlugin {
     const stored = await this.store.load();
     await this.journal.load();
     await this.journal.retain(stored.keys());
-    this.waitForPluginsUntil = performance.now() + this.resumeGraceMs;
+    this.waitForPluginsUntil = (this.opts.clock ?? realClock).now() + this.resumeGraceMs;
     for (const [id, rec] of stored) {
       this.records.set(id, rec);
       let props: GroupProperties;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FakeWorld, makePlugin, props, sleep, waitFor } from '../fixtures/group-fakes.js';
+import { FakeWorld, makePlugin, props, waitFor } from '../fixtures/group-fakes.js';
 import type { GroupPlugin } from '../../actors/group/group-plugin.js';
 
 describe('group: cattle convergence (fake plugins)', () => {
@@ -32,7 +32,8 @@ describe('group: cattle convergence (fake plugins)', () => {
     plugin = makePlugin(world, { pollIntervalMs: 10 });
     await plugin.commitGroup({ ID: 'g', Properties: props(5) }, false);
     await waitFor(async () => (await plugin.describeGroup('g')).Converged, 5000, 'converged');
-    await sleep(100);
+    const listed = world.count('Instance.DescribeInstances');
+    await waitFor(() => world.count('Instance.DescribeInstances') >= listed + 3, 5000, 'three more steps');
     assert.equal(world.count('Instance.Provision'), 5);
     assert.equal(world.members('g').length, 5);
   });

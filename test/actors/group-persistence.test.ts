@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeWorld, FileSpecStore, makePlugin, props, sleep, waitFor } from '../fixtures/group-fakes.js';
+import { FakeWorld, FileSpecStore, makePlugin, props, waitFor } from '../fixtures/group-fakes.js';
 import type { GroupPlugin } from '../../actors/group/group-plugin.js';
 
 describe('group: persistence (file spec store, fake plugins)', () => {
@@ -43,12 +43,13 @@ describe('group: persistence (file spec store, fake plugins)', () => {
     await plugin.commitGroup({ ID: 'g', Properties: props(12) }, false);
     await waitFor(() => world.members('g').length >= 4, 5000, 'some provisioned');
     plugin.close(); // "crash": loops stop; provisions in flight still land at the plugin
-    await sleep(100);
+    await waitFor(() => world.members('g').length === world.count('Instance.Provision'), 5000, 'provisions in flight landed');
     plugin = makePlugin(world, { maxParallel: 4 }, new FileSpecStore(dir, 'group'));
     await plugin.init();
     assert.equal(plugin.size('g'), 12);
     await waitFor(async () => (await plugin!.describeGroup('g')).Converged, 10_000, 'converged after restart');
-    await sleep(150);
+    const listed = world.count('Instance.DescribeInstances');
+    await waitFor(() => world.count('Instance.DescribeInstances') >= listed + 3, 5000, 'three more steps');
     assert.equal(world.members('g').length, 12);
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
 import type { Description } from '../../actors/spi/common.js';
-import { sleep, waitFor } from '../fixtures/group-fakes.js';
+import { waitFor } from '../fixtures/group-fakes.js';
 
 const healthFlavor = new URL('../fixtures/group-health-flavor.js', import.meta.url);
 
@@ -47,6 +47,16 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
   const describe_ = async (id: string) => (await call('Group.DescribeGroup', { ID: id })).Description;
   const members = async (id: string, plugin = 'simulator'): Promise<Description[]> =>
     (await rt!.call<{ Descriptions: Description[] | null }>(plugin, 'Instance.DescribeInstances', { Type: '', Tags: { 'infrakit.group': id }, Properties: true })).Descriptions ?? [];
+  /** Flavor.Healthy calls the `health` flavor has answered: in all, and for one instance. */
+  const checks = async (id?: string): Promise<number> => {
+    const r = await rt!.call<{ Checks: number; ByID: Record<string, number> }>('health', 'Test.Checks', {});
+    return id === undefined ? r.Checks : (r.ByID[id] ?? 0);
+  };
+  /** Waits until the group has checked health `n` more times (its loop has taken more steps): no sleeping. */
+  const moreChecks = async (n: number, id?: string): Promise<void> => {
+    const before = await checks(id);
+    await waitFor(async () => (await checks(id)) >= before + n, 20_000, `${n} more health checks`);
+  };
   const converged = (id: string, ms = 20_000) => waitFor(async () => (await describe_(id)).Converged === true, ms, `${id} converged`);
 
   beforeEach(() => {
@@ -146,7 +156,8 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     const next = groupProps(4, { v: 2, health: 2 }, { Updating: { MaxSurge: 1 } }, 'health');
     assert.deepEqual(await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: next } }), { Details: 'Performing a rolling update on 4 instances' });
     await waitFor(async () => (await members('g')).length === 5, 20_000, 'one surge instance');
-    await sleep(400);
+    const surge = (await members('g')).find((m) => (m.Properties as any).v === 2)!.ID;
+    await moreChecks(3, surge); // judged unhealthy in three more steps
     let list = await members('g');
     assert.equal(list.length, 5);
     assert.equal(list.filter((m) => (m.Properties as any).v === 1).length, 4, 'old ones kept while the new one is unhealthy');
@@ -158,7 +169,7 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     await call('Group.PauseUpdate', { ID: 'g' });
     const good = groupProps(4, { v: 3 }, { Updating: { MaxSurge: 1 } }, 'health');
     await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: good } });
-    await sleep(400);
+    await moreChecks(10); // two rounds of health checks: steps taken while paused
     const pausedCount = (await members('g')).filter((m) => (m.Properties as any).v === 1).length;
     assert.equal(pausedCount, 4, 'paused: old ones stay');
     assert.equal((await describe_('g')).Rollout.Paused, true);
@@ -183,11 +194,12 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
       actors: [
         { name: 'simulator', module: 'simulator', options: { objects: ['compute'], provisionDelayMs: 20 } },
         { name: 'vanilla', module: 'vanilla' },
+        { name: 'health', module: healthFlavor },
         { name: 'group', module: 'group', options: { pollIntervalMs: 100, testHooks: true, maxParallel: 8 } },
       ],
     });
     const restarted = new Promise<void>((resolve) => rt!.on('actor:started', (e) => (e.name === 'group' && e.restarts > 0 ? resolve() : undefined)));
-    await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: groupProps(60) } });
+    await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: groupProps(60, { cpu: 1 }, {}, 'health') } });
     await waitFor(async () => (await members('g')).length >= 10, 20_000, 'some provisioned');
     await call('Group.TestCrash', {});
     await restarted;
@@ -198,7 +210,7 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
         return false;
       }
     }, 30_000, 'converged after the crash');
-    await sleep(500);
+    await moreChecks(120); // two more rounds of health checks: steps taken after converging
     const list = await members('g');
     assert.equal(list.length, 60);
     assert.equal(new Set(list.map((m) => m.ID)).size, 60);
@@ -210,16 +222,16 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
       Runtime.start({
         home,
         logLevel: 'silent',
-        actors: [fileDecl, { name: 'vanilla', module: 'vanilla' }, { name: 'group', module: 'group', options: { pollIntervalMs: 100, maxParallel: 4 } }],
+        actors: [fileDecl, { name: 'vanilla', module: 'vanilla' }, { name: 'health', module: healthFlavor }, { name: 'group', module: 'group', options: { pollIntervalMs: 100, maxParallel: 4 } }],
       });
-    const props = { ...groupProps(40), Instance: { Plugin: 'file', Properties: { note: 'persist' } } };
+    const props = { ...groupProps(40, { cpu: 1 }, {}, 'health'), Instance: { Plugin: 'file', Properties: { note: 'persist' } } };
     rt = await startFile();
     await call('Group.CommitGroup', { Spec: { ID: 'disk', Properties: props } });
     await waitFor(async () => (await members('disk', 'file')).length >= 5, 20_000, 'some provisioned');
     await rt.stop();
     rt = await startFile();
     await waitFor(async () => (await describe_('disk')).Converged === true, 30_000, 'converged after restart');
-    await sleep(500);
+    await moreChecks(80); // two more rounds of health checks: steps taken after converging
     const list = await members('disk', 'file');
     assert.equal(list.length, 40);
     const files = readdirSync(join(home, 'instances', 'file')).filter((f) => !f.startsWith('.'));

@@ -1,0 +1,134 @@
+/**
+ * What a group knows of each member's health: asking the flavor (`Flavor.Healthy`), how long each
+ * answer has held, when a new instance is ready for a rolling update to go on, and when an Unhealthy
+ * one has outlived its grace period and is replaced.
+ */
+import { Health, type Description } from '../spi/common.js';
+import type { FlavorClient } from '../spi/flavor.js';
+import type { Clock } from './clock.js';
+import { isUnreachable } from './plugin-calls.js';
+import type { HealthState } from './plan.js';
+import type { Problems } from './problems.js';
+import type { GroupProperties } from './properties.js';
+import type { Semaphore } from './semaphore.js';
+
+interface HealthRecord {
+  state: HealthState;
+  /** Clock time the state last changed. */
+  since: number;
+  /** Consecutive Healthy answers. */
+  healthyPolls: number;
+}
+
+export interface HealthJudgement {
+  readonly health: HealthState;
+  /** Healthy long enough for a rolling update, or Unknown past its HealthTimeout. */
+  readonly ready: boolean;
+  /** Unhealthy past the grace period (0 never replaces). */
+  readonly replace: boolean;
+}
+
+export class HealthBook {
+  private readonly records = new Map<string, HealthRecord>();
+  private lastCheckAll = -Infinity;
+
+  constructor(
+    private readonly clock: Clock,
+    /** How often every member is checked. */
+    private readonly intervalMs: number,
+  ) {}
+
+  /**
+   * The members to check this step: everyone when the interval has passed (healing), else, while
+   * outdated instances remain, the current-config ones a rolling update still waits for.
+   */
+  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties): Description[] {
+    const t = this.clock.now();
+    if (t - this.lastCheckAll >= this.intervalMs) {
+      this.lastCheckAll = t;
+      return [...visible];
+    }
+    if (!visible.some((d) => !isCurrent(d))) return [];
+    return visible.filter((d) => isCurrent(d) && !this.isReady(d.ID, props, t));
+  }
+
+  /** Asks the flavor about each of `list` (bounded by `checks`); an unreachable flavor says nothing about them. */
+  async check(list: readonly Description[], flavor: FlavorClient, flavorPlugin: string, props: GroupProperties, checks: Semaphore, problems: Problems): Promise<void> {
+    let unreachable: unknown;
+    await Promise.all(
+      list.map((d) =>
+        checks.run(async () => {
+          if (unreachable !== undefined) return;
+          let state: HealthState;
+          try {
+            const h = await flavor.healthy(props.flavor.Properties, d);
+            state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+            problems.answered(flavorPlugin);
+          } catch (err) {
+            if (isUnreachable(err)) {
+              unreachable = err;
+              return;
+            }
+            problems.answered(flavorPlugin);
+            problems.record('health', err);
+            state = 'unknown';
+          }
+          this.note(d.ID, state);
+        }),
+      ),
+    );
+    if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
+  }
+
+  /** Records one answer about `id`, now. */
+  note(id: string, state: HealthState): void {
+    const t = this.clock.now();
+    const rec = this.records.get(id);
+    if (!rec) {
+      this.records.set(id, { state, since: t, healthyPolls: state === 'healthy' ? 1 : 0 });
+      return;
+    }
+    if (rec.state !== state) {
+      rec.state = state;
+      rec.since = t;
+      rec.healthyPolls = 0;
+    }
+    if (state === 'healthy') rec.healthyPolls++;
+  }
+
+  /** The judgement of one member now; `defaultGraceMs` when the group sets no Health.GracePeriod. */
+  judge(id: string, props: GroupProperties, defaultGraceMs: number): HealthJudgement {
+    const t = this.clock.now();
+    const h = this.records.get(id);
+    const state: HealthState = h?.state ?? 'unknown';
+    const grace = props.healthGraceMs ?? defaultGraceMs;
+    return {
+      health: state,
+      ready: this.isReady(id, props, t),
+      replace: state === 'unhealthy' && grace > 0 && h !== undefined && t - h.since >= grace,
+    };
+  }
+
+  /** Forgets members no longer listed. */
+  retain(seen: ReadonlySet<string>): void {
+    for (const id of this.records.keys()) if (!seen.has(id)) this.records.delete(id);
+  }
+
+  forget(id: string): void {
+    this.records.delete(id);
+  }
+
+  /** Healthy long enough for a rolling update (Updating.Count / Duration), or Unknown past HealthTimeout. */
+  private isReady(id: string, props: GroupProperties, t: number): boolean {
+    const h = this.records.get(id);
+    if (!h) return false;
+    const u = props.updating;
+    if (h.state === 'healthy') {
+      if (u.count > 0) return h.healthyPolls >= u.count;
+      if (u.durationMs > 0) return t - h.since >= u.durationMs;
+      return true;
+    }
+    if (h.state === 'unknown') return t - h.since >= u.healthTimeoutMs;
+    return false;
+  }
+}
