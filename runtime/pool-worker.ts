@@ -14,13 +14,15 @@
  * holding the call's chain, and every `ctx.call` has a deadline (`CallTimeoutError`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import type { Logger } from 'pino';
 import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { resolveManifest } from './actor.js';
 import { invoke, loadDefinition, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
-import { CallDepthError, CallTimeoutError, reviveError, serializeError } from './errors.js';
+import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { createLogger } from './logging.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 
@@ -31,6 +33,20 @@ let channel: BroadcastChannel | undefined;
 let nextId = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
 const chains = new AsyncLocalStorage<readonly string[]>();
+/** Aborted when this thread's instance stops (its `ctx.signal`). */
+const abort = new AbortController();
+/** Calls this thread is running (tasks and direct ones), for the drain before a stop. */
+let running = 0;
+let drained: (() => void) | undefined;
+let stopping: Promise<PoolResult> | undefined;
+let log: Logger | undefined;
+
+function enter(): void {
+  running++;
+}
+function leave(): void {
+  if (--running === 0 && drained !== undefined) drained();
+}
 
 /** Invoke inside the call's chain (only when it has one). */
 function invokeIn(chain: readonly string[] | undefined, def: ActorDefinition, instance: ActorInstance, method: string, params: unknown): unknown {
@@ -59,12 +75,13 @@ function chan(): BroadcastChannel {
 function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
   loaded ??= (async () => {
     const def = await loadDefinition(data.moduleUrl);
+    log = createLogger(data.logLevel).child({ actor: data.name, threadId });
     const ctx: ActorContext = {
       name: data.name,
       options: (data.options ?? {}) as Record<string, unknown>,
       home: data.home,
-      log: createLogger(data.logLevel).child({ actor: data.name, threadId }),
-      signal: new AbortController().signal,
+      log,
+      signal: abort.signal,
       call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => {
         const slash = actor.indexOf('/');
         const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
@@ -101,26 +118,64 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
     }
   };
   port.on('message', (req: PeerRequest) => {
+    if (stopping !== undefined) {
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${data.name}' is stopping`)) });
+      return;
+    }
     const deep = tooDeep(req.chain, data.name);
     if (deep !== undefined) {
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
       return;
     }
     let r: unknown;
+    enter();
     try {
       r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
+      leave();
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
       return;
     }
     Promise.resolve(r).then(
-      (value) => reply({ type: 'reply', id: req.id, ok: true, value }),
-      (err: unknown) => reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }),
+      (value) => {
+        leave();
+        reply({ type: 'reply', id: req.id, ok: true, value });
+      },
+      (err: unknown) => {
+        leave();
+        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+      },
     );
   });
 }
 
+/**
+ * Stop this thread's instance, once: drain running calls within the deadline, abort `ctx.signal`,
+ * run `stop()` in the time left. A thread that never loaded the actor has nothing to stop.
+ */
+function stop(timeoutMs: number): Promise<PoolResult> {
+  stopping ??= (async (): Promise<PoolResult> => {
+    const deadline = Date.now() + timeoutMs;
+    if (loaded === undefined) return { type: 'stopped', threadId };
+    const { instance } = await loaded;
+    const timeLeft = new AbortController();
+    const expired = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: timeLeft.signal, ref: false }).catch(() => undefined);
+    if (running > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), expired]);
+    abort.abort();
+    try {
+      await Promise.race([Promise.resolve(instance.stop?.()), expired]);
+    } catch (err) {
+      log?.warn({ err }, 'actor stop() failed');
+    } finally {
+      timeLeft.abort();
+    }
+    return { type: 'stopped', threadId };
+  })();
+  return stopping;
+}
+
 export default async function task(t: PoolTask): Promise<PoolResult> {
+  if (t.type === 'stop') return stop(t.timeoutMs);
   const { def, instance } = await load();
   switch (t.type) {
     case 'probe': {
@@ -131,6 +186,7 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
       attach(t.port, def, instance);
       return { type: 'attached', threadId };
     case 'call':
+      enter();
       try {
         const deep = tooDeep(t.chain, data.name);
         if (deep !== undefined) throw deep;
@@ -138,6 +194,8 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
         return { type: 'reply', threadId, ok: true, value };
       } catch (err) {
         return { type: 'reply', threadId, ok: false, error: serializeError(err) };
+      } finally {
+        leave();
       }
   }
 }

@@ -29,6 +29,7 @@
  * While the pool first starts (its probe), calls and connects wait for it, as for a stateful actor.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, MessageChannel } from 'node:worker_threads';
 import { Piscina, queueOptionsSymbol } from 'piscina';
 import type { Logger } from 'pino';
@@ -109,6 +110,9 @@ export class StatelessActor implements ActorCell {
   #started: Promise<void> | undefined;
   readonly #startWaiters: StartWaiters;
   readonly #callTimeoutMs: number;
+  /** Calls from main running as pool tasks, and who waits for them to drain (a stop). */
+  #inflight = 0;
+  #drained: (() => void) | undefined;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
     this.#sup = sup;
@@ -256,8 +260,10 @@ export class StatelessActor implements ActorCell {
         throw new ActorExitedError(this.name, reason, { cause: err });
       },
     );
+    this.#inflight++;
     const settled = run.finally(() => {
       Atomics.sub(this.#counter, 0, 1);
+      if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
       if (timer !== undefined) clearTimeout(timer);
       if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok: true });
     });
@@ -324,16 +330,34 @@ export class StatelessActor implements ActorCell {
   }
 
   stop(timeoutMs: number): Promise<void> {
-    this.#stopping ??= (async () => {
-      if (this.#status !== 'failed') this.#status = 'stopping';
-      // Let running tasks finish within the deadline, then destroy the pool.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#pool.close().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-      clearTimeout(timer);
-      await this.#close();
-      this.#status = 'stopped';
-    })();
+    this.#stopping ??= this.#stop(timeoutMs);
     return this.#stopping;
+  }
+
+  /**
+   * As for a stateful actor: calls are refused, the running ones drain within the deadline, then each
+   * pool thread aborts its instance's `ctx.signal` and runs its `stop()` (one `stop` task pinned to
+   * each thread) in the time left; then the pool is destroyed, whatever still runs.
+   */
+  async #stop(timeoutMs: number): Promise<void> {
+    const wasRunning = this.#status === 'running';
+    if (this.#status !== 'failed') this.#status = 'stopping';
+    if (wasRunning) {
+      const deadline = Date.now() + timeoutMs;
+      const margin = new AbortController();
+      // The threads keep the deadline themselves; the margin covers a thread that never answers.
+      const expired = sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined);
+      if (this.#inflight > 0) await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), expired]);
+      const left = Math.max(0, deadline - Date.now());
+      const stops = this.#pool.threads.map((w) => {
+        const task = { type: 'stop', timeoutMs: left, [queueOptionsSymbol]: { thread: w.threadId } satisfies Pinned };
+        return this.#pool.run(task as PoolTask).catch(() => undefined);
+      });
+      await Promise.race([Promise.all(stops), expired]);
+      margin.abort();
+    }
+    await this.#close();
+    this.#status = 'stopped';
   }
 
   async #close(): Promise<void> {
