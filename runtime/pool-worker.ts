@@ -18,16 +18,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import type { Logger } from 'pino';
-import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import { actorLogger, createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
-import { invoke, loadDefinition, methodDocs } from './definition.js';
+import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
 import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
-import { createLogger } from './logging.js';
+import { Mailbox } from './mailbox.js';
+import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 
 const data = workerData as PoolData;
-const counter = new Int32Array(data.counter);
+// The answering side only leaves; callers hold the capacity.
+const mailbox = new Mailbox(Number.POSITIVE_INFINITY, data.counter);
 let loaded: Promise<{ def: ActorDefinition; instance: ActorInstance }> | undefined;
 let channel: BroadcastChannel | undefined;
 let nextId = 1;
@@ -72,37 +75,34 @@ function chan(): BroadcastChannel {
   return channel;
 }
 
+/** `ctx.call` of a pool thread: relayed through main on the BroadcastChannel, with its chain and deadline. */
+function relayCall(actor: string, method: string, params: unknown, callTimeoutMs: number | undefined): Promise<unknown> {
+  const slash = actor.indexOf('/');
+  const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
+  if (chain instanceof CallDepthError) return Promise.reject(chain);
+  const timeoutMs = callTimeoutMs ?? data.callTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    const timer = setTimeout(() => {
+      if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
+    }, timeoutMs);
+    pending.set(id, { resolve, reject, timer });
+    chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
+  });
+}
+
 function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
-  loaded ??= (async () => {
-    const def = await loadDefinition(data.moduleUrl);
-    log = createLogger(data.logLevel).child({ actor: data.name, threadId });
-    const ctx: ActorContext = {
-      name: data.name,
-      options: (data.options ?? {}) as Record<string, unknown>,
-      home: data.home,
-      log,
+  if (loaded !== undefined) return loaded;
+  log = actorLogger(data.name, data.logLevel);
+  loaded = createActor(
+    {
+      ...data,
       signal: abort.signal,
-      call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => {
-        const slash = actor.indexOf('/');
-        const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
-        if (chain instanceof CallDepthError) return Promise.reject(chain);
-        const timeoutMs = opts?.timeoutMs ?? data.callTimeoutMs;
-        return new Promise<R>((resolve, reject) => {
-          const id = nextId++;
-          const timer = setTimeout(() => {
-            if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
-          }, timeoutMs);
-          pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-          chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
-        });
-      },
-      emit: (type: string, payload?: unknown) => {
-        chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage);
-      },
-    };
-    const instance = await def.create(ctx);
-    return { def, instance };
-  })();
+      call: relayCall,
+      emit: (type, payload) => chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage),
+    },
+    log,
+  );
   return loaded;
 }
 
@@ -110,12 +110,8 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
   const reply = (m: PeerReply): void => {
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
-    Atomics.sub(counter, 0, 1);
-    try {
-      port.postMessage(m);
-    } catch (err) {
-      port.postMessage({ type: 'reply', id: m.id, ok: false, error: serializeError(err) } satisfies PeerReply);
-    }
+    mailbox.leave();
+    postReply(port, m);
   };
   port.on('message', (req: PeerRequest) => {
     if (stopping !== undefined) {

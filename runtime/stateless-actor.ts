@@ -50,6 +50,8 @@ import {
 } from './errors.js';
 import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import type { RestartTracker } from './restart-policy.js';
+import { Mailbox } from './mailbox.js';
+import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
@@ -98,8 +100,8 @@ export class StatelessActor implements ActorCell {
   readonly #pool: Piscina<PoolTask, PoolResult>;
   readonly #channel: BroadcastChannel;
   #status: ActorStatus = 'starting';
-  /** Mailbox counter shared with the pool threads: calls accepted and not yet answered. */
-  readonly #counter = new Int32Array(new SharedArrayBuffer(4));
+  /** Mailbox shared with the pool threads: calls accepted and not yet answered. */
+  readonly #mailbox: Mailbox;
   /** Direct links per pool thread (threadId → count), to spread callers across threads. */
   readonly #links = new Map<number, number>();
   #manifest: ActorManifest | undefined;
@@ -118,6 +120,7 @@ export class StatelessActor implements ActorCell {
     this.#sup = sup;
     this.#decl = decl;
     this.#capacity = capacity;
+    this.#mailbox = new Mailbox(capacity);
     this.#tracker = tracker;
     this.#log = sup.log.child({ actor: decl.name });
     this.#startWaiters = new StartWaiters(decl.name, capacity, sup);
@@ -131,7 +134,7 @@ export class StatelessActor implements ActorCell {
       home: sup.home,
       logLevel: sup.logLevel,
       channel,
-      counter: this.#counter.buffer as SharedArrayBuffer,
+      counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
     };
     this.#pool = new Piscina<PoolTask, PoolResult>({
@@ -192,13 +195,8 @@ export class StatelessActor implements ActorCell {
     }
   }
 
-  #reply(m: PoolChannelMessage): void {
-    if (this.#status === 'stopped') return;
-    try {
-      this.#channel.postMessage(m);
-    } catch (err) {
-      if (m.type === 'reply') this.#channel.postMessage({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) } satisfies PoolChannelMessage);
-    }
+  #reply(m: Extract<PoolChannelMessage, { type: 'reply' }>): void {
+    if (this.#status !== 'stopped') postReply(this.#channel, m);
   }
 
   #onThreadLost(err: unknown): void {
@@ -236,8 +234,7 @@ export class StatelessActor implements ActorCell {
       if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
       return Promise.reject(this.#notRunning());
     }
-    if (Atomics.add(this.#counter, 0, 1) >= this.#capacity) {
-      Atomics.sub(this.#counter, 0, 1);
+    if (!this.#mailbox.tryEnter()) {
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
@@ -262,7 +259,7 @@ export class StatelessActor implements ActorCell {
     );
     this.#inflight++;
     const settled = run.finally(() => {
-      Atomics.sub(this.#counter, 0, 1);
+      this.#mailbox.leave();
       if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
       if (timer !== undefined) clearTimeout(timer);
       if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok: true });
@@ -306,7 +303,7 @@ export class StatelessActor implements ActorCell {
       // Never reached a thread (pool stopping) or the thread died: closing our end tells the caller.
       () => port2.close(),
     );
-    return { mode: 'port', port: port1, counter: this.#counter.buffer as SharedArrayBuffer, capacity: this.#capacity, incarnation: thread };
+    return { mode: 'port', port: port1, counter: this.#mailbox.buffer, capacity: this.#capacity, incarnation: thread };
   }
 
   /** Pool threads relay every `ctx.call` through main and cache nothing: no relay to forget. */
@@ -321,7 +318,7 @@ export class StatelessActor implements ActorCell {
       methods: this.#methods,
       restarts: this.#restarts,
       threadIds: this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [],
-      queued: Atomics.load(this.#counter, 0),
+      queued: this.#mailbox.depth,
       capacity: this.#capacity,
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
