@@ -6,16 +6,19 @@
  * holds this actor) runs at once, since queueing it behind its caller could wedge the actor.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
-import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import { actorLogger, createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
-import { concurrencyOf, invoke, loadDefinition, methodDocs } from './definition.js';
+import { concurrencyOf, invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
-import { createLogger } from './logging.js';
+import { Mailbox } from './mailbox.js';
 import { PeerLinks } from './peer-links.js';
-import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
+import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
+import { postReply } from './reply.js';
 
 interface Job {
   readonly id: number;
@@ -50,8 +53,9 @@ parentPort.once('message', (m: StartMessage) => {
 
 async function boot(start: StartMessage): Promise<void> {
   control = start.port;
-  const counter = new Int32Array(start.counter);
-  const log = createLogger(start.logLevel, start.logFormat).child({ actor: start.name, threadId });
+  // The answering side only leaves; callers (main, peers) hold the capacity.
+  const mailbox = new Mailbox(Number.POSITIVE_INFINITY, start.counter);
+  const log = actorLogger(start.name, start.logLevel, start.logFormat);
   const abort = new AbortController();
   // Only calls from other actors (a non-empty chain) run inside it, so a worker that only serves
   // main never turns on its async hooks.
@@ -91,21 +95,15 @@ async function boot(start: StartMessage): Promise<void> {
   let def: ActorDefinition;
   let instance: ActorInstance;
   try {
-    def = await loadDefinition(start.moduleUrl);
-    const ctx: ActorContext = {
-      name: start.name,
-      options: (start.options ?? {}) as Record<string, unknown>,
-      home: start.home,
+    ({ def, instance } = await createActor(
+      {
+        ...start,
+        signal: abort.signal,
+        call: (actor, method, params, timeoutMs) => peers.call(actor, method, params, timeoutMs),
+        emit: (type, payload) => post({ type: 'event', event: type, payload }),
+      },
       log,
-      signal: abort.signal,
-      call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) =>
-        peers.call(actor, method, params, opts?.timeoutMs) as Promise<R>,
-      emit: (type: string, payload?: unknown) => post({ type: 'event', event: type, payload }),
-    };
-    instance = await def.create(ctx);
-    if (typeof instance !== 'object' || instance === null || typeof instance.handlers !== 'object') {
-      throw new Error('create() must return { handlers }');
-    }
+    ));
   } catch (err) {
     log.error({ err }, 'actor failed to start');
     post({ type: 'start-failed', error: serializeError(err) });
@@ -121,20 +119,11 @@ async function boot(start: StartMessage): Promise<void> {
   let stopping = false;
   let drained: (() => void) | undefined;
 
-  const reply = (to: MessagePort, m: PeerReply): void => {
-    try {
-      to.postMessage(m);
-    } catch (err) {
-      // The result could not be cloned (a function, a class instance with private state...).
-      to.postMessage({ type: 'reply', id: m.id, ok: false, error: serializeError(err) } satisfies PeerReply);
-    }
-  };
-
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
-    Atomics.sub(counter, 0, 1);
-    reply(job.to, ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) });
+    mailbox.leave();
+    postReply(job.to, ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) });
     if (!pumping) pump();
   };
 
@@ -177,16 +166,16 @@ async function boot(start: StartMessage): Promise<void> {
 
   const accept = (to: MessagePort, req: { readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }): void => {
     if (stopping) {
-      Atomics.sub(counter, 0, 1);
-      reply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)) });
+      mailbox.leave();
+      postReply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)) });
       return;
     }
     const chain = req.chain ?? EMPTY_CHAIN;
     if (chain.length > 0) {
       const deep = tooDeep(chain, start.name);
       if (deep !== undefined) {
-        Atomics.sub(counter, 0, 1);
-        reply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
+        mailbox.leave();
+        postReply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
         return;
       }
       // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
@@ -203,21 +192,17 @@ async function boot(start: StartMessage): Promise<void> {
 
   const stop = async (timeoutMs: number): Promise<void> => {
     stopping = true;
-    const deadline = Date.now() + timeoutMs;
-    if (running > 0 || head < queue.length) {
-      await new Promise<void>((resolve) => {
-        drained = resolve;
-        setTimeout(resolve, timeoutMs).unref();
-      });
-    }
+    // One deadline for draining and stop(); its timer never keeps the worker alive.
+    const timeLeft = new AbortController();
+    const expired = sleep(timeoutMs, undefined, { signal: timeLeft.signal, ref: false }).catch(() => undefined);
+    if (running > 0 || head < queue.length) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), expired]);
     abort.abort();
     try {
-      await Promise.race([
-        Promise.resolve(instance.stop?.()),
-        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
-      ]);
+      await Promise.race([Promise.resolve(instance.stop?.()), expired]);
     } catch (err) {
       log.warn({ err }, 'actor stop() failed');
+    } finally {
+      timeLeft.abort();
     }
     peers.closeAll('the calling actor is stopping');
     for (const p of peerPorts) p.close();

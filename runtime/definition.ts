@@ -13,15 +13,22 @@ import { MethodNotFoundError } from './errors.js';
  */
 let validate: ((schema: Schema, params: unknown) => unknown) | undefined;
 
-/** Import a module and return its default export, checked to look like an `ActorDefinition`. */
+/**
+ * Import a module and return its default export, checked to look like an `ActorDefinition` whose
+ * params schemas use only keywords the runtime checks (else it throws, naming method and keyword).
+ */
 export async function loadDefinition(moduleUrl: string): Promise<ActorDefinition> {
   const mod = (await import(moduleUrl)) as { default?: unknown };
   const def = mod.default as Partial<ActorDefinition> | undefined;
   if (typeof def !== 'object' || def === null || typeof def.create !== 'function' || def.manifest === undefined) {
     throw new Error(`${moduleUrl}: the default export is not an ActorDefinition (use defineActor({ manifest, create }))`);
   }
-  if (validate === undefined && Object.values(def.methods ?? {}).some((m) => m?.params !== undefined)) {
-    validate = (await import('./params.js')).validateParams;
+  const schemas = Object.entries(def.methods ?? {}).filter(([, m]) => m?.params !== undefined);
+  if (schemas.length > 0) {
+    const params = await import('./params.js');
+    validate ??= params.validateParams;
+    // A keyword the checker does not enforce is refused here, not silently ignored on every call.
+    for (const [method, m] of schemas) params.checkSchema(m?.params, method);
   }
   return def as ActorDefinition;
 }

@@ -4,6 +4,7 @@
  * the schema's spelling (recursing into objects, arrays, maps, `allOf`, `anyOf`); `validateParams` then
  * checks the value and throws `InvalidParamsError` naming the first bad field
  * (`invalid params: /Spec/Tags: Expected object`). Schemas are plain JSON Schema (runtime/schema.ts).
+ * `checkSchema` refuses, when a definition is loaded, any keyword this file does not check.
  */
 import { InvalidParamsError } from './errors.js';
 import type { Schema } from './schema.js';
@@ -14,11 +15,34 @@ function isPlainObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The schema of a map's values: `additionalProperties: <schema>` or TypeBox's `patternProperties`. */
-function valuesSchema(schema: Schema): Schema | undefined {
-  if (typeof schema.additionalProperties === 'object') return schema.additionalProperties;
+/** Compiled `pattern`s and `patternProperties` keys (ECMAScript regexes with `u`, unanchored, as JSON Schema says). */
+const regexes = new Map<string, RegExp>();
+function regex(source: string): RegExp {
+  let r = regexes.get(source);
+  if (r === undefined) {
+    r = new RegExp(source, 'u');
+    regexes.set(source, r);
+  }
+  return r;
+}
+
+/** The schema a local `$ref` (`#`, `#/definitions/X`, `#/$defs/X`, any JSON pointer into the root) names. */
+function resolveRef(root: Schema, ref: string): Schema {
+  if (ref !== '#' && !ref.startsWith('#/')) throw new Error(`only local $ref ('#/definitions/…', '#/$defs/…') is supported, not '${ref}'`);
+  let at: unknown = root;
+  for (const raw of ref === '#' ? [] : ref.slice(2).split('/')) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    at = isPlainObject(at) && Object.hasOwn(at, key) ? at[key] : undefined;
+  }
+  if (!isPlainObject(at)) throw new Error(`$ref '${ref}' names no schema`);
+  return at as Schema;
+}
+
+/** The schema of a map value under `key`: the matching `patternProperties`, else a schema `additionalProperties`. */
+function valuesSchema(schema: Schema, key: string): Schema | undefined {
   const pp = schema.patternProperties;
-  return pp === undefined ? undefined : Object.values(pp)[0];
+  if (pp !== undefined) for (const [p, s] of Object.entries(pp)) if (regex(p).test(key)) return s;
+  return typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
 }
 
 function isObjectSchema(s: Schema): boolean {
@@ -26,31 +50,31 @@ function isObjectSchema(s: Schema): boolean {
 }
 
 /** Rewrite the keys of `value` to the spelling used in `schema`, like Go's encoding/json matching. */
-export function normaliseParams(schema: Schema, value: unknown): unknown {
-  if (schema.allOf !== undefined) return schema.allOf.reduce<unknown>((v, s) => normaliseParams(s, v), value);
+export function normaliseParams(schema: Schema, value: unknown, root: Schema = schema): unknown {
+  if (schema.$ref !== undefined) value = normaliseParams(resolveRef(root, schema.$ref), value, root);
+  if (schema.allOf !== undefined) return schema.allOf.reduce<unknown>((v, s) => normaliseParams(s, v, root), value);
   if (schema.anyOf !== undefined) {
     // The first member the normalised value fits; else the first structured member's spelling.
     if (!isPlainObject(value) && !Array.isArray(value)) return value;
     let fallback: unknown;
     for (const member of schema.anyOf) {
-      if (!isObjectSchema(member) && member.type !== 'array' && member.anyOf === undefined && member.allOf === undefined) continue;
-      const n = normaliseParams(member, value);
-      if (firstError(member, n, '') === undefined) return n;
+      if (!isObjectSchema(member) && member.type !== 'array' && member.anyOf === undefined && member.allOf === undefined && member.$ref === undefined) continue;
+      const n = normaliseParams(member, value, root);
+      if (firstError(member, n, '', root) === undefined) return n;
       if (fallback === undefined) fallback = n;
     }
     return fallback ?? value;
   }
   if (schema.type === 'array') {
-    return Array.isArray(value) && schema.items ? value.map((v) => normaliseParams(schema.items as Schema, v)) : value;
+    return Array.isArray(value) && schema.items ? value.map((v) => normaliseParams(schema.items as Schema, v, root)) : value;
   }
-  if (isObjectSchema(schema) && isPlainObject(value)) return normaliseObject(schema, value);
+  if (isObjectSchema(schema) && isPlainObject(value)) return normaliseObject(schema, value, root);
   return value;
 }
 
-function normaliseObject(schema: Schema, value: Json): Json {
+function normaliseObject(schema: Schema, value: Json, root: Schema): Json {
   const props = schema.properties ?? {};
-  const values = valuesSchema(schema);
-  const closed = schema.additionalProperties === false;
+  const closed = schema.additionalProperties === false && schema.patternProperties === undefined;
   const byLower = new Map<string, string>();
   for (const name of Object.keys(props)) {
     const lower = name.toLowerCase();
@@ -60,15 +84,18 @@ function normaliseObject(schema: Schema, value: Json): Json {
   // Exact matches first, so `{"tags": 1, "Tags": 2}` keeps `Tags: 2` as Go does.
   for (const [key, v] of Object.entries(value)) {
     const prop = Object.hasOwn(props, key) ? props[key] : undefined;
-    if (prop !== undefined) out[key] = normaliseParams(prop, v);
+    if (prop !== undefined) out[key] = normaliseParams(prop, v, root);
   }
   for (const [key, v] of Object.entries(value)) {
     if (Object.hasOwn(props, key)) continue;
     const canonical = byLower.get(key.toLowerCase());
     if (canonical !== undefined) {
-      if (!Object.hasOwn(out, canonical)) out[canonical] = normaliseParams(props[canonical] as Schema, v);
-    } else if (values !== undefined) {
-      out[key] = normaliseParams(values, v); // a map's key is data: its spelling is kept
+      if (!Object.hasOwn(out, canonical)) out[canonical] = normaliseParams(props[canonical] as Schema, v, root);
+      continue;
+    }
+    const values = valuesSchema(schema, key);
+    if (values !== undefined) {
+      out[key] = normaliseParams(values, v, root); // a map's key is data: its spelling is kept
     } else if (!closed) {
       out[key] = v; // unknown key: kept for handlers that look, ignored by the schema
     }
@@ -93,54 +120,107 @@ const TYPE_CHECKS: Readonly<Record<string, (v: unknown) => boolean>> = {
   null: (v) => v === null,
 };
 
+/** JSON equality (for `const` and `enum`): same primitives, same arrays, same objects whatever the key order. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const ob = b as Json;
+  return ka.length === Object.keys(ob).length && ka.every((k) => Object.hasOwn(ob, k) && jsonEqual((a as Json)[k], ob[k]));
+}
+
+/** Length in Unicode code points, as JSON Schema counts it (a surrogate pair is one character). */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** The first place where `value` does not fit `schema`, in the order of the schema's properties. */
-export function firstError(schema: Schema, value: unknown, path: string): SchemaError | undefined {
+export function firstError(schema: Schema, value: unknown, path: string, root: Schema = schema): SchemaError | undefined {
+  if (schema.$ref !== undefined) {
+    const e = firstError(resolveRef(root, schema.$ref), value, path, root);
+    if (e) return e;
+  }
   if (schema.allOf !== undefined) {
     for (const s of schema.allOf) {
-      const e = firstError(s, value, path);
+      const e = firstError(s, value, path, root);
       if (e) return e;
     }
   }
-  if (schema.anyOf !== undefined && !schema.anyOf.some((s) => firstError(s, value, path) === undefined)) {
+  if (schema.anyOf !== undefined && !schema.anyOf.some((s) => firstError(s, value, path, root) === undefined)) {
     return { path, message: 'Expected union value' };
   }
-  if (schema.const !== undefined && value !== schema.const) return { path, message: `Expected ${JSON.stringify(schema.const)}` };
-  if (schema.enum !== undefined && !schema.enum.includes(value)) return { path, message: `Expected one of ${JSON.stringify(schema.enum)}` };
+  if (schema.const !== undefined && !jsonEqual(value, schema.const)) return { path, message: `Expected ${JSON.stringify(schema.const)}` };
+  if (schema.enum !== undefined && !schema.enum.some((m) => jsonEqual(value, m))) return { path, message: `Expected one of ${JSON.stringify(schema.enum)}` };
   const type = schema.type;
-  if (type === undefined) return undefined;
-  const fits = TYPE_CHECKS[type];
-  if (fits !== undefined && !fits(value)) return { path, message: `Expected ${type}` };
+  if (type !== undefined) {
+    const fits = TYPE_CHECKS[type];
+    if (fits !== undefined && !fits(value)) return { path, message: `Expected ${type}` };
+  }
+  const what = type ?? typeof value;
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) return { path, message: `Expected ${type} to be greater or equal to ${schema.minimum}` };
-    if (schema.maximum !== undefined && value > schema.maximum) return { path, message: `Expected ${type} to be less or equal to ${schema.maximum}` };
-  }
-  if (Array.isArray(value) && schema.items !== undefined) {
-    for (let i = 0; i < value.length; i++) {
-      const e = firstError(schema.items, value[i], pointer(path, String(i)));
-      if (e) return e;
+    if (schema.minimum !== undefined && value < schema.minimum) return { path, message: `Expected ${what} to be greater or equal to ${schema.minimum}` };
+    if (schema.maximum !== undefined && value > schema.maximum) return { path, message: `Expected ${what} to be less or equal to ${schema.maximum}` };
+  } else if (typeof value === 'string') {
+    if (schema.minLength !== undefined && codePoints(value) < schema.minLength) return { path, message: `Expected string length greater or equal to ${schema.minLength}` };
+    if (schema.maxLength !== undefined && codePoints(value) > schema.maxLength) return { path, message: `Expected string length less or equal to ${schema.maxLength}` };
+    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) return { path, message: `Expected string to match '${schema.pattern}'` };
+  } else if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) return { path, message: `Expected array length to be greater or equal to ${schema.minItems}` };
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) return { path, message: `Expected array length to be less or equal to ${schema.maxItems}` };
+    if (schema.items !== undefined) {
+      for (let i = 0; i < value.length; i++) {
+        const e = firstError(schema.items, value[i], pointer(path, String(i)), root);
+        if (e) return e;
+      }
     }
+  } else if (isPlainObject(value)) {
+    return objectError(schema, value, path, root);
   }
-  if (isPlainObject(value)) return objectError(schema, value, path);
   return undefined;
 }
 
-function objectError(schema: Schema, value: Json, path: string): SchemaError | undefined {
+function objectError(schema: Schema, value: Json, path: string, root: Schema): SchemaError | undefined {
   const props = schema.properties ?? {};
-  const required = new Set(schema.required ?? []);
+  const required = schema.required ?? [];
   for (const [key, prop] of Object.entries(props)) {
     if (!Object.hasOwn(value, key)) {
-      if (required.has(key)) return { path: pointer(path, key), message: 'Expected required property' };
+      if (required.includes(key)) return { path: pointer(path, key), message: 'Expected required property' };
       continue;
     }
-    const e = firstError(prop, value[key], pointer(path, key));
+    const e = firstError(prop, value[key], pointer(path, key), root);
     if (e) return e;
   }
-  const values = valuesSchema(schema);
+  // Required names that `properties` does not list.
+  for (const key of required) if (!Object.hasOwn(value, key)) return { path: pointer(path, key), message: 'Expected required property' };
+  const pp = schema.patternProperties;
   for (const [key, v] of Object.entries(value)) {
     if (Object.hasOwn(props, key)) continue;
+    let matched = false;
+    if (pp !== undefined) {
+      for (const [p, s] of Object.entries(pp)) {
+        if (!regex(p).test(key)) continue;
+        matched = true;
+        const e = firstError(s, v, pointer(path, key), root);
+        if (e) return e;
+      }
+    }
+    if (matched) continue;
     if (schema.additionalProperties === false) return { path: pointer(path, key), message: 'Unexpected property' };
-    if (values !== undefined) {
-      const e = firstError(values, v, pointer(path, key));
+    if (typeof schema.additionalProperties === 'object') {
+      const e = firstError(schema.additionalProperties, v, pointer(path, key), root);
       if (e) return e;
     }
   }
@@ -158,4 +238,101 @@ export function validateParams(schema: Schema, params: unknown): unknown {
   if (error === undefined) return value;
   const where = error.path === '' ? '/' : error.path;
   throw new InvalidParamsError(`invalid params: ${where}: ${error.message}`, { data: { path: where } });
+}
+
+/** Keywords that only annotate: kept (and shown by `/info/api.json`), never checked. */
+const ANNOTATIONS = new Set(['description', 'title', 'default', 'examples', '$comment', '$id', '$schema', 'readOnly', 'writeOnly', 'deprecated']);
+
+/**
+ * Refuse a params schema that uses a keyword `firstError` does not check, or uses one wrongly
+ * (an unknown `type`, a bad regex, a `$ref` that names nothing or leaves the schema). Called when an
+ * actor's definition is loaded; the error names the method, the keyword and where it is.
+ */
+export function checkSchema(schema: unknown, method: string): void {
+  const fail = (at: string, what: string): never => {
+    throw new Error(`method '${method}': params schema ${at === '' ? '' : `at ${at} `}${what}`);
+  };
+  const root = schema as Schema;
+  const walk = (s: unknown, at: string): void => {
+    if (!isPlainObject(s)) fail(at, 'is not a JSON Schema object');
+    const o = s as Json;
+    const sub = (key: string, v: unknown): void => walk(v, `${at}/${key}`);
+    const map = (key: string): void => {
+      if (!isPlainObject(o[key])) fail(at, `'${key}' must be an object of schemas`);
+      for (const [k, v] of Object.entries(o[key] as Json)) walk(v, pointer(`${at}/${key}`, k));
+    };
+    for (const [key, v] of Object.entries(o)) {
+      switch (key) {
+        case 'type':
+          if (typeof v !== 'string' || TYPE_CHECKS[v] === undefined) fail(at, `'type' must be one of ${Object.keys(TYPE_CHECKS).join(', ')} (for several, use anyOf), not ${JSON.stringify(v)}`);
+          break;
+        case 'properties':
+        case 'definitions':
+        case '$defs':
+          map(key);
+          break;
+        case 'patternProperties':
+          map(key);
+          for (const p of Object.keys(v as Json)) {
+            try {
+              regex(p);
+            } catch (err) {
+              fail(at, `'patternProperties' key ${JSON.stringify(p)} is not a valid regex: ${(err as Error).message}`);
+            }
+          }
+          break;
+        case 'required':
+          if (!Array.isArray(v) || v.some((r) => typeof r !== 'string')) fail(at, "'required' must be an array of property names");
+          break;
+        case 'additionalProperties':
+          if (typeof v !== 'boolean') sub(key, v);
+          break;
+        case 'items':
+          if (Array.isArray(v)) fail(at, "uses 'items' as an array (tuple), which the runtime does not check");
+          sub(key, v);
+          break;
+        case 'anyOf':
+        case 'allOf':
+          if (!Array.isArray(v) || v.length === 0) fail(at, `'${key}' must be a non-empty array of schemas`);
+          (v as unknown[]).forEach((m, i) => sub(`${key}/${i}`, m));
+          break;
+        case 'minimum':
+        case 'maximum':
+          if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `'${key}' must be a number`);
+          break;
+        case 'minLength':
+        case 'maxLength':
+        case 'minItems':
+        case 'maxItems':
+          if (!Number.isInteger(v) || (v as number) < 0) fail(at, `'${key}' must be a non-negative integer`);
+          break;
+        case 'pattern':
+          if (typeof v !== 'string') fail(at, "'pattern' must be a string");
+          try {
+            regex(v as string);
+          } catch (err) {
+            fail(at, `'pattern' ${JSON.stringify(v)} is not a valid regex: ${(err as Error).message}`);
+          }
+          break;
+        case 'enum':
+          if (!Array.isArray(v)) fail(at, "'enum' must be an array");
+          break;
+        case 'const':
+          break;
+        case '$ref':
+          if (typeof v !== 'string') fail(at, "'$ref' must be a string");
+          try {
+            resolveRef(root, v as string);
+          } catch (err) {
+            fail(at, (err as Error).message);
+          }
+          break;
+        default:
+          if (!ANNOTATIONS.has(key)) {
+            fail(at, `uses the keyword '${key}', which the runtime does not check; remove it (or check it in the handler) so the schema does not promise more than is enforced`);
+          }
+      }
+    }
+  };
+  walk(schema, '');
 }

@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ActorExitedError, CallDepthError, CallTimeoutError, MailboxFullError, reviveError, type SerializedError } from './errors.js';
 import { assertNever } from './assert-never.js';
 import { extendChain } from './call-chain.js';
+import { Mailbox } from './mailbox.js';
 import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
 
 interface Pending {
@@ -36,7 +37,7 @@ function settle(map: Map<number, Pending>, id: number): Pending | undefined {
 /** A direct channel to one incarnation of a target actor. */
 class Link {
   readonly #pending = new Map<number, Pending>();
-  readonly #counter: Int32Array;
+  readonly #mailbox: Mailbox;
   #nextId = 1;
   #closed = false;
 
@@ -49,7 +50,7 @@ class Link {
     private readonly onFull: () => void,
     onClose: (link: Link) => void,
   ) {
-    this.#counter = new Int32Array(counter);
+    this.#mailbox = new Mailbox(capacity, counter);
     port.on('message', (m: PeerReply) => this.#onReply(m));
     port.once('close', () => onClose(this));
   }
@@ -57,8 +58,7 @@ class Link {
   /** `timeoutMs`: the time left; `deadlineMs`: the call's whole deadline, for the error. */
   call(method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
     if (this.#closed) return Promise.reject(new ActorExitedError(this.target, 'link closed'));
-    if (Atomics.add(this.#counter, 0, 1) >= this.capacity) {
-      Atomics.sub(this.#counter, 0, 1);
+    if (!this.#mailbox.tryEnter()) {
       this.onFull();
       return Promise.reject(new MailboxFullError(this.target, this.capacity));
     }
@@ -67,7 +67,7 @@ class Link {
       try {
         this.port.postMessage({ type: 'call', id, method, params, chain } satisfies PeerRequest);
       } catch (err) {
-        Atomics.sub(this.#counter, 0, 1);
+        this.#mailbox.leave();
         reject(err);
         return;
       }

@@ -6,23 +6,42 @@
  * served alongside tasks. Chains and deadlines as in actor-host.ts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import type { ActorContext, ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import type { Logger } from 'pino';
+import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
+import { actorLogger, createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
-import { invoke, loadDefinition, methodDocs } from './definition.js';
+import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
-import { CallDepthError, CallTimeoutError, reviveError, serializeError } from './errors.js';
-import { createLogger } from './logging.js';
+import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
+import { Mailbox } from './mailbox.js';
+import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 
 const data = workerData as PoolData;
-const counter = new Int32Array(data.counter);
+// The answering side only leaves; callers hold the capacity.
+const mailbox = new Mailbox(Number.POSITIVE_INFINITY, data.counter);
 let loaded: Promise<{ def: ActorDefinition; instance: ActorInstance }> | undefined;
 let channel: BroadcastChannel | undefined;
 let nextId = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
 const chains = new AsyncLocalStorage<readonly string[]>();
+/** Aborted when this thread's instance stops (its `ctx.signal`). */
+const abort = new AbortController();
+/** Calls this thread is running (tasks and direct ones), for the drain before a stop. */
+let running = 0;
+let drained: (() => void) | undefined;
+let stopping: Promise<PoolResult> | undefined;
+let log: Logger | undefined;
+
+function enter(): void {
+  running++;
+}
+function leave(): void {
+  if (--running === 0 && drained !== undefined) drained();
+}
 
 /** Invoke inside the call's chain (only when it has one). */
 function invokeIn(chain: readonly string[] | undefined, def: ActorDefinition, instance: ActorInstance, method: string, params: unknown): unknown {
@@ -48,36 +67,34 @@ function chan(): BroadcastChannel {
   return channel;
 }
 
+/** `ctx.call` of a pool thread: relayed through main on the BroadcastChannel, with its chain and deadline. */
+function relayCall(actor: string, method: string, params: unknown, callTimeoutMs: number | undefined): Promise<unknown> {
+  const slash = actor.indexOf('/');
+  const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
+  if (chain instanceof CallDepthError) return Promise.reject(chain);
+  const timeoutMs = callTimeoutMs ?? data.callTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    const timer = setTimeout(() => {
+      if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
+    }, timeoutMs);
+    pending.set(id, { resolve, reject, timer });
+    chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
+  });
+}
+
 function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
-  loaded ??= (async () => {
-    const def = await loadDefinition(data.moduleUrl);
-    const ctx: ActorContext = {
-      name: data.name,
-      options: (data.options ?? {}) as Record<string, unknown>,
-      home: data.home,
-      log: createLogger(data.logLevel, data.logFormat).child({ actor: data.name, threadId }),
-      signal: new AbortController().signal,
-      call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => {
-        const slash = actor.indexOf('/');
-        const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
-        if (chain instanceof CallDepthError) return Promise.reject(chain);
-        const timeoutMs = opts?.timeoutMs ?? data.callTimeoutMs;
-        return new Promise<R>((resolve, reject) => {
-          const id = nextId++;
-          const timer = setTimeout(() => {
-            if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
-          }, timeoutMs);
-          pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-          chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
-        });
-      },
-      emit: (type: string, payload?: unknown) => {
-        chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage);
-      },
-    };
-    const instance = await def.create(ctx);
-    return { def, instance };
-  })();
+  if (loaded !== undefined) return loaded;
+  log = actorLogger(data.name, data.logLevel, data.logFormat);
+  loaded = createActor(
+    {
+      ...data,
+      signal: abort.signal,
+      call: relayCall,
+      emit: (type, payload) => chan().postMessage({ type: 'event', threadId, event: type, payload } satisfies PoolChannelMessage),
+    },
+    log,
+  );
   return loaded;
 }
 
@@ -85,34 +102,68 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
   const reply = (m: PeerReply): void => {
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
-    Atomics.sub(counter, 0, 1);
-    try {
-      port.postMessage(m);
-    } catch (err) {
-      port.postMessage({ type: 'reply', id: m.id, ok: false, error: serializeError(err) } satisfies PeerReply);
-    }
+    mailbox.leave();
+    postReply(port, m);
   };
   port.on('message', (req: PeerRequest) => {
+    if (stopping !== undefined) {
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${data.name}' is stopping`)) });
+      return;
+    }
     const deep = tooDeep(req.chain, data.name);
     if (deep !== undefined) {
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
       return;
     }
     let r: unknown;
+    enter();
     try {
       r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
+      leave();
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
       return;
     }
     Promise.resolve(r).then(
-      (value) => reply({ type: 'reply', id: req.id, ok: true, value }),
-      (err: unknown) => reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }),
+      (value) => {
+        leave();
+        reply({ type: 'reply', id: req.id, ok: true, value });
+      },
+      (err: unknown) => {
+        leave();
+        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+      },
     );
   });
 }
 
+/**
+ * Stop this thread's instance, once: drain running calls within the deadline, abort `ctx.signal`,
+ * run `stop()` in the time left. A thread that never loaded the actor has nothing to stop.
+ */
+function stop(timeoutMs: number): Promise<PoolResult> {
+  stopping ??= (async (): Promise<PoolResult> => {
+    const deadline = Date.now() + timeoutMs;
+    if (loaded === undefined) return { type: 'stopped', threadId };
+    const { instance } = await loaded;
+    const timeLeft = new AbortController();
+    const expired = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: timeLeft.signal, ref: false }).catch(() => undefined);
+    if (running > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), expired]);
+    abort.abort();
+    try {
+      await Promise.race([Promise.resolve(instance.stop?.()), expired]);
+    } catch (err) {
+      log?.warn({ err }, 'actor stop() failed');
+    } finally {
+      timeLeft.abort();
+    }
+    return { type: 'stopped', threadId };
+  })();
+  return stopping;
+}
+
 export default async function task(t: PoolTask): Promise<PoolResult> {
+  if (t.type === 'stop') return stop(t.timeoutMs);
   const { def, instance } = await load();
   switch (t.type) {
     case 'probe': {
@@ -123,6 +174,7 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
       attach(t.port, def, instance);
       return { type: 'attached', threadId };
     case 'call':
+      enter();
       try {
         const deep = tooDeep(t.chain, data.name);
         if (deep !== undefined) throw deep;
@@ -130,6 +182,8 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
         return { type: 'reply', threadId, ok: true, value };
       } catch (err) {
         return { type: 'reply', threadId, ok: false, error: serializeError(err) };
+      } finally {
+        leave();
       }
   }
 }

@@ -137,12 +137,18 @@ export type PoolTask =
   | { readonly type: 'probe' }
   | { readonly type: 'call'; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }
   /** Serve `PeerRequest`s from actor `from` arriving on `port` (a direct link), until the port closes. */
-  | { readonly type: 'attach'; readonly from: string; readonly port: MessagePort };
+  | { readonly type: 'attach'; readonly from: string; readonly port: MessagePort }
+  /**
+   * Graceful stop of this thread's actor instance (one task pinned to each thread): refuse new direct
+   * calls, drain the running ones within `timeoutMs`, abort `ctx.signal`, run `instance.stop()`.
+   */
+  | { readonly type: 'stop'; readonly timeoutMs: number };
 
 /** What a pool task resolves to (handler errors are returned, not thrown: a rejection means the thread died). */
 export type PoolResult =
   | { readonly type: 'probe'; readonly threadId: number; readonly manifest: ActorManifest; readonly methods: MethodDoc[] }
   | { readonly type: 'attached'; readonly threadId: number }
+  | { readonly type: 'stopped'; readonly threadId: number }
   | { readonly type: 'reply'; readonly threadId: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly ok: false; readonly error: SerializedError };
 

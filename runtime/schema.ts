@@ -1,11 +1,18 @@
 /**
  * Params schemas are plain JSON Schema: the subset the runtime checks (runtime/params.ts) and
- * `/info/api.json` shows. Build them with `S` below, by hand, or with TypeBox (also JSON Schema).
+ * `/info/api.json` shows. Build them with `S` below, by hand, or with TypeBox (also JSON Schema):
+ * all three work the same, within the keywords params.ts checks (others are refused at load).
  * `S` exists so that a worker need not load a schema library (a cost per thread, bench/RESULTS.md):
  * `S.object({ Type: S.optional(S.string()), Spec: S.object({ Tags: S.nullable(S.record(S.string())) }) })`.
  */
 
-/** The JSON Schema keywords the runtime understands; anything else is kept and ignored. */
+/**
+ * The JSON Schema keywords the runtime checks (runtime/params.ts). A schema using any other
+ * keyword (`format`, `oneOf`, `exclusiveMinimum`…) is refused when the actor's definition is loaded,
+ * naming the keyword and the method, so a schema never silently means less than it says.
+ * `$ref` is local only (`#/definitions/…`, `#/$defs/…`, `#`). Annotations (`description`, `title`,
+ * `default`, `examples`, `$comment`, `$id`, `$schema`, `readOnly`, `writeOnly`, `deprecated`) are kept.
+ */
 export interface Schema {
   readonly type?: string;
   readonly properties?: Readonly<Record<string, Schema>>;
@@ -17,9 +24,20 @@ export interface Schema {
   readonly allOf?: readonly Schema[];
   readonly minimum?: number;
   readonly maximum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly minItems?: number;
+  readonly maxItems?: number;
   readonly const?: unknown;
   readonly enum?: readonly unknown[];
+  readonly $ref?: string;
+  readonly definitions?: Readonly<Record<string, Schema>>;
+  readonly $defs?: Readonly<Record<string, Schema>>;
   readonly description?: string;
+  readonly title?: string;
+  readonly default?: unknown;
+  readonly examples?: readonly unknown[];
 }
 
 /** A property that may be left out: `S.object` leaves it out of `required`. */

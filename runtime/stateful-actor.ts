@@ -5,6 +5,7 @@
  * the first start wait (bounded, each within its deadline); during a restart they are refused with
  * `ActorRestartingError`; once failed, `ActorFailedError`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
@@ -26,6 +27,8 @@ import {
   serializeError,
 } from './errors.js';
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
+import { Mailbox } from './mailbox.js';
+import { postReply } from './reply.js';
 import { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
@@ -45,8 +48,7 @@ interface Incarnation {
   readonly n: number;
   readonly worker: Worker;
   readonly port: MessagePort;
-  readonly sab: SharedArrayBuffer;
-  readonly counter: Int32Array;
+  readonly mailbox: Mailbox;
   ready: boolean;
   /** Posted `crash`: its exit is imminent, so take no new calls and hand out no ports. */
   dying: boolean;
@@ -113,10 +115,10 @@ export class StatefulActor implements ActorCell {
 
   #boot(): void {
     const n = ++this.#incarnations;
-    const sab = new SharedArrayBuffer(4);
+    const mailbox = new Mailbox(this.#capacity);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, resourceLimits: resourceLimitsOf(this.#decl) });
-    const inc: Incarnation = { n, worker, port: port1, sab, counter: new Int32Array(sab), ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
+    const inc: Incarnation = { n, worker, port: port1, mailbox, ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
     this.#inc = inc;
     const start: StartMessage = {
       type: 'start',
@@ -127,7 +129,7 @@ export class StatefulActor implements ActorCell {
       home: this.#sup.home,
       logLevel: this.#sup.logLevel,
       logFormat: this.#sup.logFormat,
-      counter: sab,
+      counter: mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
     };
     worker.postMessage(start, [port2]);
@@ -212,13 +214,8 @@ export class StatefulActor implements ActorCell {
     inc.port.postMessage({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
   }
 
-  #postRelay(inc: Incarnation, m: ToWorker): void {
-    if (this.#inc !== inc) return;
-    try {
-      inc.port.postMessage(m);
-    } catch (err) {
-      if (m.type === 'relay-reply') inc.port.postMessage({ type: 'relay-reply', id: m.id, ok: false, error: serializeError(err) } satisfies ToWorker);
-    }
+  #postRelay(inc: Incarnation, m: Extract<ToWorker, { type: 'relay-reply' }>): void {
+    if (this.#inc === inc) postReply(inc.port, m);
   }
 
   #logCall(p: Pending, ok: boolean): void {
@@ -276,8 +273,7 @@ export class StatefulActor implements ActorCell {
       if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
       return Promise.reject(this.#notRunning());
     }
-    if (Atomics.add(inc.counter, 0, 1) >= this.#capacity) {
-      Atomics.sub(inc.counter, 0, 1);
+    if (!inc.mailbox.tryEnter()) {
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
@@ -290,7 +286,7 @@ export class StatefulActor implements ActorCell {
         inc.port.postMessage(chain === undefined || chain.length === 0 ? ({ type: 'call', id, method, params } satisfies ToWorker) : ({ type: 'call', id, method, params, chain } satisfies ToWorker));
       } catch (err) {
         this.#pending.delete(id);
-        Atomics.sub(inc.counter, 0, 1);
+        inc.mailbox.leave();
         reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
         return;
       }
@@ -339,7 +335,7 @@ export class StatefulActor implements ActorCell {
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
     inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
-    return { mode: 'port', port: port1, counter: inc.sab, capacity: this.#capacity, incarnation: inc.n };
+    return { mode: 'port', port: port1, counter: inc.mailbox.buffer, capacity: this.#capacity, incarnation: inc.n };
   }
 
   notifyPeerAdded(name: string): void {
@@ -374,7 +370,7 @@ export class StatefulActor implements ActorCell {
       methods: this.#methods,
       restarts: this.#restarts,
       threadIds: inc?.ready ? [inc.threadId] : [],
-      queued: inc ? Atomics.load(inc.counter, 0) : 0,
+      queued: inc ? inc.mailbox.depth : 0,
       capacity: this.#capacity,
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
@@ -401,9 +397,9 @@ export class StatefulActor implements ActorCell {
           inc.stopped = resolve;
         });
         inc.port.postMessage({ type: 'stop', timeoutMs } satisfies ToWorker);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([acked, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 500)))]);
-        clearTimeout(timer);
+        const margin = new AbortController();
+        await Promise.race([acked, sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined)]);
+        margin.abort();
       }
       await inc.worker.terminate();
       await exited;

@@ -6,6 +6,7 @@
  * calls from main spread over every thread. Why: docs/architecture.md, "Actors and their threads".
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, MessageChannel } from 'node:worker_threads';
 import { Piscina, queueOptionsSymbol } from 'piscina';
 import type { Logger } from 'pino';
@@ -26,6 +27,8 @@ import {
 } from './errors.js';
 import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import type { RestartTracker } from './restart-policy.js';
+import { Mailbox } from './mailbox.js';
+import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
@@ -74,8 +77,8 @@ export class StatelessActor implements ActorCell {
   readonly #pool: Piscina<PoolTask, PoolResult>;
   readonly #channel: BroadcastChannel;
   #status: ActorStatus = 'starting';
-  /** Mailbox counter shared with the pool threads: calls accepted and not yet answered. */
-  readonly #counter = new Int32Array(new SharedArrayBuffer(4));
+  /** Mailbox shared with the pool threads: calls accepted and not yet answered. */
+  readonly #mailbox: Mailbox;
   /** Direct links per pool thread (threadId → count), to spread callers across threads. */
   readonly #links = new Map<number, number>();
   #manifest: ActorManifest | undefined;
@@ -86,11 +89,15 @@ export class StatelessActor implements ActorCell {
   #started: Promise<void> | undefined;
   readonly #startWaiters: StartWaiters;
   readonly #callTimeoutMs: number;
+  /** Calls from main running as pool tasks, and who waits for them to drain (a stop). */
+  #inflight = 0;
+  #drained: (() => void) | undefined;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
     this.#sup = sup;
     this.#decl = decl;
     this.#capacity = capacity;
+    this.#mailbox = new Mailbox(capacity);
     this.#tracker = tracker;
     this.#log = sup.log.child({ actor: decl.name });
     this.#startWaiters = new StartWaiters(decl.name, capacity, sup);
@@ -105,7 +112,7 @@ export class StatelessActor implements ActorCell {
       logLevel: sup.logLevel,
       logFormat: sup.logFormat,
       channel,
-      counter: this.#counter.buffer as SharedArrayBuffer,
+      counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
     };
     this.#pool = new Piscina<PoolTask, PoolResult>({
@@ -166,13 +173,8 @@ export class StatelessActor implements ActorCell {
     }
   }
 
-  #reply(m: PoolChannelMessage): void {
-    if (this.#status === 'stopped') return;
-    try {
-      this.#channel.postMessage(m);
-    } catch (err) {
-      if (m.type === 'reply') this.#channel.postMessage({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) } satisfies PoolChannelMessage);
-    }
+  #reply(m: Extract<PoolChannelMessage, { type: 'reply' }>): void {
+    if (this.#status !== 'stopped') postReply(this.#channel, m);
   }
 
   #onThreadLost(err: unknown): void {
@@ -210,8 +212,7 @@ export class StatelessActor implements ActorCell {
       if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
       return Promise.reject(this.#notRunning());
     }
-    if (Atomics.add(this.#counter, 0, 1) >= this.#capacity) {
-      Atomics.sub(this.#counter, 0, 1);
+    if (!this.#mailbox.tryEnter()) {
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
@@ -234,8 +235,10 @@ export class StatelessActor implements ActorCell {
         throw new ActorExitedError(this.name, reason, { cause: err });
       },
     );
+    this.#inflight++;
     const settled = run.finally(() => {
-      Atomics.sub(this.#counter, 0, 1);
+      this.#mailbox.leave();
+      if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
       if (timer !== undefined) clearTimeout(timer);
       if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok: true });
     });
@@ -278,7 +281,7 @@ export class StatelessActor implements ActorCell {
       // Never reached a thread (pool stopping) or the thread died: closing our end tells the caller.
       () => port2.close(),
     );
-    return { mode: 'port', port: port1, counter: this.#counter.buffer as SharedArrayBuffer, capacity: this.#capacity, incarnation: thread };
+    return { mode: 'port', port: port1, counter: this.#mailbox.buffer, capacity: this.#capacity, incarnation: thread };
   }
 
   /** Pool threads relay every `ctx.call` through main and cache nothing: no relay to forget. */
@@ -293,7 +296,7 @@ export class StatelessActor implements ActorCell {
       methods: this.#methods,
       restarts: this.#restarts,
       threadIds: this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [],
-      queued: Atomics.load(this.#counter, 0),
+      queued: this.#mailbox.depth,
       capacity: this.#capacity,
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
@@ -302,16 +305,34 @@ export class StatelessActor implements ActorCell {
   }
 
   stop(timeoutMs: number): Promise<void> {
-    this.#stopping ??= (async () => {
-      if (this.#status !== 'failed') this.#status = 'stopping';
-      // Let running tasks finish within the deadline, then destroy the pool.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#pool.close().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-      clearTimeout(timer);
-      await this.#close();
-      this.#status = 'stopped';
-    })();
+    this.#stopping ??= this.#stop(timeoutMs);
     return this.#stopping;
+  }
+
+  /**
+   * As for a stateful actor: calls are refused, the running ones drain within the deadline, then each
+   * pool thread aborts its instance's `ctx.signal` and runs its `stop()` (one `stop` task pinned to
+   * each thread) in the time left; then the pool is destroyed, whatever still runs.
+   */
+  async #stop(timeoutMs: number): Promise<void> {
+    const wasRunning = this.#status === 'running';
+    if (this.#status !== 'failed') this.#status = 'stopping';
+    if (wasRunning) {
+      const deadline = Date.now() + timeoutMs;
+      const margin = new AbortController();
+      // The threads keep the deadline themselves; the margin covers a thread that never answers.
+      const expired = sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined);
+      if (this.#inflight > 0) await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), expired]);
+      const left = Math.max(0, deadline - Date.now());
+      const stops = this.#pool.threads.map((w) => {
+        const task = { type: 'stop', timeoutMs: left, [queueOptionsSymbol]: { thread: w.threadId } satisfies Pinned };
+        return this.#pool.run(task as PoolTask).catch(() => undefined);
+      });
+      await Promise.race([Promise.all(stops), expired]);
+      margin.abort();
+    }
+    await this.#close();
+    this.#status = 'stopped';
   }
 
   async #close(): Promise<void> {

@@ -5,6 +5,7 @@
  * Our `StreamedEvent` records pass as they are; another server's become `{ type, actor: '', at, payload }`.
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { RemoteError } from '../runtime/errors.js';
 import type { StreamedEvent } from './event-stream.js';
 import { formatPluginAddress, parsePluginAddress, type PluginAddress } from './plugin-address.js';
@@ -73,7 +74,6 @@ export function subscribeEvents(address: string | PluginAddress, opts: Subscribe
 }
 
 function stream(req: ClientRequest, res: IncomingMessage, opts: SubscribeOptions): EventSubscription {
-  let buffer = '';
   let close = (): void => undefined;
   const ended = new Promise<void>((resolve) => {
     const done = (): void => {
@@ -92,17 +92,71 @@ function stream(req: ClientRequest, res: IncomingMessage, opts: SubscribeOptions
   });
   if (opts.signal?.aborted) close();
   else opts.signal?.addEventListener('abort', close, { once: true });
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk.replace(/\r\n?/g, '\n');
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const e = parseMessage(block);
-      if (e !== undefined) opts.onEvent(e);
-    }
+  const decoder = new SseDecoder((block) => {
+    const e = parseMessage(block);
+    if (e !== undefined) opts.onEvent(e);
   });
+  res.on('data', (chunk: Buffer) => decoder.push(chunk));
   return { served: true, ended, close: () => close() };
+}
+
+/**
+ * Splits an SSE byte stream into message blocks, whatever the chunking: lines end with `\r\n`, `\r`
+ * or `\n` (a `\r\n` split across two chunks is one ending), a blank line ends a message, a leading
+ * BOM is dropped, and UTF-8 characters split across chunks are joined. Each block (its lines joined
+ * with `\n`, without the blank line) goes to `onBlock`.
+ */
+export class SseDecoder {
+  readonly #utf8 = new StringDecoder('utf8');
+  readonly #onBlock: (block: string) => void;
+  /** The unfinished line so far. */
+  #partial = '';
+  /** Lines of the message being read. */
+  #lines: string[] = [];
+  /** The last chunk ended with `\r`: a `\n` starting the next one belongs to that ending. */
+  #afterCr = false;
+  #started = false;
+
+  constructor(onBlock: (block: string) => void) {
+    this.#onBlock = onBlock;
+  }
+
+  push(chunk: Buffer | string): void {
+    let text = typeof chunk === 'string' ? chunk : this.#utf8.write(chunk);
+    if (text === '') return;
+    if (!this.#started) {
+      this.#started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    let from = 0;
+    if (this.#afterCr) {
+      this.#afterCr = false;
+      if (text.charCodeAt(0) === 10) from = 1;
+    }
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.#line(this.#partial + text.slice(from, i));
+      this.#partial = '';
+      if (c === 13) {
+        if (i + 1 === text.length) this.#afterCr = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
+      from = i + 1;
+    }
+    this.#partial += text.slice(from);
+  }
+
+  #line(line: string): void {
+    if (line !== '') {
+      this.#lines.push(line);
+      return;
+    }
+    if (this.#lines.length === 0) return;
+    const block = this.#lines.join('\n');
+    this.#lines = [];
+    this.#onBlock(block);
+  }
 }
 
 /** One SSE message block (lines without the blank separator); comments alone give `undefined`. */

@@ -15,6 +15,7 @@ import {
   type SocketFrontEnd,
   type StreamedEvent,
 } from '../../sockets/index.js';
+import { SseDecoder } from '../../sockets/event-source.js';
 import type { PluginHost } from '../../sockets/plugin-host.js';
 import { sleep, until } from '../fixtures/helpers.js';
 import { FakeHost, fakeGroup, httpUnix, tempDir } from './helpers.js';
@@ -197,6 +198,49 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     assert.equal(parseMessage(': comment'), undefined);
     assert.deepEqual({ ...parseMessage('event: /group/x\ndata: {"a":1}'), at: '' }, { type: '/group/x', actor: '', at: '', payload: { a: 1 } });
     assert.equal(parseMessage('data: hello\ndata: world')?.payload, 'hello\nworld');
+  });
+});
+
+describe('sockets: SSE line endings (SseDecoder)', () => {
+  /** Feeds `chunks` and returns the message blocks. */
+  const decode = (chunks: readonly (Buffer | string)[]): string[] => {
+    const blocks: string[] = [];
+    const d = new SseDecoder((b) => blocks.push(b));
+    for (const c of chunks) d.push(c);
+    return blocks;
+  };
+
+  it('a \\r\\n split across two chunks is one line ending, not a message boundary', () => {
+    assert.deepEqual(decode(['data: a\r', '\ndata: b\r\n\r\n']), ['data: a\ndata: b']);
+    assert.equal(parseMessage(decode(['data: a\r', '\ndata: b\r\n\r\n'])[0] ?? '')?.payload, 'a\nb');
+  });
+
+  it('\\r alone, \\n alone and \\r\\n all end lines; a blank line ends a message; a leading BOM is dropped', () => {
+    assert.deepEqual(decode(['\uFEFFdata: 1\r\rdata: 2\n\ndata: 3\r\n\r\n: c\n\nevent: e\rdata: x\r\n\n']), [
+      'data: 1',
+      'data: 2',
+      'data: 3',
+      ': c',
+      'event: e\ndata: x',
+    ]);
+    assert.deepEqual(decode(['data: unfinished\n']), []);
+  });
+
+  it('gives the same messages whatever byte the stream is split at (one, two and three chunks)', () => {
+    const stream = Buffer.from(
+      '\uFEFFevent: group:changed\r\ndata: {"ID":"wörker ✓"}\r\n\r\n: hb\r\rdata: a\rdata: b\n\ndata: last ☃\r\n\r\n',
+      'utf8',
+    );
+    const whole = decode([stream]);
+    assert.deepEqual(whole, ['event: group:changed\ndata: {"ID":"wörker ✓"}', ': hb', 'data: a\ndata: b', 'data: last ☃']);
+    for (let i = 0; i <= stream.length; i++) {
+      assert.deepEqual(decode([stream.subarray(0, i), stream.subarray(i)]), whole, `split at byte ${i}`);
+      for (let j = i; j <= stream.length; j++) {
+        assert.deepEqual(decode([stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)]), whole, `split at bytes ${i} and ${j}`);
+      }
+    }
+    // One byte at a time.
+    assert.deepEqual(decode([...stream].map((b) => Buffer.from([b]))), whole);
   });
 });
 

@@ -1,0 +1,52 @@
+/**
+ * Starting an actor instance inside a worker, the same way for both kinds (actor-host.ts for a
+ * stateful actor, pool-worker.ts for each pool thread): load the module, build its `ctx`, run
+ * `create(ctx)`, and check what it returned. Only the transports of `call` and `emit` differ.
+ */
+import { threadId } from 'node:worker_threads';
+import type { ActorContext, ActorDefinition, ActorInstance } from './actor.js';
+import { loadDefinition } from './definition.js';
+import { createLogger, type LogFormat } from './logging.js';
+
+export interface ActorStart {
+  readonly name: string;
+  /** `file:` URL of the actor module. */
+  readonly moduleUrl: string;
+  readonly options: unknown;
+  readonly home: string;
+  readonly logLevel: string;
+  readonly logFormat: LogFormat;
+  /** `ctx.signal`: aborted when this instance stops. */
+  readonly signal: AbortSignal;
+  /** How `ctx.call` reaches other actors; `timeoutMs` is the caller's, if it named one. */
+  call(actor: string, method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown>;
+  /** How `ctx.emit` reaches the runtime. */
+  emit(type: string, payload: unknown): void;
+}
+
+/** The logger an actor instance logs through (its `ctx.log`): a child bound to `{ actor, threadId }`. */
+export function actorLogger(name: string, logLevel: string, logFormat: LogFormat): ActorContext['log'] {
+  return createLogger(logLevel, logFormat).child({ actor: name, threadId });
+}
+
+/** Load, build `ctx`, `create(ctx)`; rejects when the module is no actor or `create()` fails or returns no handlers. */
+export async function createActor(
+  s: ActorStart,
+  log: ActorContext['log'] = actorLogger(s.name, s.logLevel, s.logFormat),
+): Promise<{ def: ActorDefinition; instance: ActorInstance; ctx: ActorContext }> {
+  const def = await loadDefinition(s.moduleUrl);
+  const ctx: ActorContext = {
+    name: s.name,
+    options: (s.options ?? {}) as Record<string, unknown>,
+    home: s.home,
+    log,
+    signal: s.signal,
+    call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => s.call(actor, method, params, opts?.timeoutMs) as Promise<R>,
+    emit: (type: string, payload?: unknown) => s.emit(type, payload),
+  };
+  const instance = await def.create(ctx);
+  if (typeof instance !== 'object' || instance === null || typeof instance.handlers !== 'object') {
+    throw new Error('create() must return { handlers }');
+  }
+  return { def, instance, ctx };
+}
