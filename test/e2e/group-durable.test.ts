@@ -112,7 +112,7 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     assert.deepEqual(groupEntries(home), ['good']);
     const missing = await runCli(home, ['group', 'forget', 'bad']);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /no group 'bad'/);
+    assert.match(missing.stderr, /group 'bad' not found/);
 
     up = new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
     await up.ready();
