@@ -75,7 +75,7 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
           const timer = setTimeout(() => {
             if (pending.delete(id)) reject(new CallTimeoutError(actor, method, timeoutMs));
           }, timeoutMs);
-          pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+          pending.set(id, { resolve, reject, timer });
           chan().postMessage({ type: 'call', threadId, id, target: actor, method, params, chain, timeoutMs } satisfies PoolChannelMessage);
         });
       },

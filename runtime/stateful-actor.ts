@@ -28,7 +28,7 @@ import {
   ActorStartError,
   ActorStartingError,
   CallTimeoutError,
-  InfrakitError,
+  type InfrakitError,
   InvalidParamsError,
   MailboxFullError,
   RuntimeStoppedError,
@@ -36,7 +36,7 @@ import {
   serializeError,
 } from './errors.js';
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
-import { RestartTracker } from './restart-policy.js';
+import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 

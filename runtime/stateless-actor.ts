@@ -127,7 +127,7 @@ export class StatelessActor implements ActorCell {
       home: sup.home,
       logLevel: sup.logLevel,
       channel,
-      counter: this.#counter.buffer as SharedArrayBuffer,
+      counter: this.#counter.buffer,
       callTimeoutMs: this.#callTimeoutMs,
     };
     this.#pool = new Piscina<PoolTask, PoolResult>({
@@ -300,7 +300,7 @@ export class StatelessActor implements ActorCell {
       // Never reached a thread (pool stopping) or the thread died: closing our end tells the caller.
       () => port2.close(),
     );
-    return { mode: 'port', port: port1, counter: this.#counter.buffer as SharedArrayBuffer, capacity: this.#capacity, incarnation: thread };
+    return { mode: 'port', port: port1, counter: this.#counter.buffer, capacity: this.#capacity, incarnation: thread };
   }
 
   /** Pool threads relay every `ctx.call` through main and cache nothing: no relay to forget. */

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ApplicationError, GroupQuarantinedError } from '../../runtime/errors.js';
-import { type Allocation, type Caller, type Description } from '../spi/common.js';
+import type { Allocation, Caller, Description } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription, GroupSpec } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';
