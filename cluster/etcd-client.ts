@@ -42,7 +42,7 @@ function policy(attempts: number): Policy {
 /** A backoff of `ms`, then `ms` again (cockatiel's IBackoff shape). */
 function constantBackoff(ms: number): NonNullable<FaultHandling['watchBackoff']> {
   const b = { duration: ms, next: () => b };
-  return b as unknown as NonNullable<FaultHandling['watchBackoff']>;
+  return b;
 }
 
 export function createEtcdClient(options: EtcdConnectOptions): Etcd3 {

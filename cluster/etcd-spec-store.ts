@@ -41,14 +41,6 @@ export interface EtcdSpecStoreOptions {
   readonly ownsClient?: boolean;
 }
 
-/** The guard's fence no longer exists in etcd: leadership was lost before the write landed. */
-export class FenceLostError extends Error {
-  constructor(readonly fence: Fence) {
-    super(`leadership lost before the write was applied (election key ${fence.key} is gone); nothing was saved`);
-    this.name = 'FenceLostError';
-  }
-}
-
 const MAX_CAS_ATTEMPTS = 30;
 
 /** One group of any handler, as read. */

@@ -128,14 +128,14 @@ export class HaGroupPlugin {
       await this.previousOps;
       if (this.term !== term) return;
       await plugin.init();
-      if (this.term !== term) plugin.close();
+      if (this.term !== term) void plugin.close();
       else this.log.info({ groups: plugin.inspectGroups()?.length ?? 0 }, 'leader: specs loaded, converging');
     })();
     term.ready.catch((err: unknown) => {
       // Could not load the specs (etcd went away?): no loop runs; try again while we still lead.
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader: loading specs failed; retrying');
       if (this.term !== term) return;
-      plugin.close();
+      void plugin.close();
       this.term = undefined;
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => {
@@ -149,7 +149,7 @@ export class HaGroupPlugin {
     if (!term) return;
     this.term = undefined;
     const plugin = term.plugin;
-    plugin.close(); // every loop stops now; operations in flight finish on their own
+    void plugin.close(); // every loop stops now; operations in flight finish on their own
     const ids = (plugin.inspectGroups() ?? []).map((g) => g.ID);
     const earlier = this.previousOps;
     this.previousOps = Promise.all([earlier, ...ids.map((id) => plugin.group(id)?.idle())]).then(() => undefined);

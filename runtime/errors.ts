@@ -321,7 +321,7 @@ export function serializeError(err: unknown): SerializedError {
 export function reviveError(s: SerializedError): InfrakitError {
   const code: ErrorCode = isErrorCode(s.code) ? s.code : 'IK_APPLICATION';
   const Ctor = CLASSES[code];
-  const err = Object.create(Ctor.prototype) as InfrakitError;
+  const err = Object.create(Ctor.prototype as object) as InfrakitError;
   Object.defineProperty(err, 'message', { value: s.message, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(err, 'code', { value: code, writable: false, configurable: true, enumerable: true });

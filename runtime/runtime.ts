@@ -186,7 +186,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     });
     for (const cell of cells) for (const other of this.#cells.values()) if (other !== cell) other.notifyPeerAdded(cell.name);
     const results = await Promise.allSettled(cells.map((cell) => cell.start()));
-    let first: unknown;
+    let first: InfrakitError | undefined;
     await Promise.all(
       results.map(async (r, i) => {
         if (r.status === 'fulfilled') return;

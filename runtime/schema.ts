@@ -75,5 +75,5 @@ export const S = {
   /** `T` or `null`, as Go sends nil maps, slices and pointers. */
   nullable: (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] }),
   literal: (value: string | number | boolean): Schema => ({ const: value }),
-  optional: <T extends Schema>(s: T): Optional<T> => ({ ...s, [OPTIONAL]: true }) as Optional<T>,
+  optional: <T extends Schema>(s: T): Optional<T> => ({ ...s, [OPTIONAL]: true }),
 } as const;

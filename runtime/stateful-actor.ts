@@ -19,7 +19,7 @@ import {
   ActorStartError,
   ActorStartingError,
   CallTimeoutError,
-  InfrakitError,
+  type InfrakitError,
   InvalidParamsError,
   MailboxFullError,
   RuntimeStoppedError,
@@ -29,7 +29,7 @@ import {
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
-import { RestartTracker } from './restart-policy.js';
+import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 

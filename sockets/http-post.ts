@@ -2,7 +2,7 @@
  * POST a JSON body to a plugin (unix socket or TCP) and read the whole answer, with a deadline.
  * Transport failures (refused, reset, timeout, non-200) reject with `RemoteError`.
  */
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import { RemoteError } from '../runtime/errors.js';
 import { formatPluginAddress, type PluginAddress } from './plugin-address.js';
 

@@ -75,7 +75,7 @@ function fail(id: string, code: number, message: string, extra: { method?: strin
 export function requestParams(params: unknown): unknown {
   if (params === undefined || params === null) return {};
   if (Array.isArray(params)) {
-    const [only] = params;
+    const only: unknown = params[0];
     return params.length === 1 && typeof only === 'object' && only !== null && !Array.isArray(only) ? only : params;
   }
   if (typeof params !== 'object') throw new InvalidParamsError(`params must be an object, got ${typeof params}`);

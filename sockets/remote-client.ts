@@ -105,7 +105,7 @@ export class RemoteClient implements RemoteTarget {
           return new InvalidParamsError(err.message);
         default:
           return new RemoteError(`${method} on ${formatPluginAddress(this.address)} failed (${err.code}): ${err.message}`, {
-            data: { code: err.code, data: err.data ?? null },
+            data: { code: err.code, data: (err.data as unknown) ?? null },
           });
       }
     }

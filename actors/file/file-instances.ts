@@ -66,7 +66,7 @@ export function decodeInstanceFile(text: string): InstanceFile | undefined {
   if (logical !== undefined && logical !== null && typeof logical !== 'string') return undefined;
   if (tags !== undefined && tags !== null && !isTags(tags)) return undefined;
   if (spec !== undefined && spec !== null && !isRecord(spec)) return undefined;
-  return { ID: v['ID'], LogicalID: logical ?? null, Tags: tags ?? null, Spec: (spec ?? {}) as InstanceSpec };
+  return { ID: v['ID'], LogicalID: logical ?? null, Tags: tags ?? null, Spec: spec ?? {} };
 }
 
 /** Names that are never instances: dot files (our atomic writes' temps) and `*.tmp`. */

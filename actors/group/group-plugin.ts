@@ -8,7 +8,7 @@
  */
 import { realClock } from './clock.js';
 import { ApplicationError, GroupQuarantinedError } from '../../runtime/errors.js';
-import { type Allocation, type Caller, type Description } from '../spi/common.js';
+import type { Allocation, Caller, Description } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription, InspectedGroup } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';

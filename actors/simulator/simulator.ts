@@ -138,7 +138,7 @@ export class Simulator {
     if (!Array.isArray(objects) || objects.length === 0 || !objects.every((o) => typeof o === 'string' && o !== '' && !o.includes('/'))) {
       throw new Error('simulator option objects must be a non-empty list of names without "/"');
     }
-    this.objects = [...objects];
+    this.objects = [...(objects as string[])]; // every one checked just above
     for (const o of this.objects) this.stores.set(o, new ObjectStore());
     this.provisionDelayMs = checkNonNegative('provisionDelayMs', options.provisionDelayMs) ?? 0;
     this.describeDelayMs = checkNonNegative('describeDelayMs', options.describeDelayMs) ?? 0;

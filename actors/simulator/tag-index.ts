@@ -15,7 +15,7 @@ export class TagIndex {
     if (!tags) return;
     for (const [k, v] of Object.entries(tags)) {
       let byValue = this.postings.get(k);
-      if (!byValue) this.postings.set(k, (byValue = new Map()));
+      if (!byValue) this.postings.set(k, (byValue = new Map<string, Set<string>>()));
       let ids = byValue.get(v);
       if (!ids) byValue.set(v, (ids = new Set()));
       ids.add(id);

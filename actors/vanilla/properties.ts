@@ -78,7 +78,7 @@ export function decodeVanillaProperties(raw: unknown): VanillaProperties {
   const init = field(raw, 'Init');
   if (init !== undefined && init !== null) {
     if (!Array.isArray(init) || !init.every((l) => typeof l === 'string')) return fail('Init must be a list of strings');
-    out.Init = init as string[];
+    out.Init = init;
   }
 
   const url = field(raw, 'InitScriptTemplateURL');

@@ -14,7 +14,7 @@ describe('group: persistence (file spec store, fake plugins)', () => {
     world = new FakeWorld();
   });
   afterEach(async () => {
-    plugin?.close();
+    await plugin?.close(); // its journal write finishes before the directory goes
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -42,7 +42,7 @@ describe('group: persistence (file spec store, fake plugins)', () => {
     await plugin.init();
     await plugin.commitGroup({ ID: 'g', Properties: props(12) }, false);
     await waitFor(() => world.members('g').length >= 4, 5000, 'some provisioned');
-    plugin.close(); // "crash": loops stop; provisions in flight still land at the plugin
+    void plugin.close(); // "crash": loops stop; provisions in flight still land at the plugin
     await waitFor(() => world.members('g').length === world.count('Instance.Provision'), 5000, 'provisions in flight landed');
     plugin = makePlugin(world, { maxParallel: 4 }, new FileSpecStore(dir, 'group'));
     await plugin.init();
@@ -59,7 +59,7 @@ describe('group: persistence (file spec store, fake plugins)', () => {
     await plugin.commitGroup({ ID: 'g', Properties: props(2) }, false);
     await plugin.commitGroup({ ID: 'g', Properties: props(2, {}, { v: 2 }) }, false);
     await plugin.pauseUpdate('g');
-    plugin.close();
+    await plugin.close();
     plugin = makePlugin(world, {}, new FileSpecStore(dir, 'group'));
     await plugin.init();
     const d = await plugin.describeGroup('g');

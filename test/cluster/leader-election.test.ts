@@ -97,7 +97,7 @@ describe('cluster/leader-election', function () {
     const child = spawn(process.execPath, [CAMPAIGNER, etcd().endpoint(0), 'child', '2', name], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let childRole = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       for (const line of d.split('\n').filter(Boolean)) childRole = (JSON.parse(line) as { role: string }).role;
     });
     await until('child leads', () => childRole === 'leader', 5000);

@@ -83,7 +83,7 @@ describe('faults: overload (more callers than the mailbox holds)', function () {
           // A pooled actor's call to echo may itself be refused by echo's mailbox: that comes back as
           // the same typed error, naming echo.
           assert.ok(r.err instanceof MailboxFullError, `call ${r.i}: ${String(r.err)}`);
-          full.push((r.err as MailboxFullError).message);
+          full.push(r.err.message);
           refused++;
         }
       }

@@ -32,7 +32,7 @@ describe('runtime: call and typed proxy round trip', () => {
     assert.deepEqual(rt.info('echo')?.threadIds, [who.threadId]);
     // Without a service the property is the method name; the proxy is not thenable.
     assert.deepEqual(await rt.actor<Record<string, (p: unknown) => Promise<unknown>>>('echo')['Echo.Echo']!(7), 7);
-    assert.equal((rt.actor('echo') as { then?: unknown }).then, undefined);
+    assert.equal(rt.actor<{ then?: unknown }>('echo').then, undefined);
   });
 
   it("'name/rest' picks the actor by the part before the first slash, params untouched", async () => {

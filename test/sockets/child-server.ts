@@ -14,7 +14,7 @@ export async function startChildServer(dir: string, names: string[]): Promise<Ch
   const child = spawn(process.execPath, [SCRIPT, dir, ...names], { stdio: ['ignore', 'pipe', 'inherit'] });
   const paths = await new Promise<Record<string, string>>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /^ready (.*)$/m.exec(out);
       if (m) resolve(JSON.parse(m[1]!) as Record<string, string>);

@@ -78,7 +78,7 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     const got: StreamedEvent[] = [];
     const sub = await subscribeEvents(sock(), { onEvent: (e) => got.push(e) });
     assert.ok(sub.served);
-    closers.push(sub.close);
+    closers.push(() => sub.close());
     await until(() => fe.server('group')?.eventClients === 1, 2000, 'the client');
     host.emit('actor:restarted', { name: 'simulator' });
     for (const type of ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed'] as const) host.emit(type, { name: 'group' });
