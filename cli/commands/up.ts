@@ -14,6 +14,7 @@ import { infrakitHome } from '../../runtime/home.js';
 import { emit, table } from '../output.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
+import { loadEtcd3 } from '../../cluster/etcd3-module.js';
 
 export interface RunningHost {
   readonly runtime: Runtime;
@@ -99,6 +100,8 @@ export function upAction() {
   return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
     applyLogFormat(cmd);
     applyStoreOptions(opts);
+    // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
+    if (process.env['INFRAKIT_STORE'] === 'etcd') await loadEtcd3();
     const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
     await runUntilSignal(cmd, actors);
   };
