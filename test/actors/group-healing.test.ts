@@ -55,8 +55,12 @@ describe('group: self-healing (fake plugins)', () => {
     const before = world.members('g').map((m) => m.ID).sort();
     world.instanceDown = true;
     world.flavorDown = true;
-    await sleep(400);
-    const d = await plugin.describeGroup('g');
+    // Wait for the next poll to see the plugins down (a fixed sleep may end before it on a busy machine).
+    let d = await plugin.describeGroup('g');
+    await waitFor(async () => {
+      d = await plugin.describeGroup('g');
+      return d.Converged === false && /restarting/.test(JSON.stringify(d['Problems']));
+    }, 10_000, 'the trouble reported');
     assert.equal(d.Converged, false);
     assert.match(JSON.stringify(d['Problems']), /restarting/);
     assert.equal(d.Instances?.length, 3, 'last known list while the plugin is down');

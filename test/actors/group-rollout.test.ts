@@ -59,7 +59,8 @@ describe('group: rolling update (fake plugins)', () => {
     for (const m of world.members('g')) world.health.set(m.ID, 1);
     world.defaultHealth = 2;
     await plugin.commitGroup({ ID: 'g', Properties: props(2, {}, { v: 2 }) }, false);
-    await sleep(400);
+    await waitFor(() => version(2) >= 1, 10_000, 'the surge instance');
+    await sleep(400); // time for a wrong second step to show
     assert.equal(version(1), 2);
     assert.equal(version(2), 1, 'one surge instance, waiting');
     world.defaultHealth = 1;
