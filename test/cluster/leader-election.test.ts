@@ -93,17 +93,18 @@ describe('cluster/leader-election', function () {
   });
 
   it('a leader process killed with SIGKILL: a follower leads within a few seconds (TTL 2 s)', async function () {
-    this.timeout(15_000);
+    this.timeout(40_000);
     const child = spawn(process.execPath, [CAMPAIGNER, etcd().endpoint(0), 'child', '2', name], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let childRole = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       for (const line of d.split('\n').filter(Boolean)) childRole = (JSON.parse(line) as { role: string }).role;
     });
-    await until('child leads', () => childRole === 'leader', 5000);
+    // A child node that loads etcd3 and gRPC can take seconds to start on a busy machine (5 s was missed).
+    await until('child leads', () => childRole === 'leader', 15_000);
     const b = contender('b');
     await b.start();
-    await b.waitFor('follower', 3000);
+    await b.waitFor('follower', 10_000);
     assert.equal(b.leader()?.id, 'child');
     child.kill('SIGKILL');
     // The child never resigns: b leads once the child's 2 s lease expires. The deadline tells that
