@@ -4,9 +4,17 @@
  * bounded time instead of hanging; no circuit breaker (etcd3's default opens for 5 s after three
  * failures, stretching every outage by 5 s): each call tries each endpoint once, in random order;
  * the watch reconnect backoff is capped at 1 s (etcd3's default grows to 30 s).
+ * etcd3 is an optional package, loaded here (top-level await): without it, importing this module fails
+ * with `--store etcd needs the optional package etcd3: npm install etcd3`.
  */
-import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import { parseEndpoints } from './etcd-endpoints.js';
+import { loadEtcd3 } from './etcd3-module.js';
+
+const etcd3 = await loadEtcd3();
+const { isRecoverableError } = etcd3;
+/** Re-exported from the loaded etcd3, so that no other module imports etcd3's values itself. */
+export const { EtcdLeaseInvalidError } = etcd3;
 
 export { parseEndpoints };
 
@@ -49,7 +57,7 @@ export function createEtcdClient(options: EtcdConnectOptions): Etcd3 {
   const endpoints = parseEndpoints(options.endpoints);
   if (endpoints.length === 0) throw new Error('etcd: no endpoints given (use --etcd-endpoints host:port[,host:port])');
   const callTimeoutMs = options.callTimeoutMs ?? 2000;
-  return new Etcd3({
+  return new etcd3.Etcd3({
     hosts: endpoints,
     dialTimeout: options.dialTimeoutMs ?? 2000,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),

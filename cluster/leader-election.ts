@@ -6,7 +6,8 @@
  * conditional on. Why not etcd3's `Election`: docs/cluster.md, "How the election works".
  */
 import { EventEmitter } from 'eventemitter3';
-import { EtcdLeaseInvalidError, type Etcd3, type Lease, type Watcher } from 'etcd3';
+import type { Etcd3, Lease, Watcher } from 'etcd3';
+import { EtcdLeaseInvalidError } from './etcd-client.js';
 import { notLeader, type NotLeaderError } from './cluster-errors.js';
 import { parseEndpoints } from './etcd-endpoints.js';
 import { defaultNodeId } from './node-id.js';

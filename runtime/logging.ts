@@ -5,9 +5,11 @@
  * `INFRAKIT_LOG_FORMAT=term` (InfraKit's `--log-format term`) prints one readable line per record
  * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option, which
  * reaches the workers in their start message, so every thread logs the same way as the main thread.
+ * pino-pretty is an optional package: without it, logs stay JSON lines and the main thread warns once.
  */
-import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { missingPackageMessage, requireOptional } from './optional-module.js';
 
 /** The level used when none is given. */
 export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env): string {
@@ -21,9 +23,22 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
   return env['INFRAKIT_LOG_FORMAT'] === 'term' ? 'term' : 'json';
 }
 
-/** pino-pretty, loaded only when asked for: JSON logging costs no extra module in every worker. */
-function termDestination(): DestinationStream {
-  const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => DestinationStream;
+type PrettyFactory = (o: object) => DestinationStream;
+
+/** The warning logged (once per process, by the main thread) when the pretty printer is not installed. */
+export function prettyMissingMessage(packageName = 'pino-pretty'): string {
+  return `${missingPackageMessage(packageName, 'INFRAKIT_LOG_FORMAT=term (--log-format term)')}; logging JSON lines instead`;
+}
+let prettyMissingWarned = false;
+
+/**
+ * pino-pretty, loaded only when asked for: JSON logging costs no extra module in every worker.
+ * Loaded with a synchronous require because loggers are built synchronously (in constructors, and
+ * first thing in a worker) and write synchronously; `undefined` when the package is not installed.
+ */
+function termDestination(packageName: string): DestinationStream | undefined {
+  const pretty = requireOptional<PrettyFactory>(packageName);
+  if (pretty === undefined) return undefined;
   return pretty({
     destination: 2,
     sync: true,
@@ -40,6 +55,16 @@ function termDestination(): DestinationStream {
  * loop alive, and nothing lost when a worker exits right after logging its crash.
  */
 export function createLogger(level: string = defaultLogLevel(), format: LogFormat = logFormat()): Logger {
-  const destination = format === 'term' ? termDestination() : pino.destination({ dest: 2, sync: true });
-  return pino({ level, base: { pid: process.pid } }, destination);
+  return createLoggerWith(level, format, 'pino-pretty');
+}
+
+/** {@link createLogger} with the pretty printer's package name as a parameter (tests name a missing one). */
+export function createLoggerWith(level: string, format: LogFormat, prettyPackage: string): Logger {
+  const pretty = format === 'term' ? termDestination(prettyPackage) : undefined;
+  const logger = pino({ level, base: { pid: process.pid } }, pretty ?? pino.destination({ dest: 2, sync: true }));
+  if (format === 'term' && pretty === undefined && isMainThread && !prettyMissingWarned) {
+    prettyMissingWarned = true;
+    logger.warn(prettyMissingMessage(prettyPackage));
+  }
+  return logger;
 }

@@ -17,6 +17,7 @@ import { emit, table } from '../output.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
 import { count } from '../words.js';
+import { loadEtcd3 } from '../../cluster/etcd3-module.js';
 
 export interface RunningHost {
   readonly runtime: Runtime;
@@ -114,6 +115,8 @@ function chosenLogFormat(cmd: Command): LogFormat {
 
 export function upAction() {
   return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
+    // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
+    if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
     const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
     await runUntilSignal(cmd, withStoreOptions(actors, opts));
   };

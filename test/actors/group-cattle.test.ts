@@ -66,11 +66,10 @@ describe('group: cattle convergence (fake plugins)', () => {
   it('converges 2,000 instances quickly with bounded parallelism', async function () {
     this.timeout(20_000);
     plugin = makePlugin(world, { maxParallel: 64, pollIntervalMs: 1000 });
-    const t0 = Date.now();
     await plugin.commitGroup({ ID: 'big', Properties: props(2000) }, false);
+    // The deadline (not a measured time) is the bound: converged well within the test's timeout.
     await waitFor(async () => (await plugin.describeGroup('big')).Converged, 15_000, 'converged');
     assert.equal(world.count('Instance.Provision'), 2000);
-    assert.ok(Date.now() - t0 < 15_000);
   });
 
   it('groups are independent: a hung instance plugin on one group does not stall another', async () => {

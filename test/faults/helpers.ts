@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ActorExitedError, Runtime } from '../../runtime/index.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
 import { waitFor } from '../helpers/cli.js';
+import { settlesWithin } from '../helpers/wait.js';
 
 export const LEDGER = new URL('../fixtures/fault-ledger.js', import.meta.url);
 
@@ -64,7 +65,8 @@ export interface KillFigures {
 
 /**
  * With `pending` outstanding on `name`, run `kill` and check: `pending` rejects with ActorExitedError
- * within 1 s of the kill, and the actor comes back on a new thread.
+ * at the worker's exit (before the actor is started again; never by a timeout), and the actor comes
+ * back on a new thread.
  */
 export async function killMidCall(rt: Runtime, name: string, pending: Promise<unknown>, kill: () => unknown, reason: RegExp): Promise<KillFigures> {
   const before = rt.info(name)!.threadIds[0];
@@ -79,13 +81,14 @@ export async function killMidCall(rt: Runtime, name: string, pending: Promise<un
   );
   const t0 = performance.now();
   void Promise.resolve(kill()).catch(() => undefined);
-  const err = await settled;
+  const err = await settlesWithin(settled, 15_000, 'the pending call (rejected at the kill, not left hanging)');
   assert.ok(err instanceof ActorExitedError, `expected ActorExitedError, got ${String(err)}`);
   assert.equal(err.code, 'IK_ACTOR_EXITED');
   assert.match(err.message, reason);
   const rejectMs = rejectedAt - t0;
-  assert.ok(rejectMs < 1000, `the pending call was rejected ${rejectMs.toFixed(0)} ms after the kill`);
-  const restartMs = (await started) - t0;
+  const startedAt = await started;
+  assert.ok(rejectedAt <= startedAt, 'the pending call was rejected only after the actor had been started again');
+  const restartMs = startedAt - t0;
   const after = rt.info(name)!;
   assert.equal(after.status, 'running');
   assert.equal(after.threadIds.length, 1);

@@ -9,7 +9,7 @@ describe('faults: an uncaught throw in a worker mid-call', function () {
     h = undefined;
   });
 
-  it('the caller gets ActorExitedError within 1 s; the ledger is back on a new thread with every committed entry', async () => {
+  it('the caller gets ActorExitedError at the exit, before the restart; the ledger is back on a new thread with every committed entry', async () => {
     h = await startHarness();
     report('throw in ledger', await ledgerSurvives(h, (rt) => rt.call('ledger', 'Ledger.Throw'), /uncaught throw on purpose/));
   });

@@ -19,3 +19,26 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     await sleep(everyMs);
   }
 }
+
+/**
+ * `p`'s outcome, or a failure if `p` has not settled within `ms`. For "answers at once rather than
+ * hanging until a long timeout": `ms` sits far above any busy machine's delay (15 s, say) and below
+ * the timeout or hang the test guards against, so it tells the two apart without measuring speed.
+ */
+export async function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether `first` settles (resolves or rejects) before `second` does: an order of events, not a duration. */
+export async function settlesBefore(first: Promise<unknown>, second: Promise<unknown>): Promise<boolean> {
+  const done = (p: Promise<unknown>, tag: 'first' | 'second') => p.then(() => tag, () => tag);
+  return (await Promise.race([done(first, 'first'), done(second, 'second')])) === 'first';
+}

@@ -1,0 +1,42 @@
+/**
+ * Optional packages (etcd3 for `--store etcd`, pino-pretty for readable logs) are peer dependencies
+ * an embedder installs only when it wants them; they are loaded here, only when asked for, and their
+ * absence becomes one clear message naming the package and how to install it.
+ */
+import { createRequire } from 'node:module';
+
+/** `<purpose> needs the optional package <name>: npm install <name>`. */
+export function missingPackageMessage(name: string, purpose: string): string {
+  return `${purpose} needs the optional package ${name}: npm install ${name}`;
+}
+
+/** Whether `err` says that `name` itself (not one of its own imports) could not be found. */
+export function isMissingPackage(err: unknown, name: string): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  return err.message.includes(`'${name}'`) || err.message.includes(`"${name}"`);
+}
+
+/** `import(name)`, or an Error with {@link missingPackageMessage} when the package is not installed. */
+export async function importOptional<T>(name: string, purpose: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (err) {
+    if (isMissingPackage(err, name)) throw new Error(missingPackageMessage(name, purpose), { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * `require(name)` for callers that must stay synchronous (a logger is built in constructors), or
+ * `undefined` when the package is not installed; any other failure is thrown.
+ */
+export function requireOptional<T>(name: string): T | undefined {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch (err) {
+    if (isMissingPackage(err, name)) return undefined;
+    throw err;
+  }
+}
