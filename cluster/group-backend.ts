@@ -4,12 +4,12 @@
  */
 import type { GroupBackendFactory } from '../actors/group/backend.js';
 import { HaGroupPlugin } from './ha-group-plugin.js';
-import { resolveHaOptions, type HaActorOptions } from './ha-options.js';
+import { resolveHaOptions } from './ha-options.js';
 
-/** Specs in etcd behind a leader election; also HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (spec spi.md). */
+/** Specs in etcd behind a leader election; also HEAD's `Manager.IsLeader` / `Manager.LeaderLocation` (docs/go-compat.md #12). */
 const etcdBackend: GroupBackendFactory = (ctx) => {
   // Converges only while this runtime leads; follower writes answer "not the leader: …".
-  const ha = new HaGroupPlugin(ctx.caller, ctx.controller, resolveHaOptions(ctx.options as HaActorOptions, ctx.actor), ctx.log, ctx.emit);
+  const ha = new HaGroupPlugin(ctx.caller, ctx.controller, resolveHaOptions(ctx.options, ctx.actor), ctx.log, ctx.emit);
   return {
     plugin: ha,
     handlers: {

@@ -35,7 +35,7 @@ function resolveRef(root: Schema, ref: string): Schema {
     at = isPlainObject(at) && Object.hasOwn(at, key) ? at[key] : undefined;
   }
   if (!isPlainObject(at)) throw new Error(`$ref '${ref}' names no schema`);
-  return at as Schema;
+  return at;
 }
 
 /** The schema of a map value under `key`: the matching `patternProperties`, else a schema `additionalProperties`. */

@@ -40,7 +40,7 @@ export interface GroupHealth {
   GracePeriod?: GoDuration | null;
 }
 
-/** A group's `Properties` in the wire form (spec group.md §6.1): cattle by `Size`, pets by `LogicalIDs`. */
+/** A group's `Properties` in the wire form (docs/go-compat.md #9): cattle by `Size`, pets by `LogicalIDs`. */
 export interface GroupProperties {
   Allocation: Allocation;
   Instance: GroupPluginSpec;

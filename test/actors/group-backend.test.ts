@@ -28,7 +28,7 @@ describe('group actor: backend option', function () {
     assert.deepEqual(await t.rt.call('group', 'Manager.IsLeader', {}), { Leader: true, Node: 'n7', Actor: 'group' });
     const spec = { ID: 'w', Properties: { Allocation: { Size: 1 }, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } } };
     await t.rt.call('group', 'Group.CommitGroup', { Spec: spec });
-    assert.deepEqual(((await t.rt.call('group', 'Group.InspectGroups', {})) as { Groups: { ID: string }[] }).Groups.map((g) => g.ID), ['w']);
+    assert.deepEqual((await t.rt.call<{ Groups: { ID: string }[] }>('group', 'Group.InspectGroups', {})).Groups.map((g) => g.ID), ['w']);
   });
 
   it('a store kind it does not know, with no backend, fails the start saying so', async () => {

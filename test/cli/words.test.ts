@@ -81,7 +81,7 @@ describe('cli: group spec checks before a commit', () => {
 describe('cli: watch lines for heals and resizes', () => {
   const inst = (id: string, lid?: string) => ({ ID: id, LogicalID: lid ?? null, Tags: { 'infrakit.config.hash': 'abcdefgh12' } });
   const desc = (ids: string[], size: number, converged: boolean, hash = 'abcdefgh12'): GroupDescription =>
-    ({ Instances: ids.map((i) => inst(i)), Converged: converged, Size: size, ConfigHash: hash }) as GroupDescription;
+    ({ Instances: ids.map((i) => inst(i)), Converged: converged, Size: size, ConfigHash: hash });
   const lines = (changes: ReturnType<typeof diffDescriptions>) => changes.map((c) => formatChange({ ...c, at: '2024-01-01T12:00:00.000Z' }));
 
   it('an instance lost from a converged group, and its replacement', () => {

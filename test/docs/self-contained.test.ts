@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Citations of files a reader of this repository does not have (written so this file matches none). */
-const OUTSIDE = [/\.\.\/shared\b/, /\/work\/shared\b/, /shared\/spec\b/, /\bbugs\.md\b/, /\bspec\/[a-z-]+\.md\b/];
+const OUTSIDE = [/\.\.\/shared\b/, /\/work\/shared\b/, /shared\/spec\b/, /\bbugs\.md\b/, /\bspec\/[a-z-]+\.md\b/, /\bspec [a-z-]+\.md\b/];
 const SKIP = new Set(['package-lock.json']);
 const MAX_HEADER_LINES = 12;
 

@@ -55,8 +55,8 @@ describe('runtime: a stateless actor stops like a stateful one', () => {
   it('runtime.stop(): each pool thread with an instance aborts ctx.signal and runs stop(); running calls finish first', async () => {
     t.rt = await Runtime.start({ logLevel: 'silent', home: t.home, actors: [{ name: 'pool', module, threads: 2, options: { dir: t.home } }] });
     const served = new Set<number>();
-    for (let i = 0; i < 4; i++) served.add(((await t.rt.call('pool', 'Pool.Work', {})) as { threadId: number }).threadId);
-    const running = t.rt.call('pool', 'Pool.Work', { ms: 200 }) as Promise<{ threadId: number; aborted: boolean }>;
+    for (let i = 0; i < 4; i++) served.add((await t.rt.call<{ threadId: number }>('pool', 'Pool.Work', {})).threadId);
+    const running = t.rt.call<{ threadId: number; aborted: boolean }>('pool', 'Pool.Work', { ms: 200 });
     await t.rt.stop({ timeoutMs: 10_000 });
     const last = await running;
     assert.equal(last.aborted, false, 'the running call finished before the signal was aborted');
@@ -71,7 +71,7 @@ describe('runtime: a stateless actor stops like a stateful one', () => {
 
   it('remove(): the same, for one actor', async () => {
     t.rt = await Runtime.start({ logLevel: 'silent', home: t.home, actors: [{ name: 'pool', module, threads: 1, options: { dir: t.home } }] });
-    const { threadId } = (await t.rt.call('pool', 'Pool.Work', {})) as { threadId: number };
+    const { threadId } = await t.rt.call<{ threadId: number }>('pool', 'Pool.Work', {});
     assert.equal(existsSync(join(t.home, `stopped-${threadId}.json`)), false);
     await t.rt.remove('pool');
     assert.deepEqual(markers()[threadId], { aborted: true, calls: 1 });

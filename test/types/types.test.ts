@@ -36,7 +36,7 @@ interface Found { line: number; code: number; message: string }
 
 /** Type-checks the given texts as files beside SOURCE (one program, so the libraries load once). */
 function check(files: Record<string, string>): Record<string, Found[]> {
-  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(REPO, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, REPO);
+  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(REPO, 'tsconfig.json'), (path) => ts.sys.readFile(path)).config, ts.sys, REPO);
   const options = { ...parsed.options, noEmit: true };
   const paths = Object.fromEntries(Object.keys(files).map((name) => [join(dirname(SOURCE), name), name]));
   const host = ts.createCompilerHost(options);
