@@ -94,8 +94,17 @@ export type {
 } from './actors/spi/index.js';
 export { uncheckedProperties } from './actors/spi/index.js';
 export type {
-  GoDuration, GroupPluginSpec, GroupUpdating, GroupHealth, GroupProperties, UncheckedGroupProperties, SetAsideState, GroupRollout, GroupProblem,
-  GroupLeadership, InspectedGroup,
+  GoDuration,
+  GroupPluginSpec,
+  GroupUpdating,
+  GroupHealth,
+  GroupProperties,
+  UncheckedGroupProperties,
+  SetAsideState,
+  GroupRollout,
+  GroupProblem,
+  GroupLeadership,
+  InspectedGroup,
 } from './actors/spi/index.js';
 
 // Specs in etcd with a leader election: the group option `backend: etcdGroupBackend()` (no etcd3 import here).

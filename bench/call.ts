@@ -82,7 +82,10 @@ async function pipelined(call: Call, n: number, inFlight: number): Promise<{ p50
 
 export async function run(): Promise<BenchResult[]> {
   const raw = await rawClient();
-  const rt = await Runtime.start({ logLevel: 'silent', actors: [{ name: 'echo', module: new URL('./fixtures/echo-actor.js', import.meta.url) }] });
+  const rt = await Runtime.start({
+    logLevel: 'silent',
+    actors: [{ name: 'echo', module: new URL('./fixtures/echo-actor.js', import.meta.url) }],
+  });
   const ours: Call = () => rt.call('echo', 'Echo.Echo', PARAMS);
   try {
     // Interleave to share any machine noise fairly.

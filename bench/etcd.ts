@@ -83,7 +83,13 @@ export async function run(): Promise<BenchResult[]> {
   try {
     // ── commit latency ──
     const N = 300;
-    const election = new LeaderElection({ client, endpoints: etcd.endpoints, self: { id: 'bench', location: 'bench' }, name: 'commit', ttlSeconds: TTL });
+    const election = new LeaderElection({
+      client,
+      endpoints: etcd.endpoints,
+      self: { id: 'bench', location: 'bench' },
+      name: 'commit',
+      ttlSeconds: TTL,
+    });
     await election.start();
     await election.waitFor('leader', 5000);
     const etcdStore = new EtcdSpecStore({ client, endpoints: etcd.endpoints, guard: () => election.fence() });
@@ -97,7 +103,14 @@ export async function run(): Promise<BenchResult[]> {
     ] as const) {
       const ours = quantile(e, q);
       const base = quantile(f, q);
-      results.push({ measure: `commit latency ${label} (etcd vs file store)`, ours, baseline: base, unit: 'ms', ratio: ours / base, note: `${N} commits, 11 groups stored; fenced CAS txn vs fsync+rename` });
+      results.push({
+        measure: `commit latency ${label} (etcd vs file store)`,
+        ours,
+        baseline: base,
+        unit: 'ms',
+        ratio: ours / base,
+        note: `${N} commits, 11 groups stored; fenced CAS txn vs fsync+rename`,
+      });
     }
 
     // ── failover: SIGKILL the leader → a follower leads with the specs loaded ──
@@ -105,7 +118,13 @@ export async function run(): Promise<BenchResult[]> {
     for (let i = 0; i < 3; i++) {
       const name = `failover${i}`;
       const child = await childLeader(etcd.endpoint(0), name);
-      const follower = new LeaderElection({ client, endpoints: etcd.endpoints, self: { id: 'follower', location: 'bench' }, name, ttlSeconds: TTL });
+      const follower = new LeaderElection({
+        client,
+        endpoints: etcd.endpoints,
+        self: { id: 'follower', location: 'bench' },
+        name,
+        ttlSeconds: TTL,
+      });
       await follower.start();
       await follower.waitFor('follower', 5000);
       const ready = new Promise<number>((resolve) => {
@@ -119,7 +138,14 @@ export async function run(): Promise<BenchResult[]> {
       await follower.stop();
     }
     const fo = quantile(failovers, 0.5);
-    results.push({ measure: 'failover: leader SIGKILLed → new leader, specs loaded', ours: fo, baseline: TTL * 1000, unit: 'ms', ratio: fo / (TTL * 1000), note: `median of 3; baseline = lease TTL ${TTL} s (the floor)` });
+    results.push({
+      measure: 'failover: leader SIGKILLed → new leader, specs loaded',
+      ours: fo,
+      baseline: TTL * 1000,
+      unit: 'ms',
+      ratio: fo / (TTL * 1000),
+      note: `median of 3; baseline = lease TTL ${TTL} s (the floor)`,
+    });
 
     // ── handover: the leader resigns ──
     const handovers: number[] = [];
@@ -127,7 +153,13 @@ export async function run(): Promise<BenchResult[]> {
       const name = `handover${i}`;
       const a = new LeaderElection({ client, endpoints: etcd.endpoints, self: { id: 'a', location: 'bench' }, name, ttlSeconds: TTL });
       const bClient = createEtcdClient({ endpoints: etcd.endpoints });
-      const b = new LeaderElection({ client: bClient, endpoints: etcd.endpoints, self: { id: 'b', location: 'bench' }, name, ttlSeconds: TTL });
+      const b = new LeaderElection({
+        client: bClient,
+        endpoints: etcd.endpoints,
+        self: { id: 'b', location: 'bench' },
+        name,
+        ttlSeconds: TTL,
+      });
       await a.start();
       await a.waitFor('leader', 5000);
       await b.start();
@@ -142,7 +174,14 @@ export async function run(): Promise<BenchResult[]> {
     }
     const ho = quantile(handovers, 0.5);
     const poll = (TTL * 1000) / 6;
-    results.push({ measure: 'handover: leader resigns → new leader', ours: ho, baseline: poll, unit: 'ms', ratio: ho / poll, note: 'median of 3; baseline = follower poll interval (TTL/6)' });
+    results.push({
+      measure: 'handover: leader resigns → new leader',
+      ours: ho,
+      baseline: poll,
+      unit: 'ms',
+      ratio: ho / poll,
+      note: 'median of 3; baseline = follower poll interval (TTL/6)',
+    });
   } finally {
     client.close();
     await etcd.stop();

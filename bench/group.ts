@@ -98,14 +98,18 @@ async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', yo
 }
 
 async function convergeHere(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<Converged> {
-  return withRuntime(async (rt) => {
-    const idleMb = process.memoryUsage.rss() / 1024 / 1024;
-    const t0 = performance.now();
-    await rt.call('group', 'Group.CommitGroup', { Spec: { ID: `g${size}`, Properties: props(size, 1) } });
-    await waitConverged(rt, `g${size}`, 120_000);
-    const seconds = (performance.now() - t0) / 1000;
-    return { seconds, peakMb: process.resourceUsage().maxRSS / 1024, idleMb };
-  }, vanillaKind, youngGenMb);
+  return withRuntime(
+    async (rt) => {
+      const idleMb = process.memoryUsage.rss() / 1024 / 1024;
+      const t0 = performance.now();
+      await rt.call('group', 'Group.CommitGroup', { Spec: { ID: `g${size}`, Properties: props(size, 1) } });
+      await waitConverged(rt, `g${size}`, 120_000);
+      const seconds = (performance.now() - t0) / 1000;
+      return { seconds, peakMb: process.resourceUsage().maxRSS / 1024, idleMb };
+    },
+    vanillaKind,
+    youngGenMb,
+  );
 }
 
 async function rollout(size: number, updating: Record<string, unknown>): Promise<number> {
@@ -130,19 +134,68 @@ export async function run(): Promise<BenchResult[]> {
   const goTime = 'Go InfraKit 10k on 2 cores (reference from the issue, not run here)';
   const goMem = 'Go InfraKit 10k (reference from the issue, not run here)';
   const k1 = await converge(1_000);
-  row('converge 1,000 instances', k1.seconds, GO_10K_SECONDS / 10, 's', 'Go InfraKit 10k figure / 10 (reference, not run here)', 'vanilla on a pool');
+  row(
+    'converge 1,000 instances',
+    k1.seconds,
+    GO_10K_SECONDS / 10,
+    's',
+    'Go InfraKit 10k figure / 10 (reference, not run here)',
+    'vanilla on a pool',
+  );
   const k10 = await converge(10_000);
-  row('converge 10,000 instances', k10.seconds, GO_10K_SECONDS, 's', goTime, 'vanilla on a pool of 2 (direct port into one thread); goal < 2 s');
+  row(
+    'converge 10,000 instances',
+    k10.seconds,
+    GO_10K_SECONDS,
+    's',
+    goTime,
+    'vanilla on a pool of 2 (direct port into one thread); goal < 2 s',
+  );
   const d10 = await converge(10_000, 'stateful');
   row('converge 10,000 (vanilla stateful)', d10.seconds, GO_10K_SECONDS, 's', goTime, 'vanilla on its own worker; goal < 2 s');
-  row('peak RSS, converge 10,000', k10.peakMb, GO_10K_MB, 'MB', goMem, `whole process (forked, maxRSS): main + 4 workers (group, simulator, 2 vanilla), young gen ≤ 8 MB/worker (the default); idle runtime before the commit ${k10.idleMb.toFixed(0)} MB; goal < 150 MB`);
-  row('RSS growth, converge 10,000', k10.peakMb - k10.idleMb, GO_10K_MB, 'MB', goMem, 'peak minus the idle runtime (group + simulator state, messages, heap growth)');
+  row(
+    'peak RSS, converge 10,000',
+    k10.peakMb,
+    GO_10K_MB,
+    'MB',
+    goMem,
+    `whole process (forked, maxRSS): main + 4 workers (group, simulator, 2 vanilla), young gen ≤ 8 MB/worker (the default); idle runtime before the commit ${k10.idleMb.toFixed(0)} MB; goal < 150 MB`,
+  );
+  row(
+    'RSS growth, converge 10,000',
+    k10.peakMb - k10.idleMb,
+    GO_10K_MB,
+    'MB',
+    goMem,
+    'peak minus the idle runtime (group + simulator state, messages, heap growth)',
+  );
   const y10 = await converge(10_000, undefined, V8_YOUNG_GEN_MB);
-  row(`peak RSS, converge 10,000, young gen ≤ ${V8_YOUNG_GEN_MB} MB/worker`, y10.peakMb, GO_10K_MB, 'MB', goMem, `how workers ran before the runtime's 8 MB default (runtime/declaration.ts): 48 MB is V8's own ceiling on 64-bit; converged in ${y10.seconds.toFixed(2)} s; idle ${y10.idleMb.toFixed(0)} MB`);
+  row(
+    `peak RSS, converge 10,000, young gen ≤ ${V8_YOUNG_GEN_MB} MB/worker`,
+    y10.peakMb,
+    GO_10K_MB,
+    'MB',
+    goMem,
+    `how workers ran before the runtime's 8 MB default (runtime/declaration.ts): 48 MB is V8's own ceiling on 64-bit; converged in ${y10.seconds.toFixed(2)} s; idle ${y10.idleMb.toFixed(0)} MB`,
+  );
   const r1 = await rollout(100, {});
-  row('rolling update of 100 (surge 1)', r1, GO_ROLLOUT_100_SECONDS, 's', 'Go InfraKit: did not finish in 150 s (reference, a lower bound)', 'MaxSurge 1, MaxUnavailable 0; goal < 5 s');
+  row(
+    'rolling update of 100 (surge 1)',
+    r1,
+    GO_ROLLOUT_100_SECONDS,
+    's',
+    'Go InfraKit: did not finish in 150 s (reference, a lower bound)',
+    'MaxSurge 1, MaxUnavailable 0; goal < 5 s',
+  );
   const r10 = await rollout(100, { MaxSurge: 10 });
-  row('rolling update of 100 (surge 10)', r10, GO_ROLLOUT_100_SECONDS, 's', 'Go InfraKit: did not finish in 150 s (reference, a lower bound)', 'MaxSurge 10');
+  row(
+    'rolling update of 100 (surge 10)',
+    r10,
+    GO_ROLLOUT_100_SECONDS,
+    's',
+    'Go InfraKit: did not finish in 150 s (reference, a lower bound)',
+    'MaxSurge 10',
+  );
   return out;
 }
 
@@ -156,5 +209,8 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--co
   }
   process.disconnect?.();
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await run()) console.log(`${r.measure}: ${r.ours.toFixed(2)} ${r.unit} (baseline ${r.baseline} ${r.unit}, ${r.ratio.toFixed(2)}x)${r.note ? `  ${r.note}` : ''}`);
+  for (const r of await run())
+    console.log(
+      `${r.measure}: ${r.ours.toFixed(2)} ${r.unit} (baseline ${r.baseline} ${r.unit}, ${r.ratio.toFixed(2)}x)${r.note ? `  ${r.note}` : ''}`,
+    );
 }

@@ -86,8 +86,24 @@ export async function run(): Promise<BenchResult[]> {
         baselineIs: 'the same runtime idle, before',
         note: `${who}; peak sampled ${peakDuring.toFixed(0)} MiB; runtime ${alive ? 'alive' : 'DIED'}; spread over the 6 default sockets`,
       },
-      { measure: `RSS after the ${CONNS} conns close`, ours: after, baseline: idle, unit: 'MiB', ratio: after / idle, baselineIs: 'the same runtime idle, before', note: 'within 10 s of closing' },
-      { measure: `held bodies accepted of ${CONNS}`, ours: accepted, baseline: CONNS, unit: 'conns', ratio: accepted / CONNS, baselineIs: 'connections opened', note: `${s503 + otherStatus + closed} refused (503 or closed)` },
+      {
+        measure: `RSS after the ${CONNS} conns close`,
+        ours: after,
+        baseline: idle,
+        unit: 'MiB',
+        ratio: after / idle,
+        baselineIs: 'the same runtime idle, before',
+        note: 'within 10 s of closing',
+      },
+      {
+        measure: `held bodies accepted of ${CONNS}`,
+        ours: accepted,
+        baseline: CONNS,
+        unit: 'conns',
+        ratio: accepted / CONNS,
+        baselineIs: 'connections opened',
+        note: `${s503 + otherStatus + closed} refused (503 or closed)`,
+      },
     ];
   } finally {
     for (const c of conns) c.socket.destroy();

@@ -95,7 +95,15 @@ export async function run(): Promise<BenchResult[]> {
   };
   for (const c of ['echo', 'simulator', 'vanilla-pool-thread', 'group'] as const) {
     const mb = await measure(c);
-    out.push({ measure: `idle RSS per worker: ${c}`, ours: mb, baseline: bare, unit: 'MB', ratio: mb / bare, baselineIs, note: `${notes[c]}; mean of ${COUNT}, fresh process` });
+    out.push({
+      measure: `idle RSS per worker: ${c}`,
+      ours: mb,
+      baseline: bare,
+      unit: 'MB',
+      ratio: mb / bare,
+      baselineIs,
+      note: `${notes[c]}; mean of ${COUNT}, fresh process`,
+    });
   }
   return out;
 }

@@ -54,8 +54,24 @@ export async function run(): Promise<BenchResult[]> {
     const note = `${LOADERS} clients, ${sent} bodies of 3 MiB sent in ${WINDOW_MS / 1000} s (${answers}); ${loaded.latencies.length} probes vs ${quiet.latencies.length} quiet; runtime ${alive ? 'alive' : 'DIED'}`;
     const baselineIs = 'same probe, no load, same run';
     return [
-      { measure: 'Plugin.Implements worst, 4 x 3 MiB nested bodies on another socket', ours: loaded.worst, baseline: quiet.worst, unit: 'ms', ratio: loaded.worst / quiet.worst, baselineIs, note },
-      { measure: 'Plugin.Implements p99, 4 x 3 MiB nested bodies on another socket', ours: loaded.pct(0.99), baseline: quiet.pct(0.99), unit: 'ms', ratio: loaded.pct(0.99) / quiet.pct(0.99), baselineIs, note: `p50 ${loaded.pct(0.5).toFixed(2)} ms vs ${quiet.pct(0.5).toFixed(2)} ms` },
+      {
+        measure: 'Plugin.Implements worst, 4 x 3 MiB nested bodies on another socket',
+        ours: loaded.worst,
+        baseline: quiet.worst,
+        unit: 'ms',
+        ratio: loaded.worst / quiet.worst,
+        baselineIs,
+        note,
+      },
+      {
+        measure: 'Plugin.Implements p99, 4 x 3 MiB nested bodies on another socket',
+        ours: loaded.pct(0.99),
+        baseline: quiet.pct(0.99),
+        unit: 'ms',
+        ratio: loaded.pct(0.99) / quiet.pct(0.99),
+        baselineIs,
+        note: `p50 ${loaded.pct(0.5).toFixed(2)} ms vs ${quiet.pct(0.5).toFixed(2)} ms`,
+      },
     ];
   } finally {
     await up.stop();

@@ -76,7 +76,23 @@ export async function run(): Promise<BenchResult[]> {
   const s = median(sim);
   const baselineIs = 'bare Worker spawn → first reply (no runtime)';
   return [
-    { measure: 'actor restart, echo actor (kill → next call ok)', ours: e, baseline: b, unit: 'ms', ratio: e / b, baselineIs, note: `median of ${N}; backoff 0 ms (default policy adds 20 ms)` },
-    { measure: 'actor restart, simulator (kill → next call ok)', ours: s, baseline: b, unit: 'ms', ratio: s / b, baselineIs, note: `median of ${N}; loads params schemas and the SPI; backoff 0 ms` },
+    {
+      measure: 'actor restart, echo actor (kill → next call ok)',
+      ours: e,
+      baseline: b,
+      unit: 'ms',
+      ratio: e / b,
+      baselineIs,
+      note: `median of ${N}; backoff 0 ms (default policy adds 20 ms)`,
+    },
+    {
+      measure: 'actor restart, simulator (kill → next call ok)',
+      ours: s,
+      baseline: b,
+      unit: 'ms',
+      ratio: s / b,
+      baselineIs,
+      note: `median of ${N}; loads params schemas and the SPI; backoff 0 ms`,
+    },
   ];
 }

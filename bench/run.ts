@@ -52,7 +52,10 @@ function cpuSeconds(): { machine: number; ours: number } | undefined {
     // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait.
     const busy = cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0);
     const self = readFileSync('/proc/self/stat', 'utf8');
-    const f = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     // Fields after the command: state is index 0, so utime..cstime (fields 14-17) are 11-14.
     const ours = (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0);
     return { machine: busy / hz, ours: ours / hz };
@@ -72,7 +75,8 @@ async function main(): Promise<void> {
     },
   });
   const only = values.only ?? [];
-  for (const o of only) if (!(BENCHES as readonly string[]).includes(o)) throw new Error(`--only ${o}: no such bench (${BENCHES.join(', ')})`);
+  for (const o of only)
+    if (!(BENCHES as readonly string[]).includes(o)) throw new Error(`--only ${o}: no such bench (${BENCHES.join(', ')})`);
   const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b));
   const started = new Date();
   const loadBefore = load();
@@ -108,9 +112,21 @@ async function main(): Promise<void> {
 
   // Console: aligned plain text.
   const header = ['bench', 'measure', 'ours', 'baseline', 'unit', 'ratio', 'note'];
-  const table = rows.map((r) => [r.bench, r.measure, fmt(r.ours), fmt(r.baseline), r.unit, `${r.ratio.toFixed(2)}x`, [r.baselineIs, r.note].filter(Boolean).join('; ')]);
+  const table = rows.map((r) => [
+    r.bench,
+    r.measure,
+    fmt(r.ours),
+    fmt(r.baseline),
+    r.unit,
+    `${r.ratio.toFixed(2)}x`,
+    [r.baselineIs, r.note].filter(Boolean).join('; '),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const row of table) console.log(line(row));
@@ -128,7 +144,10 @@ async function main(): Promise<void> {
     kept = old.filter((l) => /^\| [a-z-]+ \| /.test(l) && !l.startsWith('| bench |') && !ran.has(l.split(' | ')[0]?.slice(2) ?? ''));
     const written = old.find((l) => l.startsWith('Written by'))?.match(/on (\S+?)\.?$/)?.[1] ?? 'an earlier run';
     const machineLines = old.slice(old.indexOf('## Machine') + 2, old.indexOf('## Results') - 1).filter((l) => l.startsWith('- '));
-    keptFrom = [`- rows of ${[...new Set(kept.map((l) => l.split(' | ')[0]?.slice(2)))].join(', ')} kept from the run of ${written}, whose machine lines follow:`, ...machineLines.map((l) => `  ${l}`)];
+    keptFrom = [
+      `- rows of ${[...new Set(kept.map((l) => l.split(' | ')[0]?.slice(2)))].join(', ')} kept from the run of ${written}, whose machine lines follow:`,
+      ...machineLines.map((l) => `  ${l}`),
+    ];
     const h = old.findIndex((l) => l.startsWith('## Reading'));
     tail = h < 0 ? [] : old.slice(h);
   }

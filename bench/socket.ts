@@ -93,7 +93,8 @@ async function load(socketPath: string, body: string, conns = CONNS): Promise<Lo
 
 /** The same answer as Plugin.Implements, from a bare node:http server that reads and parses the body. */
 function bareServer(path: string): Promise<Server> {
-  const answer = '{"jsonrpc":"2.0","result":{"Interfaces":[{"Name":"Echo","Version":"0.1.0"}],"APIs":[{"Name":"Echo","Version":"0.1.0"}]},"id":1}\n';
+  const answer =
+    '{"jsonrpc":"2.0","result":{"Interfaces":[{"Name":"Echo","Version":"0.1.0"}],"APIs":[{"Name":"Echo","Version":"0.1.0"}]},"id":1}\n';
   const s = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -164,11 +165,32 @@ export async function run(): Promise<BenchResult[]> {
       row(`Plugin.Implements x${CONNS} conns`, impl.perSec, base.perSec, 'req/s', bareIs, 'answered by the front end; higher is better'),
       row('Plugin.Implements p50', impl.p50, base.p50, 'µs', bareIsP),
       row('Plugin.Implements p99', impl.p99, base.p99, 'µs', bareIsP),
-      row(`Echo.Echo (worker) x${CONNS} conns`, echo.perSec, base.perSec, 'req/s', bareIs, 'JSON-RPC → mailbox → worker → JSON; higher is better'),
+      row(
+        `Echo.Echo (worker) x${CONNS} conns`,
+        echo.perSec,
+        base.perSec,
+        'req/s',
+        bareIs,
+        'JSON-RPC → mailbox → worker → JSON; higher is better',
+      ),
       row('Echo.Echo (worker) p50', echo.p50, base.p50, 'µs', bareIsP),
       row('Echo.Echo (worker) p99', echo.p99, base.p99, 'µs', bareIsP),
-      row(`in-process runtime.call x${CONNS} vs socket`, local.perSec, echo.perSec, 'calls/s', `Echo.Echo over the socket, ${CONNS} conns`, 'goal ≥ 5x; higher is better'),
-      row('in-process serial p50 vs socket serial p50', localSerial.p50, echoSerial.p50, 'µs', 'Echo.Echo over the socket, 1 conn', 'lower is better'),
+      row(
+        `in-process runtime.call x${CONNS} vs socket`,
+        local.perSec,
+        echo.perSec,
+        'calls/s',
+        `Echo.Echo over the socket, ${CONNS} conns`,
+        'goal ≥ 5x; higher is better',
+      ),
+      row(
+        'in-process serial p50 vs socket serial p50',
+        localSerial.p50,
+        echoSerial.p50,
+        'µs',
+        'Echo.Echo over the socket, 1 conn',
+        'lower is better',
+      ),
     ];
   } finally {
     await fe.close();

@@ -15,7 +15,10 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class UpChild {
-  private constructor(readonly proc: ChildProcess, readonly home: string) {}
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly home: string,
+  ) {}
 
   static async start(): Promise<UpChild> {
     const home = mkdtempSync(join(tmpdir(), 'ikb-'));
@@ -77,7 +80,12 @@ export class UpChild {
 }
 
 /** POSTs a body to a unix socket; resolves with the status (or 'error') and the time taken. Never rejects. */
-export function post(socketPath: string, body: string | Buffer, agent: Agent | false, timeoutMs = 30_000): Promise<{ status: number | 'error' | 'timeout'; ms: number; body: string }> {
+export function post(
+  socketPath: string,
+  body: string | Buffer,
+  agent: Agent | false,
+  timeoutMs = 30_000,
+): Promise<{ status: number | 'error' | 'timeout'; ms: number; body: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     let done = false;
@@ -87,12 +95,21 @@ export function post(socketPath: string, body: string | Buffer, agent: Agent | f
       clearTimeout(timer);
       resolve({ status, ms: performance.now() - t0, body: text });
     };
-    const req = request({ socketPath, agent, method: 'POST', path: '/', headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text = (text + d).slice(0, 4096)));
-      res.on('end', () => finish(res.statusCode ?? 0, text));
-      res.on('error', () => finish('error', text));
-    });
+    const req = request(
+      {
+        socketPath,
+        agent,
+        method: 'POST',
+        path: '/',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text = (text + d).slice(0, 4096)));
+        res.on('end', () => finish(res.statusCode ?? 0, text));
+        res.on('error', () => finish('error', text));
+      },
+    );
     const timer = setTimeout(() => {
       finish('timeout');
       req.destroy();
@@ -110,7 +127,10 @@ export class HandshakeProbe {
   #loop: Promise<void> | undefined;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-  constructor(readonly socketPath: string, readonly gapMs = 5) {}
+  constructor(
+    readonly socketPath: string,
+    readonly gapMs = 5,
+  ) {}
 
   start(): this {
     this.#loop = (async () => {

@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 export function program(): Command {
   const p = new Command('infrakit-ts')
-    .description('InfraKit\'s plugins as actors in one Node.js process: declarative, self-healing groups of instances')
+    .description("InfraKit's plugins as actors in one Node.js process: declarative, self-healing groups of instances")
     .version(pkg.version, '-v, --version')
     .addOption(new Option('--log <level>', 'log level, as InfraKit: 0 nothing … 4 info, 5 debug (every request and response)').default('4'))
     .addOption(new Option('-o, --output <format>', 'table (for people), json or yaml (for machines)').default('table'))
@@ -32,9 +32,15 @@ export function program(): Command {
   p.command('up')
     .description('start the runtime: host the default plugins (or those of --config), each on its own socket, until Ctrl-C')
     .option('-c, --config <file>', 'which actors to host (JSON or YAML: actors: [{name, plugin, options}])')
-    .addOption(new Option('--store <kind>', 'where group specs live: file (under INFRAKIT_HOME) or etcd (shared; leader election)').choices(['file', 'etcd']).env('INFRAKIT_STORE'))
-    .addOption(new Option('--etcd-endpoints <list>', 'etcd client URLs or host:port, comma-separated (--store etcd)').env('INFRAKIT_ETCD_ENDPOINTS'))
-    .addOption(new Option('--node-id <id>', 'this runtime\'s name in the leader election (default <hostname>-<pid>)').env('INFRAKIT_ID'))
+    .addOption(
+      new Option('--store <kind>', 'where group specs live: file (under INFRAKIT_HOME) or etcd (shared; leader election)')
+        .choices(['file', 'etcd'])
+        .env('INFRAKIT_STORE'),
+    )
+    .addOption(
+      new Option('--etcd-endpoints <list>', 'etcd client URLs or host:port, comma-separated (--store etcd)').env('INFRAKIT_ETCD_ENDPOINTS'),
+    )
+    .addOption(new Option('--node-id <id>', "this runtime's name in the leader election (default <hostname>-<pid>)").env('INFRAKIT_ID'))
     .action(upAction());
 
   p.addCommand(pluginCommand());
@@ -62,7 +68,10 @@ export function program(): Command {
 export function explain(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: `error: ${err.message}`, code: 2 };
   if (err instanceof InfrakitError && (err.code === 'IK_REMOTE' || err.code === 'IK_ACTOR_NOT_FOUND')) {
-    return { message: `error: ${err.message}\n(is the plugin running? 'infrakit-ts up' starts them; 'infrakit-ts plugin ls' lists them)`, code: 1 };
+    return {
+      message: `error: ${err.message}\n(is the plugin running? 'infrakit-ts up' starts them; 'infrakit-ts plugin ls' lists them)`,
+      code: 1,
+    };
   }
   if (err instanceof Error) return { message: `error: ${plainMessage(err.message)}`, code: 1 };
   return { message: `error: ${String(err)}`, code: 1 };

@@ -50,7 +50,6 @@ export function parseDocument(text: string, file: string): unknown {
   }
 }
 
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Turns a parsed document into a `group.Spec`, or says precisely what is wrong with it. */

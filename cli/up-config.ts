@@ -37,10 +37,12 @@ const LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRange
 
 /** A worker's `resourceLimits` (node:worker_threads), e.g. `{ maxOldGenerationSizeMb: 256 }`. */
 function resourceLimits(v: unknown, where: string): Partial<Record<(typeof LIMITS)[number], number>> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${where} must be an object such as { maxOldGenerationSizeMb: 256 }`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`${where} must be an object such as { maxOldGenerationSizeMb: 256 }`);
   const out: Partial<Record<(typeof LIMITS)[number], number>> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (!(LIMITS as readonly string[]).includes(k)) throw new UsageError(`${where}.${k} is not a resource limit (use ${LIMITS.join(', ')})`);
+    if (!(LIMITS as readonly string[]).includes(k))
+      throw new UsageError(`${where}.${k} is not a resource limit (use ${LIMITS.join(', ')})`);
     if (typeof x !== 'number' || !(x > 0)) throw new UsageError(`${where}.${k} must be a positive number of MB`);
     out[k as (typeof LIMITS)[number]] = x;
   }
@@ -50,7 +52,8 @@ function resourceLimits(v: unknown, where: string): Partial<Record<(typeof LIMIT
 export async function readUpConfig(file: string): Promise<ActorDeclaration[]> {
   const doc = parseDocument(await readText(file), file);
   const list = Array.isArray(doc) ? doc : (doc as Record<string, unknown> | null)?.['actors'];
-  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${file}: expected 'actors:', a non-empty list of { name, plugin, options }`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new UsageError(`${file}: expected 'actors:', a non-empty list of { name, plugin, options }`);
   const seen = new Set<string>();
   return list.map((entry: unknown, i: number) => {
     const where = `${file}: actors[${i}]`;
@@ -63,7 +66,8 @@ export async function readUpConfig(file: string): Promise<ActorDeclaration[]> {
     if (seen.has(name)) throw new UsageError(`${where}: the name '${name}' is used twice`);
     seen.add(name);
     const options = e['options'] ?? {};
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new UsageError(`${where}.options must be an object`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new UsageError(`${where}.options must be an object`);
     const decl: ActorDeclaration = {
       name,
       module: moduleOf(plugin, dirname(resolve(file))),

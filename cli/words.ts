@@ -21,11 +21,7 @@ export function groupNotFound(id: string): string {
 }
 
 /** The texts a Group plugin (ours, or Go's) answers for a group it does not manage. */
-const MISSING_GROUP: readonly RegExp[] = [
-  /^Group '(.*)' is not being watched$/,
-  /^group (.+) not found$/,
-  /^group not found (.+)$/,
-];
+const MISSING_GROUP: readonly RegExp[] = [/^Group '(.*)' is not being watched$/, /^group (.+) not found$/, /^group not found (.+)$/];
 
 /** Go `encoding/json`'s type error: `json: cannot unmarshal number into Go struct field AllocationMethod.Allocation.Size of type uint`. */
 const UNMARSHAL = /^(Invalid properties: )?json: cannot unmarshal (\w+) into Go (?:struct field (\S+)|value) of type (\S+)$/;

@@ -5,6 +5,9 @@
 
 /** Normalises `host:port` or `http://host:port` lists, comma-separated or not. */
 export function parseEndpoints(input: string | readonly string[]): string[] {
-  const parts = (typeof input === 'string' ? [input] : input).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const parts = (typeof input === 'string' ? [input] : input)
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return parts.map((p) => (/^[a-z]+:\/\//i.test(p) ? p : `http://${p}`));
 }

@@ -96,14 +96,27 @@ export class EtcdSpecStore implements SpecStore {
   async put(id: string, record: StoredGroup): Promise<void> {
     if (id === '') throw new Error('spec store: a group ID must not be blank');
     const rec: StoredGroup = { ...record, spec: { ID: id, Properties: record.spec.Properties ?? null } };
-    const value: GroupValue = { Spec: rec.spec, Previous: rec.previous, Paused: rec.paused, ...(rec.destroying === true ? { Destroying: true } : {}) };
+    const value: GroupValue = {
+      Spec: rec.spec,
+      Previous: rec.previous,
+      Paused: rec.paused,
+      ...(rec.destroying === true ? { Destroying: true } : {}),
+    };
     const key = this.groupKey(id);
-    await this.write(`saving group '${id}'`, (groups) => groups.set(key, { handler: this.handler, id, record: rec }), () => this.client.put(key).value(JSON.stringify(value)));
+    await this.write(
+      `saving group '${id}'`,
+      (groups) => groups.set(key, { handler: this.handler, id, record: rec }),
+      () => this.client.put(key).value(JSON.stringify(value)),
+    );
   }
 
   async remove(id: string): Promise<void> {
     const key = this.groupKey(id);
-    await this.write(`removing group '${id}'`, (groups) => groups.delete(key), () => this.client.delete().key(key));
+    await this.write(
+      `removing group '${id}'`,
+      (groups) => groups.delete(key),
+      () => this.client.delete().key(key),
+    );
   }
 
   async close(): Promise<void> {
@@ -140,7 +153,12 @@ export class EtcdSpecStore implements SpecStore {
         groups.set(key, {
           handler: rest.slice(0, slash),
           id,
-          record: { spec: { ID: id, Properties: v.Spec?.Properties ?? null }, previous: v.Previous ?? null, paused: v.Paused === true, ...(v.Destroying === true ? { destroying: true } : {}) },
+          record: {
+            spec: { ID: id, Properties: v.Spec?.Properties ?? null },
+            previous: v.Previous ?? null,
+            paused: v.Paused === true,
+            ...(v.Destroying === true ? { destroying: true } : {}),
+          },
         });
       }
     }
@@ -148,8 +166,13 @@ export class EtcdSpecStore implements SpecStore {
       // A store Go InfraKit wrote: its groups belong to us if the handler matches (Go's default is
       // `group-stateless`, which the `group` actor adopts).
       for (const g of decodeHeadSpecs(headText)) {
-        const handler = (g.Handler ?? DEFAULT_HANDLER) === DEFAULT_HANDLER && this.handler === 'group' ? 'group' : (g.Handler ?? DEFAULT_HANDLER);
-        groups.set(`${this.allGroupsPrefix}${handler}/${g.ID}`, { handler, id: g.ID, record: { spec: { ID: g.ID, Properties: g.Properties }, previous: null, paused: false } });
+        const handler =
+          (g.Handler ?? DEFAULT_HANDLER) === DEFAULT_HANDLER && this.handler === 'group' ? 'group' : (g.Handler ?? DEFAULT_HANDLER);
+        groups.set(`${this.allGroupsPrefix}${handler}/${g.ID}`, {
+          handler,
+          id: g.ID,
+          record: { spec: { ID: g.ID, Properties: g.Properties }, previous: null, paused: false },
+        });
       }
     }
     return { groups, specsMod };
@@ -165,11 +188,7 @@ export class EtcdSpecStore implements SpecStore {
     return run;
   }
 
-  private async writeNow(
-    what: string,
-    edit: (groups: Map<string, Entry>) => unknown,
-    op: () => IOperation,
-  ): Promise<void> {
+  private async writeNow(what: string, edit: (groups: Map<string, Entry>) => unknown, op: () => IOperation): Promise<void> {
     if (this.closed) throw new Error('spec store is closed');
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const fence = this.guard?.();
@@ -180,7 +199,9 @@ export class EtcdSpecStore implements SpecStore {
         const snap = await this.snapshot(what);
         edit(snap.groups);
         specsMod = snap.specsMod;
-        head = encodeHeadSpecs([...snap.groups.values()].map((e): HeadGroup => ({ ID: e.id, Properties: e.record.spec.Properties, Handler: e.handler })));
+        head = encodeHeadSpecs(
+          [...snap.groups.values()].map((e): HeadGroup => ({ ID: e.id, Properties: e.record.spec.Properties, Handler: e.handler })),
+        );
         tx = this.client.if(this.specsKey, 'Mod', '==', specsMod);
         if (fence) tx = tx.and(fence.key, 'Create', '==', fence.createRevision);
       } else if (fence) {
@@ -197,7 +218,8 @@ export class EtcdSpecStore implements SpecStore {
         throw this.wrap(what, err);
       }
       if (succeeded) return;
-      if (fence && !(await this.fenceHolds(fence, what))) throw notLeader(undefined, 'leadership was lost before the write was applied; nothing was saved');
+      if (fence && !(await this.fenceHolds(fence, what)))
+        throw notLeader(undefined, 'leadership was lost before the write was applied; nothing was saved');
       // Another writer changed the array between our read and our write: read again, after a jittered pause.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * attempt)));
     }

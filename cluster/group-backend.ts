@@ -15,7 +15,13 @@ const etcdBackend: GroupBackendFactory = (ctx) => {
     handlers: {
       'Manager.IsLeader': () => {
         const v = ha.leadership();
-        return { Leader: v.Role === 'leader', Role: v.Role, Node: v.Node, LeaderNode: v.Leader, ...(v.Reason === undefined ? {} : { Reason: v.Reason }) };
+        return {
+          Leader: v.Role === 'leader',
+          Role: v.Role,
+          Node: v.Node,
+          LeaderNode: v.Leader,
+          ...(v.Reason === undefined ? {} : { Reason: v.Reason }),
+        };
       },
       'Manager.LeaderLocation': () => {
         const l = ha.leadership().Leader;

@@ -8,7 +8,15 @@
 import type { Etcd3 } from 'etcd3';
 import type { Caller, Description } from '../actors/spi/common.js';
 import type { GroupDescription, InspectedGroup } from '../actors/spi/group.js';
-import { GroupController, isConverged, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog } from '../actors/group/group-controller.js';
+import {
+  GroupController,
+  isConverged,
+  settingsOf,
+  silentLog,
+  type ControllerOptions,
+  type EmitFn,
+  type GroupLog,
+} from '../actors/group/group-controller.js';
 import { GroupPlugin, notWatched } from '../actors/group/group-plugin.js';
 import { normaliseProperties, parseGroupProperties, targetSize } from '../actors/group/properties.js';
 import { ApplicationError } from '../runtime/errors.js';
@@ -195,7 +203,15 @@ export class HaGroupPlugin {
 
   async describeGroup(id: string): Promise<GroupDescription> {
     const term = this.term;
-    if (term && this.election.isLeader() && (await term.ready.then(() => true, () => false)) && this.term === term) {
+    if (
+      term &&
+      this.election.isLeader() &&
+      (await term.ready.then(
+        () => true,
+        () => false,
+      )) &&
+      this.term === term
+    ) {
       return { ...(await term.plugin.describeGroup(id)), Leadership: this.leadership() };
     }
     const rec = (await this.store.load()).get(id);
@@ -220,7 +236,10 @@ export class HaGroupPlugin {
     const out: InspectedGroup[] = [];
     for (const [id, rec] of await this.store.load()) {
       try {
-        out.push({ ID: id, Properties: normaliseProperties(parseGroupProperties(rec.spec.Properties, { allowEmptyAllocation: true }), rec.spec.Properties) });
+        out.push({
+          ID: id,
+          Properties: normaliseProperties(parseGroupProperties(rec.spec.Properties, { allowEmptyAllocation: true }), rec.spec.Properties),
+        });
       } catch {
         // As stored: the leader quarantines it; a follower only shows it.
         out.push({ ID: id, Properties: rec.spec.Properties } as InspectedGroup);

@@ -29,7 +29,11 @@ export interface HaActorOptions {
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
 
-export function resolveHaOptions(o: HaActorOptions, actor: { name: string; home: string }, env: NodeJS.ProcessEnv = process.env): HaOptions {
+export function resolveHaOptions(
+  o: HaActorOptions,
+  actor: { name: string; home: string },
+  env: NodeJS.ProcessEnv = process.env,
+): HaOptions {
   const endpoints = parseEndpoints(o.etcdEndpoints ?? nonEmpty(env['INFRAKIT_ETCD_ENDPOINTS']) ?? '127.0.0.1:2379');
   const plugins = nonEmpty(env['INFRAKIT_PLUGINS_DIR']) ?? join(actor.home, 'plugins');
   const ttl = o.leaseTtl ?? Number(nonEmpty(env['INFRAKIT_LEASE_TTL']) ?? 3);

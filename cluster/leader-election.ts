@@ -147,7 +147,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       };
       const t = setTimeout(() => {
         this.off('change', onChange);
-        reject(new Error(`${this.self.id}: not ${role} within ${timeoutMs} ms (now ${this.current.role}${this.current.reason ? `: ${this.current.reason}` : ''})`));
+        reject(
+          new Error(
+            `${this.self.id}: not ${role} within ${timeoutMs} ms (now ${this.current.role}${this.current.reason ? `: ${this.current.reason}` : ''})`,
+          ),
+        );
       }, timeoutMs);
       this.on('change', onChange);
     });
@@ -181,11 +185,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       const id = await lease.grant();
       const key = this.electionPrefix + BigInt(id).toString(16);
       const value = JSON.stringify(this.self);
-      const res = await this.client
-        .if(key, 'Create', '==', 0)
-        .then(lease.put(key).value(value))
-        .else(this.client.get(key))
-        .commit();
+      const res = await this.client.if(key, 'Create', '==', 0).then(lease.put(key).value(value)).else(this.client.get(key)).commit();
       const rev = res.succeeded ? res.header.revision : res.responses[0]?.response_range?.kvs[0]?.create_revision;
       if (rev === undefined) throw new Error(`election key ${key} vanished while campaigning`);
       if (this.stopped) {
@@ -210,9 +210,12 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   private keepaliveLoop(): void {
     if (this.stopped) return;
-    this.keepaliveTimer = setTimeout(() => {
-      void this.keepaliveOnce().finally(() => this.keepaliveLoop());
-    }, Math.floor((this.ttlSeconds * 1000) / 3));
+    this.keepaliveTimer = setTimeout(
+      () => {
+        void this.keepaliveOnce().finally(() => this.keepaliveLoop());
+      },
+      Math.floor((this.ttlSeconds * 1000) / 3),
+    );
   }
 
   private async keepaliveOnce(): Promise<void> {
@@ -335,7 +338,13 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     }
     if (first !== null && first.key === this.myKey) {
       if (leaseValid) {
-        this.set({ role: 'leader', self: this.self, leader: this.self, fence: { key: this.myKey, createRevision: this.myCreateRevision ?? '0' }, since: now });
+        this.set({
+          role: 'leader',
+          self: this.self,
+          leader: this.self,
+          fence: { key: this.myKey, createRevision: this.myCreateRevision ?? '0' },
+          since: now,
+        });
         this.armExpiry();
       } else {
         this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(false), since: now });
@@ -358,14 +367,17 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
     const ms = this.validUntil - this.marginMs - Date.now();
-    this.expiryTimer = setTimeout(() => {
-      if (this.current.role === 'leader' && !this.isLeader()) {
-        this.log('warn', 'leadership lapsed: lease not renewed in time', { lastError: this.lastError });
-        this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(false), since: Date.now() });
-      } else if (this.current.role === 'leader') {
-        this.armExpiry();
-      }
-    }, Math.max(0, ms) + 5);
+    this.expiryTimer = setTimeout(
+      () => {
+        if (this.current.role === 'leader' && !this.isLeader()) {
+          this.log('warn', 'leadership lapsed: lease not renewed in time', { lastError: this.lastError });
+          this.set({ role: 'unknown', self: this.self, reason: this.unknownReason(false), since: Date.now() });
+        } else if (this.current.role === 'leader') {
+          this.armExpiry();
+        }
+      },
+      Math.max(0, ms) + 5,
+    );
   }
 
   private trouble(err: unknown): void {

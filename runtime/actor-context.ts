@@ -41,7 +41,8 @@ export async function createActor(
     home: s.home,
     log,
     signal: s.signal,
-    call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) => s.call(actor, method, params, opts?.timeoutMs) as Promise<R>,
+    call: <R>(actor: string, method: string, params?: unknown, opts?: { timeoutMs?: number }) =>
+      s.call(actor, method, params, opts?.timeoutMs) as Promise<R>,
     emit: (type: string, payload?: unknown) => s.emit(type, payload),
   };
   const instance = await def.create(ctx);

@@ -123,7 +123,10 @@ async function boot(start: StartMessage): Promise<void> {
     running--;
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
-    postReply(job.to, ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) });
+    postReply(
+      job.to,
+      ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) },
+    );
     if (!pumping) pump();
   };
 
@@ -131,7 +134,10 @@ async function boot(start: StartMessage): Promise<void> {
     running++;
     let r: unknown;
     try {
-      r = job.chain.length === 0 ? invoke(def, instance, job.method, job.params) : chains.run(job.chain, invoke, def, instance, job.method, job.params);
+      r =
+        job.chain.length === 0
+          ? invoke(def, instance, job.method, job.params)
+          : chains.run(job.chain, invoke, def, instance, job.method, job.params);
     } catch (err) {
       finish(job, false, err);
       return;
@@ -164,10 +170,18 @@ async function boot(start: StartMessage): Promise<void> {
     if (running === 0 && head >= queue.length && drained) drained();
   };
 
-  const accept = (to: MessagePort, req: { readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }): void => {
+  const accept = (
+    to: MessagePort,
+    req: { readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] },
+  ): void => {
     if (stopping) {
       mailbox.leave();
-      postReply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)) });
+      postReply(to, {
+        type: 'reply',
+        id: req.id,
+        ok: false,
+        error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)),
+      });
       return;
     }
     const chain = req.chain ?? EMPTY_CHAIN;

@@ -119,7 +119,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   if (!durable) return;
   // Best effort: some filesystems refuse to fsync a directory.
   const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
+  if (dh)
+    await dh
+      .sync()
+      .catch(() => undefined)
+      .finally(() => dh.close());
 }
 
 /** Read and parse a JSON file; `undefined` when it does not exist. */

@@ -59,7 +59,11 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
  * and short-lived, so the extra scavenges are cheap. An actor that needs more says so in its
  * declaration, e.g. `resourceLimits: { maxYoungGenerationSizeMb: 32 }`.
  */
-export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 8, stackSizeMb: 4 };
+export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = {
+  maxOldGenerationSizeMb: 1024,
+  maxYoungGenerationSizeMb: 8,
+  stackSizeMb: 4,
+};
 
 /** The limits a worker of `decl` gets. */
 export function resourceLimitsOf(decl: Pick<ActorDeclaration, 'resourceLimits'>): ResourceLimits {

@@ -26,30 +26,66 @@ interface CodeInfo {
 
 /** The registry: stable code -> JSON-RPC code + description. */
 export const ERROR_CODES = {
-  IK_APPLICATION: { rpc: JsonRpcCode.Application, description: 'A plugin method failed; the message is the plugin\'s own text.' },
-  IK_INVALID_PARAMS: { rpc: JsonRpcCode.InvalidParams, description: 'The params do not fit the method\'s schema; the message names the field.' },
+  IK_APPLICATION: { rpc: JsonRpcCode.Application, description: "A plugin method failed; the message is the plugin's own text." },
+  IK_INVALID_PARAMS: {
+    rpc: JsonRpcCode.InvalidParams,
+    description: "The params do not fit the method's schema; the message names the field.",
+  },
   IK_METHOD_NOT_FOUND: { rpc: JsonRpcCode.MethodNotFound, description: 'The actor does not serve this method.' },
   IK_ACTOR_NOT_FOUND: { rpc: JsonRpcCode.Application, description: 'No actor or plugin is known under this name.' },
-  IK_MAILBOX_FULL: { rpc: JsonRpcCode.Application, description: 'The actor\'s mailbox is full; the call was refused at once (overload).' },
-  IK_ACTOR_EXITED: { rpc: JsonRpcCode.Application, description: 'The actor\'s worker exited or crashed while the call was pending.' },
+  IK_MAILBOX_FULL: { rpc: JsonRpcCode.Application, description: "The actor's mailbox is full; the call was refused at once (overload)." },
+  IK_ACTOR_EXITED: { rpc: JsonRpcCode.Application, description: "The actor's worker exited or crashed while the call was pending." },
   IK_ACTOR_RESTARTING: { rpc: JsonRpcCode.Application, description: 'The actor is restarting after a crash; try again shortly.' },
-  IK_ACTOR_FAILED: { rpc: JsonRpcCode.Application, description: 'The actor crashed too often (restart intensity exceeded) and was given up.' },
+  IK_ACTOR_FAILED: {
+    rpc: JsonRpcCode.Application,
+    description: 'The actor crashed too often (restart intensity exceeded) and was given up.',
+  },
   IK_ACTOR_START_FAILED: { rpc: JsonRpcCode.Application, description: 'The actor module could not be loaded or its create() threw.' },
   IK_RUNTIME_STOPPED: { rpc: JsonRpcCode.Application, description: 'The runtime is stopping or stopped; no new calls are taken.' },
   IK_CALL_TIMEOUT: { rpc: JsonRpcCode.Application, description: 'The call did not finish within its deadline.' },
   IK_DUPLICATE_ACTOR: { rpc: JsonRpcCode.Application, description: 'An actor with this name is already declared.' },
   IK_REMOTE: { rpc: JsonRpcCode.Application, description: 'A plugin in another process answered with an error or could not be reached.' },
-  IK_SOCKET_IN_USE: { rpc: JsonRpcCode.Application, description: 'A live process already answers on the plugin socket; it is never taken over.' },
-  IK_STORE_UNAVAILABLE: { rpc: JsonRpcCode.Application, description: 'The spec store (etcd) could not be reached or did not answer in time; nothing was saved.' },
-  IK_NOT_LEADER: { rpc: JsonRpcCode.Application, description: 'A write reached a runtime that does not lead the cluster; the message names the leader.' },
-  IK_LIMIT_EXCEEDED: { rpc: JsonRpcCode.InvalidParams, description: 'An input is over one of the documented limits (docs/limits.md); the message names the limit and the value.' },
-  IK_CALL_DEPTH: { rpc: JsonRpcCode.Application, description: 'A chain of actor-to-actor calls grew too deep (a plugin calling itself through others); refused at once.' },
-  IK_ACTOR_STARTING: { rpc: JsonRpcCode.Application, description: 'The actor is starting and does not serve calls yet; try again shortly.' },
-  IK_GROUP_QUARANTINED: { rpc: JsonRpcCode.Application, description: 'The stored group is set aside (quarantined) and not managed; the message says why.' },
-  IK_UNSAFE_PATH: { rpc: JsonRpcCode.Application, description: 'A path the runtime writes is not a regular file (a link, FIFO, directory…); it is refused, never followed or waited on.' },
+  IK_SOCKET_IN_USE: {
+    rpc: JsonRpcCode.Application,
+    description: 'A live process already answers on the plugin socket; it is never taken over.',
+  },
+  IK_STORE_UNAVAILABLE: {
+    rpc: JsonRpcCode.Application,
+    description: 'The spec store (etcd) could not be reached or did not answer in time; nothing was saved.',
+  },
+  IK_NOT_LEADER: {
+    rpc: JsonRpcCode.Application,
+    description: 'A write reached a runtime that does not lead the cluster; the message names the leader.',
+  },
+  IK_LIMIT_EXCEEDED: {
+    rpc: JsonRpcCode.InvalidParams,
+    description: 'An input is over one of the documented limits (docs/limits.md); the message names the limit and the value.',
+  },
+  IK_CALL_DEPTH: {
+    rpc: JsonRpcCode.Application,
+    description: 'A chain of actor-to-actor calls grew too deep (a plugin calling itself through others); refused at once.',
+  },
+  IK_ACTOR_STARTING: {
+    rpc: JsonRpcCode.Application,
+    description: 'The actor is starting and does not serve calls yet; try again shortly.',
+  },
+  IK_GROUP_QUARANTINED: {
+    rpc: JsonRpcCode.Application,
+    description: 'The stored group is set aside (quarantined) and not managed; the message says why.',
+  },
+  IK_UNSAFE_PATH: {
+    rpc: JsonRpcCode.Application,
+    description: 'A path the runtime writes is not a regular file (a link, FIFO, directory…); it is refused, never followed or waited on.',
+  },
   IK_HOME_IN_USE: { rpc: JsonRpcCode.Application, description: 'A live runtime already serves this INFRAKIT_HOME; nothing was started.' },
-  IK_STORE_CORRUPT: { rpc: JsonRpcCode.Application, description: 'The spec store file does not parse; the message names the file and the position of the error.' },
-  IK_SERVER_BUSY: { rpc: JsonRpcCode.Application, description: 'The socket front end is at its connection or buffered-bytes limit; the request was refused.' },
+  IK_STORE_CORRUPT: {
+    rpc: JsonRpcCode.Application,
+    description: 'The spec store file does not parse; the message names the file and the position of the error.',
+  },
+  IK_SERVER_BUSY: {
+    rpc: JsonRpcCode.Application,
+    description: 'The socket front end is at its connection or buffered-bytes limit; the request was refused.',
+  },
   IK_INTERNAL: { rpc: JsonRpcCode.InternalError, description: 'An unexpected internal failure (a bug).' },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -212,9 +248,13 @@ export class LimitExceededError extends InfrakitError {
 /** A chain of actor-to-actor calls deeper than the limit; `chain` lists the actors, outermost first. */
 export class CallDepthError extends InfrakitError {
   constructor(chain: readonly string[], limit: number) {
-    super('IK_CALL_DEPTH', `call chain too deep (${chain.join(' -> ')}): more than ${limit} nested calls; does a plugin call itself through another?`, {
-      data: { chain: [...chain], limit },
-    });
+    super(
+      'IK_CALL_DEPTH',
+      `call chain too deep (${chain.join(' -> ')}): more than ${limit} nested calls; does a plugin call itself through another?`,
+      {
+        data: { chain: [...chain], limit },
+      },
+    );
   }
 }
 
@@ -326,7 +366,12 @@ export function reviveError(s: SerializedError): InfrakitError {
   Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(err, 'code', { value: code, writable: false, configurable: true, enumerable: true });
   Object.defineProperty(err, 'data', { value: s.data ?? null, writable: false, configurable: true, enumerable: true });
-  Object.defineProperty(err, 'stack', { value: s.stack ?? `${s.name}: ${s.message}`, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'stack', {
+    value: s.stack ?? `${s.name}: ${s.message}`,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   return err;
 }
 

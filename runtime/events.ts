@@ -15,5 +15,5 @@ export interface RuntimeEvents {
   /** An actor published an event with `ctx.emit(type, payload)` (e.g. a group converged). */
   'actor:event': (e: { actor: string; type: string; payload: unknown }) => void;
   /** A call finished (emitted only when call logging is on). */
-  'call': (e: { actor: string; method: string; ms: number; ok: boolean }) => void;
+  call: (e: { actor: string; method: string; ms: number; ok: boolean }) => void;
 }

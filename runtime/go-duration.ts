@@ -4,7 +4,7 @@
  * write them. Values are held in milliseconds (fractions allowed). The one parser of the project.
  */
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses a Go duration string; throws `time: invalid duration "<s>"` as Go does. */
 export function parseGoDuration(s: string): number {

@@ -58,7 +58,14 @@ export function normaliseParams(schema: Schema, value: unknown, root: Schema = s
     if (!isPlainObject(value) && !Array.isArray(value)) return value;
     let fallback: unknown;
     for (const member of schema.anyOf) {
-      if (!isObjectSchema(member) && member.type !== 'array' && member.anyOf === undefined && member.allOf === undefined && member.$ref === undefined) continue;
+      if (
+        !isObjectSchema(member) &&
+        member.type !== 'array' &&
+        member.anyOf === undefined &&
+        member.allOf === undefined &&
+        member.$ref === undefined
+      )
+        continue;
       const n = normaliseParams(member, value, root);
       if (firstError(member, n, '', root) === undefined) return n;
       if (fallback === undefined) fallback = n;
@@ -163,7 +170,8 @@ export function firstError(schema: Schema, value: unknown, path: string, root: S
     return { path, message: 'Expected union value' };
   }
   if (schema.const !== undefined && !jsonEqual(value, schema.const)) return { path, message: `Expected ${JSON.stringify(schema.const)}` };
-  if (schema.enum !== undefined && !schema.enum.some((m) => jsonEqual(value, m))) return { path, message: `Expected one of ${JSON.stringify(schema.enum)}` };
+  if (schema.enum !== undefined && !schema.enum.some((m) => jsonEqual(value, m)))
+    return { path, message: `Expected one of ${JSON.stringify(schema.enum)}` };
   const type = schema.type;
   if (type !== undefined) {
     const fits = TYPE_CHECKS[type];
@@ -171,15 +179,22 @@ export function firstError(schema: Schema, value: unknown, path: string, root: S
   }
   const what = type ?? typeof value;
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) return { path, message: `Expected ${what} to be greater or equal to ${schema.minimum}` };
-    if (schema.maximum !== undefined && value > schema.maximum) return { path, message: `Expected ${what} to be less or equal to ${schema.maximum}` };
+    if (schema.minimum !== undefined && value < schema.minimum)
+      return { path, message: `Expected ${what} to be greater or equal to ${schema.minimum}` };
+    if (schema.maximum !== undefined && value > schema.maximum)
+      return { path, message: `Expected ${what} to be less or equal to ${schema.maximum}` };
   } else if (typeof value === 'string') {
-    if (schema.minLength !== undefined && codePoints(value) < schema.minLength) return { path, message: `Expected string length greater or equal to ${schema.minLength}` };
-    if (schema.maxLength !== undefined && codePoints(value) > schema.maxLength) return { path, message: `Expected string length less or equal to ${schema.maxLength}` };
-    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) return { path, message: `Expected string to match '${schema.pattern}'` };
+    if (schema.minLength !== undefined && codePoints(value) < schema.minLength)
+      return { path, message: `Expected string length greater or equal to ${schema.minLength}` };
+    if (schema.maxLength !== undefined && codePoints(value) > schema.maxLength)
+      return { path, message: `Expected string length less or equal to ${schema.maxLength}` };
+    if (schema.pattern !== undefined && !regex(schema.pattern).test(value))
+      return { path, message: `Expected string to match '${schema.pattern}'` };
   } else if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) return { path, message: `Expected array length to be greater or equal to ${schema.minItems}` };
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) return { path, message: `Expected array length to be less or equal to ${schema.maxItems}` };
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      return { path, message: `Expected array length to be greater or equal to ${schema.minItems}` };
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      return { path, message: `Expected array length to be less or equal to ${schema.maxItems}` };
     if (schema.items !== undefined) {
       for (let i = 0; i < value.length; i++) {
         const e = firstError(schema.items, value[i], pointer(path, String(i)), root);
@@ -241,7 +256,18 @@ export function validateParams(schema: Schema, params: unknown): unknown {
 }
 
 /** Keywords that only annotate: kept (and shown by `/info/api.json`), never checked. */
-const ANNOTATIONS = new Set(['description', 'title', 'default', 'examples', '$comment', '$id', '$schema', 'readOnly', 'writeOnly', 'deprecated']);
+const ANNOTATIONS = new Set([
+  'description',
+  'title',
+  'default',
+  'examples',
+  '$comment',
+  '$id',
+  '$schema',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+]);
 
 /**
  * Refuse a params schema that uses a keyword `firstError` does not check, or uses one wrongly
@@ -264,7 +290,8 @@ export function checkSchema(schema: unknown, method: string): void {
     for (const [key, v] of Object.entries(o)) {
       switch (key) {
         case 'type':
-          if (typeof v !== 'string' || TYPE_CHECKS[v] === undefined) fail(at, `'type' must be one of ${Object.keys(TYPE_CHECKS).join(', ')} (for several, use anyOf), not ${JSON.stringify(v)}`);
+          if (typeof v !== 'string' || TYPE_CHECKS[v] === undefined)
+            fail(at, `'type' must be one of ${Object.keys(TYPE_CHECKS).join(', ')} (for several, use anyOf), not ${JSON.stringify(v)}`);
           break;
         case 'properties':
         case 'definitions':
@@ -329,7 +356,10 @@ export function checkSchema(schema: unknown, method: string): void {
           break;
         default:
           if (!ANNOTATIONS.has(key)) {
-            fail(at, `uses the keyword '${key}', which the runtime does not check; remove it (or check it in the handler) so the schema does not promise more than is enforced`);
+            fail(
+              at,
+              `uses the keyword '${key}', which the runtime does not check; remove it (or check it in the handler) so the schema does not promise more than is enforced`,
+            );
           }
       }
     }

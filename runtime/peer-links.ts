@@ -181,7 +181,14 @@ export class PeerLinks {
     return p;
   }
 
-  #relay(target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
+  #relay(
+    target: string,
+    method: string,
+    params: unknown,
+    chain: readonly string[],
+    timeoutMs: number,
+    deadlineMs = timeoutMs,
+  ): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       arm(this.#relays, id, { resolve, reject, timer: undefined }, target, method, timeoutMs, deadlineMs);

@@ -44,8 +44,16 @@ function leave(): void {
 }
 
 /** Invoke inside the call's chain (only when it has one). */
-function invokeIn(chain: readonly string[] | undefined, def: ActorDefinition, instance: ActorInstance, method: string, params: unknown): unknown {
-  return chain === undefined || chain.length === 0 ? invoke(def, instance, method, params) : chains.run(chain, invoke, def, instance, method, params);
+function invokeIn(
+  chain: readonly string[] | undefined,
+  def: ActorDefinition,
+  instance: ActorInstance,
+  method: string,
+  params: unknown,
+): unknown {
+  return chain === undefined || chain.length === 0
+    ? invoke(def, instance, method, params)
+    : chains.run(chain, invoke, def, instance, method, params);
 }
 
 function chan(): BroadcastChannel {

@@ -80,7 +80,13 @@ export type ConnectResult =
 /** Worker → main over the control port. */
 export type FromWorker =
   /** `create(ctx)` resolved; the mailbox may open. */
-  | { readonly type: 'ready'; readonly threadId: number; readonly manifest: ActorManifest; readonly methods: MethodDoc[]; readonly concurrency: number }
+  | {
+      readonly type: 'ready';
+      readonly threadId: number;
+      readonly manifest: ActorManifest;
+      readonly methods: MethodDoc[];
+      readonly concurrency: number;
+    }
   /** The module could not be loaded or `create` threw. The worker exits after this. */
   | { readonly type: 'start-failed'; readonly error: SerializedError }
   /** Uncaught exception or unhandled rejection; the worker exits 1 right after. */
@@ -108,7 +114,13 @@ export type FromWorker =
   | { readonly type: 'stopped' };
 
 /** Caller → target over a direct peer port; `chain` ends with the calling actor. */
-export type PeerRequest = { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown; readonly chain: readonly string[] };
+export type PeerRequest = {
+  readonly type: 'call';
+  readonly id: number;
+  readonly method: string;
+  readonly params: unknown;
+  readonly chain: readonly string[];
+};
 
 /** Target → caller over a direct peer port. */
 export type PeerReply =

@@ -20,4 +20,3 @@ export function postReply<M extends Outcome & { readonly type: string; readonly 
     to.postMessage({ ...head, ok: false, error: serializeError(err) });
   }
 }
-

@@ -223,7 +223,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** `chain`: the actors a relayed call passed through (a call to the resolver leaves the process and drops it). */
-  #call(name: string, method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
+  #call(
+    name: string,
+    method: string,
+    params: unknown,
+    timeoutMs: number | undefined,
+    chain: readonly string[] | undefined,
+  ): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
     const slash = name.indexOf('/');
     const base = slash < 0 ? name : name.slice(0, slash);
@@ -281,7 +287,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return cell.terminateWorker();
   }
 
-    /** Where names with no local actor go (plugins in other processes). */
+  /** Where names with no local actor go (plugins in other processes). */
   setResolver(r: Resolver): void {
     this.#resolver = r;
   }

@@ -30,7 +30,12 @@ export class StartWaiters {
     try {
       await (timeoutMs === undefined
         ? started
-        : Promise.race([started, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)))]));
+        : Promise.race([
+            started,
+            new Promise<never>(
+              (_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(this.name, method, timeoutMs)), timeoutMs)),
+            ),
+          ]));
     } finally {
       clearTimeout(timer);
       this.#waiting--;

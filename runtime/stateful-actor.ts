@@ -118,7 +118,17 @@ export class StatefulActor implements ActorCell {
     const mailbox = new Mailbox(this.#capacity);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, resourceLimits: resourceLimitsOf(this.#decl) });
-    const inc: Incarnation = { n, worker, port: port1, mailbox, ready: false, dying: false, threadId: worker.threadId, reason: undefined, stopped: undefined };
+    const inc: Incarnation = {
+      n,
+      worker,
+      port: port1,
+      mailbox,
+      ready: false,
+      dying: false,
+      threadId: worker.threadId,
+      reason: undefined,
+      stopped: undefined,
+    };
     this.#inc = inc;
     const start: StartMessage = {
       type: 'start',
@@ -142,7 +152,8 @@ export class StatefulActor implements ActorCell {
     // synchronously, then handle the exit: the crash report is never overtaken, and nothing waits
     // for the port's 'close' (which a terminated worker's port may never emit).
     worker.once('exit', (code) => {
-      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) this.#onMessage(inc, m.message as FromWorker);
+      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1))
+        this.#onMessage(inc, m.message as FromWorker);
       this.#onExit(inc, code);
     });
   }
@@ -283,7 +294,11 @@ export class StatefulActor implements ActorCell {
       this.#pending.set(id, p);
       try {
         // Calls from main carry no chain field at all: the hot path posts what it always did.
-        inc.port.postMessage(chain === undefined || chain.length === 0 ? ({ type: 'call', id, method, params } satisfies ToWorker) : ({ type: 'call', id, method, params, chain } satisfies ToWorker));
+        inc.port.postMessage(
+          chain === undefined || chain.length === 0
+            ? ({ type: 'call', id, method, params } satisfies ToWorker)
+            : ({ type: 'call', id, method, params, chain } satisfies ToWorker),
+        );
       } catch (err) {
         this.#pending.delete(id);
         inc.mailbox.leave();
@@ -299,7 +314,12 @@ export class StatefulActor implements ActorCell {
   }
 
   /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
-  async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
+  async #callWhenStarted(
+    method: string,
+    params: unknown,
+    timeoutMs: number | undefined,
+    chain: readonly string[] | undefined,
+  ): Promise<unknown> {
     const left = await this.#startWaiters.wait(this.#started as Promise<void>, method, timeoutMs);
     return this.call(method, params, left, chain);
   }
@@ -332,7 +352,8 @@ export class StatefulActor implements ActorCell {
         (err: unknown) => ({ mode: 'error', error: serializeError(err) }),
       );
     }
-    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) return { mode: 'error', error: serializeError(this.#notRunning()) };
+    if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying)
+      return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
     inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
     return { mode: 'port', port: port1, counter: inc.mailbox.buffer, capacity: this.#capacity, incarnation: inc.n };

@@ -61,7 +61,10 @@ const pinnedOrLeastBusy: LoadBalancer = (task, workers) => {
   const live = workers.filter((w) => !w.terminating && !w.destroyed);
   if (pin !== undefined) {
     // An attach task is tiny: it may join a busy thread. If its thread is gone, any thread will do.
-    return live.find((w) => w.id === pin) ?? live.reduce<(typeof live)[number] | null>((a, w) => (a === null || w.currentUsage < a.currentUsage ? w : a), null);
+    return (
+      live.find((w) => w.id === pin) ??
+      live.reduce<(typeof live)[number] | null>((a, w) => (a === null || w.currentUsage < a.currentUsage ? w : a), null)
+    );
   }
   // piscina's default (LeastBusyBalancer, one task per thread): an idle thread, else queue.
   return live.find((w) => w.currentUsage === 0) ?? null;
@@ -202,7 +205,12 @@ export class StatelessActor implements ActorCell {
   }
 
   /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
-  async #callWhenStarted(method: string, params: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<unknown> {
+  async #callWhenStarted(
+    method: string,
+    params: unknown,
+    timeoutMs: number | undefined,
+    chain: readonly string[] | undefined,
+  ): Promise<unknown> {
     const left = await this.#startWaiters.wait(this.#started as Promise<void>, method, timeoutMs);
     return this.call(method, params, left, chain);
   }
@@ -218,7 +226,8 @@ export class StatelessActor implements ActorCell {
     }
     const t0 = this.#sup.logCalls ? performance.now() : 0;
     let timer: NodeJS.Timeout | undefined;
-    const task: PoolTask = chain === undefined || chain.length === 0 ? { type: 'call', method, params } : { type: 'call', method, params, chain };
+    const task: PoolTask =
+      chain === undefined || chain.length === 0 ? { type: 'call', method, params } : { type: 'call', method, params, chain };
     const run = this.#pool.run(task).then(
       (r) => {
         if (r.type !== 'reply') throw new Error(`unexpected pool answer ${r.type}`);

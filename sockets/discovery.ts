@@ -93,9 +93,7 @@ function isMissingMethod(err: unknown): boolean {
 }
 
 /** Run the handshakes on one plugin. */
-export async function handshakePlugin(
-  client: RemoteClient,
-): Promise<Pick<DiscoveredPlugin, 'interfaces' | 'objects' | 'handshake'>> {
+export async function handshakePlugin(client: RemoteClient): Promise<Pick<DiscoveredPlugin, 'interfaces' | 'objects' | 'handshake'>> {
   try {
     const hello = (await client.call('Handshake.Hello', {})) as { Objects?: Record<string, { Name?: unknown }[] | null> };
     const objects: Record<string, string[]> = {};

@@ -50,9 +50,11 @@ export function postJson(address: PluginAddress, body: string, opts: PostOptions
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode !== 200) {
-            finish(new RemoteError(`plugin at ${where} answered HTTP ${res.statusCode ?? '?'}: ${text.trim().slice(0, 500)}`, {
-              data: { status: res.statusCode ?? null },
-            }));
+            finish(
+              new RemoteError(`plugin at ${where} answered HTTP ${res.statusCode ?? '?'}: ${text.trim().slice(0, 500)}`, {
+                data: { status: res.statusCode ?? null },
+              }),
+            );
           } else finish(undefined, text);
         });
       },

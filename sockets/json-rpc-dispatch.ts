@@ -5,14 +5,7 @@
  * members scanned for their raw text (`raw-members.ts`). Handshakes are answered from the manifest,
  * other methods go to `host.call`. Every answer it gives is in docs/wire.md, "JSON-RPC 2.0".
  */
-import {
-  ActorNotFoundError,
-  ApplicationError,
-  InternalError,
-  InvalidParamsError,
-  JsonRpcCode,
-  toJsonRpcError,
-} from '../runtime/errors.js';
+import { ActorNotFoundError, ApplicationError, InternalError, InvalidParamsError, JsonRpcCode, toJsonRpcError } from '../runtime/errors.js';
 import { answerHandshake, isHandshakeMethod } from './handshake.js';
 import type { PluginHost } from './plugin-host.js';
 import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
@@ -178,7 +171,12 @@ function refuseDeep(text: string): DispatchOutcome {
   const deep = [...depths].find(([, d]) => d > MAX_PARAMS_DEPTH)?.[0];
   // Nothing deep inside the object: the depth is in text after it.
   if (deep === undefined) return fail('null', JsonRpcCode.ParseError, 'parse error: unexpected text after the request object');
-  return fail(id, JsonRpcCode.InvalidRequest, `invalid request: member ${JSON.stringify(deep)} nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
+  return fail(
+    id,
+    JsonRpcCode.InvalidRequest,
+    `invalid request: member ${JSON.stringify(deep)} nested deeper than ${MAX_PARAMS_DEPTH} levels`,
+    named,
+  );
 }
 
 const BAD = Symbol('bad');

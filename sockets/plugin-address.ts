@@ -6,8 +6,7 @@
 import { readFile } from 'node:fs/promises';
 
 export type PluginAddress =
-  | { readonly kind: 'unix'; readonly socketPath: string }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+  { readonly kind: 'unix'; readonly socketPath: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 export function parsePluginAddress(text: string): PluginAddress {
   const t = text.trim();

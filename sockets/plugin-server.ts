@@ -213,10 +213,13 @@ export class PluginServer {
   #refuseConnection(socket: Socket): void {
     this.#refusedConnections++;
     const body = busyBody(
-      new ServerBusyError(`plugin socket '${this.name}' has ${this.#maxConnections} connections open, its limit; connection refused, try again shortly`, {
-        limit: 'connections',
-        max: this.#maxConnections,
-      }),
+      new ServerBusyError(
+        `plugin socket '${this.name}' has ${this.#maxConnections} connections open, its limit; connection refused, try again shortly`,
+        {
+          limit: 'connections',
+          max: this.#maxConnections,
+        },
+      ),
     );
     socket.on('error', () => undefined);
     socket.end(
@@ -358,7 +361,14 @@ export class PluginServer {
     if (debug) {
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       this.#log.debug(
-        { req: seq, method: out.method, id: out.id, ms, ...(out.errorCode === undefined ? {} : { code: out.errorCode }), body: truncate(out.body.trimEnd()) },
+        {
+          req: seq,
+          method: out.method,
+          id: out.id,
+          ms,
+          ...(out.errorCode === undefined ? {} : { code: out.errorCode }),
+          body: truncate(out.body.trimEnd()),
+        },
         'response',
       );
     }

@@ -8,14 +8,7 @@
  */
 import { Agent } from 'node:http';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
-import {
-  ApplicationError,
-  InfrakitError,
-  InvalidParamsError,
-  JsonRpcCode,
-  RemoteError,
-  reviveError,
-} from '../runtime/errors.js';
+import { ApplicationError, InfrakitError, InvalidParamsError, JsonRpcCode, RemoteError, reviveError } from '../runtime/errors.js';
 import type { RemoteTarget } from '../runtime/actor-info.js';
 import { tryParseGoDuration } from '../runtime/go-duration.js';
 import { postJson } from './http-post.js';
@@ -110,6 +103,8 @@ export class RemoteClient implements RemoteTarget {
       }
     }
     if (err instanceof InfrakitError) return err;
-    return new RemoteError(`${method} on ${formatPluginAddress(this.address)} failed: ${String((err as Error)?.message ?? err)}`, { cause: err });
+    return new RemoteError(`${method} on ${formatPluginAddress(this.address)} failed: ${String((err as Error)?.message ?? err)}`, {
+      cause: err,
+    });
   }
 }

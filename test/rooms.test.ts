@@ -42,7 +42,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
  * Known exceptions, each to be removed when fixed: the etcd bench starts etcd through the tests'
  * harness, and the file plugin reuses the simulator's tag index (both should move to a shared place).
  */
-const EXCEPTIONS = new Set(['bench/etcd.ts → test/helpers/etcd-harness.ts', 'actors/file/file-instances.ts → actors/simulator/tag-index.ts']);
+const EXCEPTIONS = new Set([
+  'bench/etcd.ts → test/helpers/etcd-harness.ts',
+  'actors/file/file-instances.ts → actors/simulator/tag-index.ts',
+]);
 
 /** Imports that break the rules, each as `from → to (room may import …)`. */
 export function brokenRules(g: ReadonlyMap<string, readonly string[]>): string[] {
@@ -58,7 +61,8 @@ export function brokenRules(g: ReadonlyMap<string, readonly string[]>): string[]
         continue;
       }
       if (target === room) continue;
-      if (allowed === undefined || !allowed.includes(target)) out.push(`${from} → ${to} (${room}/ may import ${allowed?.length ? allowed.join(', ') : 'no other room'})`);
+      if (allowed === undefined || !allowed.includes(target))
+        out.push(`${from} → ${to} (${room}/ may import ${allowed?.length ? allowed.join(', ') : 'no other room'})`);
     }
   }
   return out.sort();
@@ -77,7 +81,9 @@ function sourceGraph(): Map<string, string[]> {
   const g = new Map<string, string[]>();
   const files = [join(REPO, 'index.ts'), ...ROOMS.flatMap((room) => tsFiles(join(REPO, room)))];
   for (const file of files) {
-    const deps = relativeImports(readFileSync(file, 'utf8')).map((spec) => relative(REPO, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'));
+    const deps = relativeImports(readFileSync(file, 'utf8')).map((spec) =>
+      relative(REPO, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'),
+    );
     g.set(relative(REPO, file), deps);
   }
   return g;
@@ -116,5 +122,4 @@ describe('rooms import one way', () => {
     const bad = brokenRules(sourceGraph()).filter((b) => !EXCEPTIONS.has(b.slice(0, b.indexOf(' ('))));
     assert.deepEqual(bad, []);
   });
-
 });

@@ -33,7 +33,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-
 /** A list of `{Plugin, ...}` objects: what a (nested) combo's Properties look like. */
 function isComboList(v: unknown): v is unknown[] {
   return Array.isArray(v) && v.length > 0 && v.every((e) => isRecord(e) && typeof field(e, 'Plugin') === 'string');
@@ -55,7 +54,11 @@ export function checkComboLimits(raw: unknown): void {
     flavors += list.length;
     if (flavors > MAX_COMBO_FLAVORS) {
       const what = depth === 1 && stack.length === 0 ? 'combo flavors' : 'combo flavors (nested combos included)';
-      throw new LimitExceededError(what, MAX_COMBO_FLAVORS, depth === 1 && stack.length === 0 ? list.length : `more than ${MAX_COMBO_FLAVORS}`);
+      throw new LimitExceededError(
+        what,
+        MAX_COMBO_FLAVORS,
+        depth === 1 && stack.length === 0 ? list.length : `more than ${MAX_COMBO_FLAVORS}`,
+      );
     }
     for (const e of list) {
       const sub = isRecord(e) ? field(e, 'Properties') : undefined;

@@ -208,7 +208,11 @@ export class FileInstances {
           return;
         }
         if (!matchesTags(rec.Tags, req.Tags)) return;
-        const d: Description = { ID: rec.ID, LogicalID: rec.LogicalID, Tags: rec.Tags && Object.keys(rec.Tags).length > 0 ? rec.Tags : null };
+        const d: Description = {
+          ID: rec.ID,
+          LogicalID: rec.LogicalID,
+          Tags: rec.Tags && Object.keys(rec.Tags).length > 0 ? rec.Tags : null,
+        };
         if (req.Properties === true) d.Properties = rec.Spec;
         out.push(d);
       });

@@ -41,5 +41,7 @@ export function commitDetails(c: CommitChange): string {
     const r = Math.max(0, c.newSize - c.matching);
     return r === 0 ? terminate(-change, c.newSize) : `${terminate(-change, c.newSize)}, then performing a rolling update on ${r} instances`;
   }
-  return c.mismatching === 0 ? add(change, c.newSize) : `${roll(c.mismatching)}, then adding ${change} instances to increase the group size to ${c.newSize}`;
+  return c.mismatching === 0
+    ? add(change, c.newSize)
+    : `${roll(c.mismatching)}, then adding ${change} instances to increase the group size to ${c.newSize}`;
 }

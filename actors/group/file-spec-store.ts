@@ -15,7 +15,10 @@ import type { SpecStore, StoredGroup } from './spec-store.js';
 
 interface GlobalEntry {
   Key: { Kind: string; Name: string };
-  Record: { Handler: string; Spec: { kind: string; version: string; metadata: { name: string; tags: unknown }; properties: unknown; [k: string]: unknown } };
+  Record: {
+    Handler: string;
+    Spec: { kind: string; version: string; metadata: { name: string; tags: unknown }; properties: unknown; [k: string]: unknown };
+  };
 }
 
 interface SidecarEntry {
@@ -28,7 +31,9 @@ export const KIND_GROUP = 'group';
 
 function isEntry(v: unknown): v is GlobalEntry {
   const e = v as GlobalEntry;
-  return typeof e === 'object' && e !== null && typeof e.Key === 'object' && e.Key !== null && typeof e.Record === 'object' && e.Record !== null;
+  return (
+    typeof e === 'object' && e !== null && typeof e.Key === 'object' && e.Key !== null && typeof e.Record === 'object' && e.Record !== null
+  );
 }
 
 export class FileSpecStore implements SpecStore {
@@ -39,7 +44,10 @@ export class FileSpecStore implements SpecStore {
   private dirty = false;
 
   /** `dir`: `INFRAKIT_STORE_DIR`, default `<home>/configs`; `handler`: the group actor's name. */
-  constructor(dir: string, readonly handler: string) {
+  constructor(
+    dir: string,
+    readonly handler: string,
+  ) {
     this.configPath = join(dir, 'global.config');
     this.sidecarPath = join(dir, `${handler}.group-state.json`);
   }
@@ -47,13 +55,19 @@ export class FileSpecStore implements SpecStore {
   async load(): Promise<Map<string, StoredGroup>> {
     const entries = await this.readGlobal();
     const side = (await readStoreFile<Record<string, SidecarEntry>>(this.sidecarPath)) ?? {};
-    if (typeof side !== 'object' || side === null || Array.isArray(side)) throw new StoreCorruptError(this.sidecarPath, 'not a JSON object of group states');
+    if (typeof side !== 'object' || side === null || Array.isArray(side))
+      throw new StoreCorruptError(this.sidecarPath, 'not a JSON object of group states');
     const out = new Map<string, StoredGroup>();
     for (const e of entries) {
       if (e.Key.Kind !== KIND_GROUP || e.Record.Handler !== this.handler) continue;
       const id = e.Key.Name;
       const s = side[id];
-      out.set(id, { spec: { ID: id, Properties: e.Record.Spec?.properties ?? null }, previous: s?.Previous ?? null, paused: s?.Paused === true, ...(s?.Destroying === true ? { destroying: true } : {}) });
+      out.set(id, {
+        spec: { ID: id, Properties: e.Record.Spec?.properties ?? null },
+        previous: s?.Previous ?? null,
+        paused: s?.Paused === true,
+        ...(s?.Destroying === true ? { destroying: true } : {}),
+      });
     }
     this.groups = new Map(out);
     return out;
@@ -101,7 +115,8 @@ export class FileSpecStore implements SpecStore {
       }));
     const side: Record<string, SidecarEntry> = {};
     for (const [id, g] of this.groups) {
-      if (g.previous !== null || g.paused || g.destroying === true) side[id] = { Previous: g.previous, Paused: g.paused, ...(g.destroying === true ? { Destroying: true } : {}) };
+      if (g.previous !== null || g.paused || g.destroying === true)
+        side[id] = { Previous: g.previous, Paused: g.paused, ...(g.destroying === true ? { Destroying: true } : {}) };
     }
     // Sidecar first: a crash in between leaves at worst a stale previous spec, never a spec without its state.
     await writeFileAtomic(this.sidecarPath, JSON.stringify(side, null, 2) + '\n');
@@ -117,7 +132,8 @@ export async function readStoreFile<T>(path: string): Promise<T | undefined> {
     if (!(err instanceof SyntaxError)) throw err;
     const text = await readFile(path, 'utf8').catch(() => '');
     const at = jsonErrorOffset(text);
-    const detail = at === null ? err.message : at >= text.length ? 'the JSON ends too early' : `unexpected ${JSON.stringify(text[at])} in JSON`;
+    const detail =
+      at === null ? err.message : at >= text.length ? 'the JSON ends too early' : `unexpected ${JSON.stringify(text[at])} in JSON`;
     throw new StoreCorruptError(path, detail, jsonErrorPosition(err.message, text));
   }
 }

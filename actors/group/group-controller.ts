@@ -323,7 +323,8 @@ export class GroupController {
     // Health: everyone when due (healing), else the new-config instances a rolling update waits for.
     this.health.retain(seen);
     const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props);
-    if (toCheck.length > 0) await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
+    if (toCheck.length > 0)
+      await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
     if (this.stopped || this.settings !== s) {
       this.again = true;
       return true;
@@ -396,7 +397,13 @@ export class GroupController {
     const active = outdated > 0;
     if (active && !prev.active) this.emit('rollout:started', { ID: this.id, Total: total, Outdated: outdated });
     if (active && (prev.outdated !== outdated || prev.updated !== updated)) {
-      this.emit('rollout:progress', { ID: this.id, Updated: Math.min(updated, total), Outdated: outdated, Total: total, Paused: this.paused });
+      this.emit('rollout:progress', {
+        ID: this.id,
+        Updated: Math.min(updated, total),
+        Outdated: outdated,
+        Total: total,
+        Paused: this.paused,
+      });
     }
     if (!active && prev.active) this.emit('rollout:completed', { ID: this.id, Total: total });
     this.rollout = { active, updated, outdated };
@@ -431,9 +438,16 @@ export class GroupController {
       Converged: converged,
       Size: targetSize(s.props),
       ConfigHash: s.hash,
-      Rollout: outdated > 0 || this.paused
-        ? { State: outdated === 0 ? 'idle' : this.paused ? 'paused' : 'rolling', Updated: members.length - outdated, Outdated: outdated, Total: targetSize(s.props), Paused: this.paused }
-        : null,
+      Rollout:
+        outdated > 0 || this.paused
+          ? {
+              State: outdated === 0 ? 'idle' : this.paused ? 'paused' : 'rolling',
+              Updated: members.length - outdated,
+              Outdated: outdated,
+              Total: targetSize(s.props),
+              Paused: this.paused,
+            }
+          : null,
       Problems: problems.length === 0 ? null : problems,
     };
   }

@@ -13,10 +13,26 @@ import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription, InspectedGroup } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';
 import { commitDetails } from './details.js';
-import { GroupController, settingsOf, silentLog, type ControllerOptions, type EmitFn, type GroupLog, type GroupSettings } from './group-controller.js';
+import {
+  GroupController,
+  settingsOf,
+  silentLog,
+  type ControllerOptions,
+  type EmitFn,
+  type GroupLog,
+  type GroupSettings,
+} from './group-controller.js';
 import { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 import { errorMessage, isLookupFailure } from './plugin-calls.js';
-import { MAX_DESTROY_INSTANCES, MAX_GROUP_SIZE, MAX_ID_LENGTH, MAX_INSTANCE_ID_LENGTH, checkCount, checkGroupId, checkLength } from './limits.js';
+import {
+  MAX_DESTROY_INSTANCES,
+  MAX_GROUP_SIZE,
+  MAX_ID_LENGTH,
+  MAX_INSTANCE_ID_LENGTH,
+  checkCount,
+  checkGroupId,
+  checkLength,
+} from './limits.js';
 import {
   PropertiesError,
   isPets,
@@ -151,7 +167,10 @@ export class GroupPlugin {
   }
 
   private newController(s: GroupSettings, paused: boolean): GroupController {
-    return new GroupController(s, paused, this.caller, this.opts, this.log, this.emit, { gate: this.journal, waitForPluginsUntil: this.waitForPluginsUntil });
+    return new GroupController(s, paused, this.caller, this.opts, this.log, this.emit, {
+      gate: this.journal,
+      waitForPluginsUntil: this.waitForPluginsUntil,
+    });
   }
 
   private controller(s: GroupSettings, paused: boolean): GroupController {
@@ -208,7 +227,12 @@ export class GroupPlugin {
   }
 
   /** Commits parsed settings (holding the group's lock). */
-  private async apply(spec: GroupSpecRecord, props: GroupProperties, pretend: boolean, opts: { previous?: GroupSpecRecord | null; paused?: boolean } = {}): Promise<string> {
+  private async apply(
+    spec: GroupSpecRecord,
+    props: GroupProperties,
+    pretend: boolean,
+    opts: { previous?: GroupSpecRecord | null; paused?: boolean } = {},
+  ): Promise<string> {
     if (this.closed) throw new ApplicationError('the group plugin is stopping');
     const id = spec.ID;
     if (this.tombstones.has(id)) throw beingDestroyed(id);
@@ -276,8 +300,10 @@ export class GroupPlugin {
   inspectGroups(): InspectedGroup[] | null {
     const out: InspectedGroup[] = [];
     for (const [id, c] of this.groups) out.push({ ID: id, Properties: normaliseProperties(c.current.props, c.current.spec.Properties) });
-    for (const id of this.tombstones.keys()) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'destroying' });
-    for (const [id, reason] of this.quarantined) out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'quarantined', Reason: reason });
+    for (const id of this.tombstones.keys())
+      out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'destroying' });
+    for (const [id, reason] of this.quarantined)
+      out.push({ ID: id, Properties: this.records.get(id)?.spec.Properties ?? null, State: 'quarantined', Reason: reason });
     return out.length === 0 ? null : out;
   }
 
@@ -334,7 +360,9 @@ export class GroupPlugin {
       }
       if (failures.length > 0) {
         this.retryDestroy(id, t);
-        throw new ApplicationError(`Failed to destroy ${failures.length} instances of group '${id}' (retrying in the background): ${failures.sort().join('; ')}`);
+        throw new ApplicationError(
+          `Failed to destroy ${failures.length} instances of group '${id}' (retrying in the background): ${failures.sort().join('; ')}`,
+        );
       }
     });
   }
@@ -446,7 +474,12 @@ export class GroupPlugin {
       const cattle = !isPets(c.current.props);
       const before = targetSize(c.current.props);
       // Mark them going (synchronously) before the size drops, so the loop does not pick others.
-      const results = targets.map((i) => c.destroyMember(members.get(i) as Description, 'terminate').then(() => true, (err: unknown) => errorMessage(err)));
+      const results = targets.map((i) =>
+        c.destroyMember(members.get(i) as Description, 'terminate').then(
+          () => true,
+          (err: unknown) => errorMessage(err),
+        ),
+      );
       if (cattle && targets.length > 0) await this.resize(c, Math.max(0, before - targets.length));
       const outcome = await Promise.all(results);
       const failed: string[] = [];

@@ -53,7 +53,14 @@ export class HealthBook {
   }
 
   /** Asks the flavor about each of `list` (bounded by `checks`); an unreachable flavor says nothing about them. */
-  async check(list: readonly Description[], flavor: FlavorClient, flavorPlugin: string, props: GroupProperties, checks: Semaphore, problems: Problems): Promise<void> {
+  async check(
+    list: readonly Description[],
+    flavor: FlavorClient,
+    flavorPlugin: string,
+    props: GroupProperties,
+    checks: Semaphore,
+    problems: Problems,
+  ): Promise<void> {
     let unreachable: unknown;
     await Promise.all(
       list.map((d) =>

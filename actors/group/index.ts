@@ -118,7 +118,14 @@ export default defineActor<GroupActorOptions>({
     let extra: Readonly<Record<string, Handler>> = {};
     if (options.backend !== undefined) {
       const actor = { name: ctx.name, home: ctx.home };
-      const backend = await loadBackend(options.backend, { caller, controller: opts, options: options as Record<string, unknown>, actor, log: ctx.log, emit });
+      const backend = await loadBackend(options.backend, {
+        caller,
+        controller: opts,
+        options: options as Record<string, unknown>,
+        actor,
+        log: ctx.log,
+        emit,
+      });
       plugin = backend.plugin;
       extra = backend.handlers ?? {};
     } else if (storeKind === 'file' || storeKind === 'memory') {

@@ -3,7 +3,15 @@
  * them toward the size until a listing taken late enough shows their outcome, so nothing is
  * provisioned twice and a member being destroyed is not counted.
  */
-import { TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Allocation, type Description, type DestroyReason, type Tags } from '../spi/common.js';
+import {
+  TAG_CONFIG_HASH,
+  TAG_GROUP,
+  TAG_LOGICAL_ID,
+  type Allocation,
+  type Description,
+  type DestroyReason,
+  type Tags,
+} from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import { InstanceClient } from '../spi/instance.js';
 import type { Caller } from '../spi/common.js';

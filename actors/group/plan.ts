@@ -106,7 +106,10 @@ function planCattle(input: PlanInput, step: number): Plan {
     if (total < n) for (let k = total; k < n && provision.length < step; k++) provision.push(null);
     else if (alive.length > n) {
       // Only what the plugin shows is removed: a provision in flight may already be listed.
-      const surplus = alive.slice().sort(removalOrder).slice(0, alive.length - n);
+      const surplus = alive
+        .slice()
+        .sort(removalOrder)
+        .slice(0, alive.length - n);
       for (const i of surplus) destroy.push({ id: i.id, reason: 'terminate', why: 'surplus' });
     }
     return { provision, destroy, outdated: 0, updated: fresh.length + pendingFresh };
@@ -117,7 +120,10 @@ function planCattle(input: PlanInput, step: number): Plan {
   const removed = new Set<string>();
   // A shrink is applied first, and takes outdated instances before current ones (docs/go-compat.md #23).
   if (alive.length > ceiling) {
-    for (const i of alive.slice().sort(removalOrder).slice(0, alive.length - ceiling)) {
+    for (const i of alive
+      .slice()
+      .sort(removalOrder)
+      .slice(0, alive.length - ceiling)) {
       destroy.push({ id: i.id, reason: 'terminate', why: 'surplus' });
       removed.add(i.id);
     }

@@ -47,7 +47,12 @@ export class Problems {
   record(source: string, err: unknown): void {
     const message = errorMessage(err);
     const old = this.problems.get(source);
-    this.problems.set(source, { Source: source, Message: message, Since: old?.Since ?? new Date().toISOString(), Count: (old?.Count ?? 0) + 1 });
+    this.problems.set(source, {
+      Source: source,
+      Message: message,
+      Since: old?.Since ?? new Date().toISOString(),
+      Count: (old?.Count ?? 0) + 1,
+    });
     if (!old) this.emit('group:problem', { ID: this.groupId(), Source: source, Message: message });
   }
 

@@ -65,7 +65,6 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-
 function jsType(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v === null) return 'null';
@@ -130,8 +129,10 @@ export function parseGroupProperties(raw: unknown, opts: { allowEmptyAllocation?
     logicalIds = lidsRaw.map((l, i) => {
       if (typeof l !== 'string') throw unmarshalError(l, 'AllocationMethod.Allocation.LogicalIDs', 'instance.LogicalID');
       checkLength(`Allocation.LogicalIDs[${i}]`, l, MAX_ID_LENGTH);
-      if (hasControlCharacter(l)) throw new PropertiesError(`Allocation.LogicalIDs[${i}] ${JSON.stringify(l)} contains a control character`);
-      if (seen.has(l)) throw new PropertiesError(`Allocation.LogicalIDs has ${JSON.stringify(l)} more than once; each logical ID names one instance`);
+      if (hasControlCharacter(l))
+        throw new PropertiesError(`Allocation.LogicalIDs[${i}] ${JSON.stringify(l)} contains a control character`);
+      if (seen.has(l))
+        throw new PropertiesError(`Allocation.LogicalIDs has ${JSON.stringify(l)} more than once; each logical ID names one instance`);
       seen.add(l);
       return l;
     });
@@ -142,7 +143,8 @@ export function parseGroupProperties(raw: unknown, opts: { allowEmptyAllocation?
   const durationMs = durationAt(field(upd, 'Duration'), 'Updating.Duration') ?? 0;
   const count = uintAt(field(upd, 'Count'), 'Updating.Count');
   const skip = field(upd, 'SkipBeforeInstanceDestroy');
-  if (skip !== undefined && skip !== null && typeof skip !== 'string') throw unmarshalError(skip, 'Updating.SkipBeforeInstanceDestroy', 'string');
+  if (skip !== undefined && skip !== null && typeof skip !== 'string')
+    throw unmarshalError(skip, 'Updating.SkipBeforeInstanceDestroy', 'string');
   const surgeRaw = field(upd, 'MaxSurge');
   const unavailRaw = field(upd, 'MaxUnavailable');
   const maxSurge = surgeRaw === undefined || surgeRaw === null ? 1 : uintAt(surgeRaw, 'Updating.MaxSurge');
@@ -204,7 +206,11 @@ export function propertiesHash(p: GroupProperties): string {
  * field spelling, `"LogicalIDs":null`, `"Duration":"0s"`…); our own keys appear only when given.
  */
 export function normaliseProperties(p: GroupProperties, raw: unknown): WireGroupProperties {
-  const section = (s: PluginSection): GroupPluginSpec => ({ Plugin: s.Plugin, Properties: s.Properties, ...(s.Options !== undefined ? { Options: s.Options } : {}) });
+  const section = (s: PluginSection): GroupPluginSpec => ({
+    Plugin: s.Plugin,
+    Properties: s.Properties,
+    ...(s.Options !== undefined ? { Options: s.Options } : {}),
+  });
   const u = p.updating;
   const updating: GroupUpdating = { Duration: formatGoDuration(u.durationMs), Count: u.count };
   const rawUpd = isObject(raw) ? field(raw, 'Updating') : undefined;

@@ -27,7 +27,11 @@ export const OWNED_VARS = [
   'INFRAKIT_GROUP',
 ] as const;
 
-export function childEnv(inherited: NodeJS.ProcessEnv, extra: Readonly<Record<string, string>>, who: ChildIdentity): Record<string, string> {
+export function childEnv(
+  inherited: NodeJS.ProcessEnv,
+  extra: Readonly<Record<string, string>>,
+  who: ChildIdentity,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inherited)) if (v !== undefined) env[k] = v;
   for (const k of OWNED_VARS) delete env[k];

@@ -4,13 +4,7 @@
  */
 import { defineActor } from '../../runtime/actor.js';
 import { INSTANCE_INTERFACES, INSTANCE_METHODS } from '../spi/instance.js';
-import type {
-  DescribeInstancesRequest,
-  DestroyRequest,
-  LabelRequest,
-  ProvisionRequest,
-  ValidateInstanceRequest,
-} from '../spi/instance.js';
+import type { DescribeInstancesRequest, DestroyRequest, LabelRequest, ProvisionRequest, ValidateInstanceRequest } from '../spi/instance.js';
 import { ProcessInstancePlugin, type ProcessPluginOptions } from './process-plugin.js';
 
 export { ProcessInstancePlugin, DEFAULTS, newInstanceId, logTail } from './process-plugin.js';
@@ -20,7 +14,15 @@ export type { ProcessProperties } from './properties.js';
 export { StateStore, isSafeId } from './state-store.js';
 export type { InstanceRecord, ProcessInfo } from './state-store.js';
 export { childEnv, OWNED_VARS } from './child-env.js';
-export { isSameProcessAlive, processStartTime, readProcStat, parseProcStat, isInstanceAlive, liveGroupMembers, ProcTable } from './proc-identity.js';
+export {
+  isSameProcessAlive,
+  processStartTime,
+  readProcStat,
+  parseProcStat,
+  isInstanceAlive,
+  liveGroupMembers,
+  ProcTable,
+} from './proc-identity.js';
 export type { GroupIdentity } from './proc-identity.js';
 export { capLog } from './log-cap.js';
 

@@ -92,7 +92,8 @@ export class LogCapper {
         for (const [id, path] of [...this.logs]) {
           if (scope !== undefined && !scope.has(`${id}.log`)) continue;
           try {
-            if (await capLog(path, this.maxBytes)) this.log.info({ instance: id, log: path, maxBytes: this.maxBytes }, 'instance log rotated');
+            if (await capLog(path, this.maxBytes))
+              this.log.info({ instance: id, log: path, maxBytes: this.maxBytes }, 'instance log rotated');
           } catch (err) {
             this.log.warn({ instance: id, log: path, err }, 'instance log could not be rotated');
           }
@@ -115,12 +116,15 @@ export class LogCapper {
     if (this.timer === undefined || name === null || !name.endsWith('.log')) return;
     this.pending.add(name);
     if (this.soon !== undefined) return;
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      const names = new Set(this.pending);
-      this.pending.clear();
-      void this.check(names);
-    }, Math.min(50, this.intervalMs));
+    this.soon = setTimeout(
+      () => {
+        this.soon = undefined;
+        const names = new Set(this.pending);
+        this.pending.clear();
+        void this.check(names);
+      },
+      Math.min(50, this.intervalMs),
+    );
     this.soon.unref();
   }
 

@@ -6,7 +6,10 @@
  */
 import { createServer } from 'node:net';
 
-export type PortSpec = { readonly kind: 'fixed'; readonly port: number } | { readonly kind: 'any' } | { readonly kind: 'range'; readonly from: number; readonly to: number };
+export type PortSpec =
+  | { readonly kind: 'fixed'; readonly port: number }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'range'; readonly from: number; readonly to: number };
 
 /** Parse `Properties.Port`; throws a plain Error naming the field. */
 export function parsePortSpec(raw: unknown): PortSpec | undefined {

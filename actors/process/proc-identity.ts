@@ -30,12 +30,16 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   // After ") " come fields 3, 4, 5, ...: field n is at index n - 3.
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const state = rest[0];
   const pgrp = rest[2];
   const session = rest[3];
   const startTime = rest[19];
-  if (state === undefined || pgrp === undefined || session === undefined || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
+  if (state === undefined || pgrp === undefined || session === undefined || startTime === undefined || !/^\d+$/.test(startTime))
+    return undefined;
   return { state, pgrp: Number(pgrp), session: Number(session), startTime };
 }
 

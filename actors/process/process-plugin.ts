@@ -25,7 +25,15 @@ import type {
   ValidateInstanceRequest,
 } from '../spi/instance.js';
 import { childEnv } from './child-env.js';
-import { isInstanceAlive, isSameProcessAlive, processGroupAlive, processStartTime, ProcTable, signalGroup, type GroupIdentity } from './proc-identity.js';
+import {
+  isInstanceAlive,
+  isSameProcessAlive,
+  processGroupAlive,
+  processStartTime,
+  ProcTable,
+  signalGroup,
+  type GroupIdentity,
+} from './proc-identity.js';
 import { LogCapper, removeLog } from './log-cap.js';
 import { pickPort } from './port-picker.js';
 import { parseProperties, type ProcessProperties } from './properties.js';
@@ -173,7 +181,12 @@ export class ProcessInstancePlugin {
     this.settleMs = o.settleMs ?? DEFAULTS.settleMs;
     this.removeLogsOnDestroy = o.removeLogsOnDestroy ?? true;
     this.log = config.log;
-    this.logCapper = new LogCapper(this.store.logDir, o.logMaxBytes ?? DEFAULTS.logMaxBytes, o.logCheckMs ?? DEFAULTS.logCheckMs, config.log);
+    this.logCapper = new LogCapper(
+      this.store.logDir,
+      o.logMaxBytes ?? DEFAULTS.logMaxBytes,
+      o.logCheckMs ?? DEFAULTS.logCheckMs,
+      config.log,
+    );
     this.signal = config.signal;
     this.emit = config.emit ?? (() => undefined);
   }
@@ -184,7 +197,8 @@ export class ProcessInstancePlugin {
     if (typeof o !== 'object') throw new Error('process plugin options must be an object');
     for (const k of ['dir', 'shell', 'cwd'] as const) {
       const v = o[k];
-      if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`process plugin option '${k}' must be a non-empty string`);
+      if (v !== undefined && (typeof v !== 'string' || v === ''))
+        throw new Error(`process plugin option '${k}' must be a non-empty string`);
     }
     for (const k of ['gracePeriodMs', 'settleMs'] as const) {
       const v = o[k];
@@ -287,7 +301,15 @@ export class ProcessInstancePlugin {
       LogicalID: logicalId,
       Tags: tags,
       Spec: spec,
-      Process: { PID: pid, StartTime: processStartTime(pid), StartedAt: new Date().toISOString(), Log: logPath, Shell: shell, Cwd: cwd, Port: port },
+      Process: {
+        PID: pid,
+        StartTime: processStartTime(pid),
+        StartedAt: new Date().toISOString(),
+        Log: logPath,
+        Shell: shell,
+        Cwd: cwd,
+        Port: port,
+      },
     };
     this.track(id, child, exited);
 
@@ -309,7 +331,9 @@ export class ProcessInstancePlugin {
         await this.store.remove(id);
         await rm(logPath, { force: true }); // the ID was never handed out; the tail is in the error
         this.log.warn({ instance: id, pid, exit: early }, 'instance failed to start');
-        throw new ApplicationError(`Init failed: ${shell} ${describeExit(early)} right after start; log tail:\n${tail === '' ? '(empty)' : tail}`);
+        throw new ApplicationError(
+          `Init failed: ${shell} ${describeExit(early)} right after start; log tail:\n${tail === '' ? '(empty)' : tail}`,
+        );
       }
       if (early !== undefined && !isInstanceAlive(identityOf(rec))) {
         this.log.warn({ instance: id, pid }, 'Init exited with code 0 at once; the instance is already gone');
@@ -440,7 +464,11 @@ export class ProcessInstancePlugin {
     const p = rec.Spec.Properties;
     const base = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
     const port = rec.Process.Port ?? null;
-    return { ...base, ...(port !== null ? { Port: port } : {}), Process: { PID: rec.Process.PID, StartedAt: rec.Process.StartedAt, Log: rec.Process.Log } };
+    return {
+      ...base,
+      ...(port !== null ? { Port: port } : {}),
+      Process: { PID: rec.Process.PID, StartedAt: rec.Process.StartedAt, Log: rec.Process.Log },
+    };
   }
 
   /** The record of a live instance; a dead one is cleaned up and reported as not found. */
@@ -478,7 +506,10 @@ export class ProcessInstancePlugin {
     this.logCapper.delete(rec.ID);
     const tail = this.removeLogsOnDestroy ? await logTail(this.store.logPath(rec.ID)) : undefined;
     if (this.removeLogsOnDestroy) await removeLog(this.store.logPath(rec.ID));
-    this.log.info({ instance: rec.ID, pid: rec.Process.PID, ...(tail !== undefined ? { logTail: tail } : {}) }, 'instance process group is gone; state removed');
+    this.log.info(
+      { instance: rec.ID, pid: rec.Process.PID, ...(tail !== undefined ? { logTail: tail } : {}) },
+      'instance process group is gone; state removed',
+    );
   }
 
   /**
@@ -518,7 +549,8 @@ export class ProcessInstancePlugin {
     child.unref();
     void exited.then((e) => {
       this.children.delete(id);
-      const payload = 'error' in e ? { instance: id, error: e.error.message } : { instance: id, pid: child.pid, code: e.code, signal: e.signal };
+      const payload =
+        'error' in e ? { instance: id, error: e.error.message } : { instance: id, pid: child.pid, code: e.code, signal: e.signal };
       this.log.info(payload, 'instance process exited');
       this.emit('instance-exited', payload);
     });

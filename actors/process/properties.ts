@@ -62,7 +62,8 @@ export function parseProperties(raw: unknown): ProcessProperties {
   const str = (field: 'Cwd' | 'Shell'): string | undefined => {
     const v = pick(field);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string' || v === '') throw new Error(`Properties.${field} must be a non-empty string, got ${typeof v === 'string' ? 'an empty string' : kindOf(v)}`);
+    if (typeof v !== 'string' || v === '')
+      throw new Error(`Properties.${field} must be a non-empty string, got ${typeof v === 'string' ? 'an empty string' : kindOf(v)}`);
     return v;
   };
 
@@ -71,5 +72,11 @@ export function parseProperties(raw: unknown): ProcessProperties {
     throw new Error(`Properties.GracePeriodMs must be a non-negative integer (milliseconds), got ${JSON.stringify(grace)}`);
   }
 
-  return { Env: env, Cwd: str('Cwd'), Shell: str('Shell'), GracePeriodMs: typeof grace === 'number' ? grace : undefined, Port: parsePortSpec(pick('Port')) };
+  return {
+    Env: env,
+    Cwd: str('Cwd'),
+    Shell: str('Shell'),
+    GracePeriodMs: typeof grace === 'number' ? grace : undefined,
+    Port: parsePortSpec(pick('Port')),
+  };
 }

@@ -199,7 +199,8 @@ export class Simulator {
     let cap = this.capacity;
     if (props && props['simulator_cap'] !== undefined) {
       const c = props['simulator_cap'];
-      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw new ApplicationError('simulator_cap must be a non-negative integer');
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0)
+        throw new ApplicationError('simulator_cap must be a non-negative integer');
       cap = cap === undefined ? c : Math.min(cap, c);
     }
     if (cap !== undefined && store.instances.size >= cap) throw new ApplicationError(`at capacity ${cap}`);

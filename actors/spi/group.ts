@@ -49,19 +49,58 @@ export interface GroupSpec {
 }
 
 /** What the group actor receives: Properties are raw JSON until the plugin has parsed them. */
-export interface CommitGroupRequest { Name?: string; Spec?: { ID?: string; Properties?: unknown }; Pretend?: boolean }
-export interface GroupIdRequest { Name?: string; ID?: string }
-export interface DestroyInstancesRequest { Name?: string; ID?: string; Instances?: string[] | null }
-export interface SetSizeRequest { Name?: string; ID?: string; Size: number }
+export interface CommitGroupRequest {
+  Name?: string;
+  Spec?: { ID?: string; Properties?: unknown };
+  Pretend?: boolean;
+}
+export interface GroupIdRequest {
+  Name?: string;
+  ID?: string;
+}
+export interface DestroyInstancesRequest {
+  Name?: string;
+  ID?: string;
+  Instances?: string[] | null;
+}
+export interface SetSizeRequest {
+  Name?: string;
+  ID?: string;
+  Size: number;
+}
 
 export type { GroupDescription, InspectedGroup } from './group-properties.js';
 
-export interface CommitGroupResult { Name: string; ID: string; Details: string }
-export interface GroupIdResult { Name: string; ID: string; OK: true }
-export interface DescribeGroupResult { Name: string; ID: string; Description: GroupDescription }
-export interface InspectGroupsResult { Name: string; ID: string; Groups: InspectedGroup[] | null }
-export interface SizeResult { Name: string; ID: string; Size: number }
-export interface RolloutControlResult { Name: string; ID: string; Details: string }
+export interface CommitGroupResult {
+  Name: string;
+  ID: string;
+  Details: string;
+}
+export interface GroupIdResult {
+  Name: string;
+  ID: string;
+  OK: true;
+}
+export interface DescribeGroupResult {
+  Name: string;
+  ID: string;
+  Description: GroupDescription;
+}
+export interface InspectGroupsResult {
+  Name: string;
+  ID: string;
+  Groups: InspectedGroup[] | null;
+}
+export interface SizeResult {
+  Name: string;
+  ID: string;
+  Size: number;
+}
+export interface RolloutControlResult {
+  Name: string;
+  ID: string;
+  Details: string;
+}
 
 const groupProps: GroupProperties = {
   Allocation: { Size: 3 },
@@ -84,10 +123,22 @@ export const GROUP_METHODS: Record<string, MethodInfo> = {
   'Group.FreeGroup': byId('FreeGroup', { OK: true }),
   'Group.DescribeGroup': byId('DescribeGroup', { Description: { Instances: null, Converged: false } }),
   'Group.DestroyGroup': byId('DestroyGroup', { OK: true }),
-  'Group.InspectGroups': { params: GroupParams.InspectGroups, example: { Name: 'group', ID: '' }, exampleResult: { Name: 'group', ID: '', Groups: null } },
-  'Group.DestroyInstances': { params: GroupParams.DestroyInstances, example: { Name: 'group', ID: 'workers', Instances: ['i-1'] }, exampleResult: { Name: 'group', ID: 'workers' } },
+  'Group.InspectGroups': {
+    params: GroupParams.InspectGroups,
+    example: { Name: 'group', ID: '' },
+    exampleResult: { Name: 'group', ID: '', Groups: null },
+  },
+  'Group.DestroyInstances': {
+    params: GroupParams.DestroyInstances,
+    example: { Name: 'group', ID: 'workers', Instances: ['i-1'] },
+    exampleResult: { Name: 'group', ID: 'workers' },
+  },
   'Group.Size': byId('Size', { Size: 3 }),
-  'Group.SetSize': { params: GroupParams.SetSize, example: { Name: 'group', ID: 'workers', Size: 5 }, exampleResult: { Name: 'group', ID: 'workers' } },
+  'Group.SetSize': {
+    params: GroupParams.SetSize,
+    example: { Name: 'group', ID: 'workers', Size: 5 },
+    exampleResult: { Name: 'group', ID: 'workers' },
+  },
   'Group.PauseUpdate': byId('PauseUpdate', { Details: 'Paused the rolling update of workers' }),
   'Group.ResumeUpdate': byId('ResumeUpdate', { Details: 'Resumed the rolling update of workers' }),
   'Group.RollbackUpdate': byId('RollbackUpdate', { Details: 'Rolling back workers to its previous configuration' }),
@@ -96,7 +147,10 @@ export const GROUP_METHODS: Record<string, MethodInfo> = {
 /** A typed client for a Group plugin addressed as `lookup[/group-id]`, over any `Caller`. */
 export class GroupClient {
   readonly actor: string;
-  constructor(private readonly caller: Caller, readonly plugin: string) {
+  constructor(
+    private readonly caller: Caller,
+    readonly plugin: string,
+  ) {
     this.actor = splitPluginName(plugin).lookup;
   }
   private call<R>(method: string, params: object): Promise<R> {
@@ -105,18 +159,34 @@ export class GroupClient {
   commit(spec: GroupSpec, pretend = false): Promise<CommitGroupResult> {
     return this.call('CommitGroup', { Spec: spec, Pretend: pretend });
   }
-  free(id: string): Promise<GroupIdResult> { return this.call('FreeGroup', { ID: id }); }
+  free(id: string): Promise<GroupIdResult> {
+    return this.call('FreeGroup', { ID: id });
+  }
   async describe(id: string): Promise<GroupDescription> {
     return (await this.call<DescribeGroupResult>('DescribeGroup', { ID: id })).Description;
   }
-  destroy(id: string): Promise<GroupIdResult> { return this.call('DestroyGroup', { ID: id }); }
+  destroy(id: string): Promise<GroupIdResult> {
+    return this.call('DestroyGroup', { ID: id });
+  }
   async inspect(): Promise<InspectedGroup[]> {
     return (await this.call<InspectGroupsResult>('InspectGroups', { ID: '' })).Groups ?? [];
   }
-  destroyInstances(id: string, instances: string[]): Promise<GroupIdResult> { return this.call('DestroyInstances', { ID: id, Instances: instances }); }
-  async size(id: string): Promise<number> { return (await this.call<SizeResult>('Size', { ID: id })).Size; }
-  setSize(id: string, size: number): Promise<GroupIdResult> { return this.call('SetSize', { ID: id, Size: size }); }
-  pause(id: string): Promise<RolloutControlResult> { return this.call('PauseUpdate', { ID: id }); }
-  resume(id: string): Promise<RolloutControlResult> { return this.call('ResumeUpdate', { ID: id }); }
-  rollback(id: string): Promise<RolloutControlResult> { return this.call('RollbackUpdate', { ID: id }); }
+  destroyInstances(id: string, instances: string[]): Promise<GroupIdResult> {
+    return this.call('DestroyInstances', { ID: id, Instances: instances });
+  }
+  async size(id: string): Promise<number> {
+    return (await this.call<SizeResult>('Size', { ID: id })).Size;
+  }
+  setSize(id: string, size: number): Promise<GroupIdResult> {
+    return this.call('SetSize', { ID: id, Size: size });
+  }
+  pause(id: string): Promise<RolloutControlResult> {
+    return this.call('PauseUpdate', { ID: id });
+  }
+  resume(id: string): Promise<RolloutControlResult> {
+    return this.call('ResumeUpdate', { ID: id });
+  }
+  rollback(id: string): Promise<RolloutControlResult> {
+    return this.call('RollbackUpdate', { ID: id });
+  }
 }

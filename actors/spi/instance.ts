@@ -31,26 +31,65 @@ export const InstanceParams = {
   DescribeInstances: S.object({ Type: TypeField, Tags: S.optional(TagsSchema), Properties: S.optional(S.boolean()) }),
 };
 
-export interface ValidateInstanceRequest { Type?: string; Properties?: unknown }
-export interface ProvisionRequest { Type?: string; Spec: InstanceSpec }
-export interface LabelRequest { Type?: string; Instance: string; Labels: Tags | null }
-export interface DestroyRequest { Type?: string; Instance: string; Context?: Context }
-export interface DescribeInstancesRequest { Type?: string; Tags?: Tags | null; Properties?: boolean }
+export interface ValidateInstanceRequest {
+  Type?: string;
+  Properties?: unknown;
+}
+export interface ProvisionRequest {
+  Type?: string;
+  Spec: InstanceSpec;
+}
+export interface LabelRequest {
+  Type?: string;
+  Instance: string;
+  Labels: Tags | null;
+}
+export interface DestroyRequest {
+  Type?: string;
+  Instance: string;
+  Context?: Context;
+}
+export interface DescribeInstancesRequest {
+  Type?: string;
+  Tags?: Tags | null;
+  Properties?: boolean;
+}
 
-export interface OkResult { Type: string; OK: boolean }
-export interface ProvisionResult { Type: string; ID: string | null }
-export interface DescribeInstancesResult { Type: string; Descriptions: Description[] | null }
+export interface OkResult {
+  Type: string;
+  OK: boolean;
+}
+export interface ProvisionResult {
+  Type: string;
+  ID: string | null;
+}
+export interface DescribeInstancesResult {
+  Type: string;
+  Descriptions: Description[] | null;
+}
 
 /** Method metadata for an Instance actor's definition (`methods`). */
 export const INSTANCE_METHODS: Record<string, MethodInfo> = {
-  'Instance.Validate': { params: InstanceParams.Validate, example: { Type: '', Properties: { Note: 'any JSON' } }, exampleResult: { Type: '', OK: true } },
+  'Instance.Validate': {
+    params: InstanceParams.Validate,
+    example: { Type: '', Properties: { Note: 'any JSON' } },
+    exampleResult: { Type: '', OK: true },
+  },
   'Instance.Provision': {
     params: InstanceParams.Provision,
     example: { Type: '', Spec: { Properties: {}, Tags: { 'infrakit.group': 'workers' }, Init: '', LogicalID: null, Attachments: null } },
     exampleResult: { Type: '', ID: 'i-1' },
   },
-  'Instance.Label': { params: InstanceParams.Label, example: { Type: '', Instance: 'i-1', Labels: { tier: 'web' } }, exampleResult: { Type: '', OK: true } },
-  'Instance.Destroy': { params: InstanceParams.Destroy, example: { Type: '', Instance: 'i-1', Context: { Reason: 'terminate' } }, exampleResult: { Type: '', OK: true } },
+  'Instance.Label': {
+    params: InstanceParams.Label,
+    example: { Type: '', Instance: 'i-1', Labels: { tier: 'web' } },
+    exampleResult: { Type: '', OK: true },
+  },
+  'Instance.Destroy': {
+    params: InstanceParams.Destroy,
+    example: { Type: '', Instance: 'i-1', Context: { Reason: 'terminate' } },
+    exampleResult: { Type: '', OK: true },
+  },
   'Instance.DescribeInstances': {
     params: InstanceParams.DescribeInstances,
     example: { Type: '', Tags: { 'infrakit.group': 'workers' }, Properties: true },
@@ -62,7 +101,10 @@ export const INSTANCE_METHODS: Record<string, MethodInfo> = {
 export class InstanceClient {
   readonly actor: string;
   readonly type: string;
-  constructor(private readonly caller: Caller, readonly plugin: string) {
+  constructor(
+    private readonly caller: Caller,
+    readonly plugin: string,
+  ) {
     const { lookup, rest } = splitPluginName(plugin);
     this.actor = lookup;
     this.type = rest;
@@ -81,7 +123,11 @@ export class InstanceClient {
     await this.caller(this.actor, 'Instance.Destroy', { Type: this.type, Instance: instance, Context: context });
   }
   async describe(tags: Tags | null, properties = false): Promise<Description[]> {
-    const r = await this.caller<DescribeInstancesResult>(this.actor, 'Instance.DescribeInstances', { Type: this.type, Tags: tags, Properties: properties });
+    const r = await this.caller<DescribeInstancesResult>(this.actor, 'Instance.DescribeInstances', {
+      Type: this.type,
+      Tags: tags,
+      Properties: properties,
+    });
     return r.Descriptions ?? [];
   }
 }

@@ -39,7 +39,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-
 const fail = (msg: string): never => {
   throw new ApplicationError(msg);
 };
@@ -90,7 +89,8 @@ export function decodeVanillaProperties(raw: unknown): VanillaProperties {
 
   const tags = field(raw, 'Tags');
   if (tags !== undefined && tags !== null) {
-    if (!isRecord(tags) || !Object.values(tags).every((v) => typeof v === 'string')) return fail('Tags must be a map of strings to strings');
+    if (!isRecord(tags) || !Object.values(tags).every((v) => typeof v === 'string'))
+      return fail('Tags must be a map of strings to strings');
     out.Tags = tags as Tags;
   }
 

@@ -27,7 +27,10 @@ function checkType(type: string | undefined): string {
 }
 
 /** An `instance.Spec` with every field present, empty maps and lists as `null` (as Go sends them). */
-export function normaliseSpec(spec: InstanceSpec, patch: { Tags?: Tags | null; Init?: string; Attachments?: Attachment[] | null } = {}): InstanceSpec {
+export function normaliseSpec(
+  spec: InstanceSpec,
+  patch: { Tags?: Tags | null; Init?: string; Attachments?: Attachment[] | null } = {},
+): InstanceSpec {
   const tags = patch.Tags !== undefined ? patch.Tags : spec.Tags;
   const atts = patch.Attachments !== undefined ? patch.Attachments : spec.Attachments;
   return {

@@ -11,7 +11,15 @@ import { FileSpecStore } from '../../actors/group/file-spec-store.js';
 import { GroupJournal, forgetInJournal } from '../../actors/group/journal.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { pidExists } from '../../runtime/pid-exists.js';
-import { GroupClient, TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description, type GroupDescription, type InspectedGroup } from '../../actors/spi/index.js';
+import {
+  GroupClient,
+  TAG_CONFIG_HASH,
+  TAG_GROUP,
+  TAG_LOGICAL_ID,
+  type Description,
+  type GroupDescription,
+  type InspectedGroup,
+} from '../../actors/spi/index.js';
 import { emit, table, UsageError } from '../output.js';
 import { readGroupSpec } from '../spec-file.js';
 import { globals, withCaller } from '../context.js';
@@ -51,9 +59,15 @@ export function describeTable(id: string, desc: GroupDescription): string {
   if (rollout && rollout.State && rollout.State !== 'none' && rollout.State !== 'idle') {
     lines.push(`Rollout: ${rollout.State}${rollout.Total !== undefined ? ` (${rollout.Updated ?? 0}/${rollout.Total} updated)` : ''}`);
   }
-  const lead = desc['Leadership'] as { Role?: string; Node?: string; Leader?: { ID: string; Location: string } | null; Reason?: string } | undefined;
+  const lead = desc['Leadership'] as
+    { Role?: string; Node?: string; Leader?: { ID: string; Location: string } | null; Reason?: string } | undefined;
   if (lead) {
-    const who = lead.Role === 'leader' ? `this runtime (${lead.Node ?? '?'}) leads` : lead.Leader ? `${lead.Leader.ID} leads, at ${lead.Leader.Location}` : `no runtime leads${lead.Reason ? ` (${lead.Reason})` : ''}`;
+    const who =
+      lead.Role === 'leader'
+        ? `this runtime (${lead.Node ?? '?'}) leads`
+        : lead.Leader
+          ? `${lead.Leader.ID} leads, at ${lead.Leader.Location}`
+          : `no runtime leads${lead.Reason ? ` (${lead.Reason})` : ''}`;
     lines.push(`Leadership: ${who}`);
   }
   const problems = desc['Problems'];
@@ -61,7 +75,9 @@ export function describeTable(id: string, desc: GroupDescription): string {
   lines.push(
     table(
       ['ID', 'LOGICAL', 'CONFIG', 'TAGS'],
-      [...instances].sort((a, b) => a.ID.localeCompare(b.ID)).map((d) => [d.ID, d.LogicalID ?? d.Tags?.[TAG_LOGICAL_ID], (d.Tags?.[TAG_CONFIG_HASH] ?? '').slice(0, 8), userTags(d)]),
+      [...instances]
+        .sort((a, b) => a.ID.localeCompare(b.ID))
+        .map((d) => [d.ID, d.LogicalID ?? d.Tags?.[TAG_LOGICAL_ID], (d.Tags?.[TAG_CONFIG_HASH] ?? '').slice(0, 8), userTags(d)]),
     ),
   );
   return lines.join('\n');
@@ -83,7 +99,10 @@ async function waitConverged(g: GroupClient, id: string, timeoutMs: number, quie
     }
     const size = typeof d['Size'] === 'number' ? d['Size'] : undefined;
     const rollout = d['Rollout'] as { State?: string; Updated?: number; Total?: number } | undefined;
-    const roll = rollout?.State && rollout.State !== 'none' && rollout.State !== 'idle' ? `, rollout ${rollout.State} ${rollout.Updated ?? 0}/${rollout.Total ?? '?'}` : '';
+    const roll =
+      rollout?.State && rollout.State !== 'none' && rollout.State !== 'idle'
+        ? `, rollout ${rollout.State} ${rollout.Updated ?? 0}/${rollout.Total ?? '?'}`
+        : '';
     const line = `${id}: ${countOf((d.Instances ?? []).length, size, 'instance')}${roll}, converging…`;
     if (!quiet && line !== last) {
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
@@ -191,11 +210,7 @@ export function groupCommand(): Command {
       const g = globals(cmd);
       await withCaller(g, async (c) => {
         const specs = await client(cmd, c).inspect();
-        emit(g.output, specs, () =>
-          specs.length === 0
-            ? 'No groups. Commit one with: infrakit-ts group commit <file>'
-            : lsTable(specs),
-        );
+        emit(g.output, specs, () => (specs.length === 0 ? 'No groups. Commit one with: infrakit-ts group commit <file>' : lsTable(specs)));
       });
     });
 
@@ -224,7 +239,12 @@ export function groupCommand(): Command {
       });
     });
 
-  const simple = (name: string, description: string, run: (gc: GroupClient, id: string) => Promise<unknown>, say: (id: string, r: unknown) => string) =>
+  const simple = (
+    name: string,
+    description: string,
+    run: (gc: GroupClient, id: string) => Promise<unknown>,
+    say: (id: string, r: unknown) => string,
+  ) =>
     group
       .command(name)
       .description(description)
@@ -238,8 +258,18 @@ export function groupCommand(): Command {
         });
       });
 
-  simple('free', 'stop managing a group and leave its instances running', (gc, id) => gc.free(id), (id) => `Freed ${id}`);
-  simple('destroy', 'destroy every instance of a group and forget it', (gc, id) => gc.destroy(id), (id) => `Destroy ${id} initiated`);
+  simple(
+    'free',
+    'stop managing a group and leave its instances running',
+    (gc, id) => gc.free(id),
+    (id) => `Freed ${id}`,
+  );
+  simple(
+    'destroy',
+    'destroy every instance of a group and forget it',
+    (gc, id) => gc.destroy(id),
+    (id) => `Destroy ${id} initiated`,
+  );
   const details = (_id: string, r: unknown) => String((r as { Details?: string }).Details ?? 'OK');
   simple('pause', 'pause the rolling update of a group (healing goes on)', (gc, id) => gc.pause(id), details);
   simple('resume', 'resume a paused rolling update', (gc, id) => gc.resume(id), details);
@@ -254,7 +284,7 @@ export function groupCommand(): Command {
     .action(async (id: string, opts: { home?: string; plugin: string }, cmd: Command) => {
       const g = globals(cmd);
       const home = opts.home ?? infrakitHome();
-      const storeDir = opts.home === undefined ? (process.env['INFRAKIT_STORE_DIR'] || join(home, 'configs')) : join(home, 'configs');
+      const storeDir = opts.home === undefined ? process.env['INFRAKIT_STORE_DIR'] || join(home, 'configs') : join(home, 'configs');
       const pluginsDir = opts.home === undefined ? g.pluginsDir : join(home, 'plugins');
       const live = await liveRuntime(pluginsDir, opts.plugin);
       if (live !== null) {
@@ -268,7 +298,11 @@ export function groupCommand(): Command {
       if (!groups.has(id)) throw new Error(`group '${id}' not found in ${store.configPath} (handler '${opts.plugin}')`);
       await store.remove(id);
       await forgetInJournal(GroupJournal.pathFor(storeDir, opts.plugin), id);
-      emit(g.output, { ID: id, Store: store.configPath, Forgotten: true }, () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`);
+      emit(
+        g.output,
+        { ID: id, Store: store.configPath, Forgotten: true },
+        () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`,
+      );
     });
 
   group

@@ -42,7 +42,7 @@ export function instanceCommand(): Command {
     .description('list instances, optionally only those with all the given tags')
     .argument('<plugin>', 'Instance plugin, e.g. simulator/compute')
     .option('-t, --tags <k=v>', 'filter by tag (repeat, or comma-separate)', collect)
-    .option('-p, --properties', 'include each instance\'s properties')
+    .option('-p, --properties', "include each instance's properties")
     .option('-q, --quiet', 'print only IDs')
     .action(async (plugin: string, opts: { tags?: string[]; properties?: boolean; quiet?: boolean }, c: Command) => {
       const g = globals(c);
@@ -60,7 +60,8 @@ export function instanceCommand(): Command {
     .action(async (plugin: string, file: string, _o: unknown, c: Command) => {
       const g = globals(c);
       const spec = (await readJson(file)) as InstanceSpec;
-      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`${file}: an instance spec must be an object`);
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+        throw new UsageError(`${file}: an instance spec must be an object`);
       await withCaller(g, async (caller) => {
         const id = await new InstanceClient(caller.call, plugin).provision(spec);
         emit(g.output, { ID: id }, () => String(id));
@@ -140,15 +141,27 @@ export function flavorCommand(): Command {
     .option('--logical-ids <a,b>', 'allocation logical IDs')
     .option('--index-group <id>', 'group ID of the index', '')
     .option('--index-sequence <n>', 'sequence of the index', '0')
-    .action(async (plugin: string, file: string, opts: { spec?: string; size?: string; logicalIds?: string; indexGroup: string; indexSequence: string }, c: Command) => {
-      const g = globals(c);
-      const props = await readJson(file);
-      const spec = (opts.spec ? await readJson(opts.spec) : { Properties: null, Tags: null, Init: '', LogicalID: null, Attachments: null }) as InstanceSpec;
-      await withCaller(g, async (caller) => {
-        const out = await new FlavorClient(caller.call, plugin).prepare(props, spec, allocation(opts), { Group: opts.indexGroup, Sequence: Number(opts.indexSequence) });
-        emit(g.output === 'table' ? 'json' : g.output, out, () => '');
-      });
-    });
+    .action(
+      async (
+        plugin: string,
+        file: string,
+        opts: { spec?: string; size?: string; logicalIds?: string; indexGroup: string; indexSequence: string },
+        c: Command,
+      ) => {
+        const g = globals(c);
+        const props = await readJson(file);
+        const spec = (
+          opts.spec ? await readJson(opts.spec) : { Properties: null, Tags: null, Init: '', LogicalID: null, Attachments: null }
+        ) as InstanceSpec;
+        await withCaller(g, async (caller) => {
+          const out = await new FlavorClient(caller.call, plugin).prepare(props, spec, allocation(opts), {
+            Group: opts.indexGroup,
+            Sequence: Number(opts.indexSequence),
+          });
+          emit(g.output === 'table' ? 'json' : g.output, out, () => '');
+        });
+      },
+    );
 
   cmd
     .command('healthy')
@@ -165,7 +178,14 @@ export function flavorCommand(): Command {
         const fc = new FlavorClient(caller.call, plugin);
         const rows: { ID: string; Health: number }[] = [];
         for (const d of list) rows.push({ ID: d.ID, Health: await fc.healthy(props, d) });
-        emit(g.output, rows, () => (rows.length === 0 ? 'No instances.' : table(['ID', 'HEALTH'], rows.map((r) => [r.ID, HEALTH_TEXT[r.Health] ?? r.Health]))));
+        emit(g.output, rows, () =>
+          rows.length === 0
+            ? 'No instances.'
+            : table(
+                ['ID', 'HEALTH'],
+                rows.map((r) => [r.ID, HEALTH_TEXT[r.Health] ?? r.Health]),
+              ),
+        );
       });
     });
 

@@ -58,7 +58,7 @@ export function pluginCommand(): Command {
 
   cmd
     .command('ls')
-    .description('list every plugin in the plugins dir (ours and other processes\'), with its interfaces')
+    .description("list every plugin in the plugins dir (ours and other processes'), with its interfaces")
     .action(async (_o: unknown, c: Command) => {
       const g = globals(c);
       const found = await discoverPlugins(g.pluginsDir);
@@ -77,7 +77,8 @@ export function pluginCommand(): Command {
           for (const spec of specs) {
             const lead = leaders.get(p.name);
             const status = lead ? `ok, ${leaderText(lead)}` : 'ok';
-            for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
+            for (const obj of p.objects[spec] ?? ['.'])
+              rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
           }
         }
         return table(['INTERFACE', 'NAME', 'LISTEN', 'PID', 'STATUS'], rows);
@@ -111,10 +112,13 @@ export function pluginCommand(): Command {
       const signalled = new Set<number>();
       for (const name of targets) {
         const pid = await readPid(g.pluginsDir, name);
-        if (pid === undefined) throw new Error(`plugin ${name}: no pid file ${join(g.pluginsDir, `${name}.pid`)}; is it running? (infrakit-ts plugin ls)`);
+        if (pid === undefined)
+          throw new Error(`plugin ${name}: no pid file ${join(g.pluginsDir, `${name}.pid`)}; is it running? (infrakit-ts plugin ls)`);
         const others = (byPid.get(pid) ?? []).filter((n) => !targets.includes(n));
         if (others.length > 0 && !opts.force) {
-          throw new Error(`plugin ${name} runs in process ${pid}, which also hosts ${others.join(', ')}; stopping it stops them too. Use --force, or --all.`);
+          throw new Error(
+            `plugin ${name} runs in process ${pid}, which also hosts ${others.join(', ')}; stopping it stops them too. Use --force, or --all.`,
+          );
         }
         if (!signalled.has(pid)) {
           if (!pidExists(pid)) throw new Error(`plugin ${name}: process ${pid} is not running (stale pid file)`);

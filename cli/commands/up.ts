@@ -26,7 +26,13 @@ export interface RunningHost {
 }
 
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
-export async function startHost(opts: { actors: ActorDeclaration[]; pluginsDir: string; home: string; log: number; logFormat?: LogFormat }): Promise<RunningHost> {
+export async function startHost(opts: {
+  actors: ActorDeclaration[];
+  pluginsDir: string;
+  home: string;
+  log: number;
+  logFormat?: LogFormat;
+}): Promise<RunningHost> {
   const level = pinoLevel(opts.log);
   const host = await startLibraryHost({
     home: opts.home,
@@ -56,7 +62,10 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
   emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
     [
       `infrakit-ts is up (pid ${process.pid}): ${count(rows.length, 'plugin')} in ${g.pluginsDir}`,
-      table(['NAME', 'INTERFACES', 'SOCKET'], rows.map((r) => [r.name, r.interfaces.join(','), r.socket])),
+      table(
+        ['NAME', 'INTERFACES', 'SOCKET'],
+        rows.map((r) => [r.name, r.interfaces.join(','), r.socket]),
+      ),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
@@ -100,7 +109,8 @@ export function withStoreOptions(actors: readonly ActorDeclaration[], flags: Sto
       ...d.options,
     };
     const store = options['store'];
-    if (options['backend'] === undefined && resolveStoreKind(typeof store === 'string' ? store : undefined) === 'etcd') options['backend'] = etcdGroupBackend();
+    if (options['backend'] === undefined && resolveStoreKind(typeof store === 'string' ? store : undefined) === 'etcd')
+      options['backend'] = etcdGroupBackend();
     return { ...d, options };
   });
 }

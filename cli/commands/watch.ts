@@ -86,7 +86,12 @@ export function diffDescriptions(
   }
   const problems = JSON.stringify(next['Problems'] ?? null);
   if (problems !== JSON.stringify(prev?.['Problems'] ?? null) && Array.isArray(next['Problems']) && next['Problems'].length > 0) {
-    out.push({ at, type: 'problem', group, detail: (next['Problems'] as unknown[]).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; ') });
+    out.push({
+      at,
+      type: 'problem',
+      group,
+      detail: (next['Problems'] as unknown[]).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; '),
+    });
   }
   if (prev === undefined || prev.Converged !== next.Converged) {
     out.push({ at, type: next.Converged ? 'converged' : 'converging', group, detail: countOf(after.size, size, 'instance') });
@@ -96,7 +101,14 @@ export function diffDescriptions(
 
 export function formatChange(c: WatchChange): string {
   const time = c.at.slice(11, 19);
-  const sign = c.type === 'added' ? '+' : c.type === 'removed' || c.type === 'destroyed' ? '-' : c.type === 'problem' || c.type === 'error' || c.type === 'plugin' ? '!' : '*';
+  const sign =
+    c.type === 'added'
+      ? '+'
+      : c.type === 'removed' || c.type === 'destroyed'
+        ? '-'
+        : c.type === 'problem' || c.type === 'error' || c.type === 'plugin'
+          ? '!'
+          : '*';
   return `${time} ${sign} ${c.group} ${c.type}${c.instance ? ` ${c.instance}` : ''}${c.detail ? ` (${c.detail})` : ''}`;
 }
 
@@ -112,7 +124,10 @@ export function eventAction(id: string, e: StreamedEvent, configHash?: unknown):
   const at = e.at;
   switch (e.type) {
     case 'actor:restarted':
-      return { print: { at, type: 'plugin', group: id, detail: `${e.actor} crashed; restarting (attempt ${String(p['attempt'] ?? '?')})` }, refresh: false };
+      return {
+        print: { at, type: 'plugin', group: id, detail: `${e.actor} crashed; restarting (attempt ${String(p['attempt'] ?? '?')})` },
+        refresh: false,
+      };
     case 'actor:failed':
       return { print: { at, type: 'plugin', group: id, detail: `${e.actor} failed: ${String(p['reason'] ?? '')}` }, refresh: false };
     case 'actor:started':
@@ -128,7 +143,11 @@ export function eventAction(id: string, e: StreamedEvent, configHash?: unknown):
     case 'group:freed':
       return { print: { at, type: 'freed', group: id, detail: 'no longer managed; instances left running' }, refresh: false, forget: true };
     case 'group:destroyed':
-      return { print: { at, type: 'destroyed', group: id, detail: `${count(Number(p['Destroyed'] ?? 0), 'instance')} destroyed` }, refresh: false, forget: true };
+      return {
+        print: { at, type: 'destroyed', group: id, detail: `${count(Number(p['Destroyed'] ?? 0), 'instance')} destroyed` },
+        refresh: false,
+        forget: true,
+      };
     case 'rollout:paused':
     case 'rollout:resumed':
       return { print: { at, type: 'rollout', group: id, detail: e.type.slice('rollout:'.length) }, refresh: true };
@@ -208,7 +227,8 @@ export async function watchGroup(cmd: Command, id: string, signal?: AbortSignal)
     if (action === undefined) return;
     if (action.print !== undefined) print(action.print);
     if (action.forget === true) {
-      if (e.type === 'group:destroyed') for (const d of prev?.Instances ?? []) print({ at: e.at, type: 'removed', group: id, instance: d.ID });
+      if (e.type === 'group:destroyed')
+        for (const d of prev?.Instances ?? []) print({ at: e.at, type: 'removed', group: id, instance: d.ID });
       prev = undefined;
       lost.clear();
     }

@@ -47,7 +47,12 @@ export default defineActor<{ prefix?: string }>({
         'Instance.Validate': (p: ValidateInstanceRequest) => ({ Type: p.Type ?? '', OK: true }),
         'Instance.Provision': (p: ProvisionRequest) => {
           const id = `${prefix}-${next++}`;
-          pets.set(id, { id, logicalId: p.Spec.LogicalID ?? null, tags: { ...(p.Spec.Tags ?? {}) }, properties: p.Spec.Properties ?? null });
+          pets.set(id, {
+            id,
+            logicalId: p.Spec.LogicalID ?? null,
+            tags: { ...(p.Spec.Tags ?? {}) },
+            properties: p.Spec.Properties ?? null,
+          });
           ctx.emit('kennel:born', { ID: id });
           return { Type: p.Type ?? '', ID: id };
         },
@@ -66,7 +71,12 @@ export default defineActor<{ prefix?: string }>({
           const want = Object.entries(p.Tags ?? {});
           const Descriptions: Description[] = [...pets.values()]
             .filter((pet) => want.every(([k, v]) => pet.tags[k] === v))
-            .map((pet) => ({ ID: pet.id, LogicalID: pet.logicalId, Tags: pet.tags, ...(p.Properties === true ? { Properties: pet.properties } : {}) }));
+            .map((pet) => ({
+              ID: pet.id,
+              LogicalID: pet.logicalId,
+              Tags: pet.tags,
+              ...(p.Properties === true ? { Properties: pet.properties } : {}),
+            }));
           return { Type: p.Type ?? '', Descriptions };
         },
         'Kennel.Count': () => ({ Count: pets.size }),

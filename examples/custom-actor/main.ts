@@ -38,17 +38,28 @@ try {
   const converged = waitForEvent(runtime, (e) => isGroupEvent(e, 'group:converged') && e.payload.ID === 'pack', { timeoutMs: 30_000 });
   await groupClient(runtime).commit({
     ID: 'pack',
-    Properties: { Allocation: { Size: 3 }, Instance: { Plugin: 'kennel', Properties: { Breed: 'collie' } }, Flavor: { Plugin: 'vanilla', Properties: {} } },
+    Properties: {
+      Allocation: { Size: 3 },
+      Instance: { Plugin: 'kennel', Properties: { Breed: 'collie' } },
+      Flavor: { Plugin: 'vanilla', Properties: {} },
+    },
   });
   await converged;
   const pets = await instanceClient(runtime, 'kennel').describe({ 'infrakit.group': 'pack' });
-  console.log(`group pack converged: ${pets.map((p) => p.ID).sort().join(' ')}`);
+  console.log(
+    `group pack converged: ${pets
+      .map((p) => p.ID)
+      .sort()
+      .join(' ')}`,
+  );
 
   // The same actor, from outside: over its unix socket, as curl or a Go client would call it.
   const remote = new RemoteClient(join(pluginsDir, 'kennel'));
   try {
     console.log(`over the socket: Kennel.Count → ${JSON.stringify(await remote.call('Kennel.Count', {}))}`);
-    await remote.call('Instance.Destroy', { Instance: 'rex-404' }).catch((err: Error) => console.log(`over the socket: Instance.Destroy rex-404 → ${err.message}`));
+    await remote
+      .call('Instance.Destroy', { Instance: 'rex-404' })
+      .catch((err: Error) => console.log(`over the socket: Instance.Destroy rex-404 → ${err.message}`));
   } finally {
     remote.close();
   }

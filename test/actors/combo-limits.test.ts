@@ -79,7 +79,10 @@ describe('combo limits (through a Runtime)', () => {
     await assert.rejects(rt.call('combo', 'Flavor.Healthy', { Properties: nested(16), Instance: instance }), { code: 'IK_LIMIT_EXCEEDED' });
     await assert.rejects(rt.call('combo', 'Flavor.Drain', { Properties: nested(16), Instance: instance }), { code: 'IK_LIMIT_EXCEEDED' });
     // Nesting within the limit still works end to end (combo calling itself 3 times).
-    assert.deepEqual(await rt.call('combo', 'Flavor.Validate', { Properties: nested(MAX_COMBO_DEPTH), Allocation: { Size: 1 } }), { Type: '', OK: true });
+    assert.deepEqual(await rt.call('combo', 'Flavor.Validate', { Properties: nested(MAX_COMBO_DEPTH), Allocation: { Size: 1 } }), {
+      Type: '',
+      OK: true,
+    });
     assert.deepEqual(await rt.call('combo', 'Flavor.Validate', { Properties: [vanilla], Allocation: { Size: 1 } }), { Type: '', OK: true });
     assert.equal(rt.info('combo')?.status, 'running');
   });

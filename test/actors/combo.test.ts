@@ -35,7 +35,13 @@ describe('combo (logic)', () => {
         v({ Init: ['echo one'], Tags: { tier: 'web', a: '1' }, Attachments: [{ ID: 'vol-2', Type: 'ebs' }] }),
         v({ Init: ['echo two'], Tags: { tier: 'db' }, Attachments: [{ ID: 'vol-3', Type: 'ebs' }] }),
       ],
-      Spec: { Properties: { p: 1 }, Tags: { 'infrakit.group': 'g' }, Init: 'echo base', LogicalID: 'L', Attachments: [{ ID: 'vol-1', Type: 'ebs' }] },
+      Spec: {
+        Properties: { p: 1 },
+        Tags: { 'infrakit.group': 'g' },
+        Init: 'echo base',
+        LogicalID: 'L',
+        Attachments: [{ ID: 'vol-1', Type: 'ebs' }],
+      },
       Allocation: { Size: 1 },
       Index: { Group: 'g', Sequence: 0 },
     });
@@ -46,7 +52,11 @@ describe('combo (logic)', () => {
         Tags: { 'infrakit.group': 'g', tier: 'db', a: '1' },
         Init: 'echo base\necho one\necho two',
         LogicalID: 'L',
-        Attachments: [{ ID: 'vol-1', Type: 'ebs' }, { ID: 'vol-2', Type: 'ebs' }, { ID: 'vol-3', Type: 'ebs' }],
+        Attachments: [
+          { ID: 'vol-1', Type: 'ebs' },
+          { ID: 'vol-2', Type: 'ebs' },
+          { ID: 'vol-3', Type: 'ebs' },
+        ],
       },
     });
   });
@@ -63,7 +73,13 @@ describe('combo (logic)', () => {
         },
       }),
     );
-    const r = await combo.prepare({ Properties: [{ Plugin: 'mutator', Properties: null }, { Plugin: 'mutator', Properties: null }], Spec: { Init: 'base', LogicalID: 'L' } });
+    const r = await combo.prepare({
+      Properties: [
+        { Plugin: 'mutator', Properties: null },
+        { Plugin: 'mutator', Properties: null },
+      ],
+      Spec: { Init: 'base', LogicalID: 'L' },
+    });
     assert.deepEqual(seen[0], seen[1]);
     assert.equal(r.Spec.LogicalID, 'L');
     assert.equal(r.Spec.Properties, null);
@@ -99,10 +115,16 @@ describe('combo (logic)', () => {
     const combo = new Combo(fakeCaller());
     assert.deepEqual(await combo.validate({ Type: '', Properties: [v({ Init: ['x'] })], Allocation: { Size: 2 } }), { Type: '', OK: true });
     await assert.rejects(combo.validate({ Properties: { Plugin: 'vanilla' } }), /Properties must be a list/);
-    await assert.rejects(combo.validate({ Properties: [v({}), { Plugin: '' }] }), { message: 'Properties[1].Plugin must be a non-empty string' });
+    await assert.rejects(combo.validate({ Properties: [v({}), { Plugin: '' }] }), {
+      message: 'Properties[1].Plugin must be a non-empty string',
+    });
     await assert.rejects(combo.validate({ Properties: [v({}), 'x'] }), /Properties\[1\] must be an object/);
-    await assert.rejects(combo.validate({ Properties: [v({}), v({ Init: 'x' })] }), { message: 'Properties[1] (vanilla): Init must be a list of strings' });
-    await assert.rejects(combo.validate({ Properties: [{ Plugin: 'nope', Properties: null }] }), { message: 'Properties[0] (nope): plugin not found:nope' });
+    await assert.rejects(combo.validate({ Properties: [v({}), v({ Init: 'x' })] }), {
+      message: 'Properties[1] (vanilla): Init must be a list of strings',
+    });
+    await assert.rejects(combo.validate({ Properties: [{ Plugin: 'nope', Properties: null }] }), {
+      message: 'Properties[0] (nope): plugin not found:nope',
+    });
     await assert.rejects(combo.validate({ Type: 'x', Properties: [] }), { message: 'no-plugin:x' });
   });
 
@@ -133,8 +155,13 @@ describe('combo (through a Runtime)', () => {
       { Plugin: 'vanilla', Properties: { Init: ['echo one'], Tags: { tier: 'web' }, Attachments: [{ ID: 'v2', Type: 'ebs' }] } },
       { Plugin: 'vanilla2', Properties: { Init: ['echo two'], Tags: { tier: 'db', extra: 'x' } } },
     ];
-    assert.deepEqual(await t.rt.call('combo', 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 2 } }), { Type: '', OK: true });
-    await assert.rejects(t.rt.call('combo', 'Flavor.Validate', { Properties: [{ Plugin: 'vanilla' }, { Plugin: 7 }] }), { message: 'Properties[1].Plugin must be a non-empty string' });
+    assert.deepEqual(await t.rt.call('combo', 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 2 } }), {
+      Type: '',
+      OK: true,
+    });
+    await assert.rejects(t.rt.call('combo', 'Flavor.Validate', { Properties: [{ Plugin: 'vanilla' }, { Plugin: 7 }] }), {
+      message: 'Properties[1].Plugin must be a non-empty string',
+    });
     const r = await t.rt.call('combo', 'Flavor.Prepare', {
       Properties: props,
       Spec: { Tags: { 'infrakit.group': 'g' }, Init: 'echo base', Attachments: [{ ID: 'v1', Type: 'ebs' }] },
@@ -148,7 +175,10 @@ describe('combo (through a Runtime)', () => {
         Tags: { 'infrakit.group': 'g', tier: 'db', extra: 'x' },
         Init: 'echo base\necho one\necho two',
         LogicalID: null,
-        Attachments: [{ ID: 'v1', Type: 'ebs' }, { ID: 'v2', Type: 'ebs' }],
+        Attachments: [
+          { ID: 'v1', Type: 'ebs' },
+          { ID: 'v2', Type: 'ebs' },
+        ],
       },
     });
     const instance = { ID: 'i-1', LogicalID: null, Tags: null };
@@ -156,7 +186,10 @@ describe('combo (through a Runtime)', () => {
     const sick = [props[0], { Plugin: 'vanilla2', Properties: { Health: { Command: 'exit 1' } } }];
     assert.deepEqual(await t.rt.call('combo', 'Flavor.Healthy', { Properties: sick, Instance: instance }), { Type: '', Health: 2 });
     assert.deepEqual(await t.rt.call('combo', 'Flavor.Drain', { Properties: props, Instance: instance }), { Type: '', OK: true });
-    await assert.rejects(t.rt.call('combo', 'Flavor.Drain', { Properties: [...props, { Plugin: 'ghost', Properties: null }], Instance: instance }), /ghost/);
+    await assert.rejects(
+      t.rt.call('combo', 'Flavor.Drain', { Properties: [...props, { Plugin: 'ghost', Properties: null }], Instance: instance }),
+      /ghost/,
+    );
     // Still alive after the unknown plugin.
     assert.equal(t.rt.info('combo')?.status, 'running');
     assert.equal(t.rt.info('combo')?.restarts, 0);

@@ -24,12 +24,15 @@ describe('config hash (docs/go-compat.md #8)', () => {
   });
 
   it('formats like Go MarshalIndent with prefix and indent of two spaces', () => {
-    assert.equal(stableFormat({ Plugin: 'x', Properties: { a: 1 } }), '{\n    "Plugin": "x",\n    "Properties": {\n      "a": 1\n    }\n  }');
+    assert.equal(
+      stableFormat({ Plugin: 'x', Properties: { a: 1 } }),
+      '{\n    "Plugin": "x",\n    "Properties": {\n      "a": 1\n    }\n  }',
+    );
     assert.equal(stableFormat({ e: {}, l: [], n: null }), '{\n    "e": {},\n    "l": [],\n    "n": null\n  }');
     assert.equal(stableFormat([1, 'a']), '[\n    1,\n    "a"\n  ]');
   });
 
-  it("escapes as Go does (< > & and control characters)", () => {
+  it('escapes as Go does (< > & and control characters)', () => {
     assert.equal(goString('a<b>&"\\\n\t\u0001\u2028'), '"a\\u003cb\\u003e\\u0026\\"\\\\\\n\\t\\u0001\\u2028"');
     assert.equal(goJson({ n: 1e21, m: 1e-7, f: 1.5, z: -0 }), '{"n":1e+21,"m":1e-7,"f":1.5,"z":-0}');
   });

@@ -19,7 +19,13 @@ describe('file instance plugin (logic)', () => {
   });
   afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
 
-  const spec = { Properties: { image: 'x' }, Tags: { 'infrakit.group': 'g', tier: 'web' }, Init: 'echo', LogicalID: 'L1', Attachments: null };
+  const spec = {
+    Properties: { image: 'x' },
+    Tags: { 'infrakit.group': 'g', tier: 'web' },
+    Init: 'echo',
+    LogicalID: 'L1',
+    Attachments: null,
+  };
 
   it('provisions one JSON file per instance with {ID, LogicalID, Tags, Spec}', async () => {
     const { ID, Type } = await files.provision({ Type: '', Spec: spec });
@@ -48,7 +54,11 @@ describe('file instance plugin (logic)', () => {
   it('labels and destroys; unknown or unsafe IDs are "not found <id>"', async () => {
     const id = (await files.provision({ Spec: spec })).ID as string;
     assert.deepEqual(await files.label({ Type: '', Instance: id, Labels: { tier: 'db', new: 'x' } }), { Type: '', OK: true });
-    assert.deepEqual((await files.describe({ Tags: { tier: 'db' } })).Descriptions?.[0]?.Tags, { 'infrakit.group': 'g', tier: 'db', new: 'x' });
+    assert.deepEqual((await files.describe({ Tags: { tier: 'db' } })).Descriptions?.[0]?.Tags, {
+      'infrakit.group': 'g',
+      tier: 'db',
+      new: 'x',
+    });
     await assert.rejects(files.label({ Instance: 'instance-1', Labels: { a: 'b' } }), { message: 'not found instance-1' });
     await assert.rejects(files.label({ Instance: '../etc', Labels: { a: 'b' } }), { message: 'not found ../etc' });
     assert.deepEqual(await files.destroy({ Type: '', Instance: id, Context: { Reason: 'terminate' } }), { Type: '', OK: true });
@@ -64,12 +74,15 @@ describe('file instance plugin (logic)', () => {
     writeFileSync(join(dir, 'other.json'), '{"hello":"world"}');
     const again = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
     await again.init();
-    assert.deepEqual((await again.describe({})).Descriptions?.map((d) => d.ID), [id]);
+    assert.deepEqual(
+      (await again.describe({})).Descriptions?.map((d) => d.ID),
+      [id],
+    );
     await again.describe({});
     assert.deepEqual(warnings.sort(), [join(dir, 'garbage'), join(dir, 'other.json')]);
   });
 
-  it('removes temp files left by a writer that died mid-write, and keeps live writers\' temps', async () => {
+  it("removes temp files left by a writer that died mid-write, and keeps live writers' temps", async () => {
     const id = (await files.provision({ Spec: spec })).ID;
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const deadTemp = `.${id}.${dead.stdout}.0a1b2c.tmp`;
@@ -78,10 +91,13 @@ describe('file instance plugin (logic)', () => {
     writeFileSync(join(dir, liveTemp), '{"ID":"half');
     const again = new FileInstances(dir, { warn: (o) => warnings.push((o as { file: string }).file) });
     await again.init();
-    assert.ok(!existsSync(join(dir, deadTemp)), 'the dead writer\'s temp file is still there');
-    assert.ok(existsSync(join(dir, liveTemp)), 'a live writer\'s temp file was removed');
+    assert.ok(!existsSync(join(dir, deadTemp)), "the dead writer's temp file is still there");
+    assert.ok(existsSync(join(dir, liveTemp)), "a live writer's temp file was removed");
     assert.deepEqual(warnings, [deadTemp]);
-    assert.deepEqual((await again.describe({})).Descriptions?.map((d) => d.ID), [id]);
+    assert.deepEqual(
+      (await again.describe({})).Descriptions?.map((d) => d.ID),
+      [id],
+    );
   });
 
   it('validates; an unknown Type is no-plugin:<type>', async () => {
@@ -107,7 +123,9 @@ describe('file instance plugin (through a Runtime)', () => {
     assert.deepEqual(await t.rt.call('files', 'Instance.Validate', { Type: '', Properties: null }), { Type: '', OK: true });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await t.rt.call<{ Type: string; ID: string }>('files', 'Instance.Provision', { Spec: { Tags: { 'infrakit.group': 'g', i: String(i) }, Properties: { n: i } } });
+      const r = await t.rt.call<{ Type: string; ID: string }>('files', 'Instance.Provision', {
+        Spec: { Tags: { 'infrakit.group': 'g', i: String(i) }, Properties: { n: i } },
+      });
       ids.push(r.ID);
     }
     const dir = join(t.home, 'instances', 'files');
@@ -118,14 +136,26 @@ describe('file instance plugin (through a Runtime)', () => {
     writeFileSync(join(dir, `.${ids[1]}.999.deadbeef.tmp`), '{"ID":"inst');
     writeFileSync(join(dir, 'garbage'), '\u0000\u0001 not json');
     t.rt = await start();
-    const all = await t.rt.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g' } });
+    const all = await t.rt.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('files', 'Instance.DescribeInstances', {
+      Tags: { 'infrakit.group': 'g' },
+    });
     assert.deepEqual(all.Descriptions.map((d) => d.ID).sort(), [...ids].sort());
     const web = await t.rt.call('files', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g', tier: 'web' }, Properties: true });
     assert.deepEqual(web, {
       Type: '',
-      Descriptions: [{ ID: ids[0], LogicalID: null, Tags: { 'infrakit.group': 'g', i: '0', tier: 'web' }, Properties: { Tags: { 'infrakit.group': 'g', i: '0' }, Properties: { n: 0 } } }],
+      Descriptions: [
+        {
+          ID: ids[0],
+          LogicalID: null,
+          Tags: { 'infrakit.group': 'g', i: '0', tier: 'web' },
+          Properties: { Tags: { 'infrakit.group': 'g', i: '0' }, Properties: { n: 0 } },
+        },
+      ],
     });
-    assert.deepEqual(await t.rt.call('files', 'Instance.Destroy', { Instance: ids[2], Context: { Reason: 'terminate' } }), { Type: '', OK: true });
+    assert.deepEqual(await t.rt.call('files', 'Instance.Destroy', { Instance: ids[2], Context: { Reason: 'terminate' } }), {
+      Type: '',
+      OK: true,
+    });
     await assert.rejects(t.rt.call('files', 'Instance.Destroy', { Instance: ids[2] }), { message: `not found ${ids[2]}` });
     await assert.rejects(t.rt.call('files', 'Instance.DescribeInstances', { Type: 'x' }), { message: 'no-plugin:x' });
   });

@@ -21,14 +21,28 @@ describe('group actor: backend option', function () {
       actors: [
         { name: 'simulator', module: 'simulator' },
         { name: 'vanilla', module: 'vanilla' },
-        { name: 'group', module: 'group', options: { pollIntervalMs: 100, store: 'custom', nodeId: 'n7', backend: { module: BACKEND, interfaces: [MANAGER] } } },
+        {
+          name: 'group',
+          module: 'group',
+          options: { pollIntervalMs: 100, store: 'custom', nodeId: 'n7', backend: { module: BACKEND, interfaces: [MANAGER] } },
+        },
       ],
     });
     assert.deepEqual(t.rt.info('group')?.manifest?.interfaces.at(-1), MANAGER);
     assert.deepEqual(await t.rt.call('group', 'Manager.IsLeader', {}), { Leader: true, Node: 'n7', Actor: 'group' });
-    const spec = { ID: 'w', Properties: { Allocation: { Size: 1 }, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } } };
+    const spec = {
+      ID: 'w',
+      Properties: {
+        Allocation: { Size: 1 },
+        Instance: { Plugin: 'simulator/compute', Properties: {} },
+        Flavor: { Plugin: 'vanilla', Properties: {} },
+      },
+    };
     await t.rt.call('group', 'Group.CommitGroup', { Spec: spec });
-    assert.deepEqual((await t.rt.call<{ Groups: { ID: string }[] }>('group', 'Group.InspectGroups', {})).Groups.map((g) => g.ID), ['w']);
+    assert.deepEqual(
+      (await t.rt.call<{ Groups: { ID: string }[] }>('group', 'Group.InspectGroups', {})).Groups.map((g) => g.ID),
+      ['w'],
+    );
   });
 
   it('a store kind it does not know, with no backend, fails the start saying so', async () => {

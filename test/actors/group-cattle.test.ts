@@ -10,7 +10,7 @@ describe('group: cattle convergence (fake plugins)', () => {
   });
   afterEach(() => plugin.close());
 
-  it('provisions with InfraKit tags, the flavor\'s spec and each instance\'s own sequence (docs/go-compat.md #18)', async () => {
+  it("provisions with InfraKit tags, the flavor's spec and each instance's own sequence (docs/go-compat.md #18)", async () => {
     plugin = makePlugin(world);
     await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
     await waitFor(() => world.members('g').length === 3, 5000, '3');
@@ -52,7 +52,9 @@ describe('group: cattle convergence (fake plugins)', () => {
 
   it('adopts instances by tag, relabels bootstrap ones, accepts v0.5 hash tags, ignores other groups', async () => {
     plugin = makePlugin(world);
-    const hash = (await import('../../actors/group/properties.js')).propertiesHash((await import('../../actors/group/properties.js')).parseGroupProperties(props(3)));
+    const hash = (await import('../../actors/group/properties.js')).propertiesHash(
+      (await import('../../actors/group/properties.js')).parseGroupProperties(props(3)),
+    );
     const boot = world.add({ 'infrakit.group': 'g', 'infrakit.config.hash': 'bootstrap' });
     world.add({ 'infrakit.group': 'g', 'infrakit.config_sha': hash });
     world.add({ 'infrakit.group': 'other', 'infrakit.config.hash': hash });
@@ -83,7 +85,12 @@ describe('group: cattle convergence (fake plugins)', () => {
       return new Promise<R>(() => {});
     };
     plugin = new GroupPlugin(withDeadline(caller, 200), new MemorySpecStore(), {
-      pollIntervalMs: 40, maxParallel: 8, healthGraceMs: 1e9, healthIntervalMs: 40, callTimeoutMs: 200, soonMs: 5,
+      pollIntervalMs: 40,
+      maxParallel: 8,
+      healthGraceMs: 1e9,
+      healthIntervalMs: 40,
+      callTimeoutMs: 200,
+      soonMs: 5,
     });
     await plugin.commitGroup({ ID: 'stuck', Properties: { ...props(3), Instance: { Plugin: 'hung' } } }, false);
     await plugin.commitGroup({ ID: 'ok', Properties: props(3) }, false);

@@ -18,14 +18,21 @@ describe('group: clock', () => {
     assert.deepEqual(seen, []);
     assert.equal(clock.now(), 1009);
     clock.advance(100);
-    assert.deepEqual(seen, [['a', 1010], ['nested', 1017], ['b', 1020]]);
+    assert.deepEqual(seen, [
+      ['a', 1010],
+      ['nested', 1017],
+      ['b', 1020],
+    ]);
     assert.equal(clock.now(), 1109);
     assert.equal(clock.pending, 0);
   });
 
   it('until fails after its span of clock time, not of real time', async () => {
     const clock = new ManualClock();
-    await assert.rejects(clock.until('never', () => false, 1000, 100), /timed out waiting for never \(1000 ms of clock time\)/);
+    await assert.rejects(
+      clock.until('never', () => false, 1000, 100),
+      /timed out waiting for never \(1000 ms of clock time\)/,
+    );
     assert.equal(clock.now(), 1000);
     let fired = false;
     clock.setTimeout(() => (fired = true), 250);

@@ -11,7 +11,7 @@ describe('group: CommitGroup and the other methods (fake plugins)', () => {
   });
   afterEach(() => plugin.close());
 
-  it('rejects a blank ID and bad properties with Go\'s texts', async () => {
+  it("rejects a blank ID and bad properties with Go's texts", async () => {
     await assert.rejects(plugin.commitGroup(undefined, false), { message: 'Group ID must not be blank', code: 'IK_APPLICATION' });
     await assert.rejects(plugin.commitGroup({ ID: '' }, false), { message: 'Group ID must not be blank' });
     await assert.rejects(plugin.commitGroup({ ID: 'g', Properties: props(0) }, false), { message: 'Allocation must not be blank' });
@@ -46,8 +46,14 @@ describe('group: CommitGroup and the other methods (fake plugins)', () => {
     assert.equal(d['Size'], 3);
     assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(3) }, true), 'Noop');
     assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(5) }, true), 'Adding 2 instances to increase the group size to 5');
-    assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(1) }, true), 'Terminating 2 instances to reduce the group size to 1');
-    assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(3, {}, { v: 2 }) }, true), 'Performing a rolling update on 3 instances');
+    assert.equal(
+      await plugin.commitGroup({ ID: 'g', Properties: props(1) }, true),
+      'Terminating 2 instances to reduce the group size to 1',
+    );
+    assert.equal(
+      await plugin.commitGroup({ ID: 'g', Properties: props(3, {}, { v: 2 }) }, true),
+      'Performing a rolling update on 3 instances',
+    );
     assert.equal(
       await plugin.commitGroup({ ID: 'g', Properties: props(4, {}, { v: 2 }) }, true),
       'Performing a rolling update on 3 instances, then adding 1 instances to increase the group size to 4',
@@ -61,7 +67,10 @@ describe('group: CommitGroup and the other methods (fake plugins)', () => {
 
   it('InspectGroups: null when none, normalised specs otherwise', async () => {
     assert.equal(plugin.inspectGroups(), null);
-    await plugin.commitGroup({ ID: 'g', Properties: { allocation: { size: 1 }, instance: { plugin: 'inst/compute' }, flavor: { plugin: 'flv' } } }, false);
+    await plugin.commitGroup(
+      { ID: 'g', Properties: { allocation: { size: 1 }, instance: { plugin: 'inst/compute' }, flavor: { plugin: 'flv' } } },
+      false,
+    );
     assert.deepEqual(plugin.inspectGroups(), [
       {
         ID: 'g',
@@ -113,7 +122,10 @@ describe('group: CommitGroup and the other methods (fake plugins)', () => {
     assert.equal(plugin.size('g'), 2);
     await waitFor(async () => (await plugin.describeGroup('g')).Converged, 5000, 'converged');
     assert.equal(world.members('g').length, 2);
-    await plugin.destroyInstances('g', world.members('g').map((m) => m.ID));
+    await plugin.destroyInstances(
+      'g',
+      world.members('g').map((m) => m.ID),
+    );
     assert.equal(plugin.size('g'), 0);
     await waitFor(async () => (await plugin.describeGroup('g')).Converged, 5000, 'converged at 0');
     assert.equal(world.members('g').length, 0);

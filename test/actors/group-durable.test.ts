@@ -46,18 +46,26 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
     const world = new FakeWorld();
     let failDestroy = false;
     const caller: Caller = (actor, method, params) =>
-      failDestroy && method === 'Instance.Destroy' ? Promise.reject(new ApplicationError('disk on fire')) : world.caller(actor, method, params);
+      failDestroy && method === 'Instance.Destroy'
+        ? Promise.reject(new ApplicationError('disk on fire'))
+        : world.caller(actor, method, params);
     const plugin = new GroupPlugin(caller, new FileSpecStore(dir, 'group'), FAST);
     try {
       await plugin.init();
       await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
       await waitFor('converged', async () => (await plugin.describeGroup('g')).Converged);
       failDestroy = true;
-      await assert.rejects(plugin.destroyGroup('g'), /Failed to destroy 3 instances of group 'g' \(retrying in the background\): .*disk on fire/);
+      await assert.rejects(
+        plugin.destroyGroup('g'),
+        /Failed to destroy 3 instances of group 'g' \(retrying in the background\): .*disk on fire/,
+      );
       const side = JSON.parse(readFileSync(join(dir, 'group.group-state.json'), 'utf8')) as Record<string, { Destroying?: boolean }>;
       assert.equal(side['g']?.Destroying, true);
       assert.equal(JSON.parse(readFileSync(join(dir, 'global.config'), 'utf8')).length, 1, 'global.config unchanged for Go');
-      assert.deepEqual(plugin.inspectGroups()?.map((g) => [g.ID, (g as { State?: string }).State]), [['g', 'destroying']]);
+      assert.deepEqual(
+        plugin.inspectGroups()?.map((g) => [g.ID, (g as { State?: string }).State]),
+        [['g', 'destroying']],
+      );
       assert.equal((await plugin.describeGroup('g'))['State'], 'destroying');
       await assert.rejects(plugin.commitGroup({ ID: 'g', Properties: props(1) }, false), /being destroyed/);
       await assert.rejects(plugin.setSize('g', 5), /being destroyed/);
@@ -102,7 +110,13 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
   });
 
   it('a stored spec that does not parse is quarantined (shown, refused, lifted by a valid commit); the others run', async () => {
-    await storeGroups(t.home, [spec('good', 2), { ID: 'bad', Properties: { Allocation: { Size: 'three' }, Instance: { Plugin: 'simulator/compute' }, Flavor: { Plugin: 'vanilla' } } }]);
+    await storeGroups(t.home, [
+      spec('good', 2),
+      {
+        ID: 'bad',
+        Properties: { Allocation: { Size: 'three' }, Instance: { Plugin: 'simulator/compute' }, Flavor: { Plugin: 'vanilla' } },
+      },
+    ]);
     t.rt = await Runtime.start({
       home: t.home,
       logLevel: 'silent',
@@ -113,8 +127,12 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
       ],
     });
     const rt = t.rt;
-    await waitFor('good converged', async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'good' })).Description.Converged);
-    const groups = (await rt.call<{ Groups: { ID: string; State?: string; Reason?: string }[] }>('group', 'Group.InspectGroups', {})).Groups;
+    await waitFor(
+      'good converged',
+      async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'good' })).Description.Converged,
+    );
+    const groups = (await rt.call<{ Groups: { ID: string; State?: string; Reason?: string }[] }>('group', 'Group.InspectGroups', {}))
+      .Groups;
     const bad = groups.find((g) => g.ID === 'bad');
     assert.equal(bad?.State, 'quarantined');
     assert.match(bad?.Reason ?? '', /does not parse/);
@@ -122,12 +140,26 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
     const d = (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'bad' })).Description;
     assert.equal(d.State, 'quarantined');
     assert.equal(d.Converged, false);
-    for (const [method, params] of [['Group.SetSize', { ID: 'bad', Size: 3 }], ['Group.DestroyGroup', { ID: 'bad' }], ['Group.PauseUpdate', { ID: 'bad' }]] as const) {
-      await assert.rejects(rt.call('group', method, params), (err: unknown) => err instanceof GroupQuarantinedError && /does not parse/.test(err.message));
+    for (const [method, params] of [
+      ['Group.SetSize', { ID: 'bad', Size: 3 }],
+      ['Group.DestroyGroup', { ID: 'bad' }],
+      ['Group.PauseUpdate', { ID: 'bad' }],
+    ] as const) {
+      await assert.rejects(
+        rt.call('group', method, params),
+        (err: unknown) => err instanceof GroupQuarantinedError && /does not parse/.test(err.message),
+      );
     }
     await rt.call('group', 'Group.CommitGroup', { Spec: spec('bad', 1) });
-    await waitFor('bad converged after a valid commit', async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'bad' })).Description.Converged);
-    assert.equal((await rt.call<{ Groups: { State?: string }[] }>('group', 'Group.InspectGroups', {})).Groups.filter((g) => g.State !== undefined).length, 0);
+    await waitFor(
+      'bad converged after a valid commit',
+      async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'bad' })).Description.Converged,
+    );
+    assert.equal(
+      (await rt.call<{ Groups: { State?: string }[] }>('group', 'Group.InspectGroups', {})).Groups.filter((g) => g.State !== undefined)
+        .length,
+      0,
+    );
   });
 
   it('a stored spec whose handling kills the group worker (out of memory) ends quarantined; the other group converges', async () => {
@@ -153,7 +185,11 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
       100,
     );
     assert.match(quarantined.Reason ?? '', /its handling crashed the group actor 3 times/);
-    await waitFor('small converged', async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'small' })).Description.Converged, 20_000);
+    await waitFor(
+      'small converged',
+      async () => (await rt.call<Desc>('group', 'Group.DescribeGroup', { ID: 'small' })).Description.Converged,
+      20_000,
+    );
     const info = rt.info('group')!;
     assert.equal(info.status, 'running');
     assert.ok(info.restarts >= 3, `restarts: ${info.restarts}`);
@@ -167,7 +203,10 @@ describe('group: durability (corrupt store, quarantine, waiting for plugins)', f
     assert.equal(rt.info('group')!.restarts, restarts);
     // Forgotten, it is gone for good.
     await rt.call('group', 'Group.FreeGroup', { ID: 'poison' });
-    assert.deepEqual((await rt.call<{ Groups: { ID: string }[] }>('group', 'Group.InspectGroups', {})).Groups.map((g) => g.ID), ['small']);
+    assert.deepEqual(
+      (await rt.call<{ Groups: { ID: string }[] }>('group', 'Group.InspectGroups', {})).Groups.map((g) => g.ID),
+      ['small'],
+    );
   });
 
   it('a resumed group waits for an instance plugin added later: no problem recorded, then it converges', async () => {

@@ -21,7 +21,10 @@ describe('group: self-healing (fake plugins)', () => {
     plugin = makePlugin(world);
     await plugin.commitGroup({ ID: 'g', Properties: props(4) }, false);
     await converged('converged');
-    const gone = world.members('g').slice(0, 2).map((m) => m.ID);
+    const gone = world
+      .members('g')
+      .slice(0, 2)
+      .map((m) => m.ID);
     for (const id of gone) world.instances.delete(id);
     await converged('healed');
     assert.equal(world.members('g').length, 4);
@@ -39,10 +42,13 @@ describe('group: self-healing (fake plugins)', () => {
     await clock.until('sick one replaced', () => !world.instances.has(sick));
     await converged('converged again');
     assert.equal(world.members('g').length, 3);
-    assert.deepEqual(world.destroyed.map((d) => [d.id, d.reason]), [[sick, 'terminate']]);
+    assert.deepEqual(
+      world.destroyed.map((d) => [d.id, d.reason]),
+      [[sick, 'terminate']],
+    );
   });
 
-  it('grace periods are measured on the group\'s clock: ten minutes of it pass without waiting ten minutes', async () => {
+  it("grace periods are measured on the group's clock: ten minutes of it pass without waiting ten minutes", async () => {
     plugin = makePlugin(world);
     await plugin.commitGroup({ ID: 'g', Properties: props(2, { Health: { GracePeriod: '10m' } }) }, false);
     await converged();
@@ -52,7 +58,10 @@ describe('group: self-healing (fake plugins)', () => {
     assert.ok(world.instances.has(sick), 'still there a minute before the end of its grace');
     await clock.until('replaced after ten minutes', () => !world.instances.has(sick), 2 * 60_000, 1000);
     await converged('converged again');
-    assert.deepEqual(world.destroyed.map((d) => [d.id, d.reason]), [[sick, 'terminate']]);
+    assert.deepEqual(
+      world.destroyed.map((d) => [d.id, d.reason]),
+      [[sick, 'terminate']],
+    );
   });
 
   it('an instance that recovers within the grace period stays', async () => {
@@ -73,7 +82,10 @@ describe('group: self-healing (fake plugins)', () => {
     await plugin.commitGroup({ ID: 'g', Properties: props(3, { Health: { GracePeriod: '100ms' } }) }, false);
     await converged('converged');
     await clock.run(FAST.pollIntervalMs); // a step lists the converged group: the last known list
-    const before = world.members('g').map((m) => m.ID).sort();
+    const before = world
+      .members('g')
+      .map((m) => m.ID)
+      .sort();
     world.instanceDown = true;
     world.flavorDown = true;
     await clock.run(400);
@@ -84,7 +96,13 @@ describe('group: self-healing (fake plugins)', () => {
     world.instanceDown = false;
     world.flavorDown = false;
     await converged('converged after recovery');
-    assert.deepEqual(world.members('g').map((m) => m.ID).sort(), before);
+    assert.deepEqual(
+      world
+        .members('g')
+        .map((m) => m.ID)
+        .sort(),
+      before,
+    );
     assert.equal(world.count('Instance.Provision'), 3);
     assert.equal(world.count('Instance.Destroy'), 0);
     await clock.until('problems cleared', async () => (await plugin.describeGroup('g'))['Problems'] === null);

@@ -18,8 +18,13 @@ describe('group: persistence (file spec store, fake plugins)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes HEAD\'s global.config format before CommitGroup answers, and keeps other entries', async () => {
-    const other = [{ Key: { Kind: 'ingress', Name: 'lb' }, Record: { Handler: 'ingress', Spec: { kind: 'ingress', version: '', metadata: { name: 'lb', tags: null }, properties: {} } } }];
+  it("writes HEAD's global.config format before CommitGroup answers, and keeps other entries", async () => {
+    const other = [
+      {
+        Key: { Kind: 'ingress', Name: 'lb' },
+        Record: { Handler: 'ingress', Spec: { kind: 'ingress', version: '', metadata: { name: 'lb', tags: null }, properties: {} } },
+      },
+    ];
     await writeFile(join(dir, 'global.config'), JSON.stringify(other));
     plugin = makePlugin(world, {}, new FileSpecStore(dir, 'group'));
     await plugin.init();

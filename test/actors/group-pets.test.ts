@@ -11,10 +11,17 @@ describe('group: pets (fake plugins)', () => {
   });
   afterEach(() => plugin.close());
 
-  const lids = (g: string): string[] => world.members(g).map((m) => m.LogicalID ?? '-').sort();
+  const lids = (g: string): string[] =>
+    world
+      .members(g)
+      .map((m) => m.LogicalID ?? '-')
+      .sort();
 
-  it('one instance per logical ID, tagged, with the logical ID\'s index as sequence', async () => {
-    assert.equal(await plugin.commitGroup({ ID: 'q', Properties: props(['10.0.0.1', '10.0.0.2', '10.0.0.3']) }, false), 'Managing 3 instances');
+  it("one instance per logical ID, tagged, with the logical ID's index as sequence", async () => {
+    assert.equal(
+      await plugin.commitGroup({ ID: 'q', Properties: props(['10.0.0.1', '10.0.0.2', '10.0.0.3']) }, false),
+      'Managing 3 instances',
+    );
     await waitFor(async () => (await plugin.describeGroup('q')).Converged, 5000, 'converged');
     assert.deepEqual(lids('q'), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     for (const m of world.members('q')) assert.equal(m.Tags['infrakit.logical_id'], m.LogicalID);
@@ -48,12 +55,19 @@ describe('group: pets (fake plugins)', () => {
   it('rolls pets one at a time, keeping each logical ID', async () => {
     await plugin.commitGroup({ ID: 'q', Properties: props(['a', 'b', 'c']) }, false);
     await waitFor(async () => (await plugin.describeGroup('q')).Converged, 5000, 'converged');
-    assert.equal(await plugin.commitGroup({ ID: 'q', Properties: props(['a', 'b', 'c'], {}, { v: 2 }) }, false), 'Performing a rolling update on 3 instances');
+    assert.equal(
+      await plugin.commitGroup({ ID: 'q', Properties: props(['a', 'b', 'c'], {}, { v: 2 }) }, false),
+      'Performing a rolling update on 3 instances',
+    );
     let maxMissing = 0;
-    await waitFor(async () => {
-      maxMissing = Math.max(maxMissing, 3 - world.members('q').length);
-      return (await plugin.describeGroup('q')).Converged;
-    }, 5000, 'rolled');
+    await waitFor(
+      async () => {
+        maxMissing = Math.max(maxMissing, 3 - world.members('q').length);
+        return (await plugin.describeGroup('q')).Converged;
+      },
+      5000,
+      'rolled',
+    );
     assert.deepEqual(lids('q'), ['a', 'b', 'c']);
     assert.ok(world.members('q').every((m) => (m.Properties as { v: number }).v === 2));
     assert.ok(maxMissing <= 1, `at most one pet down at a time (saw ${maxMissing})`);

@@ -2,10 +2,23 @@ import assert from 'node:assert/strict';
 import { plan, type ObservedInstance, type PlanInput } from '../../actors/group/plan.js';
 
 const inst = (id: string, o: Partial<ObservedInstance> = {}): ObservedInstance => ({
-  id, logicalId: null, current: true, health: 'healthy', ready: true, replace: false, ...o,
+  id,
+  logicalId: null,
+  current: true,
+  health: 'healthy',
+  ready: true,
+  replace: false,
+  ...o,
 });
 const input = (o: Partial<PlanInput>): PlanInput => ({
-  size: 3, logicalIds: null, instances: [], pending: [], maxSurge: 1, maxUnavailable: 0, paused: false, ...o,
+  size: 3,
+  logicalIds: null,
+  instances: [],
+  pending: [],
+  maxSurge: 1,
+  maxUnavailable: 0,
+  paused: false,
+  ...o,
 });
 
 describe('group plan', () => {
@@ -15,12 +28,18 @@ describe('group plan', () => {
   });
 
   it('cattle: scale-down removes unhealthy, then outdated, instances first (docs/go-compat.md #23)', () => {
-    const r = plan(input({
-      size: 2,
-      maxSurge: 0, maxUnavailable: 1,
-      instances: [inst('a'), inst('b', { current: false }), inst('c'), inst('d', { health: 'unhealthy' })],
-    }));
-    assert.deepEqual(r.destroy.filter((d) => d.why === 'surplus').map((d) => d.id), ['d', 'b']);
+    const r = plan(
+      input({
+        size: 2,
+        maxSurge: 0,
+        maxUnavailable: 1,
+        instances: [inst('a'), inst('b', { current: false }), inst('c'), inst('d', { health: 'unhealthy' })],
+      }),
+    );
+    assert.deepEqual(
+      r.destroy.filter((d) => d.why === 'surplus').map((d) => d.id),
+      ['d', 'b'],
+    );
   });
 
   it('cattle: never removes because of provisions in flight (they may already be listed)', () => {
@@ -47,7 +66,10 @@ describe('group plan', () => {
     assert.equal(r.destroy.length, 0);
     // ready: one old goes, with rolling_update
     r = plan(input({ instances: [...old, inst('n1')] }));
-    assert.deepEqual(r.destroy.map((d) => [d.id, d.reason]), [['a', 'rolling_update']]);
+    assert.deepEqual(
+      r.destroy.map((d) => [d.id, d.reason]),
+      [['a', 'rolling_update']],
+    );
     assert.equal(r.provision.length, 1);
   });
 
@@ -68,13 +90,19 @@ describe('group plan', () => {
   });
 
   it('pets: one per logical ID; strays and duplicates go (docs/go-compat.md #24)', () => {
-    const r = plan(input({
-      logicalIds: ['x', 'y', 'z'],
-      instances: [inst('1', { logicalId: 'x' }), inst('2', { logicalId: 'x', current: false }), inst('3'), inst('4', { logicalId: 'q' })],
-      pending: [{ logicalId: 'y', current: true }],
-    }));
+    const r = plan(
+      input({
+        logicalIds: ['x', 'y', 'z'],
+        instances: [inst('1', { logicalId: 'x' }), inst('2', { logicalId: 'x', current: false }), inst('3'), inst('4', { logicalId: 'q' })],
+        pending: [{ logicalId: 'y', current: true }],
+      }),
+    );
     assert.deepEqual(r.provision, ['z']);
-    assert.deepEqual(r.destroy.map((d) => [d.id, d.why]).sort(), [['2', 'duplicate'], ['3', 'no-logical-id'], ['4', 'unknown-logical-id']]);
+    assert.deepEqual(r.destroy.map((d) => [d.id, d.why]).sort(), [
+      ['2', 'duplicate'],
+      ['3', 'no-logical-id'],
+      ['4', 'unknown-logical-id'],
+    ]);
   });
 
   it('pets: rolls one logical ID at a time', () => {

@@ -20,7 +20,9 @@ describe('group: rolling update (fake plugins)', () => {
   async function make(size: number, extra: Record<string, unknown> = {}): Promise<void> {
     const { GroupPlugin } = await import('../../actors/group/group-plugin.js');
     const { MemorySpecStore } = await import('../../actors/group/spec-store.js');
-    plugin = new GroupPlugin(world.caller, new MemorySpecStore(), { ...FAST, clock }, undefined, (type, payload) => events.push({ type, payload }));
+    plugin = new GroupPlugin(world.caller, new MemorySpecStore(), { ...FAST, clock }, undefined, (type, payload) =>
+      events.push({ type, payload }),
+    );
     await plugin.commitGroup({ ID: 'g', Properties: props(size, extra) }, false);
     await clock.until('converged', async () => (await plugin.describeGroup('g')).Converged);
   }
@@ -28,7 +30,10 @@ describe('group: rolling update (fake plugins)', () => {
 
   it('surges by MaxSurge, never below Size available, ends on the new config', async () => {
     await make(4);
-    assert.equal(await plugin.commitGroup({ ID: 'g', Properties: props(4, {}, { v: 2 }) }, false), 'Performing a rolling update on 4 instances');
+    assert.equal(
+      await plugin.commitGroup({ ID: 'g', Properties: props(4, {}, { v: 2 }) }, false),
+      'Performing a rolling update on 4 instances',
+    );
     let max = 0;
     let min = 99;
     await clock.until('rolled', async () => {

@@ -13,7 +13,12 @@ import { waitFor } from '../fixtures/group-fakes.js';
 
 const healthFlavor = new URL('../fixtures/group-health-flavor.js', import.meta.url);
 
-function groupProps(size: number | string[], instanceProps: Record<string, unknown> = { cpu: 1 }, extra: Record<string, unknown> = {}, flavor = 'vanilla') {
+function groupProps(
+  size: number | string[],
+  instanceProps: Record<string, unknown> = { cpu: 1 },
+  extra: Record<string, unknown> = {},
+  flavor = 'vanilla',
+) {
   return {
     Allocation: Array.isArray(size) ? { LogicalIDs: size } : { Size: size },
     Instance: { Plugin: 'simulator/compute', Properties: instanceProps },
@@ -46,7 +51,13 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
   const call = <R = any>(method: string, params: unknown): Promise<R> => rt!.call<R>('group', method, params);
   const describe_ = async (id: string) => (await call('Group.DescribeGroup', { ID: id })).Description;
   const members = async (id: string, plugin = 'simulator'): Promise<Description[]> =>
-    (await rt!.call<{ Descriptions: Description[] | null }>(plugin, 'Instance.DescribeInstances', { Type: '', Tags: { 'infrakit.group': id }, Properties: true })).Descriptions ?? [];
+    (
+      await rt!.call<{ Descriptions: Description[] | null }>(plugin, 'Instance.DescribeInstances', {
+        Type: '',
+        Tags: { 'infrakit.group': id },
+        Properties: true,
+      })
+    ).Descriptions ?? [];
   /** Flavor.Healthy calls the `health` flavor has answered: in all, and for one instance. */
   const checks = async (id?: string): Promise<number> => {
     const r = await rt!.call<{ Checks: number; ByID: Record<string, number> }>('health', 'Test.Checks', {});
@@ -69,11 +80,14 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('answers the seed\'s curl examples exactly, and echoes Name/ID for HEAD clients', async () => {
+  it("answers the seed's curl examples exactly, and echoes Name/ID for HEAD clients", async () => {
     rt = await start();
     assert.deepEqual(await call('Group.InspectGroups', {}), { Groups: null });
     assert.deepEqual(await call('Group.InspectGroups', { Name: 'group', ID: '' }), { Name: 'group', ID: '', Groups: null });
-    await assert.rejects(call('Group.CommitGroup', {}), (err: any) => err.message === 'Group ID must not be blank' && err.code === 'IK_APPLICATION');
+    await assert.rejects(
+      call('Group.CommitGroup', {}),
+      (err: any) => err.message === 'Group ID must not be blank' && err.code === 'IK_APPLICATION',
+    );
     await assert.rejects(call('Group.DescribeGroup', { ID: 'nope' }), { message: "Group 'nope' is not being watched" });
     await assert.rejects(call('Group.SetSize', { ID: 'nope', Size: -1 }), { message: 'size cannot be negative' });
     const r = await call('Group.CommitGroup', { Name: 'group', Spec: { ID: 'workers', Properties: groupProps(3) }, Pretend: true });
@@ -82,7 +96,9 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
 
   it('commit, describe, inspect, size, setsize, destroy instances, free, destroy', async () => {
     rt = await start();
-    assert.deepEqual(await call('Group.CommitGroup', { Spec: { ID: 'workers', Properties: groupProps(3) } }), { Details: 'Managing 3 instances' });
+    assert.deepEqual(await call('Group.CommitGroup', { Spec: { ID: 'workers', Properties: groupProps(3) } }), {
+      Details: 'Managing 3 instances',
+    });
     await converged('workers');
     const d = await describe_('workers');
     assert.equal(d.Instances.length, 3);
@@ -91,7 +107,11 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
       assert.equal(i.Tags['tier'], 'web');
       assert.match(i.Tags['infrakit.config.hash'], /^[a-z2-7]{32}$/);
     }
-    await waitFor(() => events.some((e) => e.actor === 'group' && e.type === 'group:converged' && e.payload.ID === 'workers'), 5000, 'group:converged event');
+    await waitFor(
+      () => events.some((e) => e.actor === 'group' && e.type === 'group:converged' && e.payload.ID === 'workers'),
+      5000,
+      'group:converged event',
+    );
     const inspect = await call('Group.InspectGroups', {});
     assert.equal(inspect.Groups.length, 1);
     assert.deepEqual(inspect.Groups[0].Properties.Allocation, { Size: 3, LogicalIDs: null });
@@ -121,7 +141,11 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     assert.deepEqual(before.map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     const lost = before.find((m) => m.LogicalID === '10.0.0.2')!;
     await rt.call('simulator', 'Simulator.Vanish', { Type: '', IDs: [lost.ID] });
-    await waitFor(async () => (await members('quorum')).some((m) => m.LogicalID === '10.0.0.2' && m.ID !== lost.ID), 20_000, 'pet replaced');
+    await waitFor(
+      async () => (await members('quorum')).some((m) => m.LogicalID === '10.0.0.2' && m.ID !== lost.ID),
+      20_000,
+      'pet replaced',
+    );
     await converged('quorum');
     assert.deepEqual((await members('quorum')).map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   });
@@ -139,7 +163,9 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
 
   it('replaces an instance its flavor reports Unhealthy past the grace period', async () => {
     rt = await start({ healthIntervalMs: 100 });
-    await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: groupProps(3, { cpu: 1 }, { Health: { GracePeriod: '300ms' } }, 'health') } });
+    await call('Group.CommitGroup', {
+      Spec: { ID: 'g', Properties: groupProps(3, { cpu: 1 }, { Health: { GracePeriod: '300ms' } }, 'health') },
+    });
     await converged('g');
     const sick = (await members('g'))[0]!.ID;
     await rt.call('health', 'Test.SetHealth', { ID: sick, Health: 2 });
@@ -154,7 +180,9 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
     await converged('g');
     // the new config comes up Unhealthy: nothing old may go
     const next = groupProps(4, { v: 2, health: 2 }, { Updating: { MaxSurge: 1 } }, 'health');
-    assert.deepEqual(await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: next } }), { Details: 'Performing a rolling update on 4 instances' });
+    assert.deepEqual(await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: next } }), {
+      Details: 'Performing a rolling update on 4 instances',
+    });
     await waitFor(async () => (await members('g')).length === 5, 20_000, 'one surge instance');
     const surge = (await members('g')).find((m) => (m.Properties as any).v === 2)!.ID;
     await moreChecks(3, surge); // judged unhealthy in three more steps
@@ -198,18 +226,24 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
         { name: 'group', module: 'group', options: { pollIntervalMs: 100, testHooks: true, maxParallel: 8 } },
       ],
     });
-    const restarted = new Promise<void>((resolve) => rt!.on('actor:started', (e) => (e.name === 'group' && e.restarts > 0 ? resolve() : undefined)));
+    const restarted = new Promise<void>((resolve) =>
+      rt!.on('actor:started', (e) => (e.name === 'group' && e.restarts > 0 ? resolve() : undefined)),
+    );
     await call('Group.CommitGroup', { Spec: { ID: 'g', Properties: groupProps(60, { cpu: 1 }, {}, 'health') } });
     await waitFor(async () => (await members('g')).length >= 10, 20_000, 'some provisioned');
     await call('Group.TestCrash', {});
     await restarted;
-    await waitFor(async () => {
-      try {
-        return (await describe_('g')).Converged === true;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'converged after the crash');
+    await waitFor(
+      async () => {
+        try {
+          return (await describe_('g')).Converged === true;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'converged after the crash',
+    );
     await moreChecks(120); // two more rounds of health checks: steps taken after converging
     const list = await members('g');
     assert.equal(list.length, 60);
@@ -222,7 +256,12 @@ describe('group actor in a Runtime (simulator + vanilla)', function () {
       Runtime.start({
         home,
         logLevel: 'silent',
-        actors: [fileDecl, { name: 'vanilla', module: 'vanilla' }, { name: 'health', module: healthFlavor }, { name: 'group', module: 'group', options: { pollIntervalMs: 100, maxParallel: 4 } }],
+        actors: [
+          fileDecl,
+          { name: 'vanilla', module: 'vanilla' },
+          { name: 'health', module: healthFlavor },
+          { name: 'group', module: 'group', options: { pollIntervalMs: 100, maxParallel: 4 } },
+        ],
       });
     const props = { ...groupProps(40, { cpu: 1 }, {}, 'health'), Instance: { Plugin: 'file', Properties: { note: 'persist' } } };
     rt = await startFile();

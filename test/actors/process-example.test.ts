@@ -41,7 +41,10 @@ describe('examples/process-web', function () {
     assert.deepEqual(JSON.parse(JSON.stringify(v2).replaceAll('"v2"', '"v1"')), v1);
   });
 
-  for (const [file, version] of [['group.yml', 'v1'], ['group-v2.yml', 'v2']] as const) {
+  for (const [file, version] of [
+    ['group.yml', 'v1'],
+    ['group-v2.yml', 'v2'],
+  ] as const) {
     it(`${file}: three instances serve ${version} on distinct ports`, async () => {
       const g = load(file);
       const vanilla = new Vanilla();
@@ -50,7 +53,13 @@ describe('examples/process-web', function () {
       plugin.validate({ Type: '', Properties: g.Properties.Instance.Properties });
       const ids: string[] = [];
       for (let i = 0; i < g.Properties.Allocation.Size; i++) {
-        const base: InstanceSpec = { Properties: g.Properties.Instance.Properties, Tags: { 'infrakit.group': g.ID }, Init: '', LogicalID: null, Attachments: null };
+        const base: InstanceSpec = {
+          Properties: g.Properties.Instance.Properties,
+          Tags: { 'infrakit.group': g.ID },
+          Init: '',
+          LogicalID: null,
+          Attachments: null,
+        };
         const { Spec } = await vanilla.prepare({
           Type: '',
           Properties: g.Properties.Flavor.Properties,
@@ -66,14 +75,18 @@ describe('examples/process-web', function () {
       assert.equal(new Set(ports).size, 3);
       for (const [i, port] of ports.entries()) {
         let body = '';
-        await eventually(async () => {
-          try {
-            body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-            return true;
-          } catch {
-            return false;
-          }
-        }, 5000, `the server on ${port}`);
+        await eventually(
+          async () => {
+            try {
+              body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          5000,
+          `the server on ${port}`,
+        );
         assert.equal(body, `process-web ${version} from ${d[i]?.ID} on port ${port}\n`);
         assert.equal(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text(), 'ok\n');
       }

@@ -44,10 +44,17 @@ describe('process plugin under a group (Runtime)', function () {
       },
     };
     await r.call('group', 'Group.CommitGroup', { Spec: spec });
-    const describe = async () => (await r.call<{ Description: { Converged: boolean; Instances: { ID: string }[] | null } }>('group', 'Group.DescribeGroup', { ID: 'bg' })).Description;
+    const describe = async () =>
+      (
+        await r.call<{ Description: { Converged: boolean; Instances: { ID: string }[] | null } }>('group', 'Group.DescribeGroup', {
+          ID: 'bg',
+        })
+      ).Description;
     await waitFor('the group to converge', async () => (await describe()).Converged === true, 30_000);
     await waitFor('two background sleeps', () => pidsWithArg(marker).length === 2, 15_000);
-    const first = ((await r.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {})).Descriptions ?? []).map((d) => d.ID).sort();
+    const first = ((await r.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {})).Descriptions ?? [])
+      .map((d) => d.ID)
+      .sort();
     assert.equal(first.length, 2);
 
     // Many poll intervals later (on a slow machine: fewer, which only makes this easier to pass):
@@ -56,7 +63,9 @@ describe('process plugin under a group (Runtime)', function () {
       await sleep(150);
       assert.equal(pidsWithArg(marker).length, 2, `strays after ${i + 1} looks`);
     }
-    const later = ((await r.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {})).Descriptions ?? []).map((d) => d.ID).sort();
+    const later = ((await r.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {})).Descriptions ?? [])
+      .map((d) => d.ID)
+      .sort();
     assert.deepEqual(later, first, 'the same two instances, not replacements');
 
     await r.call('group', 'Group.DestroyGroup', { ID: 'bg' });

@@ -53,7 +53,10 @@ describe('process plugin: process groups, destroy, log caps, file modes', functi
       assert.equal(pidsWithArg(m).length, 1, 'the background sleep lives on');
 
       assert.deepEqual(await ids(p), [id]);
-      assert.deepEqual(((await p.describeInstances({ Tags: { g: 'x' } })).Descriptions ?? []).map((d) => d.ID), [id]);
+      assert.deepEqual(
+        ((await p.describeInstances({ Tags: { g: 'x' } })).Descriptions ?? []).map((d) => d.ID),
+        [id],
+      );
       await p.label({ Instance: id, Labels: { k: 'v' } });
       assert.equal(record(id).Tags['k'], 'v');
 
@@ -67,7 +70,8 @@ describe('process plugin: process groups, destroy, log caps, file modes', functi
       const m = marker();
       markers.push(m);
       const p = make();
-      const id = (await p.provision({ Spec: { Init: `sh -c "trap '' TERM; sleep ${m}" &\nexit 0`, Properties: { GracePeriodMs: 300 } } })).ID as string;
+      const id = (await p.provision({ Spec: { Init: `sh -c "trap '' TERM; sleep ${m}" &\nexit 0`, Properties: { GracePeriodMs: 300 } } }))
+        .ID as string;
       await waitFor('the orphan to start', () => pidsWithArg(`sleep ${m}`).length >= 1);
       await waitFor('the leader to exit', () => !isAlive(record(id).Process.PID));
       await p.destroy({ Instance: id });
@@ -88,7 +92,7 @@ describe('process plugin: process groups, destroy, log caps, file modes', functi
       assert.deepEqual(pidsWithArg(m), []);
     });
 
-    it('a reused pgid is not the instance: another instance\'s group, or a group younger than the record, is never signalled', async () => {
+    it("a reused pgid is not the instance: another instance's group, or a group younger than the record, is never signalled", async () => {
       const m = marker();
       // A leaderless group started for another instance (as if our pgid had been handed on).
       const other = spawn('/bin/sh', ['-c', `sleep ${m} &\nexit 0`], {
@@ -105,7 +109,15 @@ describe('process plugin: process groups, destroy, log caps, file modes', functi
         LogicalID: null,
         Tags: {},
         Spec: { Init: 'sleep 1' },
-        Process: { PID: pgid, StartTime: startTime, StartedAt: new Date().toISOString(), Log: join(home, 'outside.log'), Shell: '/bin/sh', Cwd: '/', Port: null },
+        Process: {
+          PID: pgid,
+          StartTime: startTime,
+          StartedAt: new Date().toISOString(),
+          Log: join(home, 'outside.log'),
+          Shell: '/bin/sh',
+          Cwd: '/',
+          Port: null,
+        },
       });
       const p = make();
       // Same pgid and an older start time, but its members were started for another instance.

@@ -48,11 +48,18 @@ describe('process instance plugin (through the Runtime)', function () {
     assert.deepEqual(info?.manifest?.vendor, { name: 'infrakit-ts-instance-process', version: '0.1.0' });
 
     // Go-style case-insensitive keys reach the handler under the schema's spelling.
-    const r = await rt.call<ProvisionResult>('procs', 'Instance.Provision', { type: '', spec: { init: 'exec sleep 300', tags: { g: 'w' } } });
+    const r = await rt.call<ProvisionResult>('procs', 'Instance.Provision', {
+      type: '',
+      spec: { init: 'exec sleep 300', tags: { g: 'w' } },
+    });
     const id = r.ID as string;
     assert.equal(r.Type, '');
     assert.deepEqual(await rt.call('procs', 'Instance.Label', { Type: '', Instance: id, Labels: { x: '1' } }), { Type: '', OK: true });
-    const d = await rt.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', { Type: '', Tags: { g: 'w', x: '1' }, Properties: false });
+    const d = await rt.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {
+      Type: '',
+      Tags: { g: 'w', x: '1' },
+      Properties: false,
+    });
     assert.deepEqual(d, { Type: '', Descriptions: [{ ID: id, LogicalID: null, Tags: { g: 'w', x: '1' } }] });
 
     await assert.rejects(rt.call('procs', 'Instance.Destroy', { Type: '', Instance: 'proc-nope' }), (err: unknown) => {
@@ -63,15 +70,25 @@ describe('process instance plugin (through the Runtime)', function () {
     });
     await assert.rejects(rt.call('procs', 'Instance.Provision', { Type: '', Spec: { Init: 'exit 3' } }), /exited with code 3/);
     await assert.rejects(rt.call('procs', 'Instance.Provision', { Type: '', Spec: {} }), /Init must not be empty/);
-    await assert.rejects(rt.call('procs', 'Instance.Validate', { Type: '', Properties: { Env: { A: 2 } } }), /Properties\.Env\.A must be a string/);
+    await assert.rejects(
+      rt.call('procs', 'Instance.Validate', { Type: '', Properties: { Env: { A: 2 } } }),
+      /Properties\.Env\.A must be a string/,
+    );
 
-    assert.deepEqual(await rt.call('procs', 'Instance.Destroy', { Type: '', Instance: id, Context: { Reason: 'terminate' } }), { Type: '', OK: true });
+    assert.deepEqual(await rt.call('procs', 'Instance.Destroy', { Type: '', Instance: id, Context: { Reason: 'terminate' } }), {
+      Type: '',
+      OK: true,
+    });
     assert.deepEqual(stateFiles(join(home, 'process', 'procs')), []);
   });
 
   it('a slow Destroy does not stall Describe (the actor takes calls concurrently)', async () => {
     const rt = await started();
-    const slow = (await rt.call<ProvisionResult>('procs', 'Instance.Provision', { Spec: { Init: "trap '' TERM; sleep 300", Properties: { GracePeriodMs: 1500 } } })).ID as string;
+    const slow = (
+      await rt.call<ProvisionResult>('procs', 'Instance.Provision', {
+        Spec: { Init: "trap '' TERM; sleep 300", Properties: { GracePeriodMs: 1500 } },
+      })
+    ).ID as string;
     const destroying = rt.call('procs', 'Instance.Destroy', { Instance: slow });
     await sleep(100);
     const describing = rt.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', {});
@@ -84,8 +101,10 @@ describe('process instance plugin (through the Runtime)', function () {
 
   it('instances outlive the runtime; a new runtime on the same home finds them (and drops the dead)', async () => {
     const rt1 = await started({ gracePeriodMs: 1000 });
-    const a = (await rt1.call<ProvisionResult>('procs', 'Instance.Provision', { Spec: { Init: 'exec sleep 300', Tags: { g: 'w' } } })).ID as string;
-    const b = (await rt1.call<ProvisionResult>('procs', 'Instance.Provision', { Spec: { Init: 'exec sleep 300', Tags: { g: 'w' } } })).ID as string;
+    const a = (await rt1.call<ProvisionResult>('procs', 'Instance.Provision', { Spec: { Init: 'exec sleep 300', Tags: { g: 'w' } } }))
+      .ID as string;
+    const b = (await rt1.call<ProvisionResult>('procs', 'Instance.Provision', { Spec: { Init: 'exec sleep 300', Tags: { g: 'w' } } }))
+      .ID as string;
     await rt1.stop();
     assert.ok(isAlive(pidOf(a)) && isAlive(pidOf(b)), 'both survive the runtime stop');
     const pidB = pidOf(b);

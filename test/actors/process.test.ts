@@ -65,9 +65,12 @@ describe('process instance plugin (logic)', function () {
 
     it('filters by tags with strict AND, answers null when nothing matches, and gives Properties on request', async () => {
       const p = make();
-      const a = (await p.provision({ Spec: { Init: 'exec sleep 300', Tags: { a: '1', b: '2' }, Properties: { Env: { X: 'y' }, Custom: 7 } } })).ID as string;
+      const a = (
+        await p.provision({ Spec: { Init: 'exec sleep 300', Tags: { a: '1', b: '2' }, Properties: { Env: { X: 'y' }, Custom: 7 } } })
+      ).ID as string;
       const b = (await p.provision({ Spec: { Init: 'exec sleep 300', Tags: { a: '1' } } })).ID as string;
-      const ids = async (tags: Record<string, string> | null) => ((await p.describeInstances({ Tags: tags })).Descriptions ?? []).map((d) => d.ID).sort();
+      const ids = async (tags: Record<string, string> | null) =>
+        ((await p.describeInstances({ Tags: tags })).Descriptions ?? []).map((d) => d.ID).sort();
       assert.deepEqual(await ids(null), [a, b].sort());
       assert.deepEqual(await ids({ a: '1' }), [a, b].sort());
       assert.deepEqual(await ids({ a: '1', b: '2' }), [a]);
@@ -89,7 +92,10 @@ describe('process instance plugin (logic)', function () {
       const id = (await p.provision({ Spec: { Init: 'exec sleep 300', Tags: { a: '1', keep: 'me' } } })).ID as string;
       assert.deepEqual(await p.label({ Instance: id, Labels: { a: '2', c: '3' } }), { Type: '', OK: true });
       assert.deepEqual(record(id).Tags, { a: '2', keep: 'me', c: '3' });
-      assert.deepEqual((await p.describeInstances({ Tags: { c: '3' } })).Descriptions?.map((d) => d.Tags), [{ a: '2', keep: 'me', c: '3' }]);
+      assert.deepEqual(
+        (await p.describeInstances({ Tags: { c: '3' } })).Descriptions?.map((d) => d.Tags),
+        [{ a: '2', keep: 'me', c: '3' }],
+      );
       await assert.rejects(p.label({ Instance: 'proc-nope', Labels: { a: '1' } }), /^Error: not found proc-nope$|not found proc-nope/);
       await assert.rejects(p.label({ Instance: '../../etc/passwd', Labels: { a: '1' } }), /not found/);
     });
@@ -124,7 +130,9 @@ describe('process instance plugin (logic)', function () {
 
     it('provisions concurrently with distinct ports from one range', async () => {
       const p = make();
-      const rs = await Promise.all([1, 2, 3, 4].map(() => p.provision({ Spec: { Init: 'exec sleep 300', Properties: { Port: '47341-47360' } } })));
+      const rs = await Promise.all(
+        [1, 2, 3, 4].map(() => p.provision({ Spec: { Init: 'exec sleep 300', Properties: { Port: '47341-47360' } } })),
+      );
       const ports = rs.map((r) => record(r.ID as string).Process.Port);
       assert.equal(new Set(ports).size, 4);
     });
@@ -141,14 +149,11 @@ describe('process instance plugin (logic)', function () {
     it('`exit 3` is an error with the log tail; no state file, no log, no stray process of its group', async () => {
       const p = make();
       const marker = `987.${process.pid}${Date.now() % 1000}`;
-      await assert.rejects(
-        p.provision({ Spec: { Init: `sleep ${marker} &\necho about to fail >&2\nexit 3` } }),
-        (err: Error) => {
-          assert.match(err.message, /exited with code 3/);
-          assert.match(err.message, /about to fail/);
-          return true;
-        },
-      );
+      await assert.rejects(p.provision({ Spec: { Init: `sleep ${marker} &\necho about to fail >&2\nexit 3` } }), (err: Error) => {
+        assert.match(err.message, /exited with code 3/);
+        assert.match(err.message, /about to fail/);
+        return true;
+      });
       assert.deepEqual(stateFiles(dirOf()), []);
       assert.deepEqual(readdirSync(join(dirOf(), 'logs')), []);
       await eventually(() => pidsWithArg(marker).length === 0, 2000, 'the background sleep to be killed');
@@ -167,14 +172,20 @@ describe('process instance plugin (logic)', function () {
     it('a shell or cwd that cannot be used is an error', async () => {
       const p = make();
       await assert.rejects(p.provision({ Spec: { Init: 'sleep 1', Properties: { Shell: '/nonexistent/sh' } } }), /could not be started/);
-      await assert.rejects(p.provision({ Spec: { Init: 'sleep 1', Properties: { Cwd: join(home, 'no-such-dir') } } }), /could not be started/);
+      await assert.rejects(
+        p.provision({ Spec: { Init: 'sleep 1', Properties: { Cwd: join(home, 'no-such-dir') } } }),
+        /could not be started/,
+      );
       assert.deepEqual(stateFiles(dirOf()), []);
       assert.deepEqual(readdirSync(join(dirOf(), 'logs')), []);
     });
 
     it('bad Properties fail Validate and Provision, naming the field', async () => {
       const p = make();
-      assert.deepEqual(p.validate({ Type: '', Properties: { Env: { A: 'b' }, Cwd: '/tmp', Shell: '/bin/sh', GracePeriodMs: 10, Other: 1 } }), { Type: '', OK: true });
+      assert.deepEqual(
+        p.validate({ Type: '', Properties: { Env: { A: 'b' }, Cwd: '/tmp', Shell: '/bin/sh', GracePeriodMs: 10, Other: 1 } }),
+        { Type: '', OK: true },
+      );
       assert.deepEqual(p.validate({ Properties: null }), { Type: '', OK: true });
       assert.deepEqual(p.validate({ Properties: { env: { A: 'b' }, gracePeriodMs: 1 } }), { Type: '', OK: true });
       assert.throws(() => p.validate({ Properties: { Env: { A: 1 } } }), /Properties\.Env\.A must be a string/);
@@ -189,7 +200,13 @@ describe('process instance plugin (logic)', function () {
     });
 
     it('parses properties and port specs', () => {
-      assert.deepEqual(parseProperties(undefined), { Env: {}, Cwd: undefined, Shell: undefined, GracePeriodMs: undefined, Port: undefined });
+      assert.deepEqual(parseProperties(undefined), {
+        Env: {},
+        Cwd: undefined,
+        Shell: undefined,
+        GracePeriodMs: undefined,
+        Port: undefined,
+      });
       assert.deepEqual(parsePortSpec(8080), { kind: 'fixed', port: 8080 });
       assert.deepEqual(parsePortSpec('0'), { kind: 'any' });
       assert.deepEqual(parsePortSpec('8081-8089'), { kind: 'range', from: 8081, to: 8089 });
@@ -207,7 +224,10 @@ describe('process instance plugin (logic)', function () {
       process.kill(-pid, 'SIGKILL');
       await eventually(() => !isAlive(pid), 3000, 'the kill');
       const d = await p.describeInstances({ Tags: { g: 'x' } });
-      assert.deepEqual(d.Descriptions?.map((x) => x.ID), [b]);
+      assert.deepEqual(
+        d.Descriptions?.map((x) => x.ID),
+        [b],
+      );
       assert.deepEqual(stateFiles(dirOf()), [`${b}.json`]);
       await assert.rejects(p.destroy({ Instance: a }), /not found/);
       await assert.rejects(p.label({ Instance: b + 'x', Labels: {} }), /not found/);
@@ -224,7 +244,15 @@ describe('process instance plugin (logic)', function () {
         LogicalID: null,
         Tags: { g: 'x' },
         Spec: { Init: 'sleep 300' },
-        Process: { PID: vpid, StartTime: '1', StartedAt: new Date().toISOString(), Log: '/dev/null', Shell: '/bin/sh', Cwd: '/', Port: null },
+        Process: {
+          PID: vpid,
+          StartTime: '1',
+          StartedAt: new Date().toISOString(),
+          Log: '/dev/null',
+          Shell: '/bin/sh',
+          Cwd: '/',
+          Port: null,
+        },
       });
       await p.store.write(fake('proc-fake-1'));
       assert.equal((await p.describeInstances({})).Descriptions, null);
@@ -244,7 +272,7 @@ describe('process instance plugin (logic)', function () {
       const marker = `299.${process.pid}1`;
       const id = (await p.provision({ Spec: { Init: `sleep ${marker} &\nsleep 300` } })).ID as string;
       const pid = pidOf(id);
-      await eventually(() => pidsWithArg(marker).some((x) => x !== pid), 2000, "the background sleep");
+      await eventually(() => pidsWithArg(marker).some((x) => x !== pid), 2000, 'the background sleep');
       const destroyed = p.destroy({ Type: '', Instance: id, Context: { Reason: 'terminate' } });
       assert.deepEqual(await settlesWithin(destroyed, 15_000, 'the destroy (SIGTERM, not the 60 s grace)'), { Type: '', OK: true });
       assert.ok(!isAlive(pid));
@@ -275,7 +303,10 @@ describe('process instance plugin (logic)', function () {
 
     it('an unknown ID is a clear error', async () => {
       const p = make();
-      await assert.rejects(p.destroy({ Instance: 'proc-unknown', Context: { Reason: 'terminate' } }), /^Error: not found proc-unknown$|not found proc-unknown/);
+      await assert.rejects(
+        p.destroy({ Instance: 'proc-unknown', Context: { Reason: 'terminate' } }),
+        /^Error: not found proc-unknown$|not found proc-unknown/,
+      );
     });
 
     it('a slow Destroy does not block Describe or Provision of others (handlers are concurrent-safe)', async () => {
@@ -310,9 +341,18 @@ describe('process instance plugin (logic)', function () {
       const p2 = make();
       assert.deepEqual(await p2.recover(), { live: [a, b].sort(), gone: [dead] });
       const d = await p2.describeInstances({ Tags: { g: 'x' } });
-      assert.deepEqual(d.Descriptions?.map((x) => [x.ID, x.LogicalID]).sort(), [[a, 'one'], [b, null]].sort());
+      assert.deepEqual(
+        d.Descriptions?.map((x) => [x.ID, x.LogicalID]).sort(),
+        [
+          [a, 'one'],
+          [b, null],
+        ].sort(),
+      );
       await p2.destroy({ Instance: a });
-      assert.deepEqual((await p2.describeInstances({})).Descriptions?.map((x) => x.ID), [b]);
+      assert.deepEqual(
+        (await p2.describeInstances({})).Descriptions?.map((x) => x.ID),
+        [b],
+      );
       assert.ok(isAlive(pidOf(b)));
     });
 

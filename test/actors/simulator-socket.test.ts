@@ -43,16 +43,36 @@ describe('simulator and vanilla over unix sockets', () => {
     const types = await call(sim, 'Handshake.Types', {});
     assert.deepEqual(types.result, { Types: { 'Instance/0.5.0': ['compute', 'disk', 'net'] } });
 
-    const p = await call(sim, 'Instance.Provision', { Type: 'compute', Spec: { Properties: { a: 1 }, Tags: { 'infrakit.group': 'w' }, Init: '', LogicalID: null, Attachments: null } });
+    const p = await call(sim, 'Instance.Provision', {
+      Type: 'compute',
+      Spec: { Properties: { a: 1 }, Tags: { 'infrakit.group': 'w' }, Init: '', LogicalID: null, Attachments: null },
+    });
     const id = p.result?.['ID'] as string;
     assert.equal(p.result?.['Type'], 'compute');
     assert.match(id, /^\d{19}$/);
     const d = await call(sim, 'Instance.DescribeInstances', { Type: 'compute', Tags: { 'infrakit.group': 'w' }, Properties: true });
-    assert.deepEqual(d.result, { Type: 'compute', Descriptions: [{ ID: id, LogicalID: null, Tags: { 'infrakit.group': 'w', simulator: 'simulator' }, Properties: { a: 1 } }] });
-    assert.deepEqual((await call(sim, 'Instance.DescribeInstances', { Type: 'net', Tags: null })).result, { Type: 'net', Descriptions: null });
-    assert.deepEqual((await call(sim, 'Instance.Label', { Type: 'compute', Instance: 'nope', Labels: {} })).error, { code: -32000, message: 'not found nope', data: null });
-    assert.deepEqual((await call(sim, 'Instance.Validate', { Type: 'gpu', Properties: null })).error, { code: -32000, message: 'no-plugin:gpu', data: null });
-    assert.deepEqual((await call(sim, 'Instance.Destroy', { Type: 'compute', Instance: id, Context: { Reason: 'terminate' } })).result, { Type: 'compute', OK: true });
+    assert.deepEqual(d.result, {
+      Type: 'compute',
+      Descriptions: [{ ID: id, LogicalID: null, Tags: { 'infrakit.group': 'w', simulator: 'simulator' }, Properties: { a: 1 } }],
+    });
+    assert.deepEqual((await call(sim, 'Instance.DescribeInstances', { Type: 'net', Tags: null })).result, {
+      Type: 'net',
+      Descriptions: null,
+    });
+    assert.deepEqual((await call(sim, 'Instance.Label', { Type: 'compute', Instance: 'nope', Labels: {} })).error, {
+      code: -32000,
+      message: 'not found nope',
+      data: null,
+    });
+    assert.deepEqual((await call(sim, 'Instance.Validate', { Type: 'gpu', Properties: null })).error, {
+      code: -32000,
+      message: 'no-plugin:gpu',
+      data: null,
+    });
+    assert.deepEqual((await call(sim, 'Instance.Destroy', { Type: 'compute', Instance: id, Context: { Reason: 'terminate' } })).result, {
+      Type: 'compute',
+      OK: true,
+    });
 
     const van = join(plugins, 'vanilla');
     const prep = await call(van, 'Flavor.Prepare', {
@@ -62,7 +82,14 @@ describe('simulator and vanilla over unix sockets', () => {
       Allocation: { Size: 3, LogicalIDs: null },
       Index: { Group: 'workers', Sequence: 0 },
     });
-    assert.deepEqual(prep.result, { Type: '', Spec: { Properties: {}, Tags: { tier: 'web' }, Init: 'echo hello', LogicalID: null, Attachments: null } });
-    assert.deepEqual((await call(van, 'Flavor.Validate', { Properties: { Init: 'x' } })).error, { code: -32000, message: 'Init must be a list of strings', data: null });
+    assert.deepEqual(prep.result, {
+      Type: '',
+      Spec: { Properties: {}, Tags: { tier: 'web' }, Init: 'echo hello', LogicalID: null, Attachments: null },
+    });
+    assert.deepEqual((await call(van, 'Flavor.Validate', { Properties: { Init: 'x' } })).error, {
+      code: -32000,
+      message: 'Init must be a list of strings',
+      data: null,
+    });
   });
 });

@@ -5,7 +5,13 @@ import { TagIndex, matchesTags } from '../../actors/simulator/tag-index.js';
 import { parseDurationMs } from '../../runtime/go-duration.js';
 import { useRuntimeHome } from '../helpers/runtime-home.js';
 
-const spec = (tags: Record<string, string> | null, extra: Record<string, unknown> = {}) => ({ Properties: { cpu: 2 }, Tags: tags, Init: 'echo hi', LogicalID: null, ...extra });
+const spec = (tags: Record<string, string> | null, extra: Record<string, unknown> = {}) => ({
+  Properties: { cpu: 2 },
+  Tags: tags,
+  Init: 'echo hi',
+  LogicalID: null,
+  ...extra,
+});
 
 describe('simulator (logic)', () => {
   it('provisions with a sortable unique ID and the simulator tag, and describes it', async () => {
@@ -181,19 +187,35 @@ describe('simulator (through a Runtime)', () => {
   const t = useRuntimeHome();
 
   it('serves every method, with its manifest objects, Type routing and Go error texts', async () => {
-    t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator', options: { objects: ['compute', 'disk'] } }] });
+    t.rt = await Runtime.start({
+      home: t.home,
+      logLevel: 'silent',
+      actors: [{ name: 'simulator', module: 'simulator', options: { objects: ['compute', 'disk'] } }],
+    });
     assert.deepEqual(t.rt.info('simulator')?.manifest?.objects, ['compute', 'disk']);
     assert.deepEqual(await t.rt.call('simulator', 'Instance.Validate', { Type: 'compute', Properties: {} }), { Type: 'compute', OK: true });
     // Keys normalised case-insensitively by the runtime.
-    const p = await t.rt.call<{ Type: string; ID: string }>('simulator', 'Instance.Provision', { type: 'disk', spec: { tags: { 'infrakit.group': 'g' }, logicalid: 'L' } });
+    const p = await t.rt.call<{ Type: string; ID: string }>('simulator', 'Instance.Provision', {
+      type: 'disk',
+      spec: { tags: { 'infrakit.group': 'g' }, logicalid: 'L' },
+    });
     assert.equal(p.Type, 'disk');
-    assert.deepEqual(await t.rt.call('simulator', 'Instance.Label', { Type: 'disk', Instance: p.ID, Labels: { x: 'y' } }), { Type: 'disk', OK: true });
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.Label', { Type: 'disk', Instance: p.ID, Labels: { x: 'y' } }), {
+      Type: 'disk',
+      OK: true,
+    });
     assert.deepEqual(await t.rt.call('simulator', 'Instance.DescribeInstances', { Type: 'disk', Tags: { x: 'y' }, Properties: false }), {
       Type: 'disk',
       Descriptions: [{ ID: p.ID, LogicalID: 'L', Tags: { 'infrakit.group': 'g', simulator: 'simulator', x: 'y' } }],
     });
-    assert.deepEqual(await t.rt.call('simulator', 'Instance.DescribeInstances', { Type: 'compute' }), { Type: 'compute', Descriptions: null });
-    assert.deepEqual(await t.rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID, Context: { Reason: 'terminate' } }), { Type: 'disk', OK: true });
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.DescribeInstances', { Type: 'compute' }), {
+      Type: 'compute',
+      Descriptions: null,
+    });
+    assert.deepEqual(await t.rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID, Context: { Reason: 'terminate' } }), {
+      Type: 'disk',
+      OK: true,
+    });
     await assert.rejects(t.rt.call('simulator', 'Instance.Destroy', { Type: 'disk', Instance: p.ID }), (err: Error & { code?: string }) => {
       assert.equal(err.message, `not found ${p.ID}`);
       assert.equal(err.code, 'IK_APPLICATION');
@@ -216,8 +238,12 @@ describe('simulator (through a Runtime)', () => {
     await t.rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
     await t.rt.call('sim-a', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
     await t.rt.call('sim-b', 'Instance.Provision', { Spec: { Tags: { g: '1' } } });
-    const a = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-a', 'Instance.DescribeInstances', { Tags: { g: '1' } });
-    const b = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-b', 'Instance.DescribeInstances', { Tags: { g: '1' } });
+    const a = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-a', 'Instance.DescribeInstances', {
+      Tags: { g: '1' },
+    });
+    const b = await t.rt.call<{ Descriptions: { Tags: Record<string, string> }[] }>('sim-b', 'Instance.DescribeInstances', {
+      Tags: { g: '1' },
+    });
     assert.equal(a.Descriptions.length, 2);
     assert.equal(b.Descriptions.length, 1);
     assert.equal(b.Descriptions[0]?.Tags['simulator'], 'sim-b');
@@ -232,20 +258,30 @@ describe('simulator (through a Runtime)', () => {
     for (let base = 0; base < 10_000; base += 500) {
       const batch = await Promise.all(
         Array.from({ length: 500 }, (_, k) =>
-          r.call<{ ID: string }>('sim', 'Instance.Provision', { Type: '', Spec: { Tags: { 'infrakit.group': `g${(base + k) % 50}`, n: String(base + k) } } }),
+          r.call<{ ID: string }>('sim', 'Instance.Provision', {
+            Type: '',
+            Spec: { Tags: { 'infrakit.group': `g${(base + k) % 50}`, n: String(base + k) } },
+          }),
         ),
       );
       ids.push(...batch.map((x) => x.ID));
     }
     const t1 = process.hrtime.bigint();
     assert.equal(new Set(ids).size, 10_000);
-    const q = await r.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('sim', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g7' } });
+    const q = await r.call<{ Descriptions: { ID: string; Tags: Record<string, string> }[] }>('sim', 'Instance.DescribeInstances', {
+      Tags: { 'infrakit.group': 'g7' },
+    });
     const t2 = process.hrtime.bigint();
     assert.equal(q.Descriptions.length, 200);
     assert.ok(q.Descriptions.every((d) => d.Tags['infrakit.group'] === 'g7' && Number(d.Tags['n']) % 50 === 7));
-    const one = await r.call<{ Descriptions: { ID: string }[] }>('sim', 'Instance.DescribeInstances', { Tags: { 'infrakit.group': 'g7', n: '4507' } });
+    const one = await r.call<{ Descriptions: { ID: string }[] }>('sim', 'Instance.DescribeInstances', {
+      Tags: { 'infrakit.group': 'g7', n: '4507' },
+    });
     const t3 = process.hrtime.bigint();
-    assert.deepEqual(one.Descriptions.map((d) => d.ID), [ids[4507]]);
+    assert.deepEqual(
+      one.Descriptions.map((d) => d.ID),
+      [ids[4507]],
+    );
     console.log(
       `      runtime: 10k provision ${(Number(t1 - t0) / 1e6).toFixed(0)} ms; 200-hit tag query ${(Number(t2 - t1) / 1e6).toFixed(1)} ms; 1-hit query ${(Number(t3 - t2) / 1e6).toFixed(1)} ms`,
     );

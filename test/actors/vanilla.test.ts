@@ -17,8 +17,18 @@ describe('vanilla (logic)', () => {
   it('Prepare appends Init lines after a non-empty incoming Init, merges tags (flavor wins), appends attachments', async () => {
     const r = await v.prepare({
       Type: '',
-      Properties: { Init: ['echo a', 'echo b'], Tags: { tier: 'web', 'infrakit.group': 'flavor' }, Attachments: [{ ID: 'vol-2', Type: 'ebs' }] },
-      Spec: { Properties: { x: 1 }, Tags: { 'infrakit.group': 'g', keep: 'me' }, Init: 'echo start', LogicalID: 'L1', Attachments: [{ ID: 'vol-1', Type: 'ebs' }] },
+      Properties: {
+        Init: ['echo a', 'echo b'],
+        Tags: { tier: 'web', 'infrakit.group': 'flavor' },
+        Attachments: [{ ID: 'vol-2', Type: 'ebs' }],
+      },
+      Spec: {
+        Properties: { x: 1 },
+        Tags: { 'infrakit.group': 'g', keep: 'me' },
+        Init: 'echo start',
+        LogicalID: 'L1',
+        Attachments: [{ ID: 'vol-1', Type: 'ebs' }],
+      },
       Index: { Group: 'g', Sequence: 0 },
     });
     assert.deepEqual(r, {
@@ -28,7 +38,10 @@ describe('vanilla (logic)', () => {
         Tags: { 'infrakit.group': 'flavor', keep: 'me', tier: 'web' },
         Init: 'echo start\necho a\necho b',
         LogicalID: 'L1',
-        Attachments: [{ ID: 'vol-1', Type: 'ebs' }, { ID: 'vol-2', Type: 'ebs' }],
+        Attachments: [
+          { ID: 'vol-1', Type: 'ebs' },
+          { ID: 'vol-2', Type: 'ebs' },
+        ],
       },
     });
   });
@@ -51,12 +64,18 @@ describe('vanilla (logic)', () => {
     await assert.rejects(v.validate({ Properties: { Init: [1] } }), { message: 'Init must be a list of strings' });
     await assert.rejects(v.validate({ Properties: { Tags: { a: 1 } } }), { message: 'Tags must be a map of strings to strings' });
     await assert.rejects(v.validate({ Properties: { Attachments: {} } }), /^ApplicationError: Attachments must be a list/);
-    await assert.rejects(v.validate({ Properties: { Attachments: [{ ID: 'a', Type: 3 }] } }), { message: 'Attachments[0].Type must be a string' });
+    await assert.rejects(v.validate({ Properties: { Attachments: [{ ID: 'a', Type: 3 }] } }), {
+      message: 'Attachments[0].Type must be a string',
+    });
     await assert.rejects(v.validate({ Properties: { InitScriptTemplateURL: 5 } }), { message: 'InitScriptTemplateURL must be a string' });
     await assert.rejects(v.validate({ Properties: { Init: ['a'], InitScriptTemplateURL: 'str://x' } }), { message: BOTH_INIT_ERROR });
-    await assert.rejects(v.validate({ Properties: { Health: { HTTP: 'ftp://x' } } }), { message: 'Health.HTTP must be an http:// or https:// URL' });
+    await assert.rejects(v.validate({ Properties: { Health: { HTTP: 'ftp://x' } } }), {
+      message: 'Health.HTTP must be an http:// or https:// URL',
+    });
     await assert.rejects(v.validate({ Properties: { Health: { HTTP: 'http://x', Command: 'true' } } }), /Health: either/);
-    await assert.rejects(v.validate({ Properties: { Health: { Command: 'true', TimeoutMs: -1 } } }), { message: 'Health.TimeoutMs must be a positive number' });
+    await assert.rejects(v.validate({ Properties: { Health: { Command: 'true', TimeoutMs: -1 } } }), {
+      message: 'Health.TimeoutMs must be a positive number',
+    });
     await assert.rejects(v.validate({ Properties: [] }), { message: 'Properties must be an object' });
     await assert.rejects(v.validate({ Type: 'x' }), { message: 'no-plugin:x' });
   });
@@ -69,7 +88,10 @@ describe('vanilla (logic)', () => {
       const r = await v.prepare({ Properties: { InitScriptTemplateURL: pathToFileURL(f).href }, Spec: { Init: 'first' } });
       assert.equal(r.Spec.Init, 'first\n#!/bin/sh\necho templ');
       assert.equal((await v.prepare({ Properties: { InitScriptTemplateURL: 'str://hello' }, Spec: {} })).Spec.Init, 'hello');
-      await assert.rejects(v.validate({ Properties: { InitScriptTemplateURL: pathToFileURL(join(dir, 'missing')).href } }), /cannot read InitScriptTemplateURL/);
+      await assert.rejects(
+        v.validate({ Properties: { InitScriptTemplateURL: pathToFileURL(join(dir, 'missing')).href } }),
+        /cannot read InitScriptTemplateURL/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -115,7 +137,10 @@ describe('vanilla (logic)', () => {
     });
 
     it('renders URL placeholders', () => {
-      assert.equal(renderHealthUrl('http://h:{{port}}/{{ID}}?g={{tag:infrakit.group}}', { ID: 'a b', Tags: { port: '1', 'infrakit.group': 'w' } }), 'http://h:1/a%20b?g=w');
+      assert.equal(
+        renderHealthUrl('http://h:{{port}}/{{ID}}?g={{tag:infrakit.group}}', { ID: 'a b', Tags: { port: '1', 'infrakit.group': 'w' } }),
+        'http://h:1/a%20b?g=w',
+      );
       assert.equal(renderHealthUrl('http://h/{{LogicalID}}', { ID: 'x', LogicalID: null }), undefined);
     });
   });
@@ -127,19 +152,35 @@ describe('vanilla (through a Runtime)', () => {
   it('runs stateless and serves every method; validation errors name the field', async () => {
     t.rt = await Runtime.start({ home: t.home, logLevel: 'silent', actors: [{ name: 'vanilla', module: 'vanilla' }] });
     assert.equal(t.rt.info('vanilla')?.kind, 'stateless');
-    assert.deepEqual(t.rt.info('vanilla')?.manifest?.interfaces.map((i) => i.version), ['0.1.0', '0.1.1']);
-    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Validate', { Type: '', Properties: { Init: ['a'] }, Allocation: { Size: 1 } }), { Type: '', OK: true });
-    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: 'a' } }), { message: 'Init must be a list of strings' });
-    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: ['a'], InitScriptTemplateURL: 'str://b' } }), { message: BOTH_INIT_ERROR });
+    assert.deepEqual(
+      t.rt.info('vanilla')?.manifest?.interfaces.map((i) => i.version),
+      ['0.1.0', '0.1.1'],
+    );
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Validate', { Type: '', Properties: { Init: ['a'] }, Allocation: { Size: 1 } }), {
+      Type: '',
+      OK: true,
+    });
+    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: 'a' } }), {
+      message: 'Init must be a list of strings',
+    });
+    await assert.rejects(t.rt.call('vanilla', 'Flavor.Validate', { Properties: { Init: ['a'], InitScriptTemplateURL: 'str://b' } }), {
+      message: BOTH_INIT_ERROR,
+    });
     const r = await t.rt.call('vanilla', 'Flavor.Prepare', {
       properties: { Init: ['echo a'], Tags: { t: 'v' } },
       spec: { Init: 'echo 0', tags: { g: 'x' } },
       allocation: { Size: 1 },
       index: { Group: 'g', Sequence: 0 },
     });
-    assert.deepEqual(r, { Type: '', Spec: { Properties: null, Tags: { g: 'x', t: 'v' }, Init: 'echo 0\necho a', LogicalID: null, Attachments: null } });
+    assert.deepEqual(r, {
+      Type: '',
+      Spec: { Properties: null, Tags: { g: 'x', t: 'v' }, Init: 'echo 0\necho a', LogicalID: null, Attachments: null },
+    });
     assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Healthy', { Properties: {}, Instance: inst() }), { Type: '', Health: 1 });
-    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Healthy', { Properties: { Health: { Command: 'exit 3' } }, Instance: inst() }), { Type: '', Health: 2 });
+    assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Healthy', { Properties: { Health: { Command: 'exit 3' } }, Instance: inst() }), {
+      Type: '',
+      Health: 2,
+    });
     assert.deepEqual(await t.rt.call('vanilla', 'Flavor.Drain', { Properties: {}, Instance: inst() }), { Type: '', OK: true });
   });
 });

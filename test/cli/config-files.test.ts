@@ -13,7 +13,10 @@ import { parseDuration } from '../../cli/duration.js';
 
 describe('cli: group spec files', () => {
   it('reads the classic {ID, Properties} form, keys in any case', () => {
-    assert.deepEqual(toGroupSpec({ id: 'w', properties: { Allocation: { Size: 1 } } }, 'f'), { ID: 'w', Properties: { Allocation: { Size: 1 } } });
+    assert.deepEqual(toGroupSpec({ id: 'w', properties: { Allocation: { Size: 1 } } }, 'f'), {
+      ID: 'w',
+      Properties: { Allocation: { Size: 1 } },
+    });
   });
 
   it('reads the newer {kind: group, metadata: {name}, properties} form', () => {
@@ -30,7 +33,11 @@ describe('cli: group spec files', () => {
       [{ ID: 'w' }, /missing Properties/],
       [{ ID: 'w', Properties: [1] }, /Properties must be an object/],
     ];
-    for (const [doc, re] of cases) assert.throws(() => toGroupSpec(doc, 'spec.yml'), (e: unknown) => e instanceof UsageError && re.test(e.message) && e.message.startsWith('spec.yml: '));
+    for (const [doc, re] of cases)
+      assert.throws(
+        () => toGroupSpec(doc, 'spec.yml'),
+        (e: unknown) => e instanceof UsageError && re.test(e.message) && e.message.startsWith('spec.yml: '),
+      );
   });
 
   it('parses JSON and YAML, with positions in the errors', () => {
@@ -63,12 +70,17 @@ describe('cli: up config files', () => {
   };
 
   it('hosts the six built-in plugins by default', () => {
-    assert.deepEqual(defaultActors().map((a) => a.name), ['group', 'simulator', 'file', 'process', 'vanilla', 'combo']);
+    assert.deepEqual(
+      defaultActors().map((a) => a.name),
+      ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'],
+    );
   });
 
   it('reads names, plugins, options, mailbox, kind and resourceLimits', async () => {
     const actors = await readUpConfig(
-      write('actors:\n  - { name: sim-a, plugin: simulator, options: { objects: [compute] }, mailbox: 64 }\n  - { name: v, plugin: vanilla, kind: stateful, resourceLimits: { maxOldGenerationSizeMb: 128 } }\n'),
+      write(
+        'actors:\n  - { name: sim-a, plugin: simulator, options: { objects: [compute] }, mailbox: 64 }\n  - { name: v, plugin: vanilla, kind: stateful, resourceLimits: { maxOldGenerationSizeMb: 128 } }\n',
+      ),
     );
     assert.deepEqual(actors, [
       { name: 'sim-a', module: 'simulator', options: { objects: ['compute'] }, mailbox: 64 },
@@ -91,7 +103,8 @@ describe('cli: up config files', () => {
       ['actors:\n  - { name: a, plugin: simulator, options: [1] }\n', /options must be an object/],
       ['actors:\n  - { name: a, plugin: simulator, resourceLimits: { heap: 1 } }\n', /heap is not a resource limit/],
     ];
-    for (const [text, re] of cases) await assert.rejects(readUpConfig(write(text)), (e: unknown) => e instanceof UsageError && re.test(e.message));
+    for (const [text, re] of cases)
+      await assert.rejects(readUpConfig(write(text)), (e: unknown) => e instanceof UsageError && re.test(e.message));
   });
 
   it('plugin start takes kind and kind:name', () => {

@@ -20,7 +20,11 @@ describe('up: store flags become group options', () => {
     const backend = etcdGroupBackend();
     assert.deepEqual(out, [
       { name: 'group', module: 'group', options: { store: 'etcd', etcdEndpoints: 'http://e:2379', nodeId: 'n1', backend } },
-      { name: 'g2', module: 'group', options: { store: 'etcd', etcdEndpoints: 'http://e:2379', nodeId: 'mine', pollIntervalMs: 5, backend } },
+      {
+        name: 'g2',
+        module: 'group',
+        options: { store: 'etcd', etcdEndpoints: 'http://e:2379', nodeId: 'mine', pollIntervalMs: 5, backend },
+      },
       { name: 'simulator', module: 'simulator', options: { objects: ['compute'] } },
     ]);
     assert.deepEqual({ ...process.env }, before);

@@ -24,15 +24,34 @@ describe('cli: words', () => {
 
   it("Go's unmarshal texts as the field and what it must be", () => {
     const cases: [string, string][] = [
-      ['Invalid properties: json: cannot unmarshal number into Go struct field AllocationMethod.Allocation.Size of type uint', 'Allocation.Size must be a whole number ≥ 0, got a number (negative or fractional)'],
-      ['Invalid properties: json: cannot unmarshal string into Go struct field AllocationMethod.Allocation.Size of type uint', 'Allocation.Size must be a whole number ≥ 0, got a string'],
-      ['Invalid properties: json: cannot unmarshal string into Go struct field AllocationMethod.Allocation.LogicalIDs of type []instance.LogicalID', 'Allocation.LogicalIDs must be a list, got a string'],
-      ['Invalid properties: json: cannot unmarshal number into Go struct field Spec.Instance.Plugin of type plugin.Name', 'Instance.Plugin must be a string, got a number'],
-      ['Invalid properties: json: cannot unmarshal array into Go struct field Updating.Count of type uint', 'Updating.Count must be a whole number ≥ 0, got an array'],
+      [
+        'Invalid properties: json: cannot unmarshal number into Go struct field AllocationMethod.Allocation.Size of type uint',
+        'Allocation.Size must be a whole number ≥ 0, got a number (negative or fractional)',
+      ],
+      [
+        'Invalid properties: json: cannot unmarshal string into Go struct field AllocationMethod.Allocation.Size of type uint',
+        'Allocation.Size must be a whole number ≥ 0, got a string',
+      ],
+      [
+        'Invalid properties: json: cannot unmarshal string into Go struct field AllocationMethod.Allocation.LogicalIDs of type []instance.LogicalID',
+        'Allocation.LogicalIDs must be a list, got a string',
+      ],
+      [
+        'Invalid properties: json: cannot unmarshal number into Go struct field Spec.Instance.Plugin of type plugin.Name',
+        'Instance.Plugin must be a string, got a number',
+      ],
+      [
+        'Invalid properties: json: cannot unmarshal array into Go struct field Updating.Count of type uint',
+        'Updating.Count must be a whole number ≥ 0, got an array',
+      ],
       ['json: cannot unmarshal object into Go value of type []string', 'the value must be a list, got an object'],
     ];
     for (const [go, plain] of cases) assert.equal(plainMessage(go), plain);
-    assert.equal(plainMessage('Allocation.Size is 1000000000, over the limit of 100000'), 'Allocation.Size is 1000000000, over the limit of 100000', 'other texts pass as they are');
+    assert.equal(
+      plainMessage('Allocation.Size is 1000000000, over the limit of 100000'),
+      'Allocation.Size is 1000000000, over the limit of 100000',
+      'other texts pass as they are',
+    );
   });
 
   it('counts: one of a thing, or many', () => {
@@ -58,7 +77,10 @@ describe('cli: group spec checks before a commit', () => {
     ...extra,
   });
   const refused = (p: Record<string, unknown>, message: string) =>
-    assert.throws(() => checkGroupProperties(p, 'web.yml'), (e: unknown) => e instanceof UsageError && e.message === `web.yml: ${message}`);
+    assert.throws(
+      () => checkGroupProperties(p, 'web.yml'),
+      (e: unknown) => e instanceof UsageError && e.message === `web.yml: ${message}`,
+    );
 
   it('names the file, the field and the value', () => {
     refused(props({ Size: -1 }), 'Allocation.Size must be a whole number ≥ 0, got -1');
@@ -80,9 +102,14 @@ describe('cli: group spec checks before a commit', () => {
 
 describe('cli: watch lines for heals and resizes', () => {
   const inst = (id: string, lid?: string) => ({ ID: id, LogicalID: lid ?? null, Tags: { 'infrakit.config.hash': 'abcdefgh12' } });
-  const desc = (ids: string[], size: number, converged: boolean, hash = 'abcdefgh12'): GroupDescription =>
-    ({ Instances: ids.map((i) => inst(i)), Converged: converged, Size: size, ConfigHash: hash });
-  const lines = (changes: ReturnType<typeof diffDescriptions>) => changes.map((c) => formatChange({ ...c, at: '2024-01-01T12:00:00.000Z' }));
+  const desc = (ids: string[], size: number, converged: boolean, hash = 'abcdefgh12'): GroupDescription => ({
+    Instances: ids.map((i) => inst(i)),
+    Converged: converged,
+    Size: size,
+    ConfigHash: hash,
+  });
+  const lines = (changes: ReturnType<typeof diffDescriptions>) =>
+    changes.map((c) => formatChange({ ...c, at: '2024-01-01T12:00:00.000Z' }));
 
   it('an instance lost from a converged group, and its replacement', () => {
     const lost: LostInstances = new Map();
@@ -110,13 +137,19 @@ describe('cli: watch lines for heals and resizes', () => {
     const lost: LostInstances = new Map();
     const five = desc(['a', 'b', 'c', 'd', 'e'], 5, true);
     const three = desc(['a', 'b', 'c', 'd', 'e'], 3, false);
-    assert.deepEqual(lines(diffDescriptions('web', five, three, undefined, lost)), ['12:00:00 * web resized (5 → 3 instances)', '12:00:00 * web converging (5/3 instances)']);
+    assert.deepEqual(lines(diffDescriptions('web', five, three, undefined, lost)), [
+      '12:00:00 * web resized (5 → 3 instances)',
+      '12:00:00 * web converging (5/3 instances)',
+    ]);
     assert.deepEqual(lines(diffDescriptions('web', three, desc(['a', 'b', 'c'], 3, true), undefined, lost)), [
       '12:00:00 - web removed d',
       '12:00:00 - web removed e',
       '12:00:00 * web converged (3/3 instances)',
     ]);
-    assert.deepEqual(lines(diffDescriptions('web', desc(['a'], 1, true), desc(['a', 'b'], 2, true))), ['12:00:00 * web resized (1 → 2 instances)', '12:00:00 + web added b (config abcdefgh)']);
+    assert.deepEqual(lines(diffDescriptions('web', desc(['a'], 1, true), desc(['a', 'b'], 2, true))), [
+      '12:00:00 * web resized (1 → 2 instances)',
+      '12:00:00 + web added b (config abcdefgh)',
+    ]);
   });
 
   it('a rolling update removes plainly (not converged, or a new config)', () => {

@@ -45,7 +45,11 @@ describe('cluster/etcd-spec-store', function () {
     let loaded = await s.load();
     assert.deepEqual([...loaded.keys()].sort(), ['db', 'workers']);
     assert.deepEqual(loaded.get('workers')?.spec.Properties, props(3));
-    assert.deepEqual(loaded.get('db'), { spec: { ID: 'db', Properties: props(1) }, previous: { ID: 'db', Properties: props(2) }, paused: true }, 'rollout state survives');
+    assert.deepEqual(
+      loaded.get('db'),
+      { spec: { ID: 'db', Properties: props(1) }, previous: { ID: 'db', Properties: props(2) }, paused: true },
+      'rollout state survives',
+    );
     await s.put('workers', group('workers', 5));
     await s.remove('db');
     await s.remove('never-there');
@@ -113,7 +117,10 @@ describe('cluster/etcd-spec-store', function () {
     assert.deepEqual((await g1.load()).get('web')?.spec.Properties, props(3));
     assert.deepEqual((await g2.load()).get('web')?.spec.Properties, props(7));
     const arr = decodeHeadSpecs((await c.get(`${prefix}configs/specs`).string()) ?? 'null');
-    assert.deepEqual(arr.map((g) => `${g.Handler}/${g.ID}`), ['group/web', 'group2/web']);
+    assert.deepEqual(
+      arr.map((g) => `${g.Handler}/${g.ID}`),
+      ['group/web', 'group2/web'],
+    );
   });
 
   it('a fenced write fails with NotLeaderError when the fence key is gone, and saves nothing', async () => {
@@ -124,9 +131,16 @@ describe('cluster/etcd-spec-store', function () {
     const s = store(c, { guard: () => ({ key: `${prefix}fence`, createRevision: rev }) });
     await s.put('ok', group('ok'));
     await c.delete().key(`${prefix}fence`);
-    await assert.rejects(s.put('late', group('late')), (err: unknown) => err instanceof NotLeaderError && /not the leader/.test(err.message));
+    await assert.rejects(
+      s.put('late', group('late')),
+      (err: unknown) => err instanceof NotLeaderError && /not the leader/.test(err.message),
+    );
     assert.deepEqual([...(await s.load()).keys()], ['ok']);
-    const refusing = store(c, { guard: () => { throw notLeader({ id: 'n2', location: '/tmp/n2/plugins' }); } });
+    const refusing = store(c, {
+      guard: () => {
+        throw notLeader({ id: 'n2', location: '/tmp/n2/plugins' });
+      },
+    });
     await assert.rejects(refusing.put('x', group('x')), /not the leader: runtime n2 at \/tmp\/n2\/plugins leads; send writes there/);
   });
 });
@@ -176,7 +190,10 @@ describe('cluster/etcd-spec-store with etcd down', function () {
       const s = new EtcdSpecStore({ client: c2, endpoints: h.endpoints });
       await s.load();
       h.pause(0);
-      await assert.rejects(settlesWithin(s.put('cut', group('cut')), 15_000, 'the call to a stopped etcd (refused by its 800 ms deadline, not hanging)'), StoreUnavailableError);
+      await assert.rejects(
+        settlesWithin(s.put('cut', group('cut')), 15_000, 'the call to a stopped etcd (refused by its 800 ms deadline, not hanging)'),
+        StoreUnavailableError,
+      );
     } finally {
       h.resume(0);
       c2.close();

@@ -25,7 +25,12 @@ interface IsLeader {
 class Node {
   readonly up: UpProcess;
   readonly group: RemoteClient;
-  constructor(readonly id: string, readonly home: string, config: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    readonly id: string,
+    readonly home: string,
+    config: string,
+    env: NodeJS.ProcessEnv,
+  ) {
     this.up = new UpProcess(home, ['--config', config], env);
     this.group = new RemoteClient(join(home, 'plugins', 'group'), { timeoutMs: 10_000 });
   }
@@ -60,7 +65,9 @@ describe('cluster: several runtimes on one etcd', function () {
       .filter((f) => f.startsWith('instance-'))
       .filter((f) => {
         try {
-          return (JSON.parse(readFileSync(join(shared, f), 'utf8')) as { Tags?: Record<string, string> }).Tags?.['infrakit.group'] === group;
+          return (
+            (JSON.parse(readFileSync(join(shared, f), 'utf8')) as { Tags?: Record<string, string> }).Tags?.['infrakit.group'] === group
+          );
         } catch {
           return false;
         }
@@ -107,11 +114,15 @@ describe('cluster: several runtimes on one etcd', function () {
     return ns;
   };
   const leaderOf = async (ns: Node[]): Promise<Node> =>
-    waitFor('exactly one leader', async () => {
-      const states = await Promise.all(ns.filter((x) => x.alive).map(async (x) => ({ x, s: await x.isLeader() })));
-      const leaders = states.filter((e) => e.s.Leader);
-      return leaders.length === 1 && states.every((e) => e.s.LeaderNode?.ID === leaders[0]!.x.id) ? leaders[0]!.x : undefined;
-    }, 15_000);
+    waitFor(
+      'exactly one leader',
+      async () => {
+        const states = await Promise.all(ns.filter((x) => x.alive).map(async (x) => ({ x, s: await x.isLeader() })));
+        const leaders = states.filter((e) => e.s.Leader);
+        return leaders.length === 1 && states.every((e) => e.s.LeaderNode?.ID === leaders[0]!.x.id) ? leaders[0]!.x : undefined;
+      },
+      15_000,
+    );
   const stopAll = async (): Promise<void> => {
     await Promise.all(nodes.map((x) => x.up.interrupt()));
     for (const x of nodes) {
@@ -144,8 +155,13 @@ describe('cluster: several runtimes on one etcd', function () {
     // Followers answer reads from etcd and the instance plugin.
     for (const f of followers) {
       const groups = (await f.group.call('Group.InspectGroups', {})) as { Groups: { ID: string }[] };
-      assert.deepEqual(groups.Groups.map((g) => g.ID), ['web']);
-      const d = (await f.group.call('Group.DescribeGroup', { ID: 'web' })) as { Description: { Instances: unknown[]; Converged: boolean; Leadership: IsLeader & { Leader: { ID: string } } } };
+      assert.deepEqual(
+        groups.Groups.map((g) => g.ID),
+        ['web'],
+      );
+      const d = (await f.group.call('Group.DescribeGroup', { ID: 'web' })) as {
+        Description: { Instances: unknown[]; Converged: boolean; Leadership: IsLeader & { Leader: { ID: string } } };
+      };
       assert.equal(d.Description.Instances.length, 4);
       assert.equal(d.Description.Converged, true);
       assert.equal(d.Description.Leadership.Role, 'follower');
@@ -189,12 +205,19 @@ describe('cluster: several runtimes on one etcd', function () {
       await waitFor('rollout under way', () => hashes('roll').some((h) => h !== v1), 10_000, 10);
       leader.up.proc.kill('SIGKILL');
       await leader.up.exited;
-      assert.ok(hashes('roll').some((h) => h === v1), 'killed before the rollout finished');
+      assert.ok(
+        hashes('roll').some((h) => h === v1),
+        'killed before the rollout finished',
+      );
       const next = await leaderOf(ns.filter((x) => x !== leader));
-      await waitFor('rollout finished', () => {
-        const hs = hashes('roll');
-        return hs.length === 4 && hs.every((h) => h !== v1 && h === hs[0]);
-      }, 20_000);
+      await waitFor(
+        'rollout finished',
+        () => {
+          const hs = hashes('roll');
+          return hs.length === 4 && hs.every((h) => h !== v1 && h === hs[0]);
+        },
+        20_000,
+      );
       const d = (await next.group.call('Group.DescribeGroup', { ID: 'roll' })) as { Description: { Instances: unknown[] } };
       assert.equal(d.Description.Instances.length, 4);
     } finally {
@@ -211,14 +234,21 @@ describe('cluster: several runtimes on one etcd', function () {
     etcd().pause(0);
     try {
       for (const x of ns) {
-        const s = await waitFor(`${x.id} not leading`, async () => {
-          const v = await x.isLeader();
-          return v.Role === 'unknown' ? v : undefined;
-        }, 6000);
+        const s = await waitFor(
+          `${x.id} not leading`,
+          async () => {
+            const v = await x.isLeader();
+            return v.Role === 'unknown' ? v : undefined;
+          },
+          6000,
+        );
         assert.equal(s.Leader, false);
         assert.match(s.Reason ?? '', /etcd unreachable at http:\/\/127\.0\.0\.1:\d+|lease not renewed/);
       }
-      await assert.rejects(leader.group.call('Group.CommitGroup', { Spec: spec('api', 5) }), /not the leader: no runtime leads right now \(etcd unreachable at http:\/\/127\.0\.0\.1:\d+|not the leader: no runtime leads right now/);
+      await assert.rejects(
+        leader.group.call('Group.CommitGroup', { Spec: spec('api', 5) }),
+        /not the leader: no runtime leads right now \(etcd unreachable at http:\/\/127\.0\.0\.1:\d+|not the leader: no runtime leads right now/,
+      );
       // An instance vanishes while nobody can prove it leads: nobody replaces it.
       unlinkSync(join(shared, members('api')[0]!));
       await new Promise((r) => setTimeout(r, 1500));
@@ -244,8 +274,13 @@ describe('cluster: several runtimes on one etcd', function () {
     nodes = [];
     ns = await startAll(['n3', 'n4']);
     leader = await leaderOf(ns);
-    const groups = (await leader.group.call('Group.InspectGroups', {})) as { Groups: { ID: string; Properties: { Allocation: { Size: number } } }[] };
-    assert.deepEqual(groups.Groups.map((g) => [g.ID, g.Properties.Allocation.Size]), [['keep', 3]]);
+    const groups = (await leader.group.call('Group.InspectGroups', {})) as {
+      Groups: { ID: string; Properties: { Allocation: { Size: number } } }[];
+    };
+    assert.deepEqual(
+      groups.Groups.map((g) => [g.ID, g.Properties.Allocation.Size]),
+      [['keep', 3]],
+    );
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(members('keep'), before, 'the same instances, found by their tags');
   });

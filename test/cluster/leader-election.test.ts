@@ -47,14 +47,19 @@ describe('cluster/leader-election', function () {
   it('exactly one of three contenders leads; the others follow and name it', async () => {
     const es = [contender('n1'), contender('n2'), contender('n3')];
     await Promise.all(es.map((e) => e.start()));
-    await until('one leader, two followers', () => leaders().length === 1 && es.filter((e) => e.state.role === 'follower').length === 2, 3000);
+    await until(
+      'one leader, two followers',
+      () => leaders().length === 1 && es.filter((e) => e.state.role === 'follower').length === 2,
+      3000,
+    );
     const leader = leaders()[0]!;
     for (const e of es) {
       assert.equal(e.leader()?.id, leader.self.id);
       if (e !== leader) {
         assert.throws(
           () => e.fence(),
-          (err: Error) => err.message === `not the leader: runtime ${leader.self.id} at /tmp/${leader.self.id}/plugins leads; send writes there`,
+          (err: Error) =>
+            err.message === `not the leader: runtime ${leader.self.id} at /tmp/${leader.self.id}/plugins leads; send writes there`,
         );
       }
     }
@@ -109,7 +114,7 @@ describe('cluster/leader-election', function () {
     child.kill('SIGKILL');
     // The child never resigns: b leads once the child's 2 s lease expires. The deadline tells that
     // from a follower that never takes over, without a bound a busy machine could miss.
-    await until('b leads (after the killed leader\'s lease expired)', () => b.isLeader(), 15_000);
+    await until("b leads (after the killed leader's lease expired)", () => b.isLeader(), 15_000);
   });
 
   it('etcd unreachable: the leader stops counting itself leader within the TTL and says why; it recovers after', async function () {
@@ -141,7 +146,9 @@ describe('cluster/leader-election on a 3-member etcd', function () {
   it('losing one etcd member keeps exactly one leader, and fenced writes still land', async () => {
     const endpoints = etcd().endpoints;
     const clients = [createEtcdClient({ endpoints, callTimeoutMs: 1000 }), createEtcdClient({ endpoints, callTimeoutMs: 1000 })];
-    const es = clients.map((client, i) => new LeaderElection({ client, endpoints, self: { id: `n${i}`, location: `loc${i}` }, ttlSeconds: 3, name: 'three' }));
+    const es = clients.map(
+      (client, i) => new LeaderElection({ client, endpoints, self: { id: `n${i}`, location: `loc${i}` }, ttlSeconds: 3, name: 'three' }),
+    );
     try {
       await Promise.all(es.map((e) => e.start()));
       await es[0]!.waitFor('leader', 5000).catch(() => es[1]!.waitFor('leader', 5000));

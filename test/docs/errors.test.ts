@@ -69,7 +69,7 @@ describe('error registry', () => {
     }
   });
 
-  it('keeps the name of an actor\'s own error class and maps it to InfraKit\'s -32000 shape', () => {
+  it("keeps the name of an actor's own error class and maps it to InfraKit's -32000 shape", () => {
     class QuotaError extends Error {
       override name = 'QuotaError';
     }
@@ -82,7 +82,11 @@ describe('error registry', () => {
 
   it('maps invalid params and unknown methods to their JSON-RPC codes', () => {
     assert.equal(toJsonRpcError(new errors.InvalidParamsError('x')).code, -32602);
-    assert.deepEqual(toJsonRpcError(new errors.MethodNotFoundError('A.B')), { code: -32601, message: 'rpc: can\'t find method "A.B"', data: null });
+    assert.deepEqual(toJsonRpcError(new errors.MethodNotFoundError('A.B')), {
+      code: -32601,
+      message: 'rpc: can\'t find method "A.B"',
+      data: null,
+    });
     assert.equal(toJsonRpcError(new errors.InternalError('x')).code, -32603);
   });
 });

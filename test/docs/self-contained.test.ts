@@ -19,7 +19,9 @@ const MAX_HEADER_LINES = 12;
 /** Tracked files, from git; without git (an unpacked tarball), every file but the usual build output. */
 function trackedFiles(): string[] {
   try {
-    return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 }).split('\0').filter(Boolean);
+    return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
+      .split('\0')
+      .filter(Boolean);
   } catch {
     const out: string[] = [];
     const walk = (dir: string): void => {

@@ -25,7 +25,8 @@ describe('e2e: infrakit-ts up', function () {
   it('hosts the default set, lists it, answers the seed examples, and leaves nothing on Ctrl-C', async () => {
     up = new UpProcess(home);
     await up.ready();
-    for (const name of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo']) assert.ok(up.hasSocket(name), `no socket for ${name}`);
+    for (const name of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'])
+      assert.ok(up.hasSocket(name), `no socket for ${name}`);
 
     const ls = await runCli(home, ['plugin', 'ls']);
     assert.equal(ls.code, 0, ls.stderr);
@@ -85,7 +86,10 @@ describe('e2e: infrakit-ts up', function () {
   });
 
   it('plugin start hosts just the named plugins (kind and kind:name), and Ctrl-C removes them', async () => {
-    const p = spawn(process.execPath, [CLI, 'plugin', 'start', 'simulator:sim-x', 'vanilla'], { env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, 'plugin', 'start', 'simulator:sim-x', 'vanilla'], {
+      env: cliEnv(home),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));

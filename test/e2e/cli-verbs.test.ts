@@ -64,10 +64,18 @@ describe('e2e: more CLI verbs', function () {
     assert.match(await ok('group', 'resume', 'web'), /Resumed/);
     await waitFor('the rollout to finish', async () => /3\/3 instances, converged/.test(await ok('group', 'describe', 'web')), 30_000, 200);
     assert.match(await ok('group', 'rollback', 'web'), /Rolling back|previous/i);
-    await waitFor('the rollback to v1 to finish', async () => {
-      const d = JSON.parse(await ok('group', 'describe', 'web', '-o', 'json')) as { Converged: boolean; Instances: { Properties?: { Image?: string } }[] };
-      return d.Converged && d.Instances.length === 3 && d.Instances.every((i) => i.Properties?.Image === 'app:v1');
-    }, 30_000, 200);
+    await waitFor(
+      'the rollback to v1 to finish',
+      async () => {
+        const d = JSON.parse(await ok('group', 'describe', 'web', '-o', 'json')) as {
+          Converged: boolean;
+          Instances: { Properties?: { Image?: string } }[];
+        };
+        return d.Converged && d.Instances.length === 3 && d.Instances.every((i) => i.Properties?.Image === 'app:v1');
+      },
+      30_000,
+      200,
+    );
 
     assert.equal((await ok('group', 'free', 'web')).trim(), 'Freed web');
     assert.match(await ok('group', 'ls'), /No groups/);
@@ -79,16 +87,22 @@ describe('e2e: more CLI verbs', function () {
     const pets = fileURLToPath(new URL('../../../examples/pets/group.yml', import.meta.url));
     assert.match(await ok('group', 'commit', pets, '--wait', '--timeout', '30s'), /Committed quorum: Managing 3 instances/);
     type Pet = { ID: string; LogicalID: string | null };
-    const members = async (): Promise<Pet[]> => (JSON.parse(await ok('group', 'describe', 'quorum', '-o', 'json')) as { Instances: Pet[] }).Instances;
+    const members = async (): Promise<Pet[]> =>
+      (JSON.parse(await ok('group', 'describe', 'quorum', '-o', 'json')) as { Instances: Pet[] }).Instances;
     const before = await members();
     assert.deepEqual(before.map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     const victim = before.find((m) => m.LogicalID === '10.0.0.2');
     assert.ok(victim);
     await ok('instance', 'destroy', 'simulator/compute', victim.ID);
-    await waitFor('10.0.0.2 to be replaced', async () => {
-      const now = await members();
-      return now.length === 3 && now.some((m) => m.LogicalID === '10.0.0.2' && m.ID !== victim.ID);
-    }, 30_000, 200);
+    await waitFor(
+      '10.0.0.2 to be replaced',
+      async () => {
+        const now = await members();
+        return now.length === 3 && now.some((m) => m.LogicalID === '10.0.0.2' && m.ID !== victim.ID);
+      },
+      30_000,
+      200,
+    );
     assert.deepEqual((await members()).map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   });
 
@@ -99,7 +113,10 @@ describe('e2e: more CLI verbs', function () {
     const bad = await runCli(home, ['flavor', 'validate', 'vanilla', file('bad.json', '{"Init":"not a list"}')]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Init/);
-    const prepared = JSON.parse(await ok('flavor', 'prepare', 'vanilla', flavorProps, '--index-group', 'g', '--index-sequence', '2')) as { Init: string; Tags: Record<string, string> };
+    const prepared = JSON.parse(await ok('flavor', 'prepare', 'vanilla', flavorProps, '--index-group', 'g', '--index-sequence', '2')) as {
+      Init: string;
+      Tags: Record<string, string>;
+    };
     assert.equal(prepared.Init, 'echo one');
     assert.equal(prepared.Tags['tier'], 'web');
     await ok('instance', 'provision', 'simulator/compute', file('inst.json', '{"Tags":{"app":"h"}}'));

@@ -15,7 +15,11 @@ const NOT_FOUND = "error: group 'nope' not found (infrakit-ts group ls lists the
 function spec(id: string, allocation: unknown): string {
   return JSON.stringify({
     ID: id,
-    Properties: { Allocation: allocation, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } },
+    Properties: {
+      Allocation: allocation,
+      Instance: { Plugin: 'simulator/compute', Properties: {} },
+      Flavor: { Plugin: 'vanilla', Properties: {} },
+    },
   });
 }
 
@@ -59,7 +63,7 @@ describe('e2e: CLI words and exit codes', function () {
     removeHome(home);
   });
 
-  it('usage mistakes exit 2 with commander\'s message; a runtime failure exits 1', async () => {
+  it("usage mistakes exit 2 with commander's message; a runtime failure exits 1", async () => {
     const cases: [string[], RegExp][] = [
       [['--bogus'], /unknown option '--bogus'/],
       [['bogus'], /unknown command 'bogus'/],
@@ -85,7 +89,10 @@ describe('e2e: CLI words and exit codes', function () {
     const r = await runCli(home, ['group', 'commit', file('neg.json', spec('web', { Size: -1 }))]);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `error: ${join(home, 'neg.json')}: Allocation.Size must be a whole number ≥ 0, got -1\n`);
-    const yml = file('web.yml', 'ID: web\nProperties:\n  Allocation: { LogicalIDs: a }\n  Instance: { Plugin: simulator/compute }\n  Flavor: { Plugin: vanilla }\n');
+    const yml = file(
+      'web.yml',
+      'ID: web\nProperties:\n  Allocation: { LogicalIDs: a }\n  Instance: { Plugin: simulator/compute }\n  Flavor: { Plugin: vanilla }\n',
+    );
     const r2 = await runCli(home, ['group', 'commit', yml]);
     assert.equal(r2.code, 2, r2.stderr);
     assert.equal(r2.stderr, `error: ${yml}: Allocation.LogicalIDs must be a list of strings, got "a"\n`);
@@ -118,14 +125,28 @@ describe('e2e: CLI words and exit codes', function () {
 
   it('a missing group: one wording in every verb, exit 1, and in watch', async () => {
     await start();
-    const verbs = [['describe'], ['size'], ['size', '3'], ['destroy'], ['free'], ['pause'], ['resume'], ['rollback'], ['destroy-instances', 'i-1']];
+    const verbs = [
+      ['describe'],
+      ['size'],
+      ['size', '3'],
+      ['destroy'],
+      ['free'],
+      ['pause'],
+      ['resume'],
+      ['rollback'],
+      ['destroy-instances', 'i-1'],
+    ];
     for (const [verb = '', ...rest] of verbs) {
       const r = await runCli(home, ['group', verb, 'nope', ...rest]);
       assert.equal(r.code, 1, `group ${verb}: ${r.stderr}`);
       assert.equal(r.stderr, NOT_FOUND, `group ${verb}`);
     }
     const w = background(['watch', 'nope', '--interval', '1h']);
-    await waitFor('watch to say the group is not found', () => /! nope error \(group 'nope' not found \(infrakit-ts group ls lists the groups\)\)/.test(w.out()), 15_000);
+    await waitFor(
+      'watch to say the group is not found',
+      () => /! nope error \(group 'nope' not found \(infrakit-ts group ls lists the groups\)\)/.test(w.out()),
+      15_000,
+    );
   });
 
   it('--wait says converged once; one instance and one plugin are singular', async () => {
@@ -146,10 +167,15 @@ describe('e2e: CLI words and exit codes', function () {
 
   it('watch shows an instance lost and replaced, and a resize', async () => {
     await start();
-    assert.equal((await runCli(home, ['group', 'commit', file('w.json', spec('workers', { Size: 3 })), '--wait', '--timeout', '60s'])).code, 0);
+    assert.equal(
+      (await runCli(home, ['group', 'commit', file('w.json', spec('workers', { Size: 3 })), '--wait', '--timeout', '60s'])).code,
+      0,
+    );
     const w = background(['watch', 'workers', '--interval', '1h']);
     await waitFor('the first look', () => /\* workers converged \(3\/3 instances\)/.test(w.out()), 15_000);
-    const ids = (await runCli(home, ['instance', 'describe', 'simulator/compute', '--tags', 'infrakit.group=workers', '-q'])).stdout.trim().split('\n');
+    const ids = (await runCli(home, ['instance', 'describe', 'simulator/compute', '--tags', 'infrakit.group=workers', '-q'])).stdout
+      .trim()
+      .split('\n');
     const victim = ids[0] ?? '';
     assert.equal((await runCli(home, ['instance', 'destroy', 'simulator/compute', victim])).code, 0);
     const lostLine = new RegExp(`^\\S+ - workers removed ${victim} \\(vanished or unhealthy; the group replaces it\\)$`, 'm');
@@ -158,7 +184,15 @@ describe('e2e: CLI words and exit codes', function () {
 
     assert.equal((await runCli(home, ['group', 'size', 'workers', '1'])).code, 0);
     await waitFor('the resize', () => /^\S+ \* workers resized \(3 → 1 instance\)$/m.test(w.out()), 30_000);
-    await waitFor('two instances removed', () => w.out().split('\n').filter((l) => /- workers removed \d+$/.test(l)).length === 2, 30_000);
+    await waitFor(
+      'two instances removed',
+      () =>
+        w
+          .out()
+          .split('\n')
+          .filter((l) => /- workers removed \d+$/.test(l)).length === 2,
+      30_000,
+    );
     assert.doesNotMatch(w.out(), /committed/, 'a resize keeps the config: it is not shown as a commit');
   });
 });

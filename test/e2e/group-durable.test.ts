@@ -15,7 +15,9 @@ const rpc = async (u: UpProcess, method: string, params: unknown): Promise<any> 
 const groupEntries = (home: string): string[] => {
   const path = join(home, 'configs', 'global.config');
   if (!existsSync(path)) return [];
-  return (JSON.parse(readFileSync(path, 'utf8')) as { Key: { Kind: string; Name: string } }[]).filter((e) => e.Key.Kind === 'group').map((e) => e.Key.Name);
+  return (JSON.parse(readFileSync(path, 'utf8')) as { Key: { Kind: string; Name: string } }[])
+    .filter((e) => e.Key.Kind === 'group')
+    .map((e) => e.Key.Name);
 };
 
 describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, corrupt store)', function () {
@@ -36,7 +38,13 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     const cfg = join(home, 'up.yml');
     writeFileSync(
       cfg,
-      ['actors:', '  - { name: file, plugin: file }', '  - { name: vanilla, plugin: vanilla }', '  - { name: group, plugin: group, options: { pollIntervalMs: 100, maxParallel: 4 } }', ''].join('\n'),
+      [
+        'actors:',
+        '  - { name: file, plugin: file }',
+        '  - { name: vanilla, plugin: vanilla }',
+        '  - { name: group, plugin: group, options: { pollIntervalMs: 100, maxParallel: 4 } }',
+        '',
+      ].join('\n'),
     );
     const dir = join(home, 'instances', 'file');
     const tagged = (): number => {
@@ -45,7 +53,8 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
       for (const f of readdirSync(dir)) {
         if (f.startsWith('.') || f.endsWith('.tmp')) continue;
         try {
-          if ((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { Tags?: Record<string, string> }).Tags?.['infrakit.group'] === 'doomed') n++;
+          if ((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { Tags?: Record<string, string> }).Tags?.['infrakit.group'] === 'doomed')
+            n++;
         } catch {
           // removed while we looked
         }
@@ -55,9 +64,21 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     up = new UpProcess(home, ['--config', cfg]);
     await up.ready();
     const first = up;
-    const spec = { ID: 'doomed', Properties: { Allocation: { Size: SIZE }, Instance: { Plugin: 'file', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } } };
+    const spec = {
+      ID: 'doomed',
+      Properties: {
+        Allocation: { Size: SIZE },
+        Instance: { Plugin: 'file', Properties: {} },
+        Flavor: { Plugin: 'vanilla', Properties: {} },
+      },
+    };
     assert.ok((await rpc(first, 'Group.CommitGroup', { Spec: spec })).result);
-    await waitFor('converged', async () => (await rpc(first, 'Group.DescribeGroup', { ID: 'doomed' })).result?.Description?.Converged === true, 90_000, 200);
+    await waitFor(
+      'converged',
+      async () => (await rpc(first, 'Group.DescribeGroup', { ID: 'doomed' })).result?.Description?.Converged === true,
+      90_000,
+      200,
+    );
     void rpc(first, 'Group.DestroyGroup', { ID: 'doomed' }).catch(() => undefined);
     await waitFor('the destroy under way', () => tagged() <= SIZE - 20, 60_000, 5);
     first.proc.kill('SIGKILL');
@@ -65,13 +86,21 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     const atKill = tagged();
     assert.ok(atKill > 0, 'killed too late: the destroy had finished');
     assert.deepEqual(groupEntries(home), ['doomed'], 'the tombstone is still in global.config');
-    const side = JSON.parse(readFileSync(join(home, 'configs', 'group.group-state.json'), 'utf8')) as Record<string, { Destroying?: boolean }>;
+    const side = JSON.parse(readFileSync(join(home, 'configs', 'group.group-state.json'), 'utf8')) as Record<
+      string,
+      { Destroying?: boolean }
+    >;
     assert.equal(side['doomed']?.Destroying, true);
 
     up = new UpProcess(home, ['--config', cfg]);
     await up.ready();
     const second = up;
-    await waitFor('every tagged instance destroyed and the group gone from the store', () => tagged() === 0 && groupEntries(home).length === 0, 60_000, 100);
+    await waitFor(
+      'every tagged instance destroyed and the group gone from the store',
+      () => tagged() === 0 && groupEntries(home).length === 0,
+      60_000,
+      100,
+    );
     assert.equal((await rpc(second, 'Group.InspectGroups', {})).result.Groups, null);
     assert.match((await rpc(second, 'Group.DescribeGroup', { ID: 'doomed' })).error?.message ?? '', /not being watched/);
     console.log(`      killed with ${atKill}/${SIZE} instances left; the next up destroyed them and dropped the tombstone`);
@@ -84,7 +113,11 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
       Key: { Kind: 'group', Name: id },
       Record: { Handler: 'group', Spec: { kind: 'group', version: '', metadata: { name: id, tags: null }, properties } },
     });
-    const good = { Allocation: { Size: 1 }, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } };
+    const good = {
+      Allocation: { Size: 1 },
+      Instance: { Plugin: 'simulator/compute', Properties: {} },
+      Flavor: { Plugin: 'vanilla', Properties: {} },
+    };
     writeFileSync(join(dir, 'global.config'), JSON.stringify([entry('bad', { Allocation: { Size: 'many' } }), entry('good', good)]));
     up = new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
     await up.ready();

@@ -39,14 +39,29 @@ describe('e2e: instance and flavor plugins over their sockets', function () {
   });
   after(async () => {
     // The process plugin's instances outlive the runtime: destroy what this test made.
-    for (const p of provisioned) await rpc(p.plugin, 'Instance.Destroy', { Instance: p.id, Context: { Reason: 'terminate' } }).catch(() => undefined);
+    for (const p of provisioned)
+      await rpc(p.plugin, 'Instance.Destroy', { Instance: p.id, Context: { Reason: 'terminate' } }).catch(() => undefined);
     await up.interrupt();
     removeHome(home);
   });
 
   for (const [plugin, type, spec] of [
-    ['simulator', 'compute', { Properties: { Image: 'x' }, Tags: { app: 'e2e', tier: 'a' }, Init: 'echo hi', LogicalID: null, Attachments: null }],
-    ['file', '', { Properties: { Image: 'x' }, Tags: { app: 'e2e', tier: 'a' }, Init: 'echo hi', LogicalID: 'lid-1', Attachments: [{ ID: 'vol-1', Type: 'disk' }] }],
+    [
+      'simulator',
+      'compute',
+      { Properties: { Image: 'x' }, Tags: { app: 'e2e', tier: 'a' }, Init: 'echo hi', LogicalID: null, Attachments: null },
+    ],
+    [
+      'file',
+      '',
+      {
+        Properties: { Image: 'x' },
+        Tags: { app: 'e2e', tier: 'a' },
+        Init: 'echo hi',
+        LogicalID: 'lid-1',
+        Attachments: [{ ID: 'vol-1', Type: 'disk' }],
+      },
+    ],
     ['process', '', { Properties: {}, Tags: { app: 'e2e', tier: 'a' }, Init: 'exec sleep 300', LogicalID: null, Attachments: null }],
   ] as const) {
     it(`${plugin}: Validate, Provision, DescribeInstances (tags, properties), Label, Destroy, and its errors`, async () => {
@@ -56,17 +71,30 @@ describe('e2e: instance and flavor plugins over their sockets', function () {
       provisioned.push({ plugin, id: ID });
 
       // Keys match case-insensitively, as Go's decoder does.
-      const found = (await ok(plugin, 'Instance.DescribeInstances', { type, tags: { app: 'e2e' }, properties: true })).Descriptions as { ID: string; Tags: Record<string, string>; Properties?: unknown }[];
-      assert.deepEqual(found.map((d) => d.ID), [ID]);
+      const found = (await ok(plugin, 'Instance.DescribeInstances', { type, tags: { app: 'e2e' }, properties: true })).Descriptions as {
+        ID: string;
+        Tags: Record<string, string>;
+        Properties?: unknown;
+      }[];
+      assert.deepEqual(
+        found.map((d) => d.ID),
+        [ID],
+      );
       assert.equal(found[0]?.Tags['tier'], 'a');
       assert.notEqual(found[0]?.Properties, undefined);
-      const bare = (await ok(plugin, 'Instance.DescribeInstances', { Type: type, Tags: { app: 'e2e' }, Properties: false })).Descriptions as { Properties?: unknown }[];
+      const bare = (await ok(plugin, 'Instance.DescribeInstances', { Type: type, Tags: { app: 'e2e' }, Properties: false }))
+        .Descriptions as { Properties?: unknown }[];
       assert.equal(bare[0]?.Properties, undefined, 'Properties left out unless asked for');
       assert.equal((await ok(plugin, 'Instance.DescribeInstances', { Type: type, Tags: { app: 'nope' } })).Descriptions, null);
 
       await ok(plugin, 'Instance.Label', { Type: type, Instance: ID, Labels: { tier: 'b' } });
-      const relabelled = (await ok(plugin, 'Instance.DescribeInstances', { Type: type, Tags: { tier: 'b' } })).Descriptions as { ID: string }[];
-      assert.deepEqual(relabelled.map((d) => d.ID), [ID]);
+      const relabelled = (await ok(plugin, 'Instance.DescribeInstances', { Type: type, Tags: { tier: 'b' } })).Descriptions as {
+        ID: string;
+      }[];
+      assert.deepEqual(
+        relabelled.map((d) => d.ID),
+        [ID],
+      );
 
       await ok(plugin, 'Instance.Destroy', { Type: type, Instance: ID, Context: { Reason: 'terminate' } });
       provisioned.pop();
@@ -97,14 +125,19 @@ describe('e2e: instance and flavor plugins over their sockets', function () {
             { Plugin: 'vanilla', Properties: { Init: ['echo two'], Tags: { shared: 'second' } } },
           ];
     it(`${flavor}: Validate, Prepare, Healthy, Drain`, async () => {
-      assert.deepEqual(await ok(flavor, 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 3, LogicalIDs: null } }), { Type: '', OK: true });
-      const prepared = (await ok(flavor, 'Flavor.Prepare', {
+      assert.deepEqual(await ok(flavor, 'Flavor.Validate', { Type: '', Properties: props, Allocation: { Size: 3, LogicalIDs: null } }), {
         Type: '',
-        Properties: props,
-        Spec: { Properties: null, Tags: { 'infrakit.group': 'workers' }, Init: 'echo base', LogicalID: null, Attachments: null },
-        Allocation: { Size: 3, LogicalIDs: null },
-        Index: { Group: 'workers', Sequence: 0 },
-      })).Spec as { Tags: Record<string, string>; Init: string };
+        OK: true,
+      });
+      const prepared = (
+        await ok(flavor, 'Flavor.Prepare', {
+          Type: '',
+          Properties: props,
+          Spec: { Properties: null, Tags: { 'infrakit.group': 'workers' }, Init: 'echo base', LogicalID: null, Attachments: null },
+          Allocation: { Size: 3, LogicalIDs: null },
+          Index: { Group: 'workers', Sequence: 0 },
+        })
+      ).Spec as { Tags: Record<string, string>; Init: string };
       assert.equal(prepared.Tags['infrakit.group'], 'workers');
       assert.equal(prepared.Tags['tier'], 'web');
       if (flavor === 'combo') {

@@ -100,7 +100,12 @@ describe('e2e: the README tour', function () {
         continue;
       }
       if (step.command.startsWith('npx infrakit-ts watch')) {
-        watch = spawn('bash', ['-c', `exec ${step.command}`], { cwd: ROOT, env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        watch = spawn('bash', ['-c', `exec ${step.command}`], {
+          cwd: ROOT,
+          env: cliEnv(home),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
         watch.stdout?.setEncoding('utf8').on('data', (d: string) => (watched += d));
         await waitFor('watch to print the group', () => /workers converged/.test(watched), 20_000);
         continue;

@@ -66,7 +66,11 @@ describe('e2e: watch over events', function () {
     await waitFor('the first look', () => /workers error .*not found/.test(w.out), 15_000);
 
     assert.equal((await runCli(home, ['group', 'commit', CATTLE])).code, 0);
-    await waitFor('five instances and convergence', () => w.lines(/\+ workers added/).length === 5 && /\* workers converged \(5\/5 instances\)/.test(w.out), 30_000);
+    await waitFor(
+      'five instances and convergence',
+      () => w.lines(/\+ workers added/).length === 5 && /\* workers converged \(5\/5 instances\)/.test(w.out),
+      30_000,
+    );
     assert.match(w.out, /^\d\d:\d\d:\d\d \* workers committed \(config [0-9a-z]{8}\)$/m);
     assert.match(w.out, /^\d\d:\d\d:\d\d \+ workers added \S+ \(config [0-9a-z]{8}\)$/m);
 
@@ -88,13 +92,19 @@ describe('e2e: watch over events', function () {
     await waitFor('the initial picture', () => /"converged"/.test(w.out), 15_000);
     assert.equal((await runCli(home, ['group', 'commit', join(ROOT, 'examples/cattle/group-v2.yml')])).code, 0);
     await waitFor('the rollout to finish', () => w.out.split('\n').filter((l) => l.includes('"converged"')).length >= 2, 60_000);
-    const changes = w.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; group: string; detail?: string });
+    const changes = w.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; group: string; detail?: string });
     assert.ok(changes.every((c) => c.group === 'workers'));
     const types = changes.map((c) => c.type);
     assert.equal(types.filter((t) => t === 'added').length, 10, 'five at first, five on the new config');
     assert.equal(types.filter((t) => t === 'removed').length, 5);
     assert.ok(types.includes('committed'));
-    assert.ok(changes.some((c) => c.type === 'rollout' && /rolling \d\/5/.test(c.detail ?? '')), JSON.stringify(changes));
+    assert.ok(
+      changes.some((c) => c.type === 'rollout' && /rolling \d\/5/.test(c.detail ?? '')),
+      JSON.stringify(changes),
+    );
   });
 
   it('reconnects when up is restarted, and shows what changed meanwhile', async () => {
@@ -135,8 +145,15 @@ describe('e2e: watch over events', function () {
     watch = new Watch(home, ['watch', 'workers', '--plugin', 'gogroup', '--interval', '100ms']);
     const w = watch;
     await waitFor('the first look', () => /workers converging \(0 instances\)/.test(w.out), 15_000);
-    instances = [{ ID: 'i-1', Tags: { 'infrakit.config.hash': 'abcdef1234567890' } }, { ID: 'i-2', Tags: {} }];
-    await waitFor('the polled changes', () => /\+ workers added i-1 \(config abcdef12\)/.test(w.out) && /workers converged/.test(w.out), 15_000);
+    instances = [
+      { ID: 'i-1', Tags: { 'infrakit.config.hash': 'abcdef1234567890' } },
+      { ID: 'i-2', Tags: {} },
+    ];
+    await waitFor(
+      'the polled changes',
+      () => /\+ workers added i-1 \(config abcdef12\)/.test(w.out) && /workers converged/.test(w.out),
+      15_000,
+    );
     instances = instances.slice(1);
     await waitFor('the removal', () => /- workers removed i-1/.test(w.out), 15_000);
     assert.equal(eventsAsked, 1, 'asked for /events once, then polled');

@@ -12,7 +12,10 @@ import { waitFor } from '../helpers/cli.js';
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}/main.js`, import.meta.url));
 const README = fileURLToPath(new URL('../../../examples/README.md', import.meta.url));
 
-function start(name: string, args: readonly string[] = []): { proc: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+function start(
+  name: string,
+  args: readonly string[] = [],
+): { proc: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, [example(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -31,11 +34,14 @@ async function finish(p: ReturnType<typeof start>, ms = 60_000): Promise<number 
 
 function post(socketPath: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, host: 'rpc', path, method: body === undefined ? 'GET' : 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      { socketPath, host: 'rpc', path, method: body === undefined ? 'GET' : 'POST', headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -50,7 +56,8 @@ describe('examples', function () {
 
   it('examples/README.md lists every example folder', () => {
     const text = readFileSync(README, 'utf8');
-    for (const name of ['cattle', 'pets', 'process-web', 'embedded', 'custom-actor']) assert.match(text, new RegExp(`\\[${name}/\\]\\(${name}/\\)`));
+    for (const name of ['cattle', 'pets', 'process-web', 'embedded', 'custom-actor'])
+      assert.match(text, new RegExp(`\\[${name}/\\]\\(${name}/\\)`));
   });
 
   it('embedded: commits through the typed client, sees the events, converges, stops', async () => {
@@ -91,14 +98,25 @@ describe('examples', function () {
     const count = await post(socket, '/', '{"jsonrpc":"2.0","method":"Kennel.Count","params":{},"id":1}');
     assert.equal(count.text, '{"jsonrpc":"2.0","result":{"Count":3},"id":1}\n');
     const described = JSON.parse(
-      (await post(socket, '/', '{"jsonrpc":"2.0","method":"Instance.DescribeInstances","params":{"Tags":{"infrakit.group":"pack"}},"id":2}')).text,
+      (
+        await post(
+          socket,
+          '/',
+          '{"jsonrpc":"2.0","method":"Instance.DescribeInstances","params":{"Tags":{"infrakit.group":"pack"}},"id":2}',
+        )
+      ).text,
     ) as { result: { Descriptions: { ID: string }[] } };
     assert.deepEqual(described.result.Descriptions.map((d) => d.ID).sort(), ['rex-1', 'rex-2', 'rex-3']);
-    const bad = JSON.parse((await post(socket, '/', '{"jsonrpc":"2.0","method":"Instance.Provision","params":{"Spec":"nope"},"id":3}')).text) as {
+    const bad = JSON.parse(
+      (await post(socket, '/', '{"jsonrpc":"2.0","method":"Instance.Provision","params":{"Spec":"nope"},"id":3}')).text,
+    ) as {
       error: { code: number };
     };
     assert.equal(bad.error.code, -32602, 'params are checked against the SPI schema');
-    const api = JSON.parse((await post(socket, '/info/api.json')).text) as { Implements: { Name: string }[]; Interfaces: { Methods: { Request: { method: string } }[] }[] };
+    const api = JSON.parse((await post(socket, '/info/api.json')).text) as {
+      Implements: { Name: string }[];
+      Interfaces: { Methods: { Request: { method: string } }[] }[];
+    };
     assert.ok(JSON.stringify(api).includes('Kennel.Count'));
     p.proc.kill('SIGINT');
     assert.equal(await finish(p), 0, p.err());

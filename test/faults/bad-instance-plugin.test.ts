@@ -48,12 +48,24 @@ describe('faults: a slow, a hanging and a half-failing instance plugin', functio
     const spec = (id: string, plugin: string, size: number) => ({
       Spec: {
         ID: id,
-        Properties: { Allocation: { Size: size }, Instance: { Plugin: plugin, Properties: { g: id } }, Flavor: { Plugin: 'vanilla', Properties: {} } },
+        Properties: {
+          Allocation: { Size: size },
+          Instance: { Plugin: plugin, Properties: { g: id } },
+          Flavor: { Plugin: 'vanilla', Properties: {} },
+        },
       },
     });
-    const describe_ = async (id: string) => (await r.call<{ Description: Description }>('group', 'Group.DescribeGroup', { ID: id })).Description;
+    const describe_ = async (id: string) =>
+      (await r.call<{ Description: Description }>('group', 'Group.DescribeGroup', { ID: id })).Description;
     const count = async (plugin: string, id: string) =>
-      ((await r.call<{ Descriptions: unknown[] | null }>(plugin, 'Instance.DescribeInstances', { Type: '', Tags: { 'infrakit.group': id } })).Descriptions ?? []).length;
+      (
+        (
+          await r.call<{ Descriptions: unknown[] | null }>(plugin, 'Instance.DescribeInstances', {
+            Type: '',
+            Tags: { 'infrakit.group': id },
+          })
+        ).Descriptions ?? []
+      ).length;
 
     // Every problem the group reports is also an event (`group:problem`): record them all from the
     // start, since a flaky plugin's problem may clear again before any poll of DescribeGroup sees it.
@@ -64,7 +76,12 @@ describe('faults: a slow, a hanging and a half-failing instance plugin', functio
       seen.add(`${p.ID}:${p.Source}`);
     });
 
-    for (const [id, plugin, size] of [['stuck', 'stuck', 2], ['flaky', 'flaky', 10], ['slow', 'slow', 3], ['good', 'good', 5]] as const) {
+    for (const [id, plugin, size] of [
+      ['stuck', 'stuck', 2],
+      ['flaky', 'flaky', 10],
+      ['slow', 'slow', 3],
+      ['good', 'good', 5],
+    ] as const) {
       await r.call('group', 'Group.CommitGroup', spec(id, plugin, size));
     }
 
@@ -72,10 +89,18 @@ describe('faults: a slow, a hanging and a half-failing instance plugin', functio
     assert.equal(await count('good', 'good'), 5);
     assert.equal((await describe_('good')).Problems, null);
 
-    await waitFor('the hanging plugin reported', async () => (await describe_('stuck')).Problems?.some((p) => p.Source === 'provision' && /timed out/.test(p.Message)), 30_000);
+    await waitFor(
+      'the hanging plugin reported',
+      async () => (await describe_('stuck')).Problems?.some((p) => p.Source === 'provision' && /timed out/.test(p.Message)),
+      30_000,
+    );
     assert.equal((await describe_('stuck')).Converged, false);
     const firstAttempts = await r.call<number>('stuck', 'Test.Attempts');
-    await waitFor('the group retried the hanging plugin', async () => (await r.call<number>('stuck', 'Test.Attempts')) > firstAttempts, 30_000);
+    await waitFor(
+      'the group retried the hanging plugin',
+      async () => (await r.call<number>('stuck', 'Test.Attempts')) > firstAttempts,
+      30_000,
+    );
 
     await waitFor('the flaky group converged', async () => (await describe_('flaky')).Converged, 60_000);
     assert.equal(await count('flaky', 'flaky'), 10);

@@ -68,7 +68,13 @@ export interface KillFigures {
  * at the worker's exit (before the actor is started again; never by a timeout), and the actor comes
  * back on a new thread.
  */
-export async function killMidCall(rt: Runtime, name: string, pending: Promise<unknown>, kill: () => unknown, reason: RegExp): Promise<KillFigures> {
+export async function killMidCall(
+  rt: Runtime,
+  name: string,
+  pending: Promise<unknown>,
+  kill: () => unknown,
+  reason: RegExp,
+): Promise<KillFigures> {
   const before = rt.info(name)!.threadIds[0];
   const started = nextStart(rt, name);
   let rejectedAt = 0;
@@ -135,11 +141,23 @@ interface Member {
 export async function groupSurvives(h: Harness, kill: Kill, reason: RegExp): Promise<KillFigures> {
   const { rt } = h;
   const members = async (): Promise<string[]> =>
-    ((await rt.call<{ Descriptions: Member[] | null }>('simulator', 'Instance.DescribeInstances', { Type: '', Tags: { 'infrakit.group': 'web' } })).Descriptions ?? [])
+    (
+      (
+        await rt.call<{ Descriptions: Member[] | null }>('simulator', 'Instance.DescribeInstances', {
+          Type: '',
+          Tags: { 'infrakit.group': 'web' },
+        })
+      ).Descriptions ?? []
+    )
       .map((d) => d.ID)
       .sort();
   const converged = (): Promise<unknown> =>
-    waitFor('group web converged', async () => (await rt.call<{ Description: { Converged: boolean } }>('group', 'Group.DescribeGroup', { ID: 'web' })).Description.Converged, 20_000);
+    waitFor(
+      'group web converged',
+      async () =>
+        (await rt.call<{ Description: { Converged: boolean } }>('group', 'Group.DescribeGroup', { ID: 'web' })).Description.Converged,
+      20_000,
+    );
   await rt.call('group', 'Group.CommitGroup', { Spec: groupSpec('web', 3) });
   await converged();
   const inspected = await rt.call('group', 'Group.InspectGroups', {});

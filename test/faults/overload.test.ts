@@ -90,7 +90,12 @@ describe('faults: overload (more callers than the mailbox holds)', function () {
       let socketServed = 0;
       let socketRefused = 0;
       for (const a of answers) {
-        const res = JSON.parse(a.text) as { jsonrpc: string; id: number; result?: unknown; error?: { code: number; message: string; data: { capacity: number } } };
+        const res = JSON.parse(a.text) as {
+          jsonrpc: string;
+          id: number;
+          result?: unknown;
+          error?: { code: number; message: string; data: { capacity: number } };
+        };
         assert.equal(res.jsonrpc, '2.0');
         assert.equal(res.id, a.i);
         if (res.error === undefined) {
@@ -112,7 +117,9 @@ describe('faults: overload (more callers than the mailbox holds)', function () {
       assert.deepEqual(await rt.call(actor, method, params(7)), expected(7));
       const grewMb = (process.memoryUsage().rss - rss0) / 2 ** 20;
       assert.ok(grewMb < 150, `RSS grew ${grewMb.toFixed(1)} MiB`);
-      console.log(`      ${actor}: in-process ${served} served / ${refused} refused; socket ${socketServed} served / ${socketRefused} refused; RSS +${grewMb.toFixed(1)} MiB`);
+      console.log(
+        `      ${actor}: in-process ${served} served / ${refused} refused; socket ${socketServed} served / ${socketRefused} refused; RSS +${grewMb.toFixed(1)} MiB`,
+      );
     });
   }
 });

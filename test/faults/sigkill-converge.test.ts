@@ -39,7 +39,8 @@ describe('faults: SIGKILL of up mid-convergence of 1,000 file instances', functi
       ].join('\n'),
     );
     const instancesDir = join(home, 'instances', 'file');
-    const instanceFiles = (): string[] => (existsSync(instancesDir) ? readdirSync(instancesDir).filter((f) => !f.startsWith('.') && !f.endsWith('.tmp')) : []);
+    const instanceFiles = (): string[] =>
+      existsSync(instancesDir) ? readdirSync(instancesDir).filter((f) => !f.startsWith('.') && !f.endsWith('.tmp')) : [];
     const rpc = async (u: UpProcess, method: string, params: unknown): Promise<any> => {
       const res = await post(u.socket('group'), JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }));
       return JSON.parse(res.body);
@@ -61,7 +62,8 @@ describe('faults: SIGKILL of up mid-convergence of 1,000 file instances', functi
     await up.exited;
     const atKill = instanceFiles().length;
     assert.ok(atKill < SIZE, `killed too late: ${atKill} already provisioned`);
-    for (const name of ['file', 'vanilla', 'group']) assert.ok(existsSync(join(home, 'plugins', name)), `the killed up left no stale socket for ${name}?`);
+    for (const name of ['file', 'vanilla', 'group'])
+      assert.ok(existsSync(join(home, 'plugins', name)), `the killed up left no stale socket for ${name}?`);
 
     const t0 = Date.now();
     up = new UpProcess(home, ['--config', cfg]);
@@ -92,6 +94,8 @@ describe('faults: SIGKILL of up mid-convergence of 1,000 file instances', functi
     const described = await rpc(second, 'Group.DescribeGroup', { ID: 'thousand' });
     assert.equal(described.result.Description.Instances.length, SIZE);
     const temps = existsSync(instancesDir) ? readdirSync(instancesDir).length - files.length : 0;
-    console.log(`      killed with ${atKill}/${SIZE} provisioned; the new up converged to ${SIZE} in ${convergeMs} ms; ${temps} temp files of interrupted writes left`);
+    console.log(
+      `      killed with ${atKill}/${SIZE} provisioned; the new up converged to ${SIZE} in ${convergeMs} ms; ${temps} temp files of interrupted writes left`,
+    );
   });
 });

@@ -16,6 +16,9 @@ describe('faults: an uncaught throw in a worker mid-call', function () {
 
   it('the group (Group.TestCrash) is back with its committed specs and the same instances', async () => {
     h = await startHarness();
-    report('throw in group', await groupSurvives(h, (rt) => rt.call('group', 'Group.TestCrash', {}), /crashing the group worker on purpose/));
+    report(
+      'throw in group',
+      await groupSurvives(h, (rt) => rt.call('group', 'Group.TestCrash', {}), /crashing the group worker on purpose/),
+    );
   });
 });

@@ -14,7 +14,8 @@ export interface MethodExample {
   readonly params: unknown;
 }
 
-export type CaseKind = 'random-bytes' | 'truncated' | 'deep' | 'huge' | 'wrong-type' | 'unicode' | 'id' | 'envelope' | 'raw-http' | 'http-misuse';
+export type CaseKind =
+  'random-bytes' | 'truncated' | 'deep' | 'huge' | 'wrong-type' | 'unicode' | 'id' | 'envelope' | 'raw-http' | 'http-misuse';
 
 export interface FuzzCase {
   readonly kind: CaseKind;
@@ -76,7 +77,18 @@ const anyJson: fc.Arbitrary<Json> = fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrar
 /** Ids of every type, as raw text; `undefined` = no id (a notification). */
 export const idText: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
-  fc.constantFrom('9223372036854775807', '-9223372036854775808', '18446744073709551616', '0', '-0', '1.50', '1e400', '-1E-400', '2.5e+3', '0.0000001'),
+  fc.constantFrom(
+    '9223372036854775807',
+    '-9223372036854775808',
+    '18446744073709551616',
+    '0',
+    '-0',
+    '1.50',
+    '1e400',
+    '-1E-400',
+    '2.5e+3',
+    '0.0000001',
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
   fc.string({ unit: 'binary', maxLength: 40 }).map((s) => JSON.stringify(s)),
   anyJson.map((v) => JSON.stringify(v)),
@@ -124,8 +136,9 @@ export function fuzzCase(examples: readonly MethodExample[], opts: CaseOptions =
             : `{"jsonrpc":"2.0","method":${m},"params":{},"id":${nested}}`;
       return { kind: 'deep', actor: e.actor, body };
     });
-  const huge = fc.tuple(example, fc.integer({ min: 64 * 1024, max: limit + 1024 * 1024 }), fc.constantFrom('value', 'key', 'method')).map(
-    ([e, size, where]): FuzzCase => ({
+  const huge = fc
+    .tuple(example, fc.integer({ min: 64 * 1024, max: limit + 1024 * 1024 }), fc.constantFrom('value', 'key', 'method'))
+    .map(([e, size, where]): FuzzCase => ({
       kind: 'huge',
       actor: e.actor,
       body: () => {
@@ -134,8 +147,7 @@ export function fuzzCase(examples: readonly MethodExample[], opts: CaseOptions =
         if (where === 'key') return request(e.method, { [s]: 1, Type: '' });
         return request(e.method, setAt(e.params, paths(e.params).at(-1) ?? [], s));
       },
-    }),
-  );
+    }));
   const wrongType = fc
     .tuple(example, fc.nat(), anyJson)
     .filter(([e, n, v]) => {
@@ -155,14 +167,26 @@ export function fuzzCase(examples: readonly MethodExample[], opts: CaseOptions =
       const params = keysToo ? mapStrings(e.params, next) : mapValues(e.params, next);
       return { kind: 'unicode', actor: e.actor, body: request(e.method, params) };
     });
-  const ids = fc
-    .tuple(example, idText)
-    .map(([e, id]): FuzzCase => ({ kind: 'id', actor: e.actor, body: request(e.method, e.params, id), ...(id === undefined ? {} : { rawId: id }) }));
+  const ids = fc.tuple(example, idText).map(([e, id]): FuzzCase => ({
+    kind: 'id',
+    actor: e.actor,
+    body: request(e.method, e.params, id),
+    ...(id === undefined ? {} : { rawId: id }),
+  }));
   const envelope = fc
     .tuple(
       actor,
       fc.record(
-        { jsonrpc: fc.oneof(fc.constant('2.0'), anyJson), method: fc.oneof(example.map((e) => e.method), fc.string(), anyJson), params: anyJson, id: fc.oneof(fc.integer(), fc.string(), anyJson) },
+        {
+          jsonrpc: fc.oneof(fc.constant('2.0'), anyJson),
+          method: fc.oneof(
+            example.map((e) => e.method),
+            fc.string(),
+            anyJson,
+          ),
+          params: anyJson,
+          id: fc.oneof(fc.integer(), fc.string(), anyJson),
+        },
         { requiredKeys: [] },
       ),
     )

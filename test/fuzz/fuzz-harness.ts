@@ -124,10 +124,16 @@ export class FuzzTarget {
   /** Every actor answers Plugin.Implements and none has restarted or failed. */
   async health(actors: readonly string[] = ACTORS): Promise<string | undefined> {
     for (const actor of actors) {
-      const res = await this.send({ kind: 'envelope', actor, body: '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":"health"}' });
-      if (res.status !== 200 || !/^\{"jsonrpc":"2\.0","result":\{"Interfaces":\[/.test(res.body)) return `${actor} no longer answers: ${String(res.status)} ${res.body.slice(0, 200)}`;
+      const res = await this.send({
+        kind: 'envelope',
+        actor,
+        body: '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":"health"}',
+      });
+      if (res.status !== 200 || !/^\{"jsonrpc":"2\.0","result":\{"Interfaces":\[/.test(res.body))
+        return `${actor} no longer answers: ${String(res.status)} ${res.body.slice(0, 200)}`;
       const info = this.rt.info(actor);
-      if (info === undefined || info.status !== 'running' || info.restarts !== 0) return `${actor} is ${info?.status ?? 'gone'} after ${info?.restarts ?? '?'} restarts`;
+      if (info === undefined || info.status !== 'running' || info.restarts !== 0)
+        return `${actor} is ${info?.status ?? 'gone'} after ${info?.restarts ?? '?'} restarts`;
     }
     return undefined;
   }
@@ -135,11 +141,21 @@ export class FuzzTarget {
   /** Undo what valid requests among the fuzz did: destroy committed groups and provisioned instances. */
   async cleanup(): Promise<void> {
     const rt = this.rt;
-    const groups = (await rt.call<{ Groups: { ID: string }[] | null }>('group', 'Group.InspectGroups', {}).catch(() => ({ Groups: null }))).Groups ?? [];
+    const groups =
+      (await rt.call<{ Groups: { ID: string }[] | null }>('group', 'Group.InspectGroups', {}).catch(() => ({ Groups: null }))).Groups ?? [];
     for (const g of groups) await rt.call('group', 'Group.DestroyGroup', { ID: g.ID }).catch(() => undefined);
-    for (const [plugin, types] of [['simulator', ['compute', 'disk', 'net']], ['file', ['']], ['process', ['']]] as const) {
+    for (const [plugin, types] of [
+      ['simulator', ['compute', 'disk', 'net']],
+      ['file', ['']],
+      ['process', ['']],
+    ] as const) {
       for (const Type of types) {
-        const list = (await rt.call<{ Descriptions: { ID: string }[] | null }>(plugin, 'Instance.DescribeInstances', { Type, Tags: {} }).catch(() => ({ Descriptions: null }))).Descriptions ?? [];
+        const list =
+          (
+            await rt
+              .call<{ Descriptions: { ID: string }[] | null }>(plugin, 'Instance.DescribeInstances', { Type, Tags: {} })
+              .catch(() => ({ Descriptions: null }))
+          ).Descriptions ?? [];
         for (const d of list) await rt.call(plugin, 'Instance.Destroy', { Type, Instance: d.ID }).catch(() => undefined);
       }
     }
@@ -155,7 +171,8 @@ export class FuzzTarget {
 }
 
 /** What the JSON-RPC answer to `text` must be, per docs/wire.md. */
-type Expected = { readonly error: number; readonly id: 'null' } | { readonly notification: true } | { readonly answer: true; readonly id: unknown };
+type Expected =
+  { readonly error: number; readonly id: 'null' } | { readonly notification: true } | { readonly answer: true; readonly id: unknown };
 
 function expectedRpc(text: string): Expected {
   let v: unknown;
@@ -169,7 +186,8 @@ function expectedRpc(text: string): Expected {
   const id = req['id'];
   if (id !== undefined && id !== null && typeof id !== 'string' && typeof id !== 'number') return { error: -32600, id: 'null' };
   const notification = id === undefined || id === null;
-  if (req['jsonrpc'] !== '2.0' || typeof req['method'] !== 'string') return notification ? { error: -32600, id: 'null' } : { answer: true, id };
+  if (req['jsonrpc'] !== '2.0' || typeof req['method'] !== 'string')
+    return notification ? { error: -32600, id: 'null' } : { answer: true, id };
   return notification ? { notification: true } : { answer: true, id };
 }
 
@@ -177,7 +195,10 @@ const RESPONSE_ID = /,"id":(.*)\}\n$/s;
 
 function judgeRpc(c: FuzzCase, text: string, body: string): Verdict {
   const exp = expectedRpc(text);
-  if ('notification' in exp) return body === '' ? { cls: '200 empty (notification)' } : { cls: '200 body', violation: `a notification got a body: ${body.slice(0, 200)}` };
+  if ('notification' in exp)
+    return body === ''
+      ? { cls: '200 empty (notification)' }
+      : { cls: '200 body', violation: `a notification got a body: ${body.slice(0, 200)}` };
   if (!body.endsWith('\n')) return { cls: '200 bad', violation: `answer does not end with a newline: ${body.slice(0, 200)}` };
   let r: Record<string, unknown>;
   try {
@@ -186,7 +207,7 @@ function judgeRpc(c: FuzzCase, text: string, body: string): Verdict {
     return { cls: '200 bad', violation: `answer is not JSON: ${body.slice(0, 200)}` };
   }
   if (r['jsonrpc'] !== '2.0') return { cls: '200 bad', violation: `jsonrpc is ${JSON.stringify(r['jsonrpc'])}` };
-  if (('result' in r) === ('error' in r)) return { cls: '200 bad', violation: 'not exactly one of result/error' };
+  if ('result' in r === 'error' in r) return { cls: '200 bad', violation: 'not exactly one of result/error' };
   const rawId = RESPONSE_ID.exec(body)?.[1];
   if (rawId === undefined) return { cls: '200 bad', violation: `no id: ${body.slice(0, 200)}` };
   let cls: string;
@@ -233,11 +254,13 @@ export function judge(c: FuzzCase, out: Outcome, limit = DEFAULT_BODY_LIMIT): Ve
     return out.status === 400 ? { cls: 'raw: 400' } : { cls: `raw: ${out.status}`, violation: `garbage got ${out.status}` };
   }
   const body = bodyOf(c);
-  if (typeof out.status === 'number' && out.status >= 500) return { cls: String(out.status), violation: `server error ${out.status}: ${out.body.slice(0, 200)}` };
+  if (typeof out.status === 'number' && out.status >= 500)
+    return { cls: String(out.status), violation: `server error ${out.status}: ${out.body.slice(0, 200)}` };
   if (c.http !== undefined) {
     const path = c.http.path.split('?')[0];
     if (out.status === 'reset' || out.status === 'closed') return { cls: out.status, violation: 'connection cut' };
-    if (path === '/info/api.json' || path === '/info/functions.json') return out.status === 200 ? { cls: '200 info' } : { cls: String(out.status), violation: `${path} answered ${out.status}` };
+    if (path === '/info/api.json' || path === '/info/functions.json')
+      return out.status === 200 ? { cls: '200 info' } : { cls: String(out.status), violation: `${path} answered ${out.status}` };
     if (path !== '/') return judgeRefusal(out.status, out.body, [404]);
     if (c.http.method !== 'POST') return judgeRefusal(out.status, out.body, [405]);
     const ct = (c.http.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -272,8 +295,15 @@ export class Tally {
   }
 
   table(): string {
-    const rows = (m: Map<string, number>): string[] => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
-    return ['outcome class                   count', ...rows(this.byClass), '', 'case kind                       count', ...rows(this.byKind)].join('\n');
+    const rows = (m: Map<string, number>): string[] =>
+      [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
+    return [
+      'outcome class                   count',
+      ...rows(this.byClass),
+      '',
+      'case kind                       count',
+      ...rows(this.byKind),
+    ].join('\n');
   }
 }
 

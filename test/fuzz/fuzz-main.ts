@@ -59,7 +59,9 @@ const seconds = (performance.now() - t0) / 1000;
 const rssEnd = process.memoryUsage().rss;
 await t.close();
 
-console.log(`fuzz: ${tally.total} cases in ${seconds.toFixed(1)} s (${(tally.total / seconds).toFixed(0)}/s), seed ${seed}, ${concurrency} at a time`);
+console.log(
+  `fuzz: ${tally.total} cases in ${seconds.toFixed(1)} s (${(tally.total / seconds).toFixed(0)}/s), seed ${seed}, ${concurrency} at a time`,
+);
 console.log(tally.table());
 console.log(`\nRSS after warm-up ${mb(rssStart)}, end ${mb(rssEnd)}, peak ${mb(rssPeak)}, growth ${mb(rssEnd - rssStart)}`);
 console.log(`RSS per 1,000 cases (MiB): ${samples.map((n) => (n / 2 ** 20).toFixed(0)).join(' ')}`);

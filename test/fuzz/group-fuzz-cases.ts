@@ -31,7 +31,14 @@ export const BASE_GROUP = 'fz-base';
 
 /** The spec of `fz-base`: one simulated instance. */
 export function baseSpec(size = 1): unknown {
-  return { ID: BASE_GROUP, Properties: { Allocation: { Size: size }, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } } };
+  return {
+    ID: BASE_GROUP,
+    Properties: {
+      Allocation: { Size: size },
+      Instance: { Plugin: 'simulator/compute', Properties: {} },
+      Flavor: { Plugin: 'vanilla', Properties: {} },
+    },
+  };
 }
 
 /** The JSON-RPC body of a case; RawNumber values are written as their text. */
@@ -64,7 +71,26 @@ const HUGE_SIZES: readonly unknown[] = [
   new RawNumber('9223372036854775808'),
   new RawNumber('100001.0'),
 ];
-const ODD_SIZES: readonly unknown[] = [-1, -0, 0.5, 1.5, -1e9, new RawNumber('1.0'), new RawNumber('-0'), new RawNumber('1e-400'), 'NaN', 'Infinity', '1e9', '5', '', null, true, [], {}, [3]];
+const ODD_SIZES: readonly unknown[] = [
+  -1,
+  -0,
+  0.5,
+  1.5,
+  -1e9,
+  new RawNumber('1.0'),
+  new RawNumber('-0'),
+  new RawNumber('1e-400'),
+  'NaN',
+  'Infinity',
+  '1e9',
+  '5',
+  '',
+  null,
+  true,
+  [],
+  {},
+  [3],
+];
 
 /** Allocation.Size / SetSize's Size: mostly small, often huge, sometimes not a count at all. */
 export const sizeValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -76,17 +102,40 @@ export const sizeValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Odd texts for IDs, LogicalIDs and plugin names. */
 export const oddString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', ' ', '\u0000', '\t\n\r', '\u0007bell', '../../etc/passwd', 'a/b/c', '.', '..', '\ud800', '\u202eevil', '🐳🐳', 'Ω≈ç√', 'null', '%s%n'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\t\n\r',
+    '\u0007bell',
+    '../../etc/passwd',
+    'a/b/c',
+    '.',
+    '..',
+    '\ud800',
+    '\u202eevil',
+    '🐳🐳',
+    'Ω≈ç√',
+    'null',
+    '%s%n',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.integer({ min: 200, max: 5000 }).map((n) => 'x'.repeat(n)),
 );
 
-const groupId: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.nat(9999).map((n) => `fz-${n}`) }, { weight: 2, arbitrary: oddString }, { weight: 1, arbitrary: fc.constant(BASE_GROUP) });
+const groupId: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.nat(9999).map((n) => `fz-${n}`) },
+  { weight: 2, arbitrary: oddString },
+  { weight: 1, arbitrary: fc.constant(BASE_GROUP) },
+);
 
 export const instancePlugin: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('simulator/compute', 'simulator', 'simulator/disk') },
-  { weight: 2, arbitrary: fc.constantFrom('simulator/nope', 'file', 'vanilla', 'group', 'combo', 'nope', 'nope/x', '', '/', 'simulator/compute/extra') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('simulator/nope', 'file', 'vanilla', 'group', 'combo', 'nope', 'nope/x', '', '/', 'simulator/compute/extra'),
+  },
   { weight: 1, arbitrary: oddString },
 );
 
@@ -97,7 +146,27 @@ const flavorName: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: oddString },
 );
 
-const oddValue: fc.Arbitrary<unknown> = fc.constantFrom(0, -1, 0.5, 1e9, 1e21, Number.MAX_SAFE_INTEGER, '1s', '0s', 'NaN', '-5s', '1e21h', '9999999999h', '', null, true, [], {}, 'drain', new RawNumber('1E400'));
+const oddValue: fc.Arbitrary<unknown> = fc.constantFrom(
+  0,
+  -1,
+  0.5,
+  1e9,
+  1e21,
+  Number.MAX_SAFE_INTEGER,
+  '1s',
+  '0s',
+  'NaN',
+  '-5s',
+  '1e21h',
+  '9999999999h',
+  '',
+  null,
+  true,
+  [],
+  {},
+  'drain',
+  new RawNumber('1E400'),
+);
 
 /** `Updating`: absent, an odd primitive, or an object of odd settings. */
 export const updating: fc.Arbitrary<unknown> = fc.oneof(
@@ -106,7 +175,14 @@ export const updating: fc.Arbitrary<unknown> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record(
-      { Count: oddValue, Duration: oddValue, MaxSurge: oddValue, MaxUnavailable: oddValue, HealthTimeout: oddValue, SkipBeforeInstanceDestroy: oddValue },
+      {
+        Count: oddValue,
+        Duration: oddValue,
+        MaxSurge: oddValue,
+        MaxUnavailable: oddValue,
+        HealthTimeout: oddValue,
+        SkipBeforeInstanceDestroy: oddValue,
+      },
       { requiredKeys: [] },
     ),
   },
@@ -123,18 +199,36 @@ export function comboNest(depth: number, leaf: string, siblings: readonly boolea
   return props;
 }
 
-const comboDepth = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 2, arbitrary: fc.integer({ min: 5, max: 64 }) }, { weight: 1, arbitrary: fc.constant(64) });
-const comboProperties: fc.Arbitrary<unknown> = fc.tuple(comboDepth, flavorName, fc.array(fc.boolean(), { maxLength: 64 })).map(([d, leaf, sib]) => comboNest(d, leaf, sib));
+const comboDepth = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 4 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 5, max: 64 }) },
+  { weight: 1, arbitrary: fc.constant(64) },
+);
+const comboProperties: fc.Arbitrary<unknown> = fc
+  .tuple(comboDepth, flavorName, fc.array(fc.boolean(), { maxLength: 64 }))
+  .map(([d, leaf, sib]) => comboNest(d, leaf, sib));
 
 const flavor: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ Plugin: fc.constant('vanilla'), Properties: fc.constantFrom({}, null, { Init: ['echo hi'] }, { Init: 'x' }, { Tags: { a: 'b' } }, 7) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      Plugin: fc.constant('vanilla'),
+      Properties: fc.constantFrom({}, null, { Init: ['echo hi'] }, { Init: 'x' }, { Tags: { a: 'b' } }, 7),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ Plugin: fc.constant('combo'), Properties: comboProperties }) },
   { weight: 1, arbitrary: fc.record({ Plugin: flavorName, Properties: fc.constantFrom({}, null, []) }) },
   { weight: 1, arbitrary: fc.constantFrom(null, 'vanilla', [], {}) },
 );
 
 const instance: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ Plugin: instancePlugin, Properties: fc.constantFrom({}, null, { Image: 'app:v1' }, { Note: '\u0000' }, 'x', []) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      Plugin: instancePlugin,
+      Properties: fc.constantFrom({}, null, { Image: 'app:v1' }, { Note: '\u0000' }, 'x', []),
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom(null, 'simulator', [], {}) },
 );
 
@@ -148,7 +242,9 @@ export const logicalIds: fc.Arbitrary<LogicalIds> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom<LogicalIds>({ value: undefined }, { value: null }, { value: [] }) },
   {
     weight: 4,
-    arbitrary: fc.array(oddString, { minLength: 1, maxLength: 4 }).map((ids): LogicalIds => (new Set(ids).size < ids.length ? { value: ids, refuse: 'duplicate LogicalIDs' } : { value: ids })),
+    arbitrary: fc
+      .array(oddString, { minLength: 1, maxLength: 4 })
+      .map((ids): LogicalIds => (new Set(ids).size < ids.length ? { value: ids, refuse: 'duplicate LogicalIDs' } : { value: ids })),
   },
   { weight: 1, arbitrary: fc.constantFrom<LogicalIds>({ value: 'a' }, { value: [1, 2] }, { value: [null] }, { value: {} }) },
   { weight: 1, arbitrary: fc.constant<LogicalIds>({ value: ['dup', 'x', 'dup'], refuse: 'duplicate LogicalIDs' }) },
@@ -179,27 +275,42 @@ export const commitCase: fc.Arbitrary<GroupCase> = fc
     if (updating !== undefined) props['Updating'] = updating;
     const spec = shape === 'props-array' ? { ID: id, Properties: [props] } : { ID: id, Properties: props };
     const params =
-      shape === 'no-spec' ? { Pretend: pretend } : shape === 'null-spec' ? { Spec: null } : shape === 'params-array' ? [{ Spec: spec }] : { Spec: spec, ...(pretend === undefined ? {} : { Pretend: pretend }) };
+      shape === 'no-spec'
+        ? { Pretend: pretend }
+        : shape === 'null-spec'
+          ? { Spec: null }
+          : shape === 'params-array'
+            ? [{ Spec: spec }]
+            : { Spec: spec, ...(pretend === undefined ? {} : { Pretend: pretend }) };
     const full = shape === 'full' || shape === 'params-array';
     const refuse = !full ? undefined : overSize(size) ? `Size ${size instanceof RawNumber ? size.text : String(size)}` : lids.refuse;
-    return { kind: 'commit', socket: 'group', method: 'Group.CommitGroup', params, ...(refuse === undefined ? {} : { mustRefuse: refuse }) };
+    return {
+      kind: 'commit',
+      socket: 'group',
+      method: 'Group.CommitGroup',
+      params,
+      ...(refuse === undefined ? {} : { mustRefuse: refuse }),
+    };
   });
 
-export const setSizeCase: fc.Arbitrary<GroupCase> = fc.record({ id: fc.oneof({ weight: 3, arbitrary: fc.constant(BASE_GROUP) }, { weight: 1, arbitrary: groupId }), size: sizeValue }).map(
-  ({ id, size }): GroupCase => ({
+export const setSizeCase: fc.Arbitrary<GroupCase> = fc
+  .record({ id: fc.oneof({ weight: 3, arbitrary: fc.constant(BASE_GROUP) }, { weight: 1, arbitrary: groupId }), size: sizeValue })
+  .map(({ id, size }): GroupCase => ({
     kind: 'set-size',
     socket: 'group',
     method: 'Group.SetSize',
     params: { ID: id, Size: size },
     needsBase: id === BASE_GROUP,
     ...(overSize(size) ? { mustRefuse: `SetSize ${size instanceof RawNumber ? size.text : String(size)}` } : {}),
-  }),
-);
+  }));
 
 export const comboValidateCase: fc.Arbitrary<GroupCase> = fc
   .record({
     type: fc.constantFrom(undefined, '', 'x', '\u0000'),
-    properties: fc.oneof({ weight: 4, arbitrary: comboProperties }, { weight: 1, arbitrary: fc.constantFrom(null, {}, 'x', [1], [{}], [{ Plugin: '' }]) }),
+    properties: fc.oneof(
+      { weight: 4, arbitrary: comboProperties },
+      { weight: 1, arbitrary: fc.constantFrom(null, {}, 'x', [1], [{}], [{ Plugin: '' }]) },
+    ),
     size: sizeValue,
     lids: logicalIds.filter((l) => !Array.isArray(l.value) || l.value.length < 10),
   })
@@ -207,19 +318,41 @@ export const comboValidateCase: fc.Arbitrary<GroupCase> = fc
     kind: 'combo-validate',
     socket: 'combo',
     method: 'Flavor.Validate',
-    params: { ...(type === undefined ? {} : { Type: type }), Properties: properties, Allocation: { Size: size, LogicalIDs: lids.value ?? null } },
+    params: {
+      ...(type === undefined ? {} : { Type: type }),
+      Properties: properties,
+      Allocation: { Size: size, LogicalIDs: lids.value ?? null },
+    },
   }));
 
 /** Any group case: commits most often. */
-export const groupCase: fc.Arbitrary<GroupCase> = fc.oneof({ weight: 5, arbitrary: commitCase }, { weight: 2, arbitrary: setSizeCase }, { weight: 2, arbitrary: comboValidateCase });
+export const groupCase: fc.Arbitrary<GroupCase> = fc.oneof(
+  { weight: 5, arbitrary: commitCase },
+  { weight: 2, arbitrary: setSizeCase },
+  { weight: 2, arbitrary: comboValidateCase },
+);
 
-const okGroup = (id: string, allocation: unknown, flavorSection: unknown = { Plugin: 'vanilla', Properties: {} }, extra: Record<string, unknown> = {}): unknown => ({
-  Spec: { ID: id, Properties: { Allocation: allocation, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: flavorSection, ...extra } },
+const okGroup = (
+  id: string,
+  allocation: unknown,
+  flavorSection: unknown = { Plugin: 'vanilla', Properties: {} },
+  extra: Record<string, unknown> = {},
+): unknown => ({
+  Spec: {
+    ID: id,
+    Properties: { Allocation: allocation, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: flavorSection, ...extra },
+  },
 });
 
 /** The poison specs every run sends first, whatever the seed: what issue #12 is about. */
 export function poisonCases(): GroupCase[] {
-  const commit = (kind: string, params: unknown, mustRefuse?: string): GroupCase => ({ kind, socket: 'group', method: 'Group.CommitGroup', params, ...(mustRefuse === undefined ? {} : { mustRefuse }) });
+  const commit = (kind: string, params: unknown, mustRefuse?: string): GroupCase => ({
+    kind,
+    socket: 'group',
+    method: 'Group.CommitGroup',
+    params,
+    ...(mustRefuse === undefined ? {} : { mustRefuse }),
+  });
   return [
     commit('poison: Size 1e9', okGroup('fz-p1', { Size: 1e9 }), 'Size 1e9'),
     commit('poison: Size 1e21', okGroup('fz-p2', { Size: 1e21 }), 'Size 1e21'),
@@ -229,12 +362,47 @@ export function poisonCases(): GroupCase[] {
     commit('poison: Size 0.5', okGroup('fz-p6', { Size: 0.5 })),
     commit('poison: Size "NaN"', okGroup('fz-p7', { Size: 'NaN' })),
     commit('poison: duplicate LogicalIDs', okGroup('fz-p8', { LogicalIDs: ['a', 'b', 'a'] }), 'duplicate LogicalIDs'),
-    commit('poison: 100,001 LogicalIDs', okGroup('fz-p9', { LogicalIDs: Array.from({ length: MAX_SIZE + 1 }, (_, i) => `L${i}`) }), `${MAX_SIZE + 1} LogicalIDs`),
+    commit(
+      'poison: 100,001 LogicalIDs',
+      okGroup('fz-p9', { LogicalIDs: Array.from({ length: MAX_SIZE + 1 }, (_, i) => `L${i}`) }),
+      `${MAX_SIZE + 1} LogicalIDs`,
+    ),
     commit('poison: MaxSurge 1e9', okGroup('fz-p10', { Size: 1 }, undefined, { Updating: { MaxSurge: 1e9, MaxUnavailable: 1e21 } })),
     commit('poison: combo nested 64 deep', okGroup('fz-p11', { Size: 1 }, { Plugin: 'combo', Properties: comboNest(64, 'vanilla') })),
-    { kind: 'poison: SetSize 1e9', socket: 'group', method: 'Group.SetSize', params: { ID: BASE_GROUP, Size: 1e9 }, needsBase: true, mustRefuse: 'SetSize 1e9' },
-    { kind: 'poison: SetSize MAX_SAFE_INTEGER', socket: 'group', method: 'Group.SetSize', params: { ID: BASE_GROUP, Size: Number.MAX_SAFE_INTEGER }, needsBase: true, mustRefuse: 'SetSize 2^53-1' },
-    { kind: 'poison: Flavor.Validate combo 64 deep', socket: 'combo', method: 'Flavor.Validate', params: { Properties: comboNest(64, 'vanilla'), Allocation: { Size: 1 } } },
-    { kind: 'poison: Flavor.Validate combo 64 deep, vanilla at every level', socket: 'combo', method: 'Flavor.Validate', params: { Properties: comboNest(64, 'vanilla', Array.from({ length: 64 }, () => true)), Allocation: { Size: 1 } } },
+    {
+      kind: 'poison: SetSize 1e9',
+      socket: 'group',
+      method: 'Group.SetSize',
+      params: { ID: BASE_GROUP, Size: 1e9 },
+      needsBase: true,
+      mustRefuse: 'SetSize 1e9',
+    },
+    {
+      kind: 'poison: SetSize MAX_SAFE_INTEGER',
+      socket: 'group',
+      method: 'Group.SetSize',
+      params: { ID: BASE_GROUP, Size: Number.MAX_SAFE_INTEGER },
+      needsBase: true,
+      mustRefuse: 'SetSize 2^53-1',
+    },
+    {
+      kind: 'poison: Flavor.Validate combo 64 deep',
+      socket: 'combo',
+      method: 'Flavor.Validate',
+      params: { Properties: comboNest(64, 'vanilla'), Allocation: { Size: 1 } },
+    },
+    {
+      kind: 'poison: Flavor.Validate combo 64 deep, vanilla at every level',
+      socket: 'combo',
+      method: 'Flavor.Validate',
+      params: {
+        Properties: comboNest(
+          64,
+          'vanilla',
+          Array.from({ length: 64 }, () => true),
+        ),
+        Allocation: { Size: 1 },
+      },
+    },
   ];
 }

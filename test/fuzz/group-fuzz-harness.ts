@@ -36,12 +36,21 @@ export function post(socketPath: string, body: string, agent: Agent, timeoutMs =
       clearTimeout(timer);
       resolve({ status, body: text, ms: performance.now() - t0 });
     };
-    const req = request({ socketPath, agent, method: 'POST', path: '/', headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-      res.on('error', () => finish('reset', Buffer.concat(chunks).toString('utf8')));
-    });
+    const req = request(
+      {
+        socketPath,
+        agent,
+        method: 'POST',
+        path: '/',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+        res.on('error', () => finish('reset', Buffer.concat(chunks).toString('utf8')));
+      },
+    );
     const timer = setTimeout(() => {
       finish('timeout', '');
       req.destroy();
@@ -62,13 +71,15 @@ export function judgeGroup(c: GroupCase, a: Answer): GroupVerdict {
   } catch {
     return { cls: 'bad', violation: `answer is not JSON: ${a.body.slice(0, 200)}` };
   }
-  if (('result' in r) === ('error' in r)) return { cls: 'bad', violation: `not exactly one of result/error: ${a.body.slice(0, 200)}` };
+  if ('result' in r === 'error' in r) return { cls: 'bad', violation: `not exactly one of result/error: ${a.body.slice(0, 200)}` };
   if ('result' in r) {
-    if (c.mustRefuse !== undefined) return { cls: 'result', violation: `${c.mustRefuse} must be refused, got a result: ${a.body.slice(0, 200)}` };
+    if (c.mustRefuse !== undefined)
+      return { cls: 'result', violation: `${c.mustRefuse} must be refused, got a result: ${a.body.slice(0, 200)}` };
     return { cls: 'result' };
   }
   const e = r.error;
-  if (typeof e?.code !== 'number' || typeof e.message !== 'string') return { cls: 'bad', violation: `malformed error: ${a.body.slice(0, 200)}` };
+  if (typeof e?.code !== 'number' || typeof e.message !== 'string')
+    return { cls: 'bad', violation: `malformed error: ${a.body.slice(0, 200)}` };
   const cls = `error ${e.code}${/over the limit of/.test(e.message) ? ' (limit)' : ''}`;
   if (!RPC_CODES.has(e.code)) return { cls, violation: `error code ${e.code}: ${e.message.slice(0, 200)}` };
   return { cls };
@@ -82,7 +93,10 @@ export class Probe {
   #loop: Promise<void> | undefined;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-  constructor(readonly socketPath: string, readonly gapMs = 25) {}
+  constructor(
+    readonly socketPath: string,
+    readonly gapMs = 25,
+  ) {}
 
   start(): this {
     this.#loop = (async () => {
@@ -142,8 +156,15 @@ export class GroupTally {
   }
 
   table(): string {
-    const rows = (m: Map<string, number>): string[] => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
-    return ['outcome class                   count', ...rows(this.byClass), '', 'case kind                       count', ...rows(this.byKind)].join('\n');
+    const rows = (m: Map<string, number>): string[] =>
+      [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
+    return [
+      'outcome class                   count',
+      ...rows(this.byClass),
+      '',
+      'case kind                       count',
+      ...rows(this.byKind),
+    ].join('\n');
   }
 }
 
@@ -219,10 +240,12 @@ export class GroupFuzzTarget {
 
   /** Every default actor answers Plugin.Implements; undefined when all do. */
   async health(): Promise<string | undefined> {
-    if (!this.alive()) return `the runtime process is gone (exit ${String(this.up.proc.exitCode ?? this.up.proc.signalCode)}): ${this.up.stderr.slice(-500)}`;
+    if (!this.alive())
+      return `the runtime process is gone (exit ${String(this.up.proc.exitCode ?? this.up.proc.signalCode)}): ${this.up.stderr.slice(-500)}`;
     for (const actor of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo']) {
       const a = await post(this.socket(actor), '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":"health"}', this.agent);
-      if (a.status !== 200 || !a.body.includes('"result"')) return `${actor} no longer answers Plugin.Implements: ${String(a.status)} ${a.body.slice(0, 200)}`;
+      if (a.status !== 200 || !a.body.includes('"result"'))
+        return `${actor} no longer answers Plugin.Implements: ${String(a.status)} ${a.body.slice(0, 200)}`;
     }
     return undefined;
   }
@@ -247,9 +270,17 @@ export async function runGroupCases(
       const c = cases[next++] as GroupCase;
       if (c.needsBase === true) await t.ensureBase().catch(() => undefined);
       const a = await t.send(c);
-      tally.add(c, t.alive() ? judgeGroup(c, a) : { cls: 'process died', violation: `the runtime process died: ${t.up.stderr.slice(-300)}` }, a.ms);
+      tally.add(
+        c,
+        t.alive() ? judgeGroup(c, a) : { cls: 'process died', violation: `the runtime process died: ${t.up.stderr.slice(-300)}` },
+        a.ms,
+      );
       if (!t.alive()) return;
-      await t.cleanup().catch((err: unknown) => tally.fail('cleanup failed', `destroying the groups after the case: ${(err as Error).message}\n    after ${showGroupCase(c)}`));
+      await t
+        .cleanup()
+        .catch((err: unknown) =>
+          tally.fail('cleanup failed', `destroying the groups after the case: ${(err as Error).message}\n    after ${showGroupCase(c)}`),
+        );
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 1 }, worker));

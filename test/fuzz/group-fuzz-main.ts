@@ -39,7 +39,9 @@ try {
     await runGroupCases(t, cases, tally, { concurrency });
     const m = t.memory();
     if (m !== undefined) rssSamples.push(m.rss);
-    console.error(`${tally.total} cases, ${tally.violationCount} violations, runtime RSS ${m?.rss.toFixed(0) ?? '?'} MiB, probe worst ${probe.worst.toFixed(0)} ms`);
+    console.error(
+      `${tally.total} cases, ${tally.violationCount} violations, runtime RSS ${m?.rss.toFixed(0) ?? '?'} MiB, probe worst ${probe.worst.toFixed(0)} ms`,
+    );
   }
   sick = await t.health();
 } finally {
@@ -49,10 +51,16 @@ const seconds = (performance.now() - t0) / 1000;
 const mem1 = t.memory();
 await t.close();
 
-console.log(`group fuzz: ${tally.total} calls in ${seconds.toFixed(1)} s, seed ${seed}, ${concurrency} at a time; slowest answer ${tally.slowest.toFixed(0)} ms`);
+console.log(
+  `group fuzz: ${tally.total} calls in ${seconds.toFixed(1)} s, seed ${seed}, ${concurrency} at a time; slowest answer ${tally.slowest.toFixed(0)} ms`,
+);
 console.log(tally.table());
-console.log(`\nprobe (Handshake.Hello / Plugin.Implements on simulator): ${probe.latencies.length} calls, p50 ${probe.percentile(0.5).toFixed(1)} ms, p99 ${probe.percentile(0.99).toFixed(1)} ms, worst ${probe.worst.toFixed(1)} ms (bound ${probeBound} ms), ${probe.failures.length} failed`);
-console.log(`runtime RSS: start ${mem0?.rss.toFixed(0) ?? '?'} MiB, end ${mem1?.rss.toFixed(0) ?? '?'} MiB, peak ${mem1?.peak.toFixed(0) ?? '?'} MiB; per batch ${rssSamples.map((n) => n.toFixed(0)).join(' ')}`);
+console.log(
+  `\nprobe (Handshake.Hello / Plugin.Implements on simulator): ${probe.latencies.length} calls, p50 ${probe.percentile(0.5).toFixed(1)} ms, p99 ${probe.percentile(0.99).toFixed(1)} ms, worst ${probe.worst.toFixed(1)} ms (bound ${probeBound} ms), ${probe.failures.length} failed`,
+);
+console.log(
+  `runtime RSS: start ${mem0?.rss.toFixed(0) ?? '?'} MiB, end ${mem1?.rss.toFixed(0) ?? '?'} MiB, peak ${mem1?.peak.toFixed(0) ?? '?'} MiB; per batch ${rssSamples.map((n) => n.toFixed(0)).join(' ')}`,
+);
 console.log(`violations: ${tally.violationCount}`);
 for (const v of tally.violations.slice(0, 20)) console.log(`  ${v}`);
 for (const f of probe.failures.slice(0, 5)) console.log(`  probe: ${f}`);

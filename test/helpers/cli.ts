@@ -32,7 +32,11 @@ export interface CliResult {
 }
 
 /** Runs one CLI command to completion. */
-export function runCli(home: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  home: string,
+  args: readonly string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { env: cliEnv(home, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,7 +60,11 @@ export class UpProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(readonly home: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    readonly home: string,
+    args: readonly string[] = [],
+    env: NodeJS.ProcessEnv = {},
+  ) {
     this.proc = spawn(process.execPath, [CLI, 'up', ...args], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.proc.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));

@@ -69,7 +69,14 @@ export class EtcdHarness {
     const root = await mkdtemp(join(tmpdir(), 'ikt-etcd-'));
     const members: Member[] = [];
     for (let i = 0; i < count; i++) {
-      members.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(root, `m${i}`), proc: undefined, log: '' });
+      members.push({
+        name: `m${i}`,
+        clientPort: await freePort(),
+        peerPort: await freePort(),
+        dataDir: join(root, `m${i}`),
+        proc: undefined,
+        log: '',
+      });
     }
     const h = new EtcdHarness(bin, root, members, options.readyTimeoutMs ?? 15_000);
     try {
@@ -152,19 +159,31 @@ export class EtcdHarness {
     const m = this.member(i);
     const cluster = this.members.map((x) => `${x.name}=http://${HOST}:${x.peerPort}`).join(',');
     const args = [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', `http://${HOST}:${m.clientPort}`,
-      '--advertise-client-urls', `http://${HOST}:${m.clientPort}`,
-      '--listen-peer-urls', `http://${HOST}:${m.peerPort}`,
-      '--initial-advertise-peer-urls', `http://${HOST}:${m.peerPort}`,
-      '--initial-cluster', cluster,
-      '--initial-cluster-state', state,
-      '--initial-cluster-token', `ikt-${process.pid}`,
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      `http://${HOST}:${m.clientPort}`,
+      '--advertise-client-urls',
+      `http://${HOST}:${m.clientPort}`,
+      '--listen-peer-urls',
+      `http://${HOST}:${m.peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://${HOST}:${m.peerPort}`,
+      '--initial-cluster',
+      cluster,
+      '--initial-cluster-state',
+      state,
+      '--initial-cluster-token',
+      `ikt-${process.pid}`,
       // Quick elections for failover tests on a loaded CI machine; never below etcd's own checks.
-      '--heartbeat-interval', '100',
-      '--election-timeout', '1000',
-      '--log-level', 'warn',
+      '--heartbeat-interval',
+      '100',
+      '--election-timeout',
+      '1000',
+      '--log-level',
+      'warn',
     ];
     const proc = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer): void => {

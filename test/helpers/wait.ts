@@ -39,6 +39,10 @@ export async function settlesWithin<T>(p: Promise<T>, ms: number, what: string):
 
 /** Whether `first` settles (resolves or rejects) before `second` does: an order of events, not a duration. */
 export async function settlesBefore(first: Promise<unknown>, second: Promise<unknown>): Promise<boolean> {
-  const done = (p: Promise<unknown>, tag: 'first' | 'second') => p.then(() => tag, () => tag);
+  const done = (p: Promise<unknown>, tag: 'first' | 'second') =>
+    p.then(
+      () => tag,
+      () => tag,
+    );
   return (await Promise.race([done(first, 'first'), done(second, 'second')])) === 'first';
 }

@@ -159,7 +159,8 @@ describe('the package, as a consumer imports it', function () {
     assert.equal(out.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
     assert.equal(out.provisioned, true);
     assert.equal(out.group, 'function');
-    for (const internal of ['StatefulActor', 'StatelessActor', 'PluginServer', 'SocketCaller']) assert.ok(!out.names.includes(internal), `${internal} leaks`);
+    for (const internal of ['StatefulActor', 'StatelessActor', 'PluginServer', 'SocketCaller'])
+      assert.ok(!out.names.includes(internal), `${internal} leaks`);
   });
 
   it('type-checks a TypeScript consumer (NodeNext) against the built .d.ts', async () => {

@@ -29,16 +29,23 @@ describe('optional packages', () => {
   });
 
   it('importOptional names the missing package and how to install it; an installed one loads', async () => {
-    await assert.rejects(importOptional(MISSING, 'doing X'), { message: `doing X needs the optional package ${MISSING}: npm install ${MISSING}` });
+    await assert.rejects(importOptional(MISSING, 'doing X'), {
+      message: `doing X needs the optional package ${MISSING}: npm install ${MISSING}`,
+    });
     assert.equal(typeof (await importOptional<{ pino: unknown }>('pino', 'logging')).pino, 'function');
     assert.equal(requireOptional(MISSING), undefined);
     assert.equal(typeof requireOptional('pino'), 'function');
   });
 
   it('a package that is there but fails to load is not reported as missing', async () => {
-    const err = Object.assign(new Error("Cannot find package 'grpc-inner' imported from …/etcd3/lib/x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const err = Object.assign(new Error("Cannot find package 'grpc-inner' imported from …/etcd3/lib/x.js"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
     assert.equal(isMissingPackage(err, 'etcd3'), false);
-    assert.equal(isMissingPackage(Object.assign(new Error("Cannot find package 'etcd3' imported from …"), { code: 'ERR_MODULE_NOT_FOUND' }), 'etcd3'), true);
+    assert.equal(
+      isMissingPackage(Object.assign(new Error("Cannot find package 'etcd3' imported from …"), { code: 'ERR_MODULE_NOT_FOUND' }), 'etcd3'),
+      true,
+    );
   });
 
   it('--store etcd without etcd3: the message the CLI prints, with exit code 1', async () => {
@@ -47,7 +54,10 @@ describe('optional packages', () => {
       () => assert.fail('loaded a package that does not exist'),
       (e: unknown) => e,
     );
-    assert.deepEqual(explain(err), { message: `error: --store etcd needs the optional package ${MISSING}: npm install ${MISSING}`, code: 1 });
+    assert.deepEqual(explain(err), {
+      message: `error: --store etcd needs the optional package ${MISSING}: npm install ${MISSING}`,
+      code: 1,
+    });
     assert.equal(typeof (await loadEtcd3()).Etcd3, 'function', 'the dev install has etcd3');
   });
 
@@ -57,10 +67,17 @@ describe('optional packages', () => {
       createLoggerWith('info', 'term', ${JSON.stringify(MISSING)}).info('first');
       createLoggerWith('info', 'term', ${JSON.stringify(MISSING)}).info('second');`;
     const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
-    const records = stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+    const records = stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
     assert.deepEqual(
       records.map((r) => r.msg),
-      [`INFRAKIT_LOG_FORMAT=term (--log-format term) needs the optional package ${MISSING}: npm install ${MISSING}; logging JSON lines instead`, 'first', 'second'],
+      [
+        `INFRAKIT_LOG_FORMAT=term (--log-format term) needs the optional package ${MISSING}: npm install ${MISSING}; logging JSON lines instead`,
+        'first',
+        'second',
+      ],
     );
     assert.equal(records[0]?.level, 40, 'the fallback is a warning');
   });

@@ -20,7 +20,10 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
     rt = quietRuntime();
     await rt.add(decl('echo', 'echo-actor'));
     await rt.add(decl('caller', 'caller'));
-    assert.equal(await rt.call('caller', 'Caller.Call', { target: 'echo', method: 'Echo.Echo', params: { a: 1 } }).then((v) => JSON.stringify(v)), '{"a":1}');
+    assert.equal(
+      await rt.call('caller', 'Caller.Call', { target: 'echo', method: 'Echo.Echo', params: { a: 1 } }).then((v) => JSON.stringify(v)),
+      '{"a":1}',
+    );
     const relayed = rt.relayedCalls;
     assert.equal(await rt.call('caller', 'Caller.Many', { target: 'echo', method: 'Echo.Echo', n: 300 }), 300);
     assert.equal(rt.relayedCalls, relayed, 'no call was relayed by main');
@@ -44,7 +47,16 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
     let full = 0;
     rt.on('mailbox:full', () => full++);
     const codes = await rt.call<string[]>('caller', 'Caller.Parallel', { target: 'echo', method: 'Echo.Slow', n: 8, params: { ms: 50 } });
-    assert.deepEqual([...codes].sort(), ['IK_MAILBOX_FULL', 'IK_MAILBOX_FULL', 'IK_MAILBOX_FULL', 'IK_MAILBOX_FULL', 'IK_MAILBOX_FULL', 'ok', 'ok', 'ok']);
+    assert.deepEqual([...codes].sort(), [
+      'IK_MAILBOX_FULL',
+      'IK_MAILBOX_FULL',
+      'IK_MAILBOX_FULL',
+      'IK_MAILBOX_FULL',
+      'IK_MAILBOX_FULL',
+      'ok',
+      'ok',
+      'ok',
+    ]);
     await until(() => full === 5, 2000, 'mailbox:full events');
     assert.ok(new MailboxFullError('x', 1) instanceof MailboxFullError);
   });
@@ -77,7 +89,12 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
     rt.setResolver((name) => (name === 'remote' ? { call: async (method) => `remote:${method}` } : undefined));
     const tid = await rt.call('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
     assert.ok(rt.info('flavor')!.threadIds.includes(tid as number));
-    assert.equal(await rt.call('caller', 'Caller.Parallel', { target: 'flavor', method: 'Flavor.Whoami', n: 50, params: {} }).then((r) => (r as string[]).every((x) => x === 'ok')), true);
+    assert.equal(
+      await rt
+        .call('caller', 'Caller.Parallel', { target: 'flavor', method: 'Flavor.Whoami', n: 50, params: {} })
+        .then((r) => (r as string[]).every((x) => x === 'ok')),
+      true,
+    );
     assert.equal(rt.relayedCalls, 0);
     const err = await rt.call<TryResult>('caller', 'Caller.Try', { target: 'flavor', method: 'Flavor.Fail' });
     assert.equal(err.ok, false);

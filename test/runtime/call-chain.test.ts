@@ -34,7 +34,14 @@ describe('runtime: call chains (re-entrancy and depth)', function () {
     );
     assert.ok(err instanceof CallDepthError, `expected CallDepthError, got ${String(err)}`);
     assert.equal(err.code, 'IK_CALL_DEPTH');
-    assert.match(err.message, new RegExp(`\\(${Array(MAX_CALL_DEPTH + 1).fill('rec').join(' -> ')}\\)`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `\\(${Array(MAX_CALL_DEPTH + 1)
+          .fill('rec')
+          .join(' -> ')}\\)`,
+      ),
+    );
     assert.equal(await rt.call('rec', 'Re.Plain', {}, { timeoutMs: 10_000 }), 'plain');
     assert.equal(rt.info('rec')!.queued, 0);
     assert.equal(rt.info('rec')!.restarts, 0);

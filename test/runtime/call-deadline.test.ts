@@ -27,7 +27,12 @@ describe('runtime: every actor-to-actor call has a deadline', function () {
     assert.match(r.message ?? '', /Echo\.Slow on 'echo' timed out after 100 ms/);
     assert.equal(rt.info('echo')!.queued, 1, 'the slow call is still in the target');
     await waitFor('the late answer to free its slot', () => rt.info('echo')!.queued === 0, 10_000);
-    const again = await rt.call<Outcome>('caller', 'Timed.Call', { target: 'echo', method: 'Echo.Echo', params: { a: 1 }, timeoutMs: 10_000 });
+    const again = await rt.call<Outcome>('caller', 'Timed.Call', {
+      target: 'echo',
+      method: 'Echo.Echo',
+      params: { a: 1 },
+      timeoutMs: 10_000,
+    });
     assert.deepEqual(again, { ok: true, value: { a: 1 } });
     assert.equal(rt.relayedCalls, 0);
   });

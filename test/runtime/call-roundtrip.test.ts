@@ -46,14 +46,20 @@ describe('runtime: call and typed proxy round trip', () => {
     await assert.rejects(rt.call('nobody', 'X.Y', {}), ActorNotFoundError);
     rt.setResolver((name) => (name === 'remote' ? { call: async (method, params) => ({ method, params }) } : undefined));
     assert.deepEqual(await rt.call('remote/sub', 'X.Y', { a: 1 }), { method: 'X.Y', params: { a: 1 } });
-    await assert.rejects(rt.call('nobody', 'X.Y', {}), (e: Error) => e instanceof ActorNotFoundError && e.message === 'plugin not found:nobody');
+    await assert.rejects(
+      rt.call('nobody', 'X.Y', {}),
+      (e: Error) => e instanceof ActorNotFoundError && e.message === 'plugin not found:nobody',
+    );
   });
 
   it('list() and info() describe actors; actor:event carries ctx.emit', async () => {
     rt = quietRuntime();
     await rt.add(decl('a', 'echo-actor'));
     await rt.add(decl('b', 'counter'));
-    assert.deepEqual(rt.list().map((i) => i.name), ['a', 'b']);
+    assert.deepEqual(
+      rt.list().map((i) => i.name),
+      ['a', 'b'],
+    );
     assert.equal(rt.info('zzz'), undefined);
     const seen = new Promise((resolve) => rt.once('actor:event', resolve));
     await rt.call('a', 'Echo.Emit', { type: 'converged', payload: { n: 3 } });
@@ -77,6 +83,12 @@ describe('runtime: call and typed proxy round trip', () => {
     rt.on('call', (e) => events.push(e));
     await rt.call('a', 'Echo.Echo', 1);
     await rt.call('a', 'Echo.Fail', {}).catch(() => undefined);
-    assert.deepEqual(events.map((e) => [e.method, e.ok]), [['Echo.Echo', true], ['Echo.Fail', false]]);
+    assert.deepEqual(
+      events.map((e) => [e.method, e.ok]),
+      [
+        ['Echo.Echo', true],
+        ['Echo.Fail', false],
+      ],
+    );
   });
 });

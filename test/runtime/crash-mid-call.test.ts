@@ -21,7 +21,10 @@ describe('runtime: a worker crash mid-call', () => {
     const crash = rt.call('echo', 'Echo.Crash');
     const slow = rt.call('echo', 'Echo.Slow', { ms: 60_000 }); // queued behind the crash, also pending
     const what = 'both calls rejected (at the crash, not after the 60 s call)';
-    await assert.rejects(settlesWithin(crash, 15_000, what), (e: unknown) => e instanceof ActorExitedError && e.code === 'IK_ACTOR_EXITED' && /boom mid-call/.test(e.message));
+    await assert.rejects(
+      settlesWithin(crash, 15_000, what),
+      (e: unknown) => e instanceof ActorExitedError && e.code === 'IK_ACTOR_EXITED' && /boom mid-call/.test(e.message),
+    );
     await assert.rejects(settlesWithin(slow, 15_000, what), ActorExitedError);
     assert.deepEqual(await exited, { name: 'echo', threadId: before, reason: 'Error: boom mid-call', exitCode: 1 });
     assert.equal(((await restarted) as { attempt: number }).attempt, 1);

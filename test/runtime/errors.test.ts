@@ -55,7 +55,10 @@ describe('runtime: errors keep class, code, message and name across the thread',
   });
 
   it('a result that cannot be cloned is an error, not a hang', async () => {
-    await assert.rejects(rt.call('echo', 'Echo.Uncloneable'), (e: unknown) => e instanceof InfrakitError && /could not be cloned|clone/i.test(e.message));
+    await assert.rejects(
+      rt.call('echo', 'Echo.Uncloneable'),
+      (e: unknown) => e instanceof InfrakitError && /could not be cloned|clone/i.test(e.message),
+    );
     assert.equal(await rt.call('echo', 'Echo.Echo', 1), 1);
   });
 

@@ -14,7 +14,13 @@ describe('runtime: mailbox is FIFO, one call at a time by default', () => {
     const results = await Promise.all(
       Array.from({ length: n }, (_, v) => rt.call<number>('counter', 'Counter.Append', { v, delayMs: v % 5 === 0 ? 8 - (v % 8) : 0 })),
     );
-    assert.deepEqual(results, Array.from({ length: n }, (_, i) => i + 1));
-    assert.deepEqual(await rt.call('counter', 'Counter.List'), Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      await rt.call('counter', 'Counter.List'),
+      Array.from({ length: n }, (_, i) => i),
+    );
   });
 });

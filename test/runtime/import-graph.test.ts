@@ -58,18 +58,28 @@ describe('import graph of the built library', () => {
   it('finds the modules and their imports', () => {
     assert.ok(g.size > 50, `only ${g.size} modules under ${ROOT}`);
     assert.ok((g.get('index.js') ?? []).includes('sockets/index.js'));
-    assert.deepEqual(relativeImports("import { a } from './a.js';\nexport { b } from '../b.js';\nimport './c.js';\nconst d = await import('./d.js');"), [
-      './a.js',
-      '../b.js',
-      './c.js',
-      './d.js',
-    ]);
+    assert.deepEqual(
+      relativeImports("import { a } from './a.js';\nexport { b } from '../b.js';\nimport './c.js';\nconst d = await import('./d.js');"),
+      ['./a.js', '../b.js', './c.js', './d.js'],
+    );
   });
 
   it('has no circular imports', () => {
-    assert.deepEqual(cycles(new Map([['a.js', ['b.js']], ['b.js', ['c.js']], ['c.js', ['a.js']]])), [['a.js', 'b.js', 'c.js', 'a.js']]);
+    assert.deepEqual(
+      cycles(
+        new Map([
+          ['a.js', ['b.js']],
+          ['b.js', ['c.js']],
+          ['c.js', ['a.js']],
+        ]),
+      ),
+      [['a.js', 'b.js', 'c.js', 'a.js']],
+    );
     const found = cycles(g);
-    assert.deepEqual(found.map((c) => c.join(' → ')), []);
+    assert.deepEqual(
+      found.map((c) => c.join(' → ')),
+      [],
+    );
   });
 
   it('nothing imports the package face index.js', () => {

@@ -19,7 +19,11 @@ describe('runtime: params are normalised like Go encoding/json, then validated',
       kind: { name: 'x' },
       unknown: 1,
     });
-    assert.deepEqual(out, { Spec: { Tags: { keepCase: 'v' }, Count: 2, Items: [{ ID: 'a' }, { ID: 'b' }] }, Kind: { Name: 'x' }, unknown: 1 });
+    assert.deepEqual(out, {
+      Spec: { Tags: { keepCase: 'v' }, Count: 2, Items: [{ ID: 'a' }, { ID: 'b' }] },
+      Kind: { Name: 'x' },
+      unknown: 1,
+    });
   });
 
   it('prefers the exact spelling when both are present', () => {
@@ -32,11 +36,14 @@ describe('runtime: params are normalised like Go encoding/json, then validated',
   });
 
   it('names the bad field in InvalidParamsError', () => {
-    assert.throws(() => validateParams(schema, { spec: { tags: 3 } }), (e: unknown) => {
-      assert.ok(e instanceof InvalidParamsError);
-      assert.equal(e.message, 'invalid params: /Spec/Tags: Expected object');
-      return true;
-    });
+    assert.throws(
+      () => validateParams(schema, { spec: { tags: 3 } }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParamsError);
+        assert.equal(e.message, 'invalid params: /Spec/Tags: Expected object');
+        return true;
+      },
+    );
     assert.throws(() => validateParams(schema, {}), /invalid params: \/Spec: Expected required property/);
   });
 

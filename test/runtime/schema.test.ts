@@ -60,7 +60,11 @@ describe('runtime: params schemas (S, or TypeBox)', () => {
   });
 
   it('a TypeBox schema validates the same way', () => {
-    const tb = Type.Object({ ID: Type.String(), Size: Type.Optional(Type.Integer({ minimum: 0 })), Tags: Type.Optional(Type.Record(Type.String(), Type.String())) });
+    const tb = Type.Object({
+      ID: Type.String(),
+      Size: Type.Optional(Type.Integer({ minimum: 0 })),
+      Tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    });
     assert.deepEqual(validateParams(tb, { id: 'w', tags: { K: 'v' } }), { ID: 'w', Tags: { K: 'v' } });
     assert.equal(message(tb, { ID: 'w', Size: -2 }), 'invalid params: /Size: Expected integer to be greater or equal to 0');
     assert.equal(message(tb, { ID: 'w', Tags: { a: 1 } }), 'invalid params: /Tags/a: Expected string');
@@ -125,12 +129,25 @@ describe('runtime: params schemas check every keyword they accept', () => {
 
   it('local $ref (#/definitions, #/$defs), recursive schemas included, normalising keys through it', () => {
     const tree: Schema = {
-      $defs: { Node: { type: 'object', properties: { Name: { type: 'string', minLength: 1 }, Kids: { type: 'array', items: { $ref: '#/$defs/Node' } } }, required: ['Name'] } },
+      $defs: {
+        Node: {
+          type: 'object',
+          properties: { Name: { type: 'string', minLength: 1 }, Kids: { type: 'array', items: { $ref: '#/$defs/Node' } } },
+          required: ['Name'],
+        },
+      },
       $ref: '#/$defs/Node',
     };
     assert.deepEqual(validateParams(tree, { name: 'a', kids: [{ name: 'b', kids: [] }] }), { Name: 'a', Kids: [{ Name: 'b', Kids: [] }] });
-    assert.equal(message(tree, { Name: 'a', Kids: [{ Name: '' }] }), 'invalid params: /Kids/0/Name: Expected string length greater or equal to 1');
-    const old: Schema = { type: 'object', properties: { ID: { $ref: '#/definitions/ID' } }, definitions: { ID: { type: 'string', pattern: '^i-' } } };
+    assert.equal(
+      message(tree, { Name: 'a', Kids: [{ Name: '' }] }),
+      'invalid params: /Kids/0/Name: Expected string length greater or equal to 1',
+    );
+    const old: Schema = {
+      type: 'object',
+      properties: { ID: { $ref: '#/definitions/ID' } },
+      definitions: { ID: { type: 'string', pattern: '^i-' } },
+    };
     assert.equal(message(old, { ID: 'x' }), "invalid params: /ID: Expected string to match '^i-'");
   });
 
@@ -143,7 +160,10 @@ describe('runtime: params schemas check every keyword they accept', () => {
 
   it('refuses, at definition time, every keyword it does not check, naming the method and the keyword', () => {
     const refused: [Schema | Record<string, unknown>, RegExp][] = [
-      [{ type: 'object', properties: { Name: { type: 'string', format: 'email' } } }, /method 'M.X': params schema at \/properties\/Name uses the keyword 'format'/],
+      [
+        { type: 'object', properties: { Name: { type: 'string', format: 'email' } } },
+        /method 'M.X': params schema at \/properties\/Name uses the keyword 'format'/,
+      ],
       [{ oneOf: [{ type: 'string' }] }, /uses the keyword 'oneOf'/],
       [{ type: 'integer', exclusiveMinimum: 0 }, /uses the keyword 'exclusiveMinimum'/],
       [{ type: 'array', items: { type: 'string' }, uniqueItems: true }, /uses the keyword 'uniqueItems'/],
@@ -158,8 +178,26 @@ describe('runtime: params schemas check every keyword they accept', () => {
     ];
     for (const [schema, why] of refused) assert.throws(() => checkSchema(schema, 'M.X'), why, JSON.stringify(schema));
     // What it checks, annotations, S and TypeBox schemas pass.
-    checkSchema({ title: 'T', description: 'd', default: {}, examples: [{}], $comment: 'c', type: 'object', properties: { A: { type: 'string', minLength: 1, maxLength: 2, pattern: 'a' } } }, 'M.X');
-    checkSchema(Type.Object({ ID: Type.String({ minLength: 1 }), Tags: Type.Record(Type.String(), Type.String()), N: Type.Optional(Type.Union([Type.Literal(1), Type.Null()])) }), 'M.X');
+    checkSchema(
+      {
+        title: 'T',
+        description: 'd',
+        default: {},
+        examples: [{}],
+        $comment: 'c',
+        type: 'object',
+        properties: { A: { type: 'string', minLength: 1, maxLength: 2, pattern: 'a' } },
+      },
+      'M.X',
+    );
+    checkSchema(
+      Type.Object({
+        ID: Type.String({ minLength: 1 }),
+        Tags: Type.Record(Type.String(), Type.String()),
+        N: Type.Optional(Type.Union([Type.Literal(1), Type.Null()])),
+      }),
+      'M.X',
+    );
   });
 
   describe('a definition with an unchecked keyword does not start', () => {
@@ -175,11 +213,14 @@ describe('runtime: params schemas check every keyword they accept', () => {
       );
       t.rt = new Runtime({ logLevel: 'silent', home: t.home });
       for (const kind of [undefined, 'stateful', 'stateless'] as const) {
-        await assert.rejects(t.rt.add({ name: `bad-${kind ?? 'auto'}`, module: pathToFileURL(module), ...(kind === undefined ? {} : { kind }) }), (e: unknown) => {
-          assert.ok(e instanceof ActorStartError, String(e));
-          assert.match(e.message, /method 'Bad.Get': params schema at \/properties\/Email uses the keyword 'format'/);
-          return true;
-        });
+        await assert.rejects(
+          t.rt.add({ name: `bad-${kind ?? 'auto'}`, module: pathToFileURL(module), ...(kind === undefined ? {} : { kind }) }),
+          (e: unknown) => {
+            assert.ok(e instanceof ActorStartError, String(e));
+            assert.match(e.message, /method 'Bad.Get': params schema at \/properties\/Email uses the keyword 'format'/);
+            return true;
+          },
+        );
       }
     });
   });

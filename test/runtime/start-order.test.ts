@@ -13,11 +13,14 @@ describe('runtime: start-up order', function () {
   this.timeout(30_000);
   const t = useRuntimeHome();
 
-  it("an actor that calls another from its create() reaches it, though it is declared after it and starts slower", async () => {
+  it('an actor that calls another from its create() reaches it, though it is declared after it and starts slower', async () => {
     t.rt = await Runtime.start({
       home: t.home,
       logLevel: 'silent',
-      actors: [decl('early', 'slow-start', { options: { delayMs: 0, callAtStart: 'late' } }), decl('late', 'slow-start', { options: { delayMs: 500 } })],
+      actors: [
+        decl('early', 'slow-start', { options: { delayMs: 0, callAtStart: 'late' } }),
+        decl('late', 'slow-start', { options: { delayMs: 500 } }),
+      ],
     });
     const rt = t.rt;
     const atStart = await waitFor('the call made at start to settle', async () => {
@@ -60,7 +63,12 @@ describe('runtime: start-up order', function () {
     const rt = (t.rt = new Runtime({ home: t.home, logLevel: 'silent' }));
     const added = rt.add(decl('slow', 'slow-start', { mailbox: 3, options: { delayMs: 800 } }));
     await waitFor('slow declared', () => rt.info('slow')?.status === 'starting', 10_000, 5);
-    const calls = Array.from({ length: 5 }, () => rt.call('slow', 'Slow.Hello', {}).then(() => 'ok', (e: { code?: string }) => e.code));
+    const calls = Array.from({ length: 5 }, () =>
+      rt.call('slow', 'Slow.Hello', {}).then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      ),
+    );
     await added;
     assert.deepEqual((await Promise.all(calls)).sort(), ['IK_MAILBOX_FULL', 'IK_MAILBOX_FULL', 'ok', 'ok', 'ok']);
     await waitFor('an empty mailbox', () => rt.info('slow')!.queued === 0);

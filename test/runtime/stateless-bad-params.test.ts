@@ -22,7 +22,10 @@ describe('runtime: a stateless actor refuses params it cannot be sent', () => {
     await rt.add(decl('flavor', 'stateless-echo', { threads: 1 }));
     const threads = rt.info('flavor')!.threadIds;
     for (let i = 0; i < 8; i++) {
-      await assert.rejects(rt.call('flavor', 'Flavor.Whoami', { deep: nested(20_000) }), (e: unknown) => e instanceof InvalidParamsError && /cannot be sent/.test(e.message));
+      await assert.rejects(
+        rt.call('flavor', 'Flavor.Whoami', { deep: nested(20_000) }),
+        (e: unknown) => e instanceof InvalidParamsError && /cannot be sent/.test(e.message),
+      );
       await assert.rejects(rt.call('flavor', 'Flavor.Whoami', { f: () => 1 }), InvalidParamsError);
     }
     const info = rt.info('flavor')!;

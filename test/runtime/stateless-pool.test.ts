@@ -29,7 +29,10 @@ describe('runtime: stateless actors on a piscina pool', () => {
     rt = quietRuntime();
     await rt.add(decl('flavor', 'stateless-echo'));
     await assert.rejects(rt.call('flavor', 'Flavor.Fail'), (e: unknown) => e instanceof ApplicationError && e.message === 'flavor failed');
-    await assert.rejects(settlesWithin(rt.call('flavor', 'Flavor.Crash'), 15_000, 'the call (at the thread death, not at the 60 s call timeout)'), ActorExitedError);
+    await assert.rejects(
+      settlesWithin(rt.call('flavor', 'Flavor.Crash'), 15_000, 'the call (at the thread death, not at the 60 s call timeout)'),
+      ActorExitedError,
+    );
     assert.equal(typeof (await rt.call('flavor', 'Flavor.Whoami', {})), 'number');
     assert.equal(rt.info('flavor')!.restarts, 1);
   });

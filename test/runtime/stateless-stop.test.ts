@@ -49,11 +49,18 @@ describe('runtime: a stateless actor stops like a stateful one', () => {
     Object.fromEntries(
       readdirSync(t.home)
         .filter((f) => f.startsWith('stopped-'))
-        .map((f) => [Number(f.slice('stopped-'.length, -'.json'.length)), JSON.parse(readFileSync(join(t.home, f), 'utf8')) as { aborted: boolean; calls: number }]),
+        .map((f) => [
+          Number(f.slice('stopped-'.length, -'.json'.length)),
+          JSON.parse(readFileSync(join(t.home, f), 'utf8')) as { aborted: boolean; calls: number },
+        ]),
     );
 
   it('runtime.stop(): each pool thread with an instance aborts ctx.signal and runs stop(); running calls finish first', async () => {
-    t.rt = await Runtime.start({ logLevel: 'silent', home: t.home, actors: [{ name: 'pool', module, threads: 2, options: { dir: t.home } }] });
+    t.rt = await Runtime.start({
+      logLevel: 'silent',
+      home: t.home,
+      actors: [{ name: 'pool', module, threads: 2, options: { dir: t.home } }],
+    });
     const served = new Set<number>();
     for (let i = 0; i < 4; i++) served.add((await t.rt.call<{ threadId: number }>('pool', 'Pool.Work', {})).threadId);
     const running = t.rt.call<{ threadId: number; aborted: boolean }>('pool', 'Pool.Work', { ms: 200 });
@@ -70,7 +77,11 @@ describe('runtime: a stateless actor stops like a stateful one', () => {
   });
 
   it('remove(): the same, for one actor', async () => {
-    t.rt = await Runtime.start({ logLevel: 'silent', home: t.home, actors: [{ name: 'pool', module, threads: 1, options: { dir: t.home } }] });
+    t.rt = await Runtime.start({
+      logLevel: 'silent',
+      home: t.home,
+      actors: [{ name: 'pool', module, threads: 1, options: { dir: t.home } }],
+    });
     const { threadId } = await t.rt.call<{ threadId: number }>('pool', 'Pool.Work', {});
     assert.equal(existsSync(join(t.home, `stopped-${threadId}.json`)), false);
     await t.rt.remove('pool');

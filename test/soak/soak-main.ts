@@ -16,7 +16,12 @@ const { values } = parseArgs({
   },
 });
 const maxGrowthMb = Number(values['max-rss-growth-mb']);
-const r = await runSoak({ seconds: Number(values.seconds), connections: Number(values.connections), progress: true, sampleMs: Number(values['sample-ms']) });
+const r = await runSoak({
+  seconds: Number(values.seconds),
+  connections: Number(values.connections),
+  progress: true,
+  sampleMs: Number(values['sample-ms']),
+});
 console.log(formatSoak(r));
 const growthMb = Math.max(r.rssEnd - r.rssAfterWarmup, r.rssTroughGrowth) / 2 ** 20;
 const grew = growthMb > maxGrowthMb;

@@ -24,7 +24,16 @@ describe('soak: 32 concurrent keep-alive connections across actors', function ()
   this.timeout((SECONDS + 90) * 1000);
 
   it(`${SECONDS} s in its own process: no error, every op served, RSS after warm-up flat`, async () => {
-    const r = await runSoakProcess(['--seconds', String(SECONDS), '--connections', '32', '--max-rss-growth-mb', '100', '--sample-ms', '1000']);
+    const r = await runSoakProcess([
+      '--seconds',
+      String(SECONDS),
+      '--connections',
+      '32',
+      '--max-rss-growth-mb',
+      '100',
+      '--sample-ms',
+      '1000',
+    ]);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /provision\+destroy/, r.out);
     assert.doesNotMatch(r.out, /never ran/, r.out);

@@ -112,12 +112,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       ['inspect-groups', async (a) => void resultOf('InspectGroups', await post(a, sock('group'), 'Group.InspectGroups', {}))],
       [
         'describe-instances',
-        async (a) => void resultOf('DescribeInstances', await post(a, sock('simulator'), 'Instance.DescribeInstances', { Type: 'compute', Tags: { 'infrakit.group': 'soak' } })),
+        async (a) =>
+          void resultOf(
+            'DescribeInstances',
+            await post(a, sock('simulator'), 'Instance.DescribeInstances', { Type: 'compute', Tags: { 'infrakit.group': 'soak' } }),
+          ),
       ],
       [
         'provision+destroy',
         async (a, conn) => {
-          const r = resultOf('Provision', await post(a, sock('simulator'), 'Instance.Provision', { Type: 'disk', Spec: { Properties: { conn }, Tags: { soak: String(conn) } } }));
+          const r = resultOf(
+            'Provision',
+            await post(a, sock('simulator'), 'Instance.Provision', {
+              Type: 'disk',
+              Spec: { Properties: { conn }, Tags: { soak: String(conn) } },
+            }),
+          );
           resultOf('Destroy', await post(a, sock('simulator'), 'Instance.Destroy', { Type: 'disk', Instance: r['ID'] }));
         },
       ],
@@ -135,14 +145,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
             }),
           ),
       ],
-      ['implements', async (a, conn) => void resultOf('Implements', await post(a, sock(ACTORS[conn % ACTORS.length] as string), 'Plugin.Implements', {}))],
+      [
+        'implements',
+        async (a, conn) =>
+          void resultOf('Implements', await post(a, sock(ACTORS[conn % ACTORS.length] as string), 'Plugin.Implements', {})),
+      ],
     ];
     for (const [name] of table) ops.set(name, { count: 0, errors: 0, totalMs: 0, maxMs: 0 });
 
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
       rss.push({ atMs: performance.now() - t0, rss: m.rss, heapUsed: m.heapUsed });
-      if (opts.progress) process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${requests} requests, ${errors} errors, RSS ${(m.rss / 2 ** 20).toFixed(1)} MiB\n`);
+      if (opts.progress)
+        process.stderr.write(
+          `${((performance.now() - t0) / 1000).toFixed(0)} s: ${requests} requests, ${errors} errors, RSS ${(m.rss / 2 ** 20).toFixed(1)} MiB\n`,
+        );
     }, sampleMs);
     await Promise.all(
       Array.from({ length: connections }, async (_, conn) => {
@@ -209,7 +226,10 @@ export function formatSoak(r: SoakResult): string {
       `${name.padEnd(20)} ${String(s.count).padStart(9)} ${String(s.errors).padStart(7)} ${(s.count / r.seconds).toFixed(0).padStart(8)} ${(s.totalMs / Math.max(1, s.count)).toFixed(2).padStart(8)} ${s.maxMs.toFixed(1).padStart(8)}`,
     );
   }
-  lines.push('', `RSS after warm-up ${mb(r.rssAfterWarmup)}, end ${mb(r.rssEnd)}, peak ${mb(r.rssPeak)}: growth ${mb(r.rssEnd - r.rssAfterWarmup)}; trough growth (leak estimate) ${mb(r.rssTroughGrowth)}`);
+  lines.push(
+    '',
+    `RSS after warm-up ${mb(r.rssAfterWarmup)}, end ${mb(r.rssEnd)}, peak ${mb(r.rssPeak)}: growth ${mb(r.rssEnd - r.rssAfterWarmup)}; trough growth (leak estimate) ${mb(r.rssTroughGrowth)}`,
+  );
   lines.push(`RSS samples (MiB): ${r.rss.map((s) => (s.rss / 2 ** 20).toFixed(0)).join(' ')}`);
   for (const e of r.firstErrors) lines.push(`error: ${e}`);
   return lines.join('\n');

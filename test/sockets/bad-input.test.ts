@@ -74,9 +74,12 @@ describe('sockets: bad input', () => {
     assert.equal(e.id, null);
   });
 
-  it('unknown method → -32601 with Go\'s text', async () => {
+  it("unknown method → -32601 with Go's text", async () => {
     const res = await rpc(sock, '{"jsonrpc":"2.0","method":"Group.Nope","params":{},"id":1}');
-    assert.equal(res.body, '{"jsonrpc":"2.0","error":{"code":-32601,"message":"rpc: can\'t find method \\"Group.Nope\\"","data":null},"id":1}\n');
+    assert.equal(
+      res.body,
+      '{"jsonrpc":"2.0","error":{"code":-32601,"message":"rpc: can\'t find method \\"Group.Nope\\"","data":null},"id":1}\n',
+    );
   });
 
   it('params that do not fit → -32602', async () => {

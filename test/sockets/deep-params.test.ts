@@ -25,7 +25,14 @@ describe('sockets: deeply nested params', function () {
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'ikd-'));
-    rt = await Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'simulator', module: 'simulator' }, { name: 'vanilla', module: 'vanilla' }] });
+    rt = await Runtime.start({
+      home,
+      logLevel: 'silent',
+      actors: [
+        { name: 'simulator', module: 'simulator' },
+        { name: 'vanilla', module: 'vanilla' },
+      ],
+    });
     fe = await serveRuntime(rt, { pluginsDir: join(home, 'plugins') });
   });
   after(async () => {
@@ -35,11 +42,17 @@ describe('sockets: deeply nested params', function () {
   });
 
   it('refuses params deeper than the limit with -32602, echoing the id', async () => {
-    for (const [actor, method] of [['simulator', 'Instance.Provision'], ['vanilla', 'Flavor.Validate']] as const) {
+    for (const [actor, method] of [
+      ['simulator', 'Instance.Provision'],
+      ['vanilla', 'Flavor.Validate'],
+    ] as const) {
       for (const params of [deepObject(MAX_PARAMS_DEPTH + 1), deepArray(10_000), `{"Spec":{"Properties":${deepObject(3000)}}}`]) {
         const res = await rpc(sock(actor), `{"jsonrpc":"2.0","method":"${method}","params":${params},"id":"x"}`);
         assert.equal(res.status, 200);
-        assert.equal(res.body, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"params nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":"x"}\n`);
+        assert.equal(
+          res.body,
+          `{"jsonrpc":"2.0","error":{"code":-32602,"message":"params nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":"x"}\n`,
+        );
       }
     }
     for (const name of ['simulator', 'vanilla']) {
@@ -50,15 +63,32 @@ describe('sockets: deeply nested params', function () {
 
   it('stores and returns params nested up to the limit', async () => {
     const props = deepObject(MAX_PARAMS_DEPTH - 3); // Spec.Properties under params: three levels more
-    const prov = JSON.parse((await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Provision","params":{"Type":"","Spec":{"Properties":${props},"Tags":{"deep":"yes"}}},"id":1}`)).body);
+    const prov = JSON.parse(
+      (
+        await rpc(
+          sock('simulator'),
+          `{"jsonrpc":"2.0","method":"Instance.Provision","params":{"Type":"","Spec":{"Properties":${props},"Tags":{"deep":"yes"}}},"id":1}`,
+        )
+      ).body,
+    );
     assert.equal(typeof prov.result.ID, 'string');
-    const desc = JSON.parse((await rpc(sock('simulator'), '{"jsonrpc":"2.0","method":"Instance.DescribeInstances","params":{"Type":"","Tags":{"deep":"yes"},"Properties":true},"id":2}')).body);
+    const desc = JSON.parse(
+      (
+        await rpc(
+          sock('simulator'),
+          '{"jsonrpc":"2.0","method":"Instance.DescribeInstances","params":{"Type":"","Tags":{"deep":"yes"},"Properties":true},"id":2}',
+        )
+      ).body,
+    );
     assert.equal(desc.result.Descriptions.length, 1);
     assert.deepEqual(desc.result.Descriptions[0].Properties, JSON.parse(props));
   });
 
   it('members other than params may nest up to the limit', async () => {
-    const res = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":"","Properties":{}},"x":${deepArray(MAX_PARAMS_DEPTH)},"id":3}`);
+    const res = await rpc(
+      sock('simulator'),
+      `{"jsonrpc":"2.0","method":"Instance.Validate","params":{"Type":"","Properties":{}},"x":${deepArray(MAX_PARAMS_DEPTH)},"id":3}`,
+    );
     assert.equal(res.body, '{"jsonrpc":"2.0","result":{"Type":"","OK":true},"id":3}\n');
   });
 
@@ -73,7 +103,10 @@ describe('sockets: deeply nested params', function () {
     }
     // Deep and broken, or deep in a batch or after the object: the usual framing errors, id null.
     const unterminated = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","id":4,"x":${'['.repeat(2000)}`);
-    assert.match(unterminated.body, /^\{"jsonrpc":"2\.0","error":\{"code":-32700,"message":"parse error: [^"]+","data":null\},"id":null\}\n$/);
+    assert.match(
+      unterminated.body,
+      /^\{"jsonrpc":"2\.0","error":\{"code":-32700,"message":"parse error: [^"]+","data":null\},"id":null\}\n$/,
+    );
     const batch = await rpc(sock('simulator'), deepArray(2000));
     assert.match(batch.body, /"code":-32600,"message":"batch requests are not supported"/);
     const trailing = await rpc(sock('simulator'), `{"jsonrpc":"2.0","method":"Instance.Validate","id":5}${deepArray(2000)}`);
@@ -88,7 +121,10 @@ describe('sockets: deeply nested params', function () {
     const implemented = await rpc(sock('vanilla'), '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}');
     assert.match(implemented.body, /"Interfaces":\[\{"Name":"Flavor"/);
     for (const res of await Promise.all(deep)) {
-      assert.equal(res.body, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"invalid request: member \\"x\\" nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":7}\n`);
+      assert.equal(
+        res.body,
+        `{"jsonrpc":"2.0","error":{"code":-32600,"message":"invalid request: member \\"x\\" nested deeper than ${MAX_PARAMS_DEPTH} levels","data":null},"id":7}\n`,
+      );
     }
     assert.equal(rt.info('simulator')!.restarts, 0);
   });

@@ -37,9 +37,13 @@ describe('sockets: discovery', () => {
     server = await startChildServer(dir, ['group']);
     v05 = await v05Plugin(join(dir, 'old'));
     // A stale socket: its process was killed without cleanup.
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(join(dir, 'stale'))}, () => console.log('up'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(join(dir, 'stale'))}, () => console.log('up'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((r) => child.stdout.once('data', () => r()));
     await new Promise<void>((r) => {
       child.once('exit', () => r());
@@ -62,12 +66,18 @@ describe('sockets: discovery', () => {
 
   it('lists sockets and .listen files with their handshakes', async () => {
     const rows = await discoverPlugins(dir, { timeoutMs: 1000 });
-    assert.deepEqual(rows.map((r) => r.name), ['far', 'group', 'old', 'stale']);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['far', 'group', 'old', 'stale'],
+    );
     const [far, group, old, stale] = rows;
 
     assert.equal(group?.reachable, true);
     assert.equal(group?.handshake, 'Handshake.Hello');
-    assert.deepEqual(group?.interfaces, [{ name: 'Group', version: '0.1.1' }, { name: 'Group', version: '0.1.0' }]);
+    assert.deepEqual(group?.interfaces, [
+      { name: 'Group', version: '0.1.1' },
+      { name: 'Group', version: '0.1.0' },
+    ]);
     assert.deepEqual(group?.objects, { 'Group/0.1.1': ['.'], 'Group/0.1.0': ['.'] });
     assert.equal(group?.listen, join(dir, 'group'));
     assert.equal(group?.pid, server.child.pid);

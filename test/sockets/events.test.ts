@@ -63,7 +63,10 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     host.emit('actor:event', { actor: 'simulator', type: 'group:changed', payload: { ID: 'other' } });
     host.emit('actor:event', { actor: 'group', type: 'group:changed', payload: { ID: 'workers', Added: 2, Removed: 0, Instances: 2 } });
     await until(() => raw.text().includes('data: '), 2000, 'a message');
-    const block = raw.text().split('\n\n').find((b) => b.startsWith('event: '));
+    const block = raw
+      .text()
+      .split('\n\n')
+      .find((b) => b.startsWith('event: '));
     assert.ok(block);
     const [eventLine, dataLine] = block.split('\n');
     assert.equal(eventLine, 'event: group:changed');
@@ -82,10 +85,14 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     closers.push(() => sub.close());
     await until(() => fe.server('group')?.eventClients === 1, 2000, 'the client');
     host.emit('actor:restarted', { name: 'simulator' });
-    for (const type of ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed'] as const) host.emit(type, { name: 'group' });
+    for (const type of ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed'] as const)
+      host.emit(type, { name: 'group' });
     await until(() => got.length >= 5, 2000, 'five lifecycle events');
     await sleep(50);
-    assert.deepEqual(got.map((e) => e.type), ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed']);
+    assert.deepEqual(
+      got.map((e) => e.type),
+      ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed'],
+    );
     assert.deepEqual(got[0]?.payload, { name: 'group' });
   });
 
@@ -109,7 +116,15 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     const d = await subscribe('?topic=/rollout/paused&topic=actor');
     const all = await subscribe('?topic=/');
     await until(() => fe.server('group')?.eventClients === 5, 2000, 'five clients');
-    for (const type of ['group:changed', 'group:changedness', 'group:converged', 'rollout:progress', 'rollout:paused', 'actor:started', 'rolloutx:y']) {
+    for (const type of [
+      'group:changed',
+      'group:changedness',
+      'group:converged',
+      'rollout:progress',
+      'rollout:paused',
+      'actor:started',
+      'rolloutx:y',
+    ]) {
       if (type.startsWith('actor:')) host.emit('actor:started', { name: 'group' });
       else host.emit('actor:event', { actor: 'group', type, payload: { ID: 'w' } });
     }
@@ -196,9 +211,12 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     await assert.rejects(subscribeEvents(join(dir, 'nobody'), { onEvent: () => undefined }), /nobody/);
   });
 
-  it('parseMessage: other servers\' formats become typed records', () => {
+  it("parseMessage: other servers' formats become typed records", () => {
     assert.equal(parseMessage(': comment'), undefined);
-    assert.deepEqual({ ...parseMessage('event: /group/x\ndata: {"a":1}'), at: '' }, { type: '/group/x', actor: '', at: '', payload: { a: 1 } });
+    assert.deepEqual(
+      { ...parseMessage('event: /group/x\ndata: {"a":1}'), at: '' },
+      { type: '/group/x', actor: '', at: '', payload: { a: 1 } },
+    );
     assert.equal(parseMessage('data: hello\ndata: world')?.payload, 'hello\nworld');
   });
 });
@@ -280,7 +298,11 @@ describe('sockets: GET /events over the real Runtime', function () {
       await rt.call('group', 'Group.CommitGroup', {
         Spec: {
           ID: 'workers',
-          Properties: { Allocation: { Size: 3 }, Instance: { Plugin: 'simulator/compute', Properties: {} }, Flavor: { Plugin: 'vanilla', Properties: {} } },
+          Properties: {
+            Allocation: { Size: 3 },
+            Instance: { Plugin: 'simulator/compute', Properties: {} },
+            Flavor: { Plugin: 'vanilla', Properties: {} },
+          },
         },
       });
       await until(() => got.some((e) => e.type === 'group:converged'), 20_000, 'group:converged');

@@ -41,7 +41,11 @@ function partialChunked(size: number): string {
 
 function busyBody(text: string): { code: number; message: string } {
   assert.match(text, /^HTTP\/1\.1 503 /);
-  const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { jsonrpc: string; error: { code: number; message: string }; id: null };
+  const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as {
+    jsonrpc: string;
+    error: { code: number; message: string };
+    id: null;
+  };
   assert.equal(body.jsonrpc, '2.0');
   assert.equal(body.id, null);
   return body.error;
@@ -65,7 +69,10 @@ describe('sockets: front-end caps (buffered bytes, connections)', function () {
   });
 
   it('refuses requests beyond the shared byte budget with 503, serves other sockets meanwhile, and returns the budget to zero', async () => {
-    fe = await serveRuntime(new FakeHost().set('group', fakeGroup()).set('other', fakeGroup()), { pluginsDir: dir, bufferBudget: 1024 * KIB });
+    fe = await serveRuntime(new FakeHost().set('group', fakeGroup()).set('other', fakeGroup()), {
+      pluginsDir: dir,
+      bufferBudget: 1024 * KIB,
+    });
     const group = join(dir, 'group');
     // Five connections each holding 200 KiB of an unfinished body fit in 1 MiB; the sixth does not.
     for (let i = 0; i < 5; i++) {
@@ -127,7 +134,9 @@ describe('sockets: front-end caps (buffered bytes, connections)', function () {
 
     // The held connections still work, and once they go, new ones are served again.
     const held = clients[0]!;
-    held.socket.write(`POST / HTTP/1.1\r\nHost: rpc\r\nContent-Type: application/json\r\nContent-Length: ${INSPECT.length}\r\n\r\n${INSPECT}`);
+    held.socket.write(
+      `POST / HTTP/1.1\r\nHost: rpc\r\nContent-Type: application/json\r\nContent-Length: ${INSPECT.length}\r\n\r\n${INSPECT}`,
+    );
     await waitFor('an answer on a held connection', () => held.text.includes('"result"'));
     for (const c of clients.splice(0)) c.socket.destroy();
     await waitFor('connections closed', () => fe!.stats().connections['group'] === 0);

@@ -28,7 +28,9 @@ describe('sockets: handshakes', () => {
           objects: ['compute', 'disk'],
           vendor: { name: 'infrakit-instance-simulator', version: '0.1.0', url: 'https://example.org' },
         },
-        methods: [{ name: 'Instance.Validate', example: { Type: 'compute', Properties: {} }, exampleResult: { Type: 'compute', OK: true } }],
+        methods: [
+          { name: 'Instance.Validate', example: { Type: 'compute', Properties: {} }, exampleResult: { Type: 'compute', OK: true } },
+        ],
         handlers: {},
       })
       .set('booting', { manifest: undefined, status: 'starting', handlers: {} });
@@ -48,11 +50,19 @@ describe('sockets: handshakes', () => {
   });
 
   it('Handshake.Implements: APIs, oldest version', async () => {
-    assert.deepEqual(await call('group', 'Handshake.Implements'), { jsonrpc: '2.0', result: { APIs: [{ Name: 'Group', Version: '0.1.0' }] }, id: 7 });
+    assert.deepEqual(await call('group', 'Handshake.Implements'), {
+      jsonrpc: '2.0',
+      result: { APIs: [{ Name: 'Group', Version: '0.1.0' }] },
+      id: 7,
+    });
   });
 
   it('Handshake.Types (and Plugin.Types): objects by oldest version, default "."', async () => {
-    assert.deepEqual(await call('simulator', 'Handshake.Types'), { jsonrpc: '2.0', result: { Types: { 'Instance/0.5.0': ['compute', 'disk'] } }, id: 7 });
+    assert.deepEqual(await call('simulator', 'Handshake.Types'), {
+      jsonrpc: '2.0',
+      result: { Types: { 'Instance/0.5.0': ['compute', 'disk'] } },
+      id: 7,
+    });
     assert.deepEqual(await call('group', 'Plugin.Types'), { jsonrpc: '2.0', result: { Types: { 'Group/0.1.0': ['.'] } }, id: 7 });
   });
 
@@ -66,8 +76,14 @@ describe('sockets: handshakes', () => {
       jsonrpc: '2.0',
       result: {
         Objects: {
-          'Instance/0.6.1': [{ Name: 'compute', ProxyFor: '' }, { Name: 'disk', ProxyFor: '' }],
-          'Instance/0.5.0': [{ Name: 'compute', ProxyFor: '' }, { Name: 'disk', ProxyFor: '' }],
+          'Instance/0.6.1': [
+            { Name: 'compute', ProxyFor: '' },
+            { Name: 'disk', ProxyFor: '' },
+          ],
+          'Instance/0.5.0': [
+            { Name: 'compute', ProxyFor: '' },
+            { Name: 'disk', ProxyFor: '' },
+          ],
         },
       },
       id: 7,

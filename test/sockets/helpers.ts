@@ -71,7 +71,11 @@ export function fakeGroup(): FakeActor {
       ],
     },
     methods: [
-      { name: 'Group.CommitGroup', example: { Spec: { ID: 'workers', Properties: {} }, Pretend: true }, exampleResult: { Details: 'Managing 3 instances' } },
+      {
+        name: 'Group.CommitGroup',
+        example: { Spec: { ID: 'workers', Properties: {} }, Pretend: true },
+        exampleResult: { Details: 'Managing 3 instances' },
+      },
       { name: 'Group.InspectGroups', example: {}, exampleResult: { Groups: null } },
     ],
     handlers: {

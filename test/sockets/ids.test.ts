@@ -30,8 +30,14 @@ describe('sockets: ids', () => {
   }
 
   it('echoes a big id on errors too, and with whitespace around it', async () => {
-    const res = await rpc(sock, '{ "id" :  9223372036854775807 , "jsonrpc":"2.0","method":"Group.CommitGroup","params":{"Spec":{"ID":""}}}');
-    assert.equal(res.body, '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Group ID must not be blank","data":null},"id":9223372036854775807}\n');
+    const res = await rpc(
+      sock,
+      '{ "id" :  9223372036854775807 , "jsonrpc":"2.0","method":"Group.CommitGroup","params":{"Spec":{"ID":""}}}',
+    );
+    assert.equal(
+      res.body,
+      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Group ID must not be blank","data":null},"id":9223372036854775807}\n',
+    );
   });
 
   it('an "id" inside params is not mistaken for the request id', async () => {

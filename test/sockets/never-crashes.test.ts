@@ -21,7 +21,15 @@ describe('sockets: any input', () => {
     await cleanup();
   });
 
-  const methods = fc.constantFrom('Group.InspectGroups', 'Group.CommitGroup', 'Group.Echo', 'Plugin.Implements', 'Handshake.Hello', 'X', 'Group.Nope');
+  const methods = fc.constantFrom(
+    'Group.InspectGroups',
+    'Group.CommitGroup',
+    'Group.Echo',
+    'Plugin.Implements',
+    'Handshake.Hello',
+    'X',
+    'Group.Nope',
+  );
   const requestish = fc.record(
     {
       jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue()),
@@ -34,16 +42,23 @@ describe('sockets: any input', () => {
 
   it('answers 200 and well-formed JSON-RPC to arbitrary bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.json(), requestish.map((r) => JSON.stringify(r))), async (body) => {
-        const res = await rpc(sock, body);
-        assert.equal(res.status, 200);
-        if (res.body === '') return;
-        assert.ok(res.body.endsWith('\n'));
-        const r = JSON.parse(res.body) as Record<string, unknown>;
-        assert.equal(r['jsonrpc'], '2.0');
-        assert.ok(('result' in r) !== ('error' in r));
-        assert.ok('id' in r);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          requestish.map((r) => JSON.stringify(r)),
+        ),
+        async (body) => {
+          const res = await rpc(sock, body);
+          assert.equal(res.status, 200);
+          if (res.body === '') return;
+          assert.ok(res.body.endsWith('\n'));
+          const r = JSON.parse(res.body) as Record<string, unknown>;
+          assert.equal(r['jsonrpc'], '2.0');
+          assert.ok('result' in r !== 'error' in r);
+          assert.ok('id' in r);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -35,7 +35,10 @@ describe('sockets: remote client (plugin in a child process)', () => {
 
   it('reuses its connection for many calls, in parallel too', async () => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call('Group.Echo', { I: i })));
-    assert.deepEqual(results.map((r) => (r as { I: number }).I), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      results.map((r) => (r as { I: number }).I),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('-32000 → ApplicationError with the message', async () => {
@@ -47,7 +50,10 @@ describe('sockets: remote client (plugin in a child process)', () => {
   });
 
   it('-32601 → MethodNotFoundError, -32602 → InvalidParamsError', async () => {
-    await assert.rejects(client.call('Group.Nope', {}), (err: unknown) => err instanceof MethodNotFoundError && /Group\.Nope/.test(err.message));
+    await assert.rejects(
+      client.call('Group.Nope', {}),
+      (err: unknown) => err instanceof MethodNotFoundError && /Group\.Nope/.test(err.message),
+    );
     await assert.rejects(client.call('Group.DescribeGroup', { ID: 5 }), InvalidParamsError);
   });
 
@@ -64,13 +70,19 @@ describe('sockets: remote client (plugin in a child process)', () => {
 
   it('no socket → RemoteError naming the address', async () => {
     const c = new RemoteClient(join(dir, 'missing'));
-    await assert.rejects(c.call('Group.InspectGroups', {}), (err: unknown) => err instanceof RemoteError && err.message.includes(join(dir, 'missing')));
+    await assert.rejects(
+      c.call('Group.InspectGroups', {}),
+      (err: unknown) => err instanceof RemoteError && err.message.includes(join(dir, 'missing')),
+    );
     c.close();
   });
 
   it('a call over its deadline → RemoteError', async () => {
     const c = new RemoteClient(join(dir, 'group'), { timeoutMs: 100 });
-    await assert.rejects(c.call('Group.Sleep', { Ms: 1000 }), (err: unknown) => err instanceof RemoteError && /did not answer within 100 ms/.test(err.message));
+    await assert.rejects(
+      c.call('Group.Sleep', { Ms: 1000 }),
+      (err: unknown) => err instanceof RemoteError && /did not answer within 100 ms/.test(err.message),
+    );
     c.close();
   });
 

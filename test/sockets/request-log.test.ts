@@ -26,7 +26,10 @@ describe('sockets: request logging', () => {
   afterEach(() => cleanup());
 
   it('maps InfraKit levels 0..5 to pino', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((l) => pinoLevel(l)), ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((l) => pinoLevel(l)),
+      ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+    );
     assert.equal(pinoLevel('5'), 'debug');
     assert.equal(pinoLevel('WARN'), 'warn');
     assert.equal(pinoLevel(DEFAULT_INFRAKIT_LOG_LEVEL), 'info');

@@ -25,7 +25,8 @@ const EXAMPLES = [
   {
     what: 'API identification',
     body: '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}',
-    answer: '{"jsonrpc":"2.0","result":{"Interfaces":[{"Name":"Group","Version":"0.1.0"}],"APIs":[{"Name":"Group","Version":"0.1.0"}]},"id":1}\n',
+    answer:
+      '{"jsonrpc":"2.0","result":{"Interfaces":[{"Name":"Group","Version":"0.1.0"}],"APIs":[{"Name":"Group","Version":"0.1.0"}]},"id":1}\n',
   },
 ];
 
@@ -41,7 +42,7 @@ async function haveCurl(): Promise<boolean> {
   }
 }
 
-describe('sockets: the seed document\'s curl examples', () => {
+describe("sockets: the seed document's curl examples", () => {
   let fe: SocketFrontEnd;
   let cleanup: () => Promise<void>;
   let dir: string;
@@ -64,7 +65,7 @@ describe('sockets: the seed document\'s curl examples', () => {
     });
   }
 
-  it('Plugin.Implements keeps the seed\'s Interfaces text first', async () => {
+  it("Plugin.Implements keeps the seed's Interfaces text first", async () => {
     const res = await rpc(join(dir, 'plugins', 'group'), EXAMPLES[2]!.body);
     assert.ok(res.body.startsWith(SEED_IMPLEMENTS_PREFIX), res.body);
   });
@@ -73,8 +74,16 @@ describe('sockets: the seed document\'s curl examples', () => {
     if (!(await haveCurl())) this.skip();
     for (const ex of EXAMPLES) {
       const { stdout } = await run('curl', [
-        '-sS', '-X', 'POST', '--unix-socket', join(dir, 'plugins', 'group'), 'http://rpc',
-        '-H', 'Content-Type: application/json', '-d', ex.body,
+        '-sS',
+        '-X',
+        'POST',
+        '--unix-socket',
+        join(dir, 'plugins', 'group'),
+        'http://rpc',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        ex.body,
       ]);
       assert.equal(stdout, ex.answer);
     }

@@ -77,7 +77,10 @@ describe('sockets: slow and half-closed clients', () => {
     await new Promise<void>((r) => s.write(`POST / HTTP/1.1\r\nHost: rpc\r\nContent-Length: ${body.length}\r\n\r\n${body}`, () => r()));
     s.destroy();
     await new Promise((r) => setTimeout(r, 150));
-    assert.equal((await rpc(sock, '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":2}')).body, '{"jsonrpc":"2.0","result":{"Groups":null},"id":2}\n');
+    assert.equal(
+      (await rpc(sock, '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":2}')).body,
+      '{"jsonrpc":"2.0","result":{"Groups":null},"id":2}\n',
+    );
   });
 
   it('garbage instead of HTTP → 400, and the server keeps serving', async () => {
@@ -93,7 +96,10 @@ describe('sockets: slow and half-closed clients', () => {
     const pending = rpc(sock, '{"jsonrpc":"2.0","method":"Group.Sleep","params":{"Ms":5000},"id":1}').catch((e: Error) => e);
     const callWouldEnd = sleep(5000);
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(await settlesBefore(fe.close(), callWouldEnd), 'close() waited for the 5 s call instead of cutting it after the 100 ms grace');
+    assert.ok(
+      await settlesBefore(fe.close(), callWouldEnd),
+      'close() waited for the 5 s call instead of cutting it after the 100 ms grace',
+    );
     assert.ok((await pending) instanceof Error);
   });
 });

@@ -87,9 +87,13 @@ describe('sockets: socket files', () => {
 
   it('refuses a socket held by another process', async () => {
     const path = join(dir, 'group');
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     toClose.push({ close: () => killed(child) });
     await assert.rejects(PluginServer.listen(new FakeHost(), { name: 'group', pluginsDir: dir }), SocketInUseError);
@@ -107,7 +111,11 @@ describe('sockets: socket files', () => {
     await symlink(victim, join(dir, 'group.pid'));
     execFileSync('mkfifo', [join(dir, 'fifo.pid')]);
     await mkdir(join(dir, 'dir.pid'));
-    for (const [name, kind] of [['group', 'symbolic link'], ['fifo', 'FIFO'], ['dir', 'directory']] as const) {
+    for (const [name, kind] of [
+      ['group', 'symbolic link'],
+      ['fifo', 'FIFO'],
+      ['dir', 'directory'],
+    ] as const) {
       await assert.rejects(PluginServer.listen(new FakeHost(), { name, pluginsDir: dir }), (err: unknown) => {
         assert.ok(err instanceof UnsafePathError, String(err));
         assert.match(err.message, new RegExp(`${name}\\.pid: it is a ${kind}, not a regular file`));
@@ -122,7 +130,10 @@ describe('sockets: socket files', () => {
   it('refuses a symlink at the socket path, even one pointing at a stale socket', async () => {
     await staleSocket(join(dir, 'real'));
     await symlink(join(dir, 'real'), join(dir, 'group'));
-    await assert.rejects(PluginServer.listen(new FakeHost(), { name: 'group', pluginsDir: dir }), /group: it is a symbolic link, not a socket/);
+    await assert.rejects(
+      PluginServer.listen(new FakeHost(), { name: 'group', pluginsDir: dir }),
+      /group: it is a symbolic link, not a socket/,
+    );
     assert.ok((await lstat(join(dir, 'group'))).isSymbolicLink());
     assert.ok((await lstat(join(dir, 'real'))).isSocket());
   });

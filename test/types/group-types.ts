@@ -4,7 +4,14 @@
  * that no longer errors fails the build; test/types/types.test.ts also checks each error's reason.
  * Nothing here runs: `typedGroupUsage` is never called.
  */
-import { groupClient, uncheckedProperties, type CallTarget, type GroupDescription, type GroupProperties, type GroupSpec } from '../../actors/spi/index.js';
+import {
+  groupClient,
+  uncheckedProperties,
+  type CallTarget,
+  type GroupDescription,
+  type GroupProperties,
+  type GroupSpec,
+} from '../../actors/spi/index.js';
 
 const instance = { Plugin: 'simulator/compute', Properties: { Image: 'web:v1' } };
 const flavor = { Plugin: 'vanilla', Properties: { Init: ['echo hello'] } };
@@ -35,7 +42,10 @@ export async function typedGroupUsage(target: CallTarget, fromFile: Record<strin
   // @ts-expect-error: MaxSurg is a typo of MaxSurge
   await g.commit({ ID: 'web', Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Updating: { MaxSurg: 2 } } });
   // @ts-expect-error: MaxUnavailable is a number, not a string
-  await g.commit({ ID: 'web', Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Updating: { MaxUnavailable: '1' } } });
+  await g.commit({
+    ID: 'web',
+    Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Updating: { MaxUnavailable: '1' } },
+  });
   // @ts-expect-error: Grace is a typo of GracePeriod
   await g.commit({ ID: 'web', Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Health: { Grace: '1m' } } });
   // @ts-expect-error: a group needs its Flavor

@@ -32,11 +32,19 @@ const REASONS: RegExp[] = [
   /'spec.Properties' is of type 'unknown'/,
 ];
 
-interface Found { line: number; code: number; message: string }
+interface Found {
+  line: number;
+  code: number;
+  message: string;
+}
 
 /** Type-checks the given texts as files beside SOURCE (one program, so the libraries load once). */
 function check(files: Record<string, string>): Record<string, Found[]> {
-  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(REPO, 'tsconfig.json'), (path) => ts.sys.readFile(path)).config, ts.sys, REPO);
+  const parsed = ts.parseJsonConfigFileContent(
+    ts.readConfigFile(join(REPO, 'tsconfig.json'), (path) => ts.sys.readFile(path)).config,
+    ts.sys,
+    REPO,
+  );
   const options = { ...parsed.options, noEmit: true };
   const paths = Object.fromEntries(Object.keys(files).map((name) => [join(dirname(SOURCE), name), name]));
   const host = ts.createCompilerHost(options);
@@ -85,17 +93,26 @@ describe('the typed Group surface (test/types/group-types.ts)', function () {
     directives.forEach((line, i) => {
       const at = errors.filter((e) => e.line === line + 1);
       assert.ok(at.length > 0, `line ${line + 2} (${lines[line + 1]?.trim()}) compiles without its @ts-expect-error`);
-      assert.ok(at.some((e) => REASONS[i]?.test(e.message)), `line ${line + 2}: expected ${REASONS[i]}, got ${at.map((e) => e.message).join(' / ')}`);
+      assert.ok(
+        at.some((e) => REASONS[i]?.test(e.message)),
+        `line ${line + 2}: expected ${REASONS[i]}, got ${at.map((e) => e.message).join(' / ')}`,
+      );
     });
     const expectedLines = new Set(directives.map((l) => l + 1));
-    assert.deepEqual(errors.filter((e) => !expectedLines.has(e.line)), []);
+    assert.deepEqual(
+      errors.filter((e) => !expectedLines.has(e.line)),
+      [],
+    );
   });
 
   it('an expectation that no longer fails is an error (TS2578) where it stands', () => {
     const at = (needle: string) => lines.findIndex((l) => l.includes(needle)) - 1;
     assert.deepEqual(
       (found['fixed.ts'] ?? []).map((e) => [e.line, e.code]),
-      [[at('{ Alloction: { Size: 3 }'), 2578], [at('= d.converged;'), 2578]],
+      [
+        [at('{ Alloction: { Size: 3 }'), 2578],
+        [at('= d.converged;'), 2578],
+      ],
     );
   });
 });
