@@ -41,9 +41,9 @@ export async function typedGroupUsage(target: CallTarget, fromFile: Record<strin
   await g.commit({ ID: 'web', Properties: { Allocation: { Size: 3 }, Instance: { Plugin: 'simulator', Propertes: {} }, Flavor: flavor } });
   // @ts-expect-error: MaxSurg is a typo of MaxSurge
   await g.commit({ ID: 'web', Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Updating: { MaxSurg: 2 } } });
-  // @ts-expect-error: MaxUnavailable is a number, not a string
   await g.commit({
     ID: 'web',
+    // @ts-expect-error: MaxUnavailable is a number, not a string
     Properties: { Allocation: { Size: 3 }, Instance: instance, Flavor: flavor, Updating: { MaxUnavailable: '1' } },
   });
   // @ts-expect-error: Grace is a typo of GracePeriod
