@@ -11,6 +11,7 @@ import { assertNever } from './assert-never.js';
 import { extendChain } from './call-chain.js';
 import { Mailbox } from './mailbox.js';
 import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
+import { actorOf } from './util.js';
 
 interface Pending {
   resolve(v: unknown): void;
@@ -118,8 +119,7 @@ export class PeerLinks {
 
   /** `ctx.call`: only the part of `name` before the first `/` picks the actor. */
   call(name: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
-    const slash = name.indexOf('/');
-    const target = slash < 0 ? name : name.slice(0, slash);
+    const target = actorOf(name);
     const ms = timeoutMs ?? this.defaultTimeoutMs;
     const chain = extendChain(this.current(), this.self, target);
     if (chain instanceof CallDepthError) return Promise.reject(chain);

@@ -19,6 +19,7 @@ import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, ser
 import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
+import { actorOf } from './util.js';
 
 const data = workerData as PoolData;
 // The answering side only leaves; callers hold the capacity.
@@ -77,8 +78,7 @@ function chan(): BroadcastChannel {
 
 /** `ctx.call` of a pool thread: relayed through main on the BroadcastChannel, with its chain and deadline. */
 function relayCall(actor: string, method: string, params: unknown, callTimeoutMs: number | undefined): Promise<unknown> {
-  const slash = actor.indexOf('/');
-  const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, slash < 0 ? actor : actor.slice(0, slash));
+  const chain = extendChain(chains.getStore() ?? EMPTY_CHAIN, data.name, actorOf(actor));
   if (chain instanceof CallDepthError) return Promise.reject(chain);
   const timeoutMs = callTimeoutMs ?? data.callTimeoutMs;
   return new Promise((resolve, reject) => {

@@ -27,6 +27,7 @@ import { RestartTracker } from './restart-policy.js';
 import { StatefulActor } from './stateful-actor.js';
 import { StatelessActor } from './stateless-actor.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
+import { actorOf } from './util.js';
 
 export interface RuntimeOptions {
   /** `INFRAKIT_HOME`; default env `INFRAKIT_HOME` or `~/.infrakit`. */
@@ -231,8 +232,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     chain: readonly string[] | undefined,
   ): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
-    const slash = name.indexOf('/');
-    const base = slash < 0 ? name : name.slice(0, slash);
+    const base = actorOf(name);
     const cell = this.#cells.get(base);
     if (cell !== undefined) return cell.call(method, params, timeoutMs, chain);
     return this.#callRemote(base, method, params, timeoutMs);

@@ -22,15 +22,12 @@ import {
 } from '../spi/index.js';
 import { mergePrepared } from './merge.js';
 import { goField as field } from '../../runtime/go-field.js';
+import { isRecord } from '../../runtime/util.js';
 
 /** One entry of combo's properties. */
 export interface ComboEntry {
   Plugin: string;
   Properties: unknown;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A list of `{Plugin, ...}` objects: what a (nested) combo's Properties look like. */

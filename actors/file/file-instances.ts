@@ -26,6 +26,7 @@ import type {
 } from '../spi/index.js';
 import { matchesTags } from '../simulator/tag-index.js';
 import { pidExists } from '../../runtime/pid-exists.js';
+import { isRecord } from '../../runtime/util.js';
 
 /** What one instance file holds. */
 export interface InstanceFile {
@@ -42,10 +43,6 @@ export interface WarnLogger {
 
 /** Files read at once by DescribeInstances (keeps clear of EMFILE with many instances). */
 const READ_BATCH = 64;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isTags(v: unknown): v is Tags {
   return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');

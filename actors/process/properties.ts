@@ -6,6 +6,7 @@
  */
 import { parsePortSpec, type PortSpec } from './port-picker.js';
 import { goField } from '../../runtime/go-field.js';
+import { isRecord } from '../../runtime/util.js';
 
 export interface ProcessProperties {
   /** Extra environment for the child, on top of the runtime's own (see `child-env.ts`). */
@@ -21,10 +22,6 @@ export interface ProcessProperties {
 }
 
 const FIELDS = ['Env', 'Cwd', 'Shell', 'GracePeriodMs', 'Port'] as const;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** A value that is not a JSON object, named for an error message. */
 function kindOf(v: unknown): string {
@@ -42,7 +39,7 @@ const ENV_NAME = /^[^=\0]+$/;
  */
 export function parseProperties(raw: unknown): ProcessProperties {
   if (raw === undefined || raw === null) return { Env: {}, Cwd: undefined, Shell: undefined, GracePeriodMs: undefined, Port: undefined };
-  if (!isPlainObject(raw)) throw new Error(`Properties must be an object or null, got ${kindOf(raw)}`);
+  if (!isRecord(raw)) throw new Error(`Properties must be an object or null, got ${kindOf(raw)}`);
 
   // Go-style key matching: an exact spelling wins, else the first case-insensitive match.
   const pick = (field: (typeof FIELDS)[number]): unknown => goField(raw, field);
@@ -50,7 +47,7 @@ export function parseProperties(raw: unknown): ProcessProperties {
   const env: Record<string, string> = {};
   const rawEnv = pick('Env');
   if (rawEnv !== undefined && rawEnv !== null) {
-    if (!isPlainObject(rawEnv)) throw new Error(`Properties.Env must be an object of strings, got ${kindOf(rawEnv)}`);
+    if (!isRecord(rawEnv)) throw new Error(`Properties.Env must be an object of strings, got ${kindOf(rawEnv)}`);
     for (const [k, v] of Object.entries(rawEnv)) {
       if (!ENV_NAME.test(k)) throw new Error(`Properties.Env: invalid variable name ${JSON.stringify(k)}`);
       if (typeof v !== 'string') throw new Error(`Properties.Env.${k} must be a string, got ${kindOf(v)}`);

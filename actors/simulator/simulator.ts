@@ -23,6 +23,7 @@ import type {
 import { parseDurationMs } from '../../runtime/go-duration.js';
 import { mulberry32 } from './prng.js';
 import { TagIndex } from './tag-index.js';
+import { isRecord } from '../../runtime/util.js';
 
 export const DEFAULT_OBJECTS: readonly string[] = ['compute', 'disk', 'net'];
 
@@ -112,10 +113,6 @@ function checkNonNegative(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`simulator option ${name} must be a non-negative number`);
   return v;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export class Simulator {

@@ -8,12 +8,9 @@
 import { execFile } from 'node:child_process';
 import { Health, type Description } from '../spi/index.js';
 import { field, type HealthCheck } from './properties.js';
+import { isRecord } from '../../runtime/util.js';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The instance's port: tag `port`, else `Properties.Port`. */
 export function instancePort(inst: Description): string | undefined {

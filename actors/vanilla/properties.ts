@@ -6,6 +6,7 @@
 import { ApplicationError } from '../../runtime/errors.js';
 import type { Attachment, Tags } from '../spi/index.js';
 import { goField as field } from '../../runtime/go-field.js';
+import { isRecord } from '../../runtime/util.js';
 
 /** Optional health check (not in Go InfraKit, whose vanilla flavor always answers Healthy). */
 export interface HealthCheck {
@@ -34,10 +35,6 @@ export interface VanillaProperties {
 }
 
 export const BOTH_INIT_ERROR = 'Either "Init" or "InitScriptTemplateURL" can be specified but not both';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const fail = (msg: string): never => {
   throw new ApplicationError(msg);
