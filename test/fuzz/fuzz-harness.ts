@@ -73,14 +73,24 @@ export class FuzzTarget {
     return c.raw !== undefined ? this.#sendRaw(c.actor, c.raw) : this.#sendHttp(c);
   }
 
-  #sendHttp(c: FuzzCase): Promise<Outcome> {
+  /**
+   * A keep-alive socket the server closed as idle (its keepAliveTimeout) while this request was being
+   * written fails with a reset that says nothing about the request: Node's documented remedy is to send
+   * it again on a new connection (`req.reusedSocket`), once.
+   */
+  async #sendHttp(c: FuzzCase): Promise<Outcome> {
+    const first = await this.#sendHttpOnce(c);
+    return first.status === 'reset' && first.reused === true ? this.#sendHttpOnce(c) : first;
+  }
+
+  #sendHttpOnce(c: FuzzCase): Promise<Outcome & { reused?: boolean }> {
     const body = bodyOf(c);
     const http = c.http ?? { method: 'POST', path: '/', contentType: 'application/json' };
     const headers: Record<string, string> = { 'Content-Length': String(body.length) };
     if (http.contentType !== undefined) headers['Content-Type'] = http.contentType;
     return new Promise((resolve) => {
       let done = false;
-      const finish = (o: Outcome): void => {
+      const finish = (o: Outcome & { reused?: boolean }): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -96,7 +106,7 @@ export class FuzzTarget {
         finish({ status: 'timeout', body: '' });
         req.destroy();
       }, ANSWER_TIMEOUT_MS);
-      req.on('error', () => finish({ status: 'reset', body: '' }));
+      req.on('error', () => finish({ status: 'reset', body: '', reused: req.reusedSocket }));
       req.end(body);
     });
   }
