@@ -105,11 +105,15 @@ export class HaGroupPlugin {
 
   leadership(): LeadershipView {
     const s = this.election.state;
+    // The lease clock can run out before the election's expiry timer has updated its state: then the
+    // state still says leader, and this view says unknown with the reason the timer will give.
+    const expired = s.role === 'leader' && !this.election.isLeader();
+    const reason = expired ? (s.reason ?? 'lease not renewed in time') : s.reason;
     return {
-      Role: this.election.isLeader() ? 'leader' : s.role === 'leader' ? 'unknown' : s.role,
+      Role: expired ? 'unknown' : s.role,
       Node: this.ha.self.id,
       Leader: s.leader ? { ID: s.leader.id, Location: s.leader.location } : null,
-      ...(s.reason === undefined ? {} : { Reason: s.reason }),
+      ...(reason === undefined ? {} : { Reason: reason }),
     };
   }
 

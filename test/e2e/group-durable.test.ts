@@ -97,7 +97,9 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     const second = up;
     await waitFor(
       'every tagged instance destroyed and the group gone from the store',
-      () => tagged() === 0 && groupEntries(home).length === 0,
+      // The store entry goes first, then the in-memory tombstone: wait for InspectGroups to agree too.
+      async () =>
+        tagged() === 0 && groupEntries(home).length === 0 && (await rpc(second, 'Group.InspectGroups', {})).result?.Groups === null,
       60_000,
       100,
     );
