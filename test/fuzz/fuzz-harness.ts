@@ -305,16 +305,17 @@ export class Tally {
   }
 
   table(): string {
-    const rows = (m: Map<string, number>): string[] =>
-      [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
-    return [
-      'outcome class                   count',
-      ...rows(this.byClass),
-      '',
-      'case kind                       count',
-      ...rows(this.byKind),
-    ].join('\n');
+    return tallyTable(this.byClass, this.byKind);
   }
+}
+
+/** The two count tables a fuzzer prints: by outcome class and by case kind, most frequent first. */
+export function tallyTable(byClass: Map<string, number>, byKind: Map<string, number>): string {
+  const rows = (m: Map<string, number>): string[] =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
+  return ['outcome class                   count', ...rows(byClass), '', 'case kind                       count', ...rows(byKind)].join(
+    '\n',
+  );
 }
 
 /** Describes a case for a failure message (bodies shortened). */

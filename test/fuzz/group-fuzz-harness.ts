@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { removeHome, tempHome, UpProcess } from '../helpers/cli.js';
 import { BASE_GROUP, baseSpec, groupBody, type GroupCase } from './group-fuzz-cases.js';
+import { tallyTable } from './fuzz-harness.js';
 
 /** Every call must answer within this. */
 export const CALL_DEADLINE_MS = 10_000;
@@ -156,15 +157,7 @@ export class GroupTally {
   }
 
   table(): string {
-    const rows = (m: Map<string, number>): string[] =>
-      [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(28)} ${String(n).padStart(8)}`);
-    return [
-      'outcome class                   count',
-      ...rows(this.byClass),
-      '',
-      'case kind                       count',
-      ...rows(this.byKind),
-    ].join('\n');
+    return tallyTable(this.byClass, this.byKind);
   }
 }
 
