@@ -14,7 +14,7 @@ import type { SpecStore, StoredGroup } from '../actors/group/spec-store.js';
 import { createEtcdClient } from '../cluster/etcd-client.js';
 import { EtcdSpecStore } from '../cluster/etcd-spec-store.js';
 import { LeaderElection } from '../cluster/leader-election.js';
-import { EtcdHarness, etcdBinary } from '../test/helpers/etcd-harness.js';
+import { EtcdHarness, etcdBinary } from './etcd-harness.js';
 import type { BenchResult } from './result.js';
 
 const CAMPAIGNER = fileURLToPath(new URL('../test/cluster/fixtures/campaigner.js', import.meta.url));

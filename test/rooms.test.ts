@@ -38,15 +38,6 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   test: [...ANY_BUT_TOP, 'cli', 'bench', 'examples'],
 };
 
-/**
- * Known exceptions, each to be removed when fixed: the etcd bench starts etcd through the tests'
- * harness, and the file plugin reuses the simulator's tag index (both should move to a shared place).
- */
-const EXCEPTIONS = new Set([
-  'bench/etcd.ts → test/helpers/etcd-harness.ts',
-  'actors/file/file-instances.ts → actors/simulator/tag-index.ts',
-]);
-
 /** Imports that break the rules, each as `from → to (room may import …)`. */
 export function brokenRules(g: ReadonlyMap<string, readonly string[]>): string[] {
   const out: string[] = [];
@@ -119,7 +110,6 @@ describe('rooms import one way', () => {
   });
 
   it('runtime/ imports no other room; actors/ only runtime/; sockets/ no plugin; cluster/ only runtime/ and the group; nothing but tests and examples imports the face, nothing imports cli/, bench/ or test/', () => {
-    const bad = brokenRules(sourceGraph()).filter((b) => !EXCEPTIONS.has(b.slice(0, b.indexOf(' ('))));
-    assert.deepEqual(bad, []);
+    assert.deepEqual(brokenRules(sourceGraph()), []);
   });
 });

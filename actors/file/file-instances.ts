@@ -24,7 +24,7 @@ import type {
   Tags,
   ValidateInstanceRequest,
 } from '../spi/index.js';
-import { matchesTags } from '../simulator/tag-index.js';
+import { matchesTags } from '../spi/tag-index.js';
 import { pidExists } from '../../runtime/pid-exists.js';
 import { isRecord } from '../../runtime/util.js';
 

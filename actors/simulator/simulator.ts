@@ -22,7 +22,7 @@ import type {
 } from '../spi/index.js';
 import { parseDurationMs } from '../../runtime/go-duration.js';
 import { mulberry32 } from './prng.js';
-import { TagIndex } from './tag-index.js';
+import { TagIndex } from '../spi/tag-index.js';
 import { isRecord } from '../../runtime/util.js';
 
 export const DEFAULT_OBJECTS: readonly string[] = ['compute', 'disk', 'net'];

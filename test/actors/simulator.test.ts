@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Runtime } from '../../runtime/index.js';
 import { Simulator } from '../../actors/simulator/simulator.js';
-import { TagIndex, matchesTags } from '../../actors/simulator/tag-index.js';
+import { TagIndex, matchesTags } from '../../actors/spi/tag-index.js';
 import { parseDurationMs } from '../../runtime/go-duration.js';
 import { useRuntimeHome } from '../helpers/runtime-home.js';
 

@@ -5,7 +5,7 @@
  * Matching is strict AND (docs/go-compat.md #25): an instance matches only when it has every requested
  * key with exactly the requested value. A missing key never matches.
  */
-import type { Tags } from '../spi/index.js';
+import type { Tags } from './common.js';
 
 export class TagIndex {
   private readonly postings = new Map<string, Map<string, Set<string>>>();
