@@ -1,7 +1,7 @@
 /**
  * Output for people and machines: aligned tables by default, `-o json` / `-o yaml` for machines.
  */
-import { stringify as toYaml } from 'yaml';
+import { yaml } from './yaml.js';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -48,7 +48,7 @@ export function emit(format: OutputFormat, data: unknown, human: () => string, o
       out.write(JSON.stringify(data, null, 2) + '\n');
       return;
     case 'yaml':
-      out.write(toYaml(data));
+      out.write(yaml().stringify(data));
       return;
     case 'table': {
       const text = human();

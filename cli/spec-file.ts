@@ -4,11 +4,12 @@
  * Top-level keys match case-insensitively, as Go's decoder does.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { uncheckedProperties, type GroupSpec } from '../actors/spi/index.js';
+import { uncheckedProperties } from '../actors/spi/group-properties.js';
+import type { GroupSpec } from '../actors/spi/group.js';
 import { goField as key } from '../runtime/go-field.js';
 import { UsageError } from './output.js';
 import { checkGroupProperties } from './spec-check.js';
+import { yaml } from './yaml.js';
 
 export async function readText(file: string): Promise<string> {
   if (file === '-') {
@@ -36,16 +37,16 @@ export function parseDocument(text: string, file: string): unknown {
     } catch (err) {
       // Not JSON after all? YAML flow style may still parse; fall through with the JSON message kept.
       try {
-        return parseYaml(text);
+        return yaml().parse(text);
       } catch {
         throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
       }
     }
   }
   try {
-    return parseYaml(text);
+    return yaml().parse(text);
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
+    const where = err instanceof yaml().YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
     throw new UsageError(`${file}: not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
   }
 }

@@ -1,35 +1,36 @@
 /**
- * `infrakit-ts group …`: commit, describe, ls, size, free, destroy, destroy-instances, and the
- * rollout controls. Talks to a Group plugin over its socket (default `group`), ours or InfraKit's.
- * `forget` edits a home's file store offline, with no runtime serving it.
+ * `infrakit-ts group …` (declared in cli/program.ts): commit, describe, ls, size, free, destroy,
+ * destroy-instances, and the rollout controls, on a Group plugin's socket (default `group`), ours or
+ * InfraKit's. `forget` edits a home's file store offline, with no runtime serving it.
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
-import { FileSpecStore } from '../../actors/group/file-spec-store.js';
-import { GroupJournal, forgetInJournal } from '../../actors/group/journal.js';
+import type { Command } from 'commander';
 import { infrakitHome } from '../../runtime/home.js';
 import { pidExists } from '../../runtime/pid-exists.js';
-import {
-  GroupClient,
-  TAG_CONFIG_HASH,
-  TAG_GROUP,
-  TAG_LOGICAL_ID,
-  type Description,
-  type GroupDescription,
-  type InspectedGroup,
-} from '../../actors/spi/index.js';
+import { TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description } from '../../actors/spi/common.js';
+import { GroupClient } from '../../actors/spi/group.js';
+import type { GroupDescription, InspectedGroup } from '../../actors/spi/group-properties.js';
 import { emit, table, UsageError } from '../output.js';
-import { readGroupSpec } from '../spec-file.js';
-import { globals, withCaller } from '../context.js';
+import { globals, withCaller, type SocketCaller } from '../context.js';
 import { parseDuration } from '../duration.js';
-import { watchGroup } from './watch.js';
 import { count, countOf } from '../words.js';
 
-const pluginOption = () => new Option('--plugin <name>', 'the Group plugin (socket name)').default('group');
+export interface CommitOptions {
+  readonly pretend?: boolean;
+  readonly wait?: boolean;
+  readonly timeout: string;
+}
+export interface DescribeOptions {
+  readonly watch?: boolean;
+}
+export interface ForgetOptions {
+  readonly home?: string;
+  readonly plugin: string;
+}
 
-function client(cmd: Command, caller: Parameters<Parameters<typeof withCaller>[1]>[0]): GroupClient {
+function client(cmd: Command, caller: SocketCaller): GroupClient {
   return new GroupClient(caller.call, cmd.opts<{ plugin: string }>().plugin);
 }
 
@@ -159,165 +160,112 @@ async function liveRuntime(pluginsDir: string, plugin: string): Promise<string |
   return Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidExists(pid) ? `${socket}.pid names the live process ${pid}` : null;
 }
 
-export function groupCommand(): Command {
-  const group = new Command('group').description('commit and manage groups on a Group plugin');
+export async function commit(file: string, opts: CommitOptions, cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  // The spec reader (and yaml, for a YAML file) only for the verb that reads one.
+  const spec = await (await import('../spec-file.js')).readGroupSpec(file);
+  await withCaller(g, async (c) => {
+    const gc = client(cmd, c);
+    const r = await gc.commit(spec, opts.pretend === true);
+    const details = r.Details;
+    if (opts.wait && !opts.pretend) {
+      if (g.output === 'table') process.stdout.write(`Committed ${spec.ID}: ${details}\n`);
+      const d = await waitConverged(gc, spec.ID, parseDuration(opts.timeout, '--timeout'), g.output !== 'table');
+      emit(g.output, { ...r, Description: d }, () => describeTable(spec.ID, d));
+      return;
+    }
+    emit(g.output, r, () => (opts.pretend ? `Committing ${spec.ID} would involve: ${details}` : `Committed ${spec.ID}: ${details}`));
+  });
+}
 
-  group
-    .command('commit')
-    .description('commit a group spec (JSON or YAML; - for stdin): the plugin converges the group to it')
-    .argument('<file>', 'group spec file: {ID, Properties: {Allocation, Instance, Flavor}}')
-    .option('--pretend', 'say what would happen, change nothing')
-    .option('--wait', 'wait until the group has converged, showing progress')
-    .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m')
-    .addOption(pluginOption())
-    .action(async (file: string, opts: { pretend?: boolean; wait?: boolean; timeout: string }, cmd: Command) => {
-      const g = globals(cmd);
-      const spec = await readGroupSpec(file);
-      await withCaller(g, async (c) => {
-        const gc = client(cmd, c);
-        const r = await gc.commit(spec, opts.pretend === true);
-        const details = r.Details;
-        if (opts.wait && !opts.pretend) {
-          if (g.output === 'table') process.stdout.write(`Committed ${spec.ID}: ${details}\n`);
-          const d = await waitConverged(gc, spec.ID, parseDuration(opts.timeout, '--timeout'), g.output !== 'table');
-          emit(g.output, { ...r, Description: d }, () => describeTable(spec.ID, d));
-          return;
-        }
-        emit(g.output, r, () => (opts.pretend ? `Committing ${spec.ID} would involve: ${details}` : `Committed ${spec.ID}: ${details}`));
-      });
-    });
+export async function describe(id: string, opts: DescribeOptions, cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  if (opts.watch) return (await import('./watch.js')).watchGroup(cmd, id);
+  await withCaller(g, async (c) => {
+    const d = await client(cmd, c).describe(id);
+    emit(g.output, d, () => describeTable(id, d));
+  });
+}
 
-  group
-    .command('describe')
-    .description('list the instances of a group and whether it has converged')
-    .argument('<id>', 'group ID')
-    .option('-w, --watch', 'keep watching and print every change')
-    .addOption(pluginOption())
-    .action(async (id: string, opts: { watch?: boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      if (opts.watch) return watchGroup(cmd, id);
-      await withCaller(g, async (c) => {
-        const d = await client(cmd, c).describe(id);
-        emit(g.output, d, () => describeTable(id, d));
-      });
-    });
+export async function ls(cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  await withCaller(g, async (c) => {
+    const specs = await client(cmd, c).inspect();
+    emit(g.output, specs, () => (specs.length === 0 ? 'No groups. Commit one with: infrakit-ts group commit <file>' : lsTable(specs)));
+  });
+}
 
-  group
-    .command('ls')
-    .description('list the groups a Group plugin manages')
-    .addOption(pluginOption())
-    .action(async (_opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      await withCaller(g, async (c) => {
-        const specs = await client(cmd, c).inspect();
-        emit(g.output, specs, () => (specs.length === 0 ? 'No groups. Commit one with: infrakit-ts group commit <file>' : lsTable(specs)));
-      });
-    });
+export async function size(id: string, n: string | undefined, cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  // A size that is no size is the caller's mistake, whether or not the group exists.
+  const target = n === undefined ? undefined : Number(n);
+  if (target !== undefined && (n?.trim() === '' || !Number.isInteger(target) || target < 0)) {
+    throw new UsageError(`size must be a whole number ≥ 0, got '${n}'`);
+  }
+  await withCaller(g, async (c) => {
+    const gc = client(cmd, c);
+    const current = await gc.size(id);
+    if (target === undefined) {
+      emit(g.output, { ID: id, Size: current }, () => `Group ${id} at ${count(current, 'instance')}`);
+      return;
+    }
+    await gc.setSize(id, target);
+    emit(g.output, { ID: id, Size: current, Target: target }, () => `Group ${id} at ${count(current, 'instance')}, scale to ${target}`);
+  });
+}
 
-  group
-    .command('size')
-    .description('show the target size of a group, or set it')
-    .argument('<id>', 'group ID')
-    .argument('[n]', 'new size')
-    .addOption(pluginOption())
-    .action(async (id: string, n: string | undefined, _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      // A size that is no size is the caller's mistake, whether or not the group exists.
-      const size = n === undefined ? undefined : Number(n);
-      if (size !== undefined && (n?.trim() === '' || !Number.isInteger(size) || size < 0)) {
-        throw new UsageError(`size must be a whole number ≥ 0, got '${n}'`);
-      }
-      await withCaller(g, async (c) => {
-        const gc = client(cmd, c);
-        const current = await gc.size(id);
-        if (size === undefined) {
-          emit(g.output, { ID: id, Size: current }, () => `Group ${id} at ${count(current, 'instance')}`);
-          return;
-        }
-        await gc.setSize(id, size);
-        emit(g.output, { ID: id, Size: current, Target: size }, () => `Group ${id} at ${count(current, 'instance')}, scale to ${size}`);
-      });
-    });
+const details = (_id: string, r: unknown) => String((r as { Details?: string }).Details ?? 'OK');
 
-  const simple = (
-    name: string,
-    description: string,
-    run: (gc: GroupClient, id: string) => Promise<unknown>,
-    say: (id: string, r: unknown) => string,
-  ) =>
-    group
-      .command(name)
-      .description(description)
-      .argument('<id>', 'group ID')
-      .addOption(pluginOption())
-      .action(async (id: string, _opts: unknown, cmd: Command) => {
-        const g = globals(cmd);
-        await withCaller(g, async (c) => {
-          const r = await run(client(cmd, c), id);
-          emit(g.output, r, () => say(id, r));
-        });
-      });
+/** The verbs that take a group ID and call one method: what each calls and what it says. */
+const SIMPLE = {
+  free: { run: (gc: GroupClient, id: string) => gc.free(id), say: (id: string) => `Freed ${id}` },
+  destroy: { run: (gc: GroupClient, id: string) => gc.destroy(id), say: (id: string) => `Destroy ${id} initiated` },
+  pause: { run: (gc: GroupClient, id: string) => gc.pause(id), say: details },
+  resume: { run: (gc: GroupClient, id: string) => gc.resume(id), say: details },
+  rollback: { run: (gc: GroupClient, id: string) => gc.rollback(id), say: details },
+} satisfies Record<string, { run: (gc: GroupClient, id: string) => Promise<unknown>; say: (id: string, r: unknown) => string }>;
 
-  simple(
-    'free',
-    'stop managing a group and leave its instances running',
-    (gc, id) => gc.free(id),
-    (id) => `Freed ${id}`,
+export type GroupVerb = keyof typeof SIMPLE;
+
+export async function simple(verb: GroupVerb, id: string, cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  const { run, say } = SIMPLE[verb];
+  await withCaller(g, async (c) => {
+    const r: unknown = await run(client(cmd, c), id);
+    emit(g.output, r, () => say(id, r));
+  });
+}
+
+export async function forget(id: string, opts: ForgetOptions, cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  const home = opts.home ?? infrakitHome();
+  const storeDir = opts.home === undefined ? process.env['INFRAKIT_STORE_DIR'] || join(home, 'configs') : join(home, 'configs');
+  const pluginsDir = opts.home === undefined ? g.pluginsDir : join(home, 'plugins');
+  const live = await liveRuntime(pluginsDir, opts.plugin);
+  if (live !== null) {
+    throw new Error(
+      `a live runtime serves ${home} (${live}); it manages the group, so ask it: ` +
+        `'infrakit-ts group free ${id}' (keep the instances) or 'infrakit-ts group destroy ${id}'`,
+    );
+  }
+  const { FileSpecStore } = await import('../../actors/group/file-spec-store.js');
+  const { GroupJournal, forgetInJournal } = await import('../../actors/group/journal.js');
+  const store = new FileSpecStore(storeDir, opts.plugin);
+  const groups = await store.load();
+  if (!groups.has(id)) throw new Error(`group '${id}' not found in ${store.configPath} (handler '${opts.plugin}')`);
+  await store.remove(id);
+  await forgetInJournal(GroupJournal.pathFor(storeDir, opts.plugin), id);
+  emit(
+    g.output,
+    { ID: id, Store: store.configPath, Forgotten: true },
+    () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`,
   );
-  simple(
-    'destroy',
-    'destroy every instance of a group and forget it',
-    (gc, id) => gc.destroy(id),
-    (id) => `Destroy ${id} initiated`,
-  );
-  const details = (_id: string, r: unknown) => String((r as { Details?: string }).Details ?? 'OK');
-  simple('pause', 'pause the rolling update of a group (healing goes on)', (gc, id) => gc.pause(id), details);
-  simple('resume', 'resume a paused rolling update', (gc, id) => gc.resume(id), details);
-  simple('rollback', 'roll a group back to its previous configuration', (gc, id) => gc.rollback(id), details);
+}
 
-  group
-    .command('forget')
-    .description("remove a stored group from a home's file store while no runtime serves it (its instances are left alone)")
-    .argument('<id>', 'group ID')
-    .option('--home <dir>', 'the INFRAKIT_HOME whose store to edit (default: $INFRAKIT_HOME, else ~/.infrakit)')
-    .addOption(pluginOption())
-    .action(async (id: string, opts: { home?: string; plugin: string }, cmd: Command) => {
-      const g = globals(cmd);
-      const home = opts.home ?? infrakitHome();
-      const storeDir = opts.home === undefined ? process.env['INFRAKIT_STORE_DIR'] || join(home, 'configs') : join(home, 'configs');
-      const pluginsDir = opts.home === undefined ? g.pluginsDir : join(home, 'plugins');
-      const live = await liveRuntime(pluginsDir, opts.plugin);
-      if (live !== null) {
-        throw new Error(
-          `a live runtime serves ${home} (${live}); it manages the group, so ask it: ` +
-            `'infrakit-ts group free ${id}' (keep the instances) or 'infrakit-ts group destroy ${id}'`,
-        );
-      }
-      const store = new FileSpecStore(storeDir, opts.plugin);
-      const groups = await store.load();
-      if (!groups.has(id)) throw new Error(`group '${id}' not found in ${store.configPath} (handler '${opts.plugin}')`);
-      await store.remove(id);
-      await forgetInJournal(GroupJournal.pathFor(storeDir, opts.plugin), id);
-      emit(
-        g.output,
-        { ID: id, Store: store.configPath, Forgotten: true },
-        () => `Forgot ${id}: removed from ${store.configPath}; its instances were left alone`,
-      );
-    });
-
-  group
-    .command('destroy-instances')
-    .description('destroy some instances of a group; its size drops by as many')
-    .argument('<id>', 'group ID')
-    .argument('<instances...>', 'instance IDs')
-    .addOption(pluginOption())
-    .action(async (id: string, instances: string[], _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      await withCaller(g, async (c) => {
-        const r = await client(cmd, c).destroyInstances(id, instances);
-        emit(g.output, r, () => 'Initiated.');
-      });
-    });
-
-  return group;
+export async function destroyInstances(id: string, instances: string[], cmd: Command): Promise<void> {
+  const g = globals(cmd);
+  await withCaller(g, async (c) => {
+    const r = await client(cmd, c).destroyInstances(id, instances);
+    emit(g.output, r, () => 'Initiated.');
+  });
 }

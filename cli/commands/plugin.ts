@@ -1,14 +1,14 @@
 /**
- * `infrakit-ts plugin ls|start|stop`: the plugins dir as InfraKit's CLI shows it.
+ * `infrakit-ts plugin ls|stop` (declared in cli/program.ts; `plugin start` is in up.ts): the plugins
+ * dir as InfraKit's CLI shows it.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { discoverPlugins, type DiscoveredPlugin } from '../../sockets/discovery.js';
 import { RemoteClient } from '../../sockets/remote-client.js';
 import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
-import { pluginStartAction } from './up.js';
 import { pidExists } from '../../runtime/pid-exists.js';
 import { readPidFile } from '../../runtime/atomic-file.js';
 
@@ -53,82 +53,65 @@ export function leaderText(a: LeaderAnswer): string {
   return `no leader${a.Reason ? `: ${a.Reason}` : ''}`;
 }
 
-export function pluginCommand(): Command {
-  const cmd = new Command('plugin').description('list, start and stop plugins');
-
-  cmd
-    .command('ls')
-    .description("list every plugin in the plugins dir (ours and other processes'), with its interfaces")
-    .action(async (_o: unknown, c: Command) => {
-      const g = globals(c);
-      const found = await discoverPlugins(g.pluginsDir);
-      const leaders = await leadership(found);
-      const data = found.map((p) => (leaders.has(p.name) ? { ...p, leadership: leaders.get(p.name) } : p));
-      emit(g.output, data, () => {
-        if (found.length === 0) return `No plugins in ${g.pluginsDir}. Start some with: infrakit-ts up`;
-        const rows: unknown[][] = [];
-        for (const p of found) {
-          if (!p.reachable) {
-            rows.push(['-', p.name, p.listen, p.pid, `unreachable: ${p.error ?? 'no answer'}`]);
-            continue;
-          }
-          const keys = Object.keys(p.objects);
-          const specs = keys.length > 0 ? keys : p.interfaces.map((i) => `${i.name}/${i.version}`);
-          for (const spec of specs) {
-            const lead = leaders.get(p.name);
-            const status = lead ? `ok, ${leaderText(lead)}` : 'ok';
-            for (const obj of p.objects[spec] ?? ['.'])
-              rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
-          }
-        }
-        return table(['INTERFACE', 'NAME', 'LISTEN', 'PID', 'STATUS'], rows);
-      });
-    });
-
-  cmd
-    .command('start')
-    .description('host the named plugins in one process until Ctrl-C (kind, or kind:name, e.g. simulator:sim-a)')
-    .argument('<plugins...>', 'group, simulator, file, process, vanilla, combo, or kind:name')
-    .action(pluginStartAction());
-
-  cmd
-    .command('stop')
-    .description('stop the process serving a plugin (SIGTERM to the pid in <name>.pid)')
-    .argument('[names...]', 'plugin names')
-    .option('--all', 'stop every plugin in the plugins dir')
-    .option('--force', 'stop even when the process hosts other plugins too')
-    .action(async (names: string[], opts: { all?: boolean; force?: boolean }, c: Command) => {
-      const g = globals(c);
-      const files = await readdir(g.pluginsDir).catch(() => [] as string[]);
-      const pidNames = files.filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4));
-      const targets = opts.all ? pidNames : names;
-      if (targets.length === 0) throw new UsageError('name the plugins to stop, or use --all');
-      const byPid = new Map<number, string[]>();
-      for (const n of pidNames) {
-        const pid = await readPid(g.pluginsDir, n).catch(() => undefined); // a target with an unsafe pid path fails below
-        if (pid !== undefined) byPid.set(pid, [...(byPid.get(pid) ?? []), n]);
+export async function ls(c: Command): Promise<void> {
+  const g = globals(c);
+  const found = await discoverPlugins(g.pluginsDir);
+  const leaders = await leadership(found);
+  const data = found.map((p) => (leaders.has(p.name) ? { ...p, leadership: leaders.get(p.name) } : p));
+  emit(g.output, data, () => {
+    if (found.length === 0) return `No plugins in ${g.pluginsDir}. Start some with: infrakit-ts up`;
+    const rows: unknown[][] = [];
+    for (const p of found) {
+      if (!p.reachable) {
+        rows.push(['-', p.name, p.listen, p.pid, `unreachable: ${p.error ?? 'no answer'}`]);
+        continue;
       }
-      const stopped: { name: string; pid: number }[] = [];
-      const signalled = new Set<number>();
-      for (const name of targets) {
-        const pid = await readPid(g.pluginsDir, name);
-        if (pid === undefined)
-          throw new Error(`plugin ${name}: no pid file ${join(g.pluginsDir, `${name}.pid`)}; is it running? (infrakit-ts plugin ls)`);
-        const others = (byPid.get(pid) ?? []).filter((n) => !targets.includes(n));
-        if (others.length > 0 && !opts.force) {
-          throw new Error(
-            `plugin ${name} runs in process ${pid}, which also hosts ${others.join(', ')}; stopping it stops them too. Use --force, or --all.`,
-          );
-        }
-        if (!signalled.has(pid)) {
-          if (!pidExists(pid)) throw new Error(`plugin ${name}: process ${pid} is not running (stale pid file)`);
-          process.kill(pid, 'SIGTERM');
-          signalled.add(pid);
-        }
-        stopped.push({ name, pid });
+      const keys = Object.keys(p.objects);
+      const specs = keys.length > 0 ? keys : p.interfaces.map((i) => `${i.name}/${i.version}`);
+      for (const spec of specs) {
+        const lead = leaders.get(p.name);
+        const status = lead ? `ok, ${leaderText(lead)}` : 'ok';
+        for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
       }
-      emit(g.output, stopped, () => stopped.map((s) => `stopped ${s.name} (pid ${s.pid})`).join('\n'));
-    });
+    }
+    return table(['INTERFACE', 'NAME', 'LISTEN', 'PID', 'STATUS'], rows);
+  });
+}
 
-  return cmd;
+export interface StopOptions {
+  readonly all?: boolean;
+  readonly force?: boolean;
+}
+
+export async function stop(names: string[], opts: StopOptions, c: Command): Promise<void> {
+  const g = globals(c);
+  const files = await readdir(g.pluginsDir).catch(() => [] as string[]);
+  const pidNames = files.filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4));
+  const targets = opts.all ? pidNames : names;
+  if (targets.length === 0) throw new UsageError('name the plugins to stop, or use --all');
+  const byPid = new Map<number, string[]>();
+  for (const n of pidNames) {
+    const pid = await readPid(g.pluginsDir, n).catch(() => undefined); // a target with an unsafe pid path fails below
+    if (pid !== undefined) byPid.set(pid, [...(byPid.get(pid) ?? []), n]);
+  }
+  const stopped: { name: string; pid: number }[] = [];
+  const signalled = new Set<number>();
+  for (const name of targets) {
+    const pid = await readPid(g.pluginsDir, name);
+    if (pid === undefined)
+      throw new Error(`plugin ${name}: no pid file ${join(g.pluginsDir, `${name}.pid`)}; is it running? (infrakit-ts plugin ls)`);
+    const others = (byPid.get(pid) ?? []).filter((n) => !targets.includes(n));
+    if (others.length > 0 && !opts.force) {
+      throw new Error(
+        `plugin ${name} runs in process ${pid}, which also hosts ${others.join(', ')}; stopping it stops them too. Use --force, or --all.`,
+      );
+    }
+    if (!signalled.has(pid)) {
+      if (!pidExists(pid)) throw new Error(`plugin ${name}: process ${pid} is not running (stale pid file)`);
+      process.kill(pid, 'SIGTERM');
+      signalled.add(pid);
+    }
+    stopped.push({ name, pid });
+  }
+  emit(g.output, stopped, () => stopped.map((s) => `stopped ${s.name} (pid ${s.pid})`).join('\n'));
 }

@@ -1,5 +1,5 @@
 /**
- * `infrakit-ts up` and `infrakit-ts plugin start`: one supervisor hosting actors, each on its own
+ * `infrakit-ts up` and `infrakit-ts plugin start` (declared in cli/program.ts): one supervisor hosting actors, each on its own
  * socket in the plugins dir, until Ctrl-C or SIGTERM; then a clean stop that removes every socket
  * and pid file. Instances of the process plugin keep running, as machines outlive InfraKit's plugins.
  */
@@ -123,17 +123,17 @@ function chosenLogFormat(cmd: Command): LogFormat {
   return chosen === 'term' || chosen === 'json' ? chosen : process.stderr.isTTY === true ? 'term' : 'json';
 }
 
-export function upAction() {
-  return async (opts: { config?: string; store?: string; etcdEndpoints?: string; nodeId?: string }, cmd: Command) => {
-    // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
-    if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
-    const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-    await runUntilSignal(cmd, withStoreOptions(actors, opts));
-  };
+export interface UpOptions extends StoreFlags {
+  readonly config?: string;
 }
 
-export function pluginStartAction() {
-  return async (words: string[], _opts: unknown, cmd: Command) => {
-    await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}));
-  };
+export async function up(opts: UpOptions, cmd: Command): Promise<void> {
+  // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
+  if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
+  const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
+  await runUntilSignal(cmd, withStoreOptions(actors, opts));
+}
+
+export async function pluginStart(words: string[], cmd: Command): Promise<void> {
+  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}));
 }

@@ -6,7 +6,9 @@
  * every `--interval` when the plugin serves no events; the lines are the same either way (docs/cli.md).
  */
 import type { Command } from 'commander';
-import { GroupClient, TAG_CONFIG_HASH, splitPluginName, type GroupDescription } from '../../actors/spi/index.js';
+import { TAG_CONFIG_HASH, splitPluginName } from '../../actors/spi/common.js';
+import { GroupClient } from '../../actors/spi/group.js';
+import type { GroupDescription } from '../../actors/spi/group-properties.js';
 import { subscribeEvents } from '../../sockets/event-source.js';
 import type { StreamedEvent } from '../../sockets/event-stream.js';
 import { findPlugin } from '../../sockets/socket-resolver.js';

@@ -1,0 +1,92 @@
+/**
+ * The CLI loads only what the chosen verb needs (cli/program.ts imports each verb's code when it
+ * runs): `--help` and the verbs that talk to a socket never load the runtime, pino, piscina, the
+ * group plugin's code or (for JSON) yaml. A later static import that undoes this fails here.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const PRELOAD = new URL('./fixtures/module-list.js', import.meta.url).href;
+
+/** What must stay out of a verb that only talks to sockets. */
+const HEAVY: readonly [string, RegExp][] = [
+  ['the runtime', /\/dist\/runtime\/(runtime|stateful-actor|stateless-actor)\.js$/],
+  ['the socket server', /\/dist\/sockets\/(serve|socket-front-end|plugin-server)\.js$/],
+  ['the group plugin', /\/dist\/actors\/group\//],
+  ['cluster/', /\/dist\/cluster\//],
+  ['pino', /\/node_modules\/pino\//],
+  ['piscina', /\/node_modules\/piscina\//],
+  ['eventemitter3', /\/node_modules\/eventemitter3\//],
+];
+const YAML = /\/node_modules\/yaml\//;
+
+describe('cli: each verb loads only what it needs', function () {
+  let home: string;
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'ik-'));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  /** Runs the CLI with the module lister; its exit code and the modules it loaded. */
+  function loaded(args: readonly string[]): { code: number | null; modules: string[] } {
+    const list = join(home, `modules-${Math.random().toString(36).slice(2)}.txt`);
+    const env: NodeJS.ProcessEnv = { ...process.env, INFRAKIT_HOME: home, MODULE_LIST_FILE: list };
+    delete env['INFRAKIT_PLUGINS_DIR'];
+    const r = spawnSync(process.execPath, ['--import', PRELOAD, CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const modules = readFileSync(list, 'utf8').split('\n').filter(Boolean);
+    // The lister itself works: it saw the CLI's entry and commander (ESM hook and require cache).
+    assert.ok(
+      modules.some((m) => m.startsWith('esm ') && m.endsWith('/dist/cli/main.js')),
+      modules.join('\n'),
+    );
+    assert.ok(
+      modules.some((m) => m.startsWith('cjs ') && m.includes('/node_modules/commander/')),
+      modules.join('\n'),
+    );
+    return { code: r.status, modules };
+  }
+
+  function assertLight(args: readonly string[], modules: readonly string[]): void {
+    for (const [what, re] of [...HEAVY, ['yaml', YAML] as [string, RegExp]]) {
+      const hit = modules.filter((m) => re.test(m));
+      assert.deepEqual(hit, [], `infrakit-ts ${args.join(' ')} loaded ${what}`);
+    }
+  }
+
+  for (const args of [
+    ['--help'],
+    ['group', '--help'],
+    ['group', 'ls'],
+    ['group', 'describe', 'workers'],
+    ['instance', 'describe', 'simulator/compute'],
+    ['plugin', 'ls'],
+  ]) {
+    it(`infrakit-ts ${args.join(' ')}`, () => {
+      const { code, modules } = loaded(args);
+      assert.ok(code === 0 || code === 1, `exit ${String(code)}`); // 1: no plugin serves the empty plugins dir
+      assertLight(args, modules);
+    });
+  }
+
+  it('a YAML spec loads yaml, and still no runtime (the lister sees CommonJS files too)', () => {
+    const spec = join(home, 'group.yml');
+    writeFileSync(spec, 'ID: w\nProperties:\n  Allocation:\n    Size: 1\n');
+    const { code, modules } = loaded(['group', 'commit', spec, '--pretend']);
+    assert.equal(code, 1); // no group plugin to ask
+    assert.ok(
+      modules.some((m) => YAML.test(m)),
+      'yaml not loaded for a YAML file',
+    );
+    for (const [what, re] of HEAVY)
+      assert.deepEqual(
+        modules.filter((m) => re.test(m)),
+        [],
+        `group commit loaded ${what}`,
+      );
+  });
+});
