@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpPost, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ const PARAMS = { Tags: { 'infrakit.group': 'workers', env: 'dev' }, Count: 3 };
 
 interface LoadResult {
   count: number;
+  /** Answers in the whole pass, warm-up included. */
+  all: number;
   perSec: number;
   p50: number;
   p99: number;
@@ -38,7 +41,7 @@ const net = require('node:net');
 const { socketPath, request, conns, warmupMs, measureMs } = cfg;
 const req = Buffer.from(request, 'latin1');
 const lat = [];
-let measuring = false, stopping = false, count = 0, idle = 0, t0 = 0;
+let measuring = false, stopping = false, count = 0, all = 0, idle = 0, t0 = 0;
 function conn() {
   const s = net.connect(socketPath);
   let buf = Buffer.alloc(0), start = 0;
@@ -55,6 +58,7 @@ function conn() {
       const len = m ? Number(m[1]) : 0;
       if (buf.length < he + 4 + len) return;
       buf = buf.subarray(he + 4 + len);
+      all++;
       if (measuring) { lat.push(performance.now() - start); count++; }
       if (stopping) { s.destroy(); if (++idle === conns) done(); return; }
       send();
@@ -65,7 +69,7 @@ function done() {
   const total = performance.now() - t0;
   const sorted = Float64Array.from(lat).sort();
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 1000;
-  report({ count, perSec: count / total * 1000, p50: pct(0.5), p99: pct(0.99) });
+  report({ count, all, perSec: count / total * 1000, p50: pct(0.5), p99: pct(0.99) });
 }
 for (let i = 0; i < conns; i++) conn();
 setTimeout(() => { measuring = true; t0 = performance.now(); setTimeout(() => { measuring = false; stopping = true; }, measureMs); }, warmupMs);
@@ -106,8 +110,23 @@ async function load(socketPath: string, body: string, conns = CONNS): Promise<Lo
   }
 }
 
-/** The same load from a child process, so the client's CPU is not on the server's process at all. */
-async function loadFromProcess(socketPath: string, body: string, conns = CONNS): Promise<LoadResult> {
+/** CPU time used so far by this process, every thread (Linux /proc; 10 ms ticks), in µs; NaN elsewhere. */
+function processCpuMicros(): number {
+  try {
+    const s = readFileSync('/proc/self/stat', 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000; // utime + stime, in USER_HZ = 100 ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The same load from a child process, so the client's CPU is not on the server's process at all.
+ * `cpuPerReq`: this process's CPU (all threads: the server under test) per answer of the pass, in µs.
+ */
+async function loadFromProcess(socketPath: string, body: string, conns = CONNS): Promise<LoadResult & { cpuPerReq: number }> {
+  const cpu0 = processCpuMicros();
   const cfg = { socketPath, request: httpRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
   const child = spawn(process.execPath, ['-e', LOAD_PROCESS], {
     env: { ...process.env, IKB_LOAD: JSON.stringify(cfg) },
@@ -118,7 +137,7 @@ async function loadFromProcess(socketPath: string, body: string, conns = CONNS):
   const [code] = (await once(child, 'exit')) as [number | null];
   const r = JSON.parse(out.trim() || '{"error":"no output"}') as LoadResult & { error?: string };
   if (r.error !== undefined || code !== 0) throw new Error(r.error ?? `load process exited ${String(code)}`);
-  return r;
+  return { ...r, cpuPerReq: (processCpuMicros() - cpu0) / r.all };
 }
 
 const IMPLEMENTS_ANSWER =
@@ -164,7 +183,7 @@ async function inProcess(rt: Runtime, inFlight: number): Promise<LoadResult> {
   await Promise.all(lanes);
   const sorted = Float64Array.from(lat).sort();
   const pct = (p: number): number => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN) * 1000;
-  return { count, perSec: (count / total) * 1000, p50: pct(0.5), p99: pct(0.99) };
+  return { count, all: count, perSec: (count / total) * 1000, p50: pct(0.5), p99: pct(0.99) };
 }
 
 function row(measure: string, ours: number, baseline: number, unit: string, baselineIs: string, note?: string): BenchResult {
@@ -174,9 +193,9 @@ function row(measure: string, ours: number, baseline: number, unit: string, base
 const ROUNDS = 3;
 
 /** Per field, the median of the passes (each figure on its own). */
-function median(rs: readonly LoadResult[]): LoadResult {
-  const mid = (f: (r: LoadResult) => number): number => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)] ?? NaN;
-  return { count: mid((r) => r.count), perSec: mid((r) => r.perSec), p50: mid((r) => r.p50), p99: mid((r) => r.p99) };
+function median<R extends LoadResult>(rs: readonly R[]): { [K in keyof R]: number } {
+  const mid = (k: keyof R): number => rs.map((r) => Number(r[k])).sort((a, b) => a - b)[Math.floor(rs.length / 2)] ?? NaN;
+  return Object.fromEntries(Object.keys(rs[0] ?? {}).map((k) => [k, mid(k as keyof R)])) as { [K in keyof R]: number };
 }
 
 /** One POST over a unix socket: the answer's body. */
@@ -233,8 +252,8 @@ async function describeGroupRows(): Promise<BenchResult[]> {
     // the median of ROUNDS passes each.
     await loadFromProcess(ours, body);
     await loadFromProcess(join(dir, 'bare'), body);
-    const bases: LoadResult[] = [];
-    const gots: LoadResult[] = [];
+    const bases: (LoadResult & { cpuPerReq: number })[] = [];
+    const gots: (LoadResult & { cpuPerReq: number })[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       bases.push(await loadFromProcess(join(dir, 'bare'), body));
       gots.push(await loadFromProcess(ours, body));
@@ -247,6 +266,18 @@ async function describeGroupRows(): Promise<BenchResult[]> {
       row(`Group.DescribeGroup (5 instances) x${CONNS} conns`, got.perSec, base.perSec, 'req/s', bareIs, note),
       row('Group.DescribeGroup (5 instances) p50', got.p50, base.p50, 'µs', 'bare node:http on a unix socket'),
       row('Group.DescribeGroup (5 instances) p99', got.p99, base.p99, 'µs', 'bare node:http on a unix socket'),
+      ...(Number.isNaN(got.cpuPerReq)
+        ? []
+        : [
+            row(
+              'Group.DescribeGroup (5 instances) CPU per request',
+              got.cpuPerReq,
+              base.cpuPerReq,
+              'µs',
+              'bare node:http, same load',
+              'CPU of every thread of the serving process (/proc) per answer, the load less the noise of other processes; lower is better',
+            ),
+          ]),
     ];
   } finally {
     await fe.close();
