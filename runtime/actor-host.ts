@@ -18,7 +18,7 @@ import { RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
-import { postReply } from './reply.js';
+import { jsonTextOf, postReply } from './reply.js';
 
 interface Job {
   readonly id: number;
@@ -27,6 +27,8 @@ interface Job {
   readonly chain: readonly string[];
   /** Where the reply goes: the control port (calls from main) or a peer port. */
   readonly to: MessagePort;
+  /** Main asked for the result as JSON text. */
+  readonly json?: true;
 }
 
 if (parentPort === null) throw new Error('actor-host must run in a worker thread');
@@ -123,9 +125,15 @@ async function boot(start: StartMessage): Promise<void> {
     running--;
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
+    // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
+    const text = ok && job.json === true ? jsonTextOf(value) : undefined;
     postReply(
       job.to,
-      ok ? { type: 'reply', id: job.id, ok: true, value } : { type: 'reply', id: job.id, ok: false, error: serializeError(value) },
+      text !== undefined
+        ? { type: 'reply', id: job.id, ok: true, value: text, json: true }
+        : ok
+          ? { type: 'reply', id: job.id, ok: true, value }
+          : { type: 'reply', id: job.id, ok: false, error: serializeError(value) },
     );
     if (!pumping) pump();
   };
@@ -172,7 +180,13 @@ async function boot(start: StartMessage): Promise<void> {
 
   const accept = (
     to: MessagePort,
-    req: { readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] },
+    req: {
+      readonly id: number;
+      readonly method: string;
+      readonly params: unknown;
+      readonly chain?: readonly string[];
+      readonly json?: true;
+    },
   ): void => {
     if (stopping) {
       mailbox.leave();
@@ -194,11 +208,11 @@ async function boot(start: StartMessage): Promise<void> {
       }
       // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
       if (chain.includes(start.name)) {
-        run({ id: req.id, method: req.method, params: req.params, chain, to });
+        run({ id: req.id, method: req.method, params: req.params, chain, to, json: req.json });
         return;
       }
     }
-    queue.push({ id: req.id, method: req.method, params: req.params, chain, to });
+    queue.push({ id: req.id, method: req.method, params: req.params, chain, to, json: req.json });
     if (!pumping) pump();
   };
 

@@ -5,6 +5,7 @@
  */
 export { Runtime } from './runtime.js';
 export type { RuntimeOptions, CallOptions } from './runtime.js';
+export { JsonText } from './reply.js';
 export type { RuntimeEvents } from './events.js';
 export { waitForEvent } from './wait-for-event.js';
 export type { ActorEvent, ActorEventSource, WaitForEventOptions } from './wait-for-event.js';

@@ -37,8 +37,16 @@ export type ToWorker =
   /**
    * Run a method; answer with `reply` carrying the same id. `chain`: the actors the call passed
    * through (absent for calls from main and the sockets; set for calls relayed through main).
+   * `json`: the caller would rather have the result as JSON text (`reply` with `json: true`).
    */
-  | { readonly type: 'call'; readonly id: number; readonly method: string; readonly params: unknown; readonly chain?: readonly string[] }
+  | {
+      readonly type: 'call';
+      readonly id: number;
+      readonly method: string;
+      readonly params: unknown;
+      readonly chain?: readonly string[];
+      readonly json?: true;
+    }
   /** Answer to `connect`: a direct port to the target, or use the relay through main, or an error. */
   | {
       readonly type: 'connected';
@@ -91,8 +99,8 @@ export type FromWorker =
   | { readonly type: 'start-failed'; readonly error: SerializedError }
   /** Uncaught exception or unhandled rejection; the worker exits 1 right after. */
   | { readonly type: 'crash'; readonly error: SerializedError }
-  /** Answer to a `call`. */
-  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  /** Answer to a `call`. With `json: true`, `value` is the result as JSON text (`jsonTextOf`). */
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown; readonly json?: true }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
   /** `ctx.emit(type, payload)`. */
   | { readonly type: 'event'; readonly event: string; readonly payload: unknown }

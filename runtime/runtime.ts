@@ -56,6 +56,11 @@ export interface RuntimeOptions {
 export interface CallOptions {
   /** Reject with `CallTimeoutError` after this long (the actor still finishes the call). */
   readonly timeoutMs?: number;
+  /**
+   * The caller only wants the result's JSON: a stateful actor's worker may answer with a `JsonText`
+   * (the result as `JSON.stringify` would write it) instead of the value. The socket front end uses it.
+   */
+  readonly jsonText?: boolean;
 }
 
 const NAME = /^[^/\s]+$/;
@@ -220,7 +225,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * go to the resolver (called with that first part).
    */
   call<R = unknown>(name: string, method: string, params?: unknown, opts?: CallOptions): Promise<R> {
-    return this.#call(name, method, params, opts?.timeoutMs, undefined) as Promise<R>;
+    return this.#call(name, method, params, opts?.timeoutMs, undefined, opts?.jsonText) as Promise<R>;
   }
 
   /** `chain`: the actors a relayed call passed through (a call to the resolver leaves the process and drops it). */
@@ -230,11 +235,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     params: unknown,
     timeoutMs: number | undefined,
     chain: readonly string[] | undefined,
+    jsonText?: boolean,
   ): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
     const base = actorOf(name);
     const cell = this.#cells.get(base);
-    if (cell !== undefined) return cell.call(method, params, timeoutMs, chain);
+    if (cell !== undefined) return cell.call(method, params, timeoutMs, chain, jsonText);
     return this.#callRemote(base, method, params, timeoutMs);
   }
 

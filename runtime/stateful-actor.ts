@@ -28,7 +28,7 @@ import {
 } from './errors.js';
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { Mailbox } from './mailbox.js';
-import { postReply } from './reply.js';
+import { JsonText, postReply } from './reply.js';
 import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
@@ -166,7 +166,7 @@ export class StatefulActor implements ActorCell {
         this.#pending.delete(m.id);
         if (p.timer !== undefined) clearTimeout(p.timer);
         if (this.#sup.logCalls) this.#logCall(p, m.ok);
-        if (m.ok) p.resolve(m.value);
+        if (m.ok) p.resolve(m.json === true ? new JsonText(m.value as string) : m.value);
         else p.reject(reviveError(m.error));
         return;
       }
@@ -278,10 +278,11 @@ export class StatefulActor implements ActorCell {
     }, d.delayMs);
   }
 
-  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[]): Promise<unknown> {
+  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[], jsonText?: boolean): Promise<unknown> {
     const inc = this.#inc;
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) {
-      if (this.#status === 'starting' && this.#started !== undefined) return this.#callWhenStarted(method, params, timeoutMs, chain);
+      if (this.#status === 'starting' && this.#started !== undefined)
+        return this.#callWhenStarted(method, params, timeoutMs, chain, jsonText);
       return Promise.reject(this.#notRunning());
     }
     if (!inc.mailbox.tryEnter()) {
@@ -295,9 +296,11 @@ export class StatefulActor implements ActorCell {
       try {
         // Calls from main carry no chain field at all: the hot path posts what it always did.
         inc.port.postMessage(
-          chain === undefined || chain.length === 0
-            ? ({ type: 'call', id, method, params } satisfies ToWorker)
-            : ({ type: 'call', id, method, params, chain } satisfies ToWorker),
+          chain !== undefined && chain.length > 0
+            ? ({ type: 'call', id, method, params, chain } satisfies ToWorker)
+            : jsonText === true
+              ? ({ type: 'call', id, method, params, json: true } satisfies ToWorker)
+              : ({ type: 'call', id, method, params } satisfies ToWorker),
         );
       } catch (err) {
         this.#pending.delete(id);
@@ -319,9 +322,10 @@ export class StatefulActor implements ActorCell {
     params: unknown,
     timeoutMs: number | undefined,
     chain: readonly string[] | undefined,
+    jsonText: boolean | undefined,
   ): Promise<unknown> {
     const left = await this.#startWaiters.wait(this.#started as Promise<void>, method, timeoutMs);
-    return this.call(method, params, left, chain);
+    return this.call(method, params, left, chain, jsonText);
   }
 
   #notRunning(): InfrakitError {

@@ -34,8 +34,9 @@ export interface ActorCell {
   /**
    * Call a method. `chain`: the actors the call passed through (empty from main). While the actor is
    * in its first start the call waits for it (bounded by the mailbox capacity and `timeoutMs`).
+   * `jsonText`: the result may come as a `JsonText` (CallOptions.jsonText).
    */
-  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[]): Promise<unknown>;
+  call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[], jsonText?: boolean): Promise<unknown>;
   /** A direct channel from actor `from`'s worker to this actor (or an error saying why not); waits while it first starts. */
   openPeer(from: string): ConnectResult | Promise<ConnectResult>;
   /** An actor named `name` was declared: tell this actor's worker(s), which may have cached a relay for it. */

@@ -6,6 +6,7 @@
  * other methods go to `host.call`. Every answer it gives is in docs/wire.md, "JSON-RPC 2.0".
  */
 import { ActorNotFoundError, ApplicationError, InternalError, InvalidParamsError, JsonRpcCode, toJsonRpcError } from '../runtime/errors.js';
+import { JsonText } from '../runtime/reply.js';
 import { answerHandshake, isHandshakeMethod } from './handshake.js';
 import type { PluginHost } from './plugin-host.js';
 import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
@@ -51,7 +52,7 @@ function errorBody(id: string, code: number, message: string, data: unknown): st
 
 function resultBody(id: string, result: unknown): string {
   // Go's client rejects a null or missing result ("result is null"): always send an object.
-  const text = result === undefined || result === null ? '{}' : JSON.stringify(result);
+  const text = result instanceof JsonText ? result.text : result === undefined || result === null ? '{}' : JSON.stringify(result);
   if (text === undefined) throw new InternalError(`result of type ${typeof result} cannot be sent as JSON`);
   return `{"jsonrpc":"2.0","result":${text},"id":${id}}\n`;
 }
@@ -187,8 +188,11 @@ const BAD = Symbol('bad');
  */
 function callActor(host: PluginHost, actor: string, method: string, params: unknown): Promise<unknown> {
   if (host.info(actor) === undefined) throw new ActorNotFoundError(actor);
-  return host.call(actor, method, params);
+  return host.call(actor, method, params, JSON_TEXT);
 }
+
+/** The front end only sends the result on as JSON: the worker may encode it (`JsonText`). */
+const JSON_TEXT = { jsonText: true } as const;
 
 function handshake(host: PluginHost, actor: string, method: Parameters<typeof answerHandshake>[0]): object {
   const info = host.info(actor);

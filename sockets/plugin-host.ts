@@ -35,8 +35,9 @@ export interface PluginHost {
   /**
    * Call a method of an actor. Rejects with `InfrakitError` subclasses; the front end maps them with
    * `toJsonRpcError` (plugin errors -32000, bad params -32602, unknown method -32601, ...).
+   * With `jsonText`, the result may come as a `JsonText` (its JSON, encoded by the actor's worker).
    */
-  call(name: string, method: string, params?: unknown): Promise<unknown>;
+  call(name: string, method: string, params?: unknown, opts?: { readonly jsonText?: boolean }): Promise<unknown>;
   /**
    * Optional: events (eventemitter3 style), so the front end follows actors added later and serves
    * `GET /events`. A host without `on` answers `/events` with 404, as a plugin that publishes nothing.
