@@ -320,9 +320,10 @@ export class GroupController {
     const visible = members.filter((d) => !this.ops.isDestroying(d.ID));
     this.noteChanges(members, seen);
 
-    // Health: everyone when due (healing), else the new-config instances a rolling update waits for.
+    // Health: everyone when due (healing; put off while provisions wait for a slot), else the
+    // new-config instances a rolling update waits for.
     this.health.retain(seen);
-    const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props);
+    const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props, this.ops.queued > 0);
     if (toCheck.length > 0)
       await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
     if (this.stopped || this.settings !== s) {
@@ -358,7 +359,7 @@ export class GroupController {
     s.props.logicalIds?.forEach((l, k) => lidIndex.set(l, k));
     for (const lid of result.provision) {
       const index = lid !== null ? (lidIndex.get(lid) ?? -1) : seq++;
-      void this.ops.provision(lid, index, s);
+      this.ops.provision(lid, index, s);
     }
     if (result.destroy.length > 0 || result.provision.length > 0) {
       this.log.info(

@@ -40,11 +40,13 @@ export class HealthBook {
 
   /**
    * The members to check this step: everyone when the interval has passed (healing), else, while
-   * outdated instances remain, the current-config ones a rolling update still waits for.
+   * outdated instances remain, the current-config ones a rolling update still waits for. `deferSweep`
+   * (provisions still wait for a slot) puts off checking everyone until a step where none waits: the
+   * sweep would compete with them for the flavor, and the members it would check are mostly new.
    */
-  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties): Description[] {
+  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties, deferSweep = false): Description[] {
     const t = this.clock.now();
-    if (t - this.lastCheckAll >= this.intervalMs) {
+    if (!deferSweep && t - this.lastCheckAll >= this.intervalMs) {
       this.lastCheckAll = t;
       return [...visible];
     }
