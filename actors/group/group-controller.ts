@@ -3,7 +3,8 @@
  * end, on the poll tick) lists the members by tag (docs/go-compat.md #7), settles the operations in
  * flight (operations.ts), checks health when due (health.ts), plans (plan.ts) and launches operations;
  * failures go to problems.ts; time comes from clock.ts. An unreachable plugin skips the step (retried
- * with backoff); right after a resume a plugin not there yet is waited for. docs/architecture.md, "The group".
+ * with backoff); right after a resume a plugin not there yet is waited for. A poll tick is skipped while
+ * provisions still wait for a slot (100,000 of them). docs/architecture.md, "The group".
  */
 import {
   HASH_BOOTSTRAP,
@@ -85,6 +86,8 @@ export class GroupController {
   private timerAt = Infinity;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A commit, pause or explicit converge asked for a step: it runs even while provisions wait for a slot. */
+  private wanted = true;
   private stopped = true;
   private failures = 0;
   private lastMembers: Description[] = [];
@@ -163,11 +166,13 @@ export class GroupController {
   update(settings: GroupSettings): void {
     this.settings = settings;
     this.wasConverged = false;
+    this.wanted = true;
     this.schedule(this.opts.soonMs);
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
+    this.wanted = true;
     this.schedule(this.opts.soonMs);
   }
 
@@ -182,6 +187,7 @@ export class GroupController {
       this.again = false;
       await this.running;
     }
+    this.wanted = true;
     await this.runOnce();
   }
 
@@ -289,6 +295,10 @@ export class GroupController {
   /** One convergence step. Resolves false when the instance plugin could not be listed. */
   private async converge(): Promise<boolean> {
     if (this.stopped) return true;
+    // A poll tick while provisions still wait for a slot: listing every member again would only slow
+    // them (the plan counts them already); the step after the last of them finishes looks instead.
+    if (!this.wanted && this.ops.queued > 0) return true;
+    this.wanted = false;
     const s = this.settings;
     const started = this.clock.now();
     let members: Description[];
