@@ -357,8 +357,9 @@ export class GroupController {
       paused: this.paused,
     });
 
+    // Built only when something is destroyed: a steady step over 100,000 members needs no map of them.
     const byId = new Map<string, Description>();
-    for (const d of visible) byId.set(d.ID, d);
+    if (result.destroy.length > 0) for (const d of visible) byId.set(d.ID, d);
     for (const d of result.destroy) {
       const desc = byId.get(d.id);
       if (desc) void this.ops.destroy(desc, d, s);
