@@ -1,8 +1,9 @@
 /**
  * The Group plugin at scale, in a real Runtime with the simulator and vanilla: time and peak RSS to
- * converge 1,000 and 10,000 instances, and a rolling update of 100 (MaxSurge 1, and 10). Each
- * convergence runs in a fresh child process (`fork`) so its RSS is its own; peak RSS is the child's
- * `resourceUsage().maxRSS`. Go InfraKit's baselines are fixed reference figures, not run here.
+ * converge 1,000, 10,000 and 100,000 instances, DescribeGroup of 100,000 over the unix socket, and a
+ * rolling update of 100 (MaxSurge 1, and 10). Each convergence runs in a fresh child process (`fork`)
+ * so its RSS is its own; peak RSS is the child's `resourceUsage().maxRSS`. Go InfraKit's baselines are
+ * fixed reference figures, not run here; the 100k rows compare with figures measured in the same run.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,12 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
 import { Runtime } from '../runtime/index.js';
+import { serveRuntime } from '../sockets/index.js';
 import type { BenchResult } from './result.js';
 
 const GO_10K_SECONDS = 12.8;
 const GO_10K_MB = 490;
 const GO_ROLLOUT_100_SECONDS = 150; // did not finish within it: a lower bound
+const FALLBACK_POLL_MS = 2000;
 
 function props(size: number, v: number, updating: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -31,7 +35,11 @@ function props(size: number, v: number, updating: Record<string, unknown> = {}):
  * (the group reaches one of them over a direct port); declared `stateful` it gets one worker.
  * `youngGenMb`: each worker's V8 young generation cap (`resourceLimits.maxYoungGenerationSizeMb`; the runtime's default is 8).
  */
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<T> {
+async function withRuntime<T>(
+  fn: (rt: Runtime, home: string) => Promise<T>,
+  vanillaKind?: 'stateful' | 'stateless',
+  youngGenMb?: number,
+): Promise<T> {
   const home = mkdtempSync(join(tmpdir(), 'bench-group-'));
   const limits = youngGenMb === undefined ? {} : { resourceLimits: { maxYoungGenerationSizeMb: youngGenMb } };
   const rt = await Runtime.start({
@@ -44,14 +52,18 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, vanillaKind?: 'st
     ],
   });
   try {
-    return await fn(rt);
+    return await fn(rt, home);
   } finally {
     await rt.stop();
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-/** Resolves when the group answers Converged (woken by its events, with a slow poll as a fallback). */
+/**
+ * Resolves when the group answers Converged. DescribeGroup is asked on each of the group's events and
+ * otherwise every FALLBACK_POLL_MS: asking often would list every member again and again while the
+ * group converges (100,000 of them at the largest size), and time that instead of the convergence.
+ */
 async function waitConverged(rt: Runtime, id: string, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
   let wake: () => void = () => {};
@@ -66,7 +78,7 @@ async function waitConverged(rt: Runtime, id: string, deadlineMs: number): Promi
       if (Date.now() > end) throw new Error(`group ${id} did not converge within ${deadlineMs} ms`);
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, 250);
+        setTimeout(resolve, FALLBACK_POLL_MS);
       });
     }
   } finally {
@@ -78,17 +90,37 @@ interface ConvergeCase {
   readonly size: number;
   readonly vanillaKind?: 'stateful' | 'stateless';
   readonly youngGenMb?: number;
+  /** After converging (and reading peak RSS), serve the sockets and time DescribeGroup over the group's socket. */
+  readonly describe?: boolean;
+}
+
+interface Described {
+  /** Best of DESCRIBE_RUNS POSTs: request written to the last byte of the answer read. */
+  readonly seconds: number;
+  readonly bytes: number;
+  /** JSON.stringify of the same answer (parsed from the body) in this process: writing it once, no RPC. */
+  readonly stringifySeconds: number;
 }
 
 interface Converged {
   readonly seconds: number;
+  /** CPU time of the whole process (every thread) while converging: steadier than `seconds` on a busy machine. */
+  readonly cpuSeconds: number;
   readonly peakMb: number;
   readonly idleMb: number;
+  readonly described?: Described;
 }
 
+const DESCRIBE_RUNS = 3;
+
 /** Runs `convergeHere` in a fresh node process and returns what it measured. */
-async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<Converged> {
-  const c: ConvergeCase = { size, ...(vanillaKind ? { vanillaKind } : {}), ...(youngGenMb === undefined ? {} : { youngGenMb }) };
+async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number, describe = false): Promise<Converged> {
+  const c: ConvergeCase = {
+    size,
+    ...(vanillaKind ? { vanillaKind } : {}),
+    ...(youngGenMb === undefined ? {} : { youngGenMb }),
+    ...(describe ? { describe } : {}),
+  };
   const child = fork(fileURLToPath(import.meta.url), ['--converge', JSON.stringify(c)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');
   const [msg] = (await once(child, 'message')) as [Converged | { error: string }];
@@ -97,18 +129,71 @@ async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', yo
   return msg;
 }
 
-async function convergeHere(size: number, vanillaKind?: 'stateful' | 'stateless', youngGenMb?: number): Promise<Converged> {
+/** POSTs `body` to the unix socket `socketPath` and reads the whole answer. */
+function post(socketPath: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        method: 'POST',
+        path: '/',
+        socketPath,
+        host: 'rpc',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** DescribeGroup of `id` over the group's unix socket, best of DESCRIBE_RUNS. */
+async function describeOverSocket(rt: Runtime, home: string, id: string, size: number): Promise<Described> {
+  const fe = await serveRuntime(rt, { pluginsDir: join(home, 'plugins') });
+  try {
+    const body = JSON.stringify({ jsonrpc: '2.0', method: 'Group.DescribeGroup', params: { ID: id }, id: 1 });
+    let best = Infinity;
+    let text = '';
+    for (let i = 0; i < DESCRIBE_RUNS; i++) {
+      const t0 = performance.now();
+      text = await post(join(home, 'plugins', 'group'), body);
+      best = Math.min(best, performance.now() - t0);
+    }
+    const parsed = JSON.parse(text) as { result?: { Description?: { Instances?: unknown[] | null } } };
+    const n = parsed.result?.Description?.Instances?.length ?? 0;
+    if (n !== size) throw new Error(`DescribeGroup listed ${n} instances, not ${size}: ${text.slice(0, 300)}`);
+    const t1 = performance.now();
+    JSON.stringify(parsed.result);
+    const stringifySeconds = (performance.now() - t1) / 1000;
+    return { seconds: best / 1000, bytes: Buffer.byteLength(text), stringifySeconds };
+  } finally {
+    await fe.close();
+  }
+}
+
+async function convergeHere(c: ConvergeCase): Promise<Converged> {
+  const { size } = c;
   return withRuntime(
-    async (rt) => {
+    async (rt, home) => {
       const idleMb = process.memoryUsage.rss() / 1024 / 1024;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await rt.call('group', 'Group.CommitGroup', { Spec: { ID: `g${size}`, Properties: props(size, 1) } });
-      await waitConverged(rt, `g${size}`, 120_000);
+      await waitConverged(rt, `g${size}`, 180_000);
       const seconds = (performance.now() - t0) / 1000;
-      return { seconds, peakMb: process.resourceUsage().maxRSS / 1024, idleMb };
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const peakMb = process.resourceUsage().maxRSS / 1024;
+      if (c.describe !== true) return { seconds, cpuSeconds, peakMb, idleMb };
+      return { seconds, cpuSeconds, peakMb, idleMb, described: await describeOverSocket(rt, home, `g${size}`, size) };
     },
-    vanillaKind,
-    youngGenMb,
+    c.vanillaKind,
+    c.youngGenMb,
   );
 }
 
@@ -149,7 +234,7 @@ export async function run(): Promise<BenchResult[]> {
     GO_10K_SECONDS,
     's',
     goTime,
-    'vanilla on a pool of 2 (direct port into one thread); goal < 2 s',
+    `vanilla on a pool of 2 (direct port into one thread); CPU ${k10.cpuSeconds.toFixed(2)} s (all threads); goal < 1 s`,
   );
   const d10 = await converge(10_000, 'stateful');
   row('converge 10,000 (vanilla stateful)', d10.seconds, GO_10K_SECONDS, 's', goTime, 'vanilla on its own worker; goal < 2 s');
@@ -178,6 +263,33 @@ export async function run(): Promise<BenchResult[]> {
     goMem,
     `how workers ran before the runtime's 8 MB default (runtime/declaration.ts): 48 MB is V8's own ceiling on 64-bit; converged in ${y10.seconds.toFixed(2)} s; idle ${y10.idleMb.toFixed(0)} MB`,
   );
+  const k100 = await converge(100_000, undefined, undefined, true);
+  row(
+    'converge 100,000 instances',
+    k100.seconds,
+    k10.seconds * 10,
+    's',
+    'the 10,000 row of this run × 10 (linear scaling)',
+    `vanilla on a pool of 2; CPU ${k100.cpuSeconds.toFixed(2)} s (all threads); goal < 5 s`,
+  );
+  row(
+    'peak RSS, converge 100,000',
+    k100.peakMb,
+    k100.idleMb,
+    'MB',
+    'the idle runtime before the commit, same process',
+    'whole process (forked, maxRSS), read before the DescribeGroup below; goal < 400 MB',
+  );
+  const d = k100.described;
+  if (d)
+    row(
+      'DescribeGroup of 100,000 over the unix socket',
+      d.seconds,
+      d.stringifySeconds,
+      's',
+      'JSON.stringify of the same answer once, in the bench process',
+      `best of ${DESCRIBE_RUNS} POSTs to <plugins>/group, body ${(d.bytes / 1e6).toFixed(1)} MB; goal < 0.4 s`,
+    );
   const r1 = await rollout(100, {});
   row(
     'rolling update of 100 (surge 1)',
@@ -199,13 +311,15 @@ export async function run(): Promise<BenchResult[]> {
   return out;
 }
 
-// `node dist/bench/group.js` runs this bench alone; `--converge <case>` is one forked convergence.
+// `node dist/bench/group.js` runs this bench alone; `--converge <case>` is one convergence (forked, or by hand).
 if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--converge') {
   const c = JSON.parse(process.argv[3] ?? '{}') as ConvergeCase;
+  // Run by hand (no IPC channel), it prints what it measured.
+  const say = (m: unknown): void => void (process.send ? process.send(m) : console.log(JSON.stringify(m)));
   try {
-    process.send?.(await convergeHere(c.size, c.vanillaKind, c.youngGenMb));
+    say(await convergeHere(c));
   } catch (err) {
-    process.send?.({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    say({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
   process.disconnect?.();
 } else if (import.meta.url === `file://${process.argv[1]}`) {

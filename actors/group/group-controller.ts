@@ -3,7 +3,8 @@
  * end, on the poll tick) lists the members by tag (docs/go-compat.md #7), settles the operations in
  * flight (operations.ts), checks health when due (health.ts), plans (plan.ts) and launches operations;
  * failures go to problems.ts; time comes from clock.ts. An unreachable plugin skips the step (retried
- * with backoff); right after a resume a plugin not there yet is waited for. docs/architecture.md, "The group".
+ * with backoff); right after a resume a plugin not there yet is waited for. A poll tick is skipped while
+ * provisions still wait for a slot (100,000 of them). docs/architecture.md, "The group".
  */
 import {
   HASH_BOOTSTRAP,
@@ -85,6 +86,8 @@ export class GroupController {
   private timerAt = Infinity;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A commit, pause or explicit converge asked for a step: it runs even while provisions wait for a slot. */
+  private wanted = true;
   private stopped = true;
   private failures = 0;
   private lastMembers: Description[] = [];
@@ -163,11 +166,13 @@ export class GroupController {
   update(settings: GroupSettings): void {
     this.settings = settings;
     this.wasConverged = false;
+    this.wanted = true;
     this.schedule(this.opts.soonMs);
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
+    this.wanted = true;
     this.schedule(this.opts.soonMs);
   }
 
@@ -182,6 +187,7 @@ export class GroupController {
       this.again = false;
       await this.running;
     }
+    this.wanted = true;
     await this.runOnce();
   }
 
@@ -289,6 +295,10 @@ export class GroupController {
   /** One convergence step. Resolves false when the instance plugin could not be listed. */
   private async converge(): Promise<boolean> {
     if (this.stopped) return true;
+    // A poll tick while provisions still wait for a slot: listing every member again would only slow
+    // them (the plan counts them already); the step after the last of them finishes looks instead.
+    if (!this.wanted && this.ops.queued > 0) return true;
+    this.wanted = false;
     const s = this.settings;
     const started = this.clock.now();
     let members: Description[];
@@ -320,9 +330,10 @@ export class GroupController {
     const visible = members.filter((d) => !this.ops.isDestroying(d.ID));
     this.noteChanges(members, seen);
 
-    // Health: everyone when due (healing), else the new-config instances a rolling update waits for.
+    // Health: everyone when due (healing; put off while provisions wait for a slot), else the
+    // new-config instances a rolling update waits for.
     this.health.retain(seen);
-    const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props);
+    const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props, this.ops.queued > 0);
     if (toCheck.length > 0)
       await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
     if (this.stopped || this.settings !== s) {
@@ -346,8 +357,9 @@ export class GroupController {
       paused: this.paused,
     });
 
+    // Built only when something is destroyed: a steady step over 100,000 members needs no map of them.
     const byId = new Map<string, Description>();
-    for (const d of visible) byId.set(d.ID, d);
+    if (result.destroy.length > 0) for (const d of visible) byId.set(d.ID, d);
     for (const d of result.destroy) {
       const desc = byId.get(d.id);
       if (desc) void this.ops.destroy(desc, d, s);
@@ -358,7 +370,7 @@ export class GroupController {
     s.props.logicalIds?.forEach((l, k) => lidIndex.set(l, k));
     for (const lid of result.provision) {
       const index = lid !== null ? (lidIndex.get(lid) ?? -1) : seq++;
-      void this.ops.provision(lid, index, s);
+      this.ops.provision(lid, index, s);
     }
     if (result.destroy.length > 0 || result.provision.length > 0) {
       this.log.info(

@@ -1,7 +1,8 @@
 /**
  * What a group knows of each member's health: asking the flavor (`Flavor.Healthy`), how long each
  * answer has held, when a new instance is ready for a rolling update to go on, and when an Unhealthy
- * one has outlived its grace period and is replaced.
+ * one has outlived its grace period and is replaced. A sweep of every member that takes long spaces
+ * out the next one (at most a fifth of the time is spent sweeping).
  */
 import { Health, type Description } from '../spi/common.js';
 import type { FlavorClient } from '../spi/flavor.js';
@@ -11,6 +12,9 @@ import type { HealthState } from './plan.js';
 import type { Problems } from './problems.js';
 import type { GroupProperties } from './properties.js';
 import type { Semaphore } from './semaphore.js';
+
+/** The next sweep of every member starts no sooner than this many times the last one's duration. */
+const SWEEP_SPACING = 5;
 
 interface HealthRecord {
   state: HealthState;
@@ -31,6 +35,9 @@ export interface HealthJudgement {
 export class HealthBook {
   private readonly records = new Map<string, HealthRecord>();
   private lastCheckAll = -Infinity;
+  /** When the sweep under way started (null when none is), and how long the last one took. */
+  private sweepStartedAt: number | null = null;
+  private lastSweepMs = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -40,12 +47,16 @@ export class HealthBook {
 
   /**
    * The members to check this step: everyone when the interval has passed (healing), else, while
-   * outdated instances remain, the current-config ones a rolling update still waits for.
+   * outdated instances remain, the current-config ones a rolling update still waits for. `deferSweep`
+   * (provisions still wait for a slot) puts off checking everyone until a step where none waits: the
+   * sweep would compete with them for the flavor, and the members it would check are mostly new.
    */
-  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties): Description[] {
+  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties, deferSweep = false): Description[] {
     const t = this.clock.now();
-    if (t - this.lastCheckAll >= this.intervalMs) {
+    // A sweep that took long (100,000 members) spaces the next out: sweeping takes at most a fifth of the time.
+    if (!deferSweep && t - this.lastCheckAll >= Math.max(this.intervalMs, SWEEP_SPACING * this.lastSweepMs)) {
       this.lastCheckAll = t;
+      if (visible.length > 0) this.sweepStartedAt = t;
       return [...visible];
     }
     if (!visible.some((d) => !isCurrent(d))) return [];
@@ -85,6 +96,10 @@ export class HealthBook {
       ),
     );
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
+    if (this.sweepStartedAt !== null) {
+      this.lastSweepMs = this.clock.now() - this.sweepStartedAt;
+      this.sweepStartedAt = null;
+    }
   }
 
   /** Records one answer about `id`, now. */

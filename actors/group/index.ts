@@ -15,7 +15,7 @@ import type { ControllerOptions } from './group-controller.js';
 import { GroupPlugin, RESUME_GRACE_MS } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';
 import { GroupJournal } from './journal.js';
-import { withDeadline } from './plugin-calls.js';
+import type { Caller } from '../spi/common.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
 import { resolveActorModule } from '../../runtime/module-resolver.js';
 import type { GroupBackend, GroupBackendFactory, GroupBackendOption, GroupService } from './backend.js';
@@ -112,7 +112,9 @@ export default defineActor<GroupActorOptions>({
     const opts = resolveOptions(options);
     const storeDir = options.storeDir ?? process.env['INFRAKIT_STORE_DIR'] ?? join(ctx.home, 'configs');
     const storeKind = resolveStoreKind(options.store);
-    const caller = withDeadline((actor, method, params) => ctx.call(actor, method, params), opts.callTimeoutMs);
+    // The runtime's own deadline (one timer per call), not a second timer around it.
+    const deadline = opts.callTimeoutMs > 0 ? { timeoutMs: opts.callTimeoutMs } : undefined;
+    const caller: Caller = (actor, method, params) => ctx.call(actor, method, params, deadline);
     const emit = (type: string, payload?: unknown) => ctx.emit(type, payload);
     let plugin: GroupService;
     let extra: Readonly<Record<string, Handler>> = {};

@@ -1,7 +1,8 @@
 /**
  * A group's provisions and destroys in flight: running them (bounded by maxParallel), and counting
  * them toward the size until a listing taken late enough shows their outcome, so nothing is
- * provisioned twice and a member being destroyed is not counted.
+ * provisioned twice and a member being destroyed is not counted. Provisions wait in a plain queue
+ * that at most maxParallel runners drain, so 100,000 of them cost a small record each, not a promise.
  */
 import {
   TAG_CONFIG_HASH,
@@ -31,6 +32,25 @@ interface Pending {
   visibleAfter: number | null;
 }
 
+/** A provision waiting for a runner. */
+interface Queued {
+  readonly token: number;
+  readonly p: Pending;
+  readonly sequence: number;
+  readonly s: GroupSettings;
+}
+
+/** The Allocation sent with every Prepare of one group's settings: built once, never changed. */
+const allocations = new WeakMap<GroupSettings, Allocation>();
+function allocationOf(s: GroupSettings): Allocation {
+  let a = allocations.get(s);
+  if (a === undefined) {
+    a = { Size: s.props.size, LogicalIDs: s.props.logicalIds === null ? null : [...s.props.logicalIds] };
+    allocations.set(s, a);
+  }
+  return a;
+}
+
 interface Destroying {
   /** null while in flight; else the clock time after which a listing no longer shows it. */
   visibleAfter: number | null;
@@ -57,6 +77,9 @@ export class Operations {
   private readonly ops: Semaphore;
   private tokens = 0;
   private inFlight = 0;
+  private queue: Queued[] = [];
+  private queueHead = 0;
+  private runners = 0;
   private progressed = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -67,6 +90,11 @@ export class Operations {
   /** Operations started and not finished. */
   get running(): number {
     return this.inFlight;
+  }
+
+  /** Provisions waiting for a slot (not started yet). */
+  get queued(): number {
+    return this.queue.length - this.queueHead;
   }
 
   /** Provisions still counted toward the size. */
@@ -124,53 +152,82 @@ export class Operations {
     return new FlavorClient(this.ctx.caller, s.props.flavor.Plugin);
   }
 
-  /** Prepare (flavor) then Provision one instance, tagged as the group's; counted until listed. */
-  provision(logicalId: string | null, sequence: number, s: GroupSettings): Promise<void> {
-    const { clock, problems, log } = this.ctx;
+  /** Prepare (flavor) then Provision one instance, tagged as the group's; counted until listed. Runs when a runner takes it. */
+  provision(logicalId: string | null, sequence: number, s: GroupSettings): void {
     const token = ++this.tokens;
     const p: Pending = { id: null, logicalId, hash: s.hash, visibleAfter: null };
     this.pending.set(token, p);
     this.started();
-    return this.ops
-      .run(async () => {
-        if (this.ctx.stopped()) {
-          this.pending.delete(token);
-          return;
+    this.queue.push({ token, p, sequence, s });
+    if (this.runners < Math.max(1, this.ctx.maxParallel)) {
+      this.runners++;
+      void this.drainQueue();
+    }
+  }
+
+  /** One runner: takes queued provisions one at a time (each holding a slot of maxParallel) until none is left. */
+  private async drainQueue(): Promise<void> {
+    try {
+      for (;;) {
+        const q = this.queue[this.queueHead];
+        if (q === undefined) break;
+        this.queue[this.queueHead++] = undefined as unknown as Queued;
+        if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.queueHead);
+          this.queueHead = 0;
         }
-        const tags: Tags = { [TAG_GROUP]: s.spec.ID, [TAG_CONFIG_HASH]: s.hash };
-        if (logicalId !== null) tags[TAG_LOGICAL_ID] = logicalId;
-        const allocation: Allocation = { Size: s.props.size, LogicalIDs: s.props.logicalIds === null ? null : [...s.props.logicalIds] };
-        let spec;
         try {
-          spec = await this.flavor(s).prepare(
-            s.props.flavor.Properties,
-            { Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: logicalId, Attachments: null },
-            allocation,
-            { Group: s.spec.ID, Sequence: sequence },
-          );
+          await this.ops.run(() => this.provisionOne(q));
         } catch (err) {
-          this.pending.delete(token);
-          problems.trouble('provision', err, s.props.flavor.Plugin);
-          return;
+          this.pending.delete(q.token);
+          this.ctx.problems.record('provision', err);
+        } finally {
+          this.finished();
         }
-        problems.answered(s.props.flavor.Plugin);
-        // The group's tags are its memory: a flavor may add tags, never drop these.
-        spec = { ...spec, Tags: { ...(spec.Tags ?? {}), ...tags }, LogicalID: logicalId ?? spec.LogicalID ?? null };
-        try {
-          p.id = await this.instance(s).provision(spec);
-          p.visibleAfter = clock.now();
-          this.progressed = true;
-          problems.clear('provision');
-        } catch (err) {
-          if (isUnreachable(err)) {
-            // It may exist anyway: keep counting it until a listing taken late enough says otherwise.
-            p.visibleAfter = clock.now() + (errorCode(err) === 'IK_CALL_TIMEOUT' ? this.ctx.callTimeoutMs : 0);
-          } else this.pending.delete(token);
-          problems.trouble('provision', err, s.props.instance.Plugin);
-          log.warn({ group: s.spec.ID, err: errorMessage(err) }, 'provision failed');
-        }
-      })
-      .finally(() => this.finished());
+      }
+    } finally {
+      this.runners--;
+    }
+  }
+
+  private async provisionOne({ token, p, sequence, s }: Queued): Promise<void> {
+    const { clock, problems, log } = this.ctx;
+    const logicalId = p.logicalId;
+    if (this.ctx.stopped()) {
+      this.pending.delete(token);
+      return;
+    }
+    const tags: Tags = { [TAG_GROUP]: s.spec.ID, [TAG_CONFIG_HASH]: s.hash };
+    if (logicalId !== null) tags[TAG_LOGICAL_ID] = logicalId;
+    let spec;
+    try {
+      spec = await this.flavor(s).prepare(
+        s.props.flavor.Properties,
+        { Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: logicalId, Attachments: null },
+        allocationOf(s),
+        { Group: s.spec.ID, Sequence: sequence },
+      );
+    } catch (err) {
+      this.pending.delete(token);
+      problems.trouble('provision', err, s.props.flavor.Plugin);
+      return;
+    }
+    problems.answered(s.props.flavor.Plugin);
+    // The group's tags are its memory: a flavor may add tags, never drop these.
+    spec = { ...spec, Tags: { ...(spec.Tags ?? {}), ...tags }, LogicalID: logicalId ?? spec.LogicalID ?? null };
+    try {
+      p.id = await this.instance(s).provision(spec);
+      p.visibleAfter = clock.now();
+      this.progressed = true;
+      problems.clear('provision');
+    } catch (err) {
+      if (isUnreachable(err)) {
+        // It may exist anyway: keep counting it until a listing taken late enough says otherwise.
+        p.visibleAfter = clock.now() + (errorCode(err) === 'IK_CALL_TIMEOUT' ? this.ctx.callTimeoutMs : 0);
+      } else this.pending.delete(token);
+      problems.trouble('provision', err, s.props.instance.Plugin);
+      log.warn({ group: s.spec.ID, err: errorMessage(err) }, 'provision failed');
+    }
   }
 
   /** A planned destroy: Drain then Destroy. Resolves true when the instance is gone. */

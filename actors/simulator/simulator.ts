@@ -5,6 +5,9 @@
  * - the tag filter of DescribeInstances is strict AND (docs/go-compat.md #25: Go matches instances lacking a key);
  * - DescribeInstances honours the `Properties` flag (Go always returns Properties);
  * - tags are indexed (`TagIndex`), so a query over 10,000 instances touches only the rarest posting set.
+ * Instances are kept compact (store.ts): equal tag sets and Properties are stored once and shared, so a
+ * DescribeInstances answer shares them too (structured clone sends a shared object once). Treat what
+ * DescribeInstances returns as read-only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationError } from '../../runtime/errors.js';
@@ -22,7 +25,7 @@ import type {
 } from '../spi/index.js';
 import { parseDurationMs } from '../../runtime/go-duration.js';
 import { mulberry32 } from './prng.js';
-import { TagIndex } from '../spi/tag-index.js';
+import { ObjectStore } from './store.js';
 import { isRecord } from '../../runtime/util.js';
 
 export const DEFAULT_OBJECTS: readonly string[] = ['compute', 'disk', 'net'];
@@ -61,39 +64,6 @@ export interface VanishResult {
   Type: string;
   /** The IDs that vanished, `null` when none. */
   IDs: string[] | null;
-}
-
-interface StoredInstance {
-  ID: string;
-  LogicalID: string | null;
-  Tags: Tags;
-  Properties: unknown;
-}
-
-/** One typed object's instances and their tag index. */
-class ObjectStore {
-  readonly instances = new Map<string, StoredInstance>();
-  readonly index = new TagIndex();
-
-  put(inst: StoredInstance): void {
-    this.instances.set(inst.ID, inst);
-    this.index.add(inst.ID, inst.Tags);
-  }
-
-  delete(id: string): boolean {
-    const inst = this.instances.get(id);
-    if (!inst) return false;
-    this.index.remove(id, inst.Tags);
-    this.instances.delete(id);
-    return true;
-  }
-
-  /** Matching ids in ID order (IDs are fixed-width decimal, so string order is time order). */
-  select(tags: Tags | null | undefined): string[] {
-    const hits = this.index.query(tags);
-    if (hits === undefined) return [...this.instances.keys()];
-    return hits.sort();
-  }
 }
 
 export interface SimulatorDeps {
@@ -155,7 +125,7 @@ export class Simulator {
 
   /** Number of instances of an object (default: the first). */
   size(type = ''): number {
-    return this.store(type).instances.size;
+    return this.store(type).size;
   }
 
   /**
@@ -200,31 +170,21 @@ export class Simulator {
         throw new ApplicationError('simulator_cap must be a non-negative integer');
       cap = cap === undefined ? c : Math.min(cap, c);
     }
-    if (cap !== undefined && store.instances.size >= cap) throw new ApplicationError(`at capacity ${cap}`);
+    if (cap !== undefined && store.size >= cap) throw new ApplicationError(`at capacity ${cap}`);
 
     if (this.failureRate > 0 && this.random() < this.failureRate) {
       throw new ApplicationError(`simulator ${this.name}: injected provision failure (failureRate ${this.failureRate})`);
     }
 
     const id = this.nextId();
-    store.put({
-      ID: id,
-      LogicalID: spec.LogicalID ?? null,
-      Tags: { ...(spec.Tags ?? {}), [TAG_SIMULATOR]: this.name },
-      Properties: spec.Properties,
-    });
+    store.put(id, spec.LogicalID ?? null, { ...(spec.Tags ?? {}), [TAG_SIMULATOR]: this.name }, spec.Properties);
     return { Type: type, ID: id };
   }
 
   label(req: LabelRequest): OkResult {
     const store = this.store(req.Type);
-    const inst = store.instances.get(req.Instance);
-    if (!inst) throw new ApplicationError(`not found ${req.Instance}`);
-    if (req.Labels && Object.keys(req.Labels).length > 0) {
-      store.index.remove(inst.ID, inst.Tags);
-      inst.Tags = { ...inst.Tags, ...req.Labels };
-      store.index.add(inst.ID, inst.Tags);
-    }
+    if (!store.has(req.Instance)) throw new ApplicationError(`not found ${req.Instance}`);
+    if (req.Labels && Object.keys(req.Labels).length > 0) store.label(req.Instance, req.Labels);
     return { Type: req.Type ?? '', OK: true };
   }
 
@@ -245,10 +205,7 @@ export class Simulator {
         store.delete(id);
         continue;
       }
-      const inst = store.instances.get(id) as StoredInstance;
-      const d: Description = { ID: inst.ID, LogicalID: inst.LogicalID, Tags: { ...inst.Tags } };
-      if (withProps && inst.Properties !== undefined) d.Properties = inst.Properties;
-      out.push(d);
+      out.push(store.describe(id, withProps));
     }
     return { Type: type, Descriptions: out.length > 0 ? out : null };
   }
@@ -258,7 +215,7 @@ export class Simulator {
     const store = this.store(type);
     let victims: string[];
     if (req.IDs && req.IDs.length > 0) {
-      victims = req.IDs.filter((id) => store.instances.has(id));
+      victims = req.IDs.filter((id) => store.has(id));
     } else {
       const pool = store.select(req.Tags);
       const n = Math.min(Math.max(0, Math.floor(req.Count ?? 0)), pool.length);

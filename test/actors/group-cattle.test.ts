@@ -65,6 +65,33 @@ describe('group: cattle convergence (fake plugins)', () => {
     assert.equal(world.members('other').length, 1);
   });
 
+  it('provisions beyond maxParallel wait in a queue: at most maxParallel at once, no listing per tick while some wait', async () => {
+    world.provisionDelayMs = 20;
+    let running = 0;
+    let most = 0;
+    let listedAt20: number | undefined;
+    const inner = world.caller;
+    world.caller = async <R>(actor: string, method: string, params?: unknown): Promise<R> => {
+      if (method !== 'Instance.Provision') return inner<R>(actor, method, params);
+      if (world.count('Instance.Provision') === 20) listedAt20 = world.count('Instance.DescribeInstances');
+      most = Math.max(most, ++running);
+      try {
+        return await inner<R>(actor, method, params);
+      } finally {
+        running--;
+      }
+    };
+    plugin = makePlugin(world, { maxParallel: 4, pollIntervalMs: 5 });
+    await plugin.commitGroup({ ID: 'q', Properties: props(40) }, false);
+    await waitFor(() => world.members('q').length === 40, 10_000, '40 members');
+    await waitFor(async () => (await plugin.describeGroup('q')).Converged, 10_000, 'converged');
+    assert.equal(world.count('Instance.Provision'), 40);
+    assert.equal(world.members('q').length, 40);
+    assert.ok(most <= 4, `at most 4 provisions at once, saw ${most}`);
+    // 20 provisions in, 16 or more still queued: only the first step has listed (nothing called DescribeGroup yet).
+    assert.equal(listedAt20, 1);
+  });
+
   it('converges 2,000 instances quickly with bounded parallelism', async function () {
     this.timeout(20_000);
     plugin = makePlugin(world, { maxParallel: 64, pollIntervalMs: 1000 });

@@ -1,0 +1,172 @@
+/**
+ * One typed object's instances in the simulator, kept compact: each distinct tag set and each distinct
+ * Properties value is stored once (interned and counted, dropped with its last instance) and shared by
+ * the instances that carry it, so an instance costs one Map entry and one small record. The tag index
+ * maps tags to tag sets, not to instances; each tag set knows its instances.
+ */
+import type { Description, Tags } from '../spi/index.js';
+import { TagIndex } from '../spi/tag-index.js';
+
+/** One distinct set of tags (same keys, same order, same values), shared by the instances carrying it. */
+interface TagSet {
+  readonly key: string;
+  /** Frozen: never changed in place (a Label moves an instance to another set). */
+  readonly tags: Readonly<Tags>;
+  /** Its instances, in the order they joined; `inOrder` while that is also ID order. */
+  readonly ids: Set<string>;
+  inOrder: boolean;
+  last: string;
+}
+
+/** One distinct Properties value, shared by the instances provisioned with it. */
+interface SharedValue {
+  readonly key: string;
+  readonly value: unknown;
+  count: number;
+}
+
+interface Stored {
+  readonly logicalId: string | null;
+  tagSet: TagSet;
+  readonly props: SharedValue | undefined;
+}
+
+/**
+ * A key that two values share only when they are the same JSON value, or undefined when `v` is not
+ * plain JSON (a Date, a Map, an undefined member, -0, a hole, too deep…): such a value is not shared.
+ */
+export function plainJsonKey(v: unknown): string | undefined {
+  try {
+    return keyOf(v);
+  } catch {
+    return undefined; // too deep for the stack
+  }
+}
+
+function keyOf(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0) ? String(v) : undefined;
+    case 'object': {
+      if (v === null) return 'null';
+      if (Array.isArray(v)) {
+        const parts: string[] = [];
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) return undefined;
+          const k = keyOf(v[i]);
+          if (k === undefined) return undefined;
+          parts.push(k);
+        }
+        return `[${parts.join(',')}]`;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+      const parts: string[] = [];
+      for (const [name, member] of Object.entries(v)) {
+        const k = keyOf(member);
+        if (k === undefined) return undefined;
+        parts.push(`${JSON.stringify(name)}:${k}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export class ObjectStore {
+  private readonly instances = new Map<string, Stored>();
+  private readonly tagSets = new Map<string, TagSet>();
+  private readonly props = new Map<string, SharedValue>();
+  /** tag → keys of the tag sets carrying it. */
+  private readonly index = new TagIndex();
+
+  get size(): number {
+    return this.instances.size;
+  }
+
+  has(id: string): boolean {
+    return this.instances.has(id);
+  }
+
+  put(id: string, logicalId: string | null, tags: Tags, properties: unknown): void {
+    let props: SharedValue | undefined;
+    if (properties !== undefined) {
+      const key = plainJsonKey(properties);
+      props = key === undefined ? undefined : this.props.get(key);
+      if (props === undefined) {
+        props = { key: key ?? '', value: properties, count: 0 };
+        if (key !== undefined) this.props.set(key, props);
+      }
+      props.count++;
+    }
+    const rec: Stored = { logicalId, tagSet: this.join(id, tags), props };
+    this.instances.set(id, rec);
+  }
+
+  delete(id: string): boolean {
+    const rec = this.instances.get(id);
+    if (!rec) return false;
+    this.leave(id, rec.tagSet);
+    const p = rec.props;
+    if (p !== undefined && --p.count === 0 && this.props.get(p.key) === p) this.props.delete(p.key);
+    this.instances.delete(id);
+    return true;
+  }
+
+  /** Adds `labels` to an instance's tags (it moves to the tag set of the result). */
+  label(id: string, labels: Tags): void {
+    const rec = this.instances.get(id);
+    if (!rec) return;
+    const before = rec.tagSet;
+    rec.tagSet = this.join(id, { ...before.tags, ...labels });
+    if (rec.tagSet !== before) this.leave(id, before);
+  }
+
+  /** The instance as DescribeInstances shows it; its Tags and Properties are shared, not copied. */
+  describe(id: string, withProps: boolean): Description {
+    const rec = this.instances.get(id) as Stored;
+    const d: Description = { ID: id, LogicalID: rec.logicalId, Tags: rec.tagSet.tags };
+    if (withProps && rec.props !== undefined) d.Properties = rec.props.value;
+    return d;
+  }
+
+  /** Matching ids in ID order (IDs are fixed-width decimal, so string order is time order). */
+  select(tags: Tags | null | undefined): string[] {
+    const keys = this.index.query(tags);
+    // The Map keeps insertion order, which is ID order: IDs only grow.
+    if (keys === undefined) return [...this.instances.keys()];
+    if (keys.length === 1) {
+      const set = this.tagSets.get(keys[0] as string) as TagSet;
+      return set.inOrder ? [...set.ids] : [...set.ids].sort();
+    }
+    const out: string[] = [];
+    for (const k of keys) for (const id of (this.tagSets.get(k) as TagSet).ids) out.push(id);
+    return out.sort();
+  }
+
+  private join(id: string, tags: Tags): TagSet {
+    const key = JSON.stringify(tags);
+    let set = this.tagSets.get(key);
+    if (set === undefined) {
+      set = { key, tags: Object.freeze({ ...tags }), ids: new Set(), inOrder: true, last: '' };
+      this.tagSets.set(key, set);
+      this.index.add(key, set.tags);
+    }
+    if (set.ids.has(id)) return set;
+    if (set.ids.size > 0 && id < set.last) set.inOrder = false;
+    else set.last = id;
+    set.ids.add(id);
+    return set;
+  }
+
+  private leave(id: string, set: TagSet): void {
+    set.ids.delete(id);
+    if (set.ids.size > 0) return;
+    this.tagSets.delete(set.key);
+    this.index.remove(set.key, set.tags);
+  }
+}
