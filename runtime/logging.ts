@@ -10,6 +10,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { missingPackageMessage, requireOptional } from './optional-module.js';
+import type { LogRecord } from './worker-log.js';
 
 /** The level used when none is given. */
 export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env): string {
@@ -67,4 +68,18 @@ export function createLoggerWith(level: string, format: LogFormat, prettyPackage
     logger.warn(prettyMissingMessage(prettyPackage));
   }
   return logger;
+}
+
+/**
+ * Where the records an actor's worker posts (worker-log.ts) are written: `log`'s child bound to
+ * `{ actor, threadId }`, at the workers' level, passing their `err` (serialized in the worker) as is.
+ */
+export function workerRecordLogger(log: Logger, actor: string, threadId: number, level: string): Logger {
+  return log.child({ actor, threadId }, { level, serializers: { err: (e: unknown) => e } });
+}
+
+/** Write one record posted by a worker. */
+export function writeWorkerRecord(log: Logger, r: LogRecord): void {
+  if (r.msg === undefined) log[r.level](r.obj);
+  else log[r.level](r.obj, r.msg);
 }

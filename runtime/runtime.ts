@@ -92,7 +92,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       home: this.home,
       log: this.log,
       logLevel: this.#logLevel,
-      logFormat: format,
       logCalls: this.#logCalls,
       callTimeoutMs: this.#callTimeoutMs,
       emit: (event, ...args) => {

@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import type { RestartTracker } from './restart-policy.js';
+import { workerRecordLogger, writeWorkerRecord } from './logging.js';
 import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
@@ -113,7 +114,6 @@ export class StatelessActor implements ActorCell {
       options: decl.options ?? {},
       home: sup.home,
       logLevel: sup.logLevel,
-      logFormat: sup.logFormat,
       channel,
       counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
@@ -170,6 +170,9 @@ export class StatelessActor implements ActorCell {
         return;
       case 'event':
         this.#sup.emit('actor:event', { actor: this.name, type: m.event, payload: m.payload });
+        return;
+      case 'log':
+        writeWorkerRecord(workerRecordLogger(this.#sup.log, this.name, m.threadId, this.#sup.logLevel), m.record);
         return;
       case 'reply':
         return; // our own kind of message, meant for a pool thread
