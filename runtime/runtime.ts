@@ -21,7 +21,7 @@ import {
 import type { RuntimeEvents } from './events.js';
 import { infrakitHome } from './home.js';
 import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
-import { resolveActorModule } from './module-resolver.js';
+import { builtinStateless, resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
 import { StatefulActor } from './stateful-actor.js';
@@ -157,13 +157,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (this.#cells.has(decl.name) || seen.has(decl.name)) throw new DuplicateActorError(decl.name);
       seen.add(decl.name);
     }
-    // Whether a definition asks for a pool is only known from the module itself. Actor modules have
-    // no top-level side effects by contract, so importing them here is cheap and harmless.
+    // Whether a definition asks for a pool is only known from the module itself (for built-in kinds,
+    // from module-resolver.ts, so their workers start without main importing them first). Actor
+    // modules have no top-level side effects by contract, so importing one here is harmless.
     const kinds = await Promise.all(
       decls.map(async (decl) => {
         try {
           const moduleUrl = resolveActorModule(decl.module);
-          const stateless = decl.kind === undefined ? (await loadDefinition(moduleUrl)).stateless === true : decl.kind === 'stateless';
+          const stateless =
+            decl.kind !== undefined
+              ? decl.kind === 'stateless'
+              : (builtinStateless(decl.module) ?? (await loadDefinition(moduleUrl)).stateless === true);
           return { moduleUrl, stateless };
         } catch (err) {
           throw new ActorStartError(decl.name, err instanceof Error ? err.message : String(err), { cause: err });
