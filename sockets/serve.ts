@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import type { ActorDeclaration } from '../runtime/declaration.js';
 import { infrakitHome, lockHome } from '../runtime/home.js';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import type * as FrontEndModule from './socket-front-end.js';
 import type { FrontEndOptions, SocketFrontEnd } from './socket-front-end.js';
+import type * as ResolverModule from './socket-resolver.js';
 import type { SocketResolver } from './socket-resolver.js';
 import { checkSocketPaths } from './unix-listener.js';
 
 /** The front end's modules (HTTP server, JSON-RPC, SSE, the resolver), imported once, when first needed. */
-function frontEndModules(): Promise<[typeof import('./socket-front-end.js'), typeof import('./socket-resolver.js')]> {
+function frontEndModules(): Promise<[typeof FrontEndModule, typeof ResolverModule]> {
   return Promise.all([import('./socket-front-end.js'), import('./socket-resolver.js')]);
 }
 
