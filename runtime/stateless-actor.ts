@@ -121,7 +121,9 @@ export class StatelessActor implements ActorCell {
     this.#pool = new Piscina<PoolTask, PoolResult>({
       filename: POOL_WORKER.href,
       name: 'default',
-      minThreads: threads,
+      // The default size starts one thread (a worker's memory is the cost of an idle actor) and
+      // piscina adds the second when a call from main finds no idle thread; a declared size starts whole.
+      minThreads: decl.threads === undefined ? 1 : threads,
       maxThreads: threads,
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
