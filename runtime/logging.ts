@@ -1,10 +1,11 @@
 /**
- * pino loggers: one root per thread, writing synchronously to stderr, and one child per actor
- * bound to `{ actor, threadId }`. `INFRAKIT_TRACE=1` raises the default level to `trace`.
+ * pino loggers, on the main thread only: a root writing synchronously to stderr, a child per actor
+ * bound to `{ actor, threadId }`, which also writes the records workers post (worker-log.ts: workers
+ * load no pino). `INFRAKIT_TRACE=1` raises the default level to `trace`.
  *
  * `INFRAKIT_LOG_FORMAT=term` (InfraKit's `--log-format term`) prints one readable line per record
- * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option, which
- * reaches the workers in their start message, so every thread logs the same way as the main thread.
+ * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option; since
+ * workers' records go through the main thread's logger, every thread's lines look the same.
  * pino-pretty is an optional package: without it, logs stay JSON lines and the main thread warns once.
  */
 import { isMainThread } from 'node:worker_threads';
