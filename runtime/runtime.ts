@@ -34,9 +34,9 @@ export interface RuntimeOptions {
   readonly home?: string;
   /** Root logger; default pino to stderr at `logLevel`. */
   readonly logger?: Logger;
-  /** Level for the default logger and for the workers' loggers. Default `info` (`trace` with INFRAKIT_TRACE=1). */
+  /** Level for the default logger and for the actors' `ctx.log` (written by `logger`). Default `info` (`trace` with INFRAKIT_TRACE=1). */
   readonly logLevel?: string;
-  /** Format of the default logger and of the workers' loggers: `json` or `term`. Default env `INFRAKIT_LOG_FORMAT`, else `json`. */
+  /** Format of the default logger (which also writes the actors' records): `json` or `term`. Default env `INFRAKIT_LOG_FORMAT`, else `json`. */
   readonly logFormat?: LogFormat;
   /** Default mailbox capacity. Default 1024. */
   readonly mailbox?: number;
