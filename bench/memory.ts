@@ -88,7 +88,7 @@ export async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   const baselineIs = 'bare Worker listening on a port (no runtime, no modules)';
   const notes: Record<Exclude<Case, 'bare'>, string> = {
-    echo: 'actor-host + pino + a schema-less actor',
+    echo: 'actor-host (no pino: records go to main) + a schema-less actor',
     simulator: 'params schemas (runtime/schema.ts) and the SPI',
     'vanilla-pool-thread': 'one piscina thread of a stateless actor',
     group: "store 'memory' (etcd3 not loaded)",

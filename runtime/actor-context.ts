@@ -1,12 +1,10 @@
 /**
  * Starting an actor instance inside a worker, the same way for both kinds (actor-host.ts for a
  * stateful actor, pool-worker.ts for each pool thread): load the module, build its `ctx`, run
- * `create(ctx)`, and check what it returned. Only the transports of `call` and `emit` differ.
+ * `create(ctx)`, and check what it returned. Only the transports of `call`, `emit` and `log` differ.
  */
-import { threadId } from 'node:worker_threads';
 import type { ActorContext, ActorDefinition, ActorInstance } from './actor.js';
 import { loadDefinition } from './definition.js';
-import { createLogger, type LogFormat } from './logging.js';
 
 export interface ActorStart {
   readonly name: string;
@@ -14,8 +12,6 @@ export interface ActorStart {
   readonly moduleUrl: string;
   readonly options: unknown;
   readonly home: string;
-  readonly logLevel: string;
-  readonly logFormat: LogFormat;
   /** `ctx.signal`: aborted when this instance stops. */
   readonly signal: AbortSignal;
   /** How `ctx.call` reaches other actors; `timeoutMs` is the caller's, if it named one. */
@@ -24,15 +20,10 @@ export interface ActorStart {
   emit(type: string, payload: unknown): void;
 }
 
-/** The logger an actor instance logs through (its `ctx.log`): a child bound to `{ actor, threadId }`. */
-export function actorLogger(name: string, logLevel: string, logFormat: LogFormat): ActorContext['log'] {
-  return createLogger(logLevel, logFormat).child({ actor: name, threadId });
-}
-
 /** Load, build `ctx`, `create(ctx)`; rejects when the module is no actor or `create()` fails or returns no handlers. */
 export async function createActor(
   s: ActorStart,
-  log: ActorContext['log'] = actorLogger(s.name, s.logLevel, s.logFormat),
+  log: ActorContext['log'],
 ): Promise<{ def: ActorDefinition; instance: ActorInstance; ctx: ActorContext }> {
   const def = await loadDefinition(s.moduleUrl);
   const ctx: ActorContext = {

@@ -1,7 +1,8 @@
 /**
  * Worker entry of a stateful actor: waits for `start` (which hands over the control port), imports
  * the module, runs `create(ctx)`, posts `ready`, then serves calls from main and peers through ONE
- * FIFO queue, at most `concurrency` at once. Uncaught errors are posted as `crash` and the thread exits 1.
+ * FIFO queue, at most `concurrency` at once. Uncaught errors are posted as `crash` and the thread exits 1;
+ * `ctx.log` records are posted to main as `log` (no pino in the worker).
  * Handlers run inside an AsyncLocalStorage holding the call chain; a re-entrant call (chain already
  * holds this actor) runs at once, since queueing it behind its caller could wedge the actor.
  */
@@ -9,7 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
-import { actorLogger, createActor } from './actor-context.js';
+import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
 import { concurrencyOf, invoke, methodDocs } from './definition.js';
@@ -19,6 +20,7 @@ import { Mailbox } from './mailbox.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
+import { workerLogger } from './worker-log.js';
 
 interface Job {
   readonly id: number;
@@ -57,7 +59,7 @@ async function boot(start: StartMessage): Promise<void> {
   control = start.port;
   // The answering side only leaves; callers (main, peers) hold the capacity.
   const mailbox = new Mailbox(Number.POSITIVE_INFINITY, start.counter);
-  const log = actorLogger(start.name, start.logLevel, start.logFormat);
+  const log = workerLogger(start.logLevel, (record) => post({ type: 'log', record }));
   const abort = new AbortController();
   // Only calls from other actors (a non-empty chain) run inside it, so a worker that only serves
   // main never turns on its async hooks.

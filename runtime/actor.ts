@@ -5,7 +5,7 @@
  * are keyed by wire method name (`Service.Method`); a plain `Error` thrown answers -32000 verbatim.
  */
 import type { Schema } from './schema.js';
-import type { Logger } from 'pino';
+import type { ActorLogger } from './worker-log.js';
 
 /** One interface an actor implements, e.g. `{ name: 'Instance', version: '0.6.1' }`. */
 export interface InterfaceSpec {
@@ -55,8 +55,11 @@ export interface ActorContext<Options = Record<string, unknown>> {
   readonly options: Options;
   /** `INFRAKIT_HOME` of the runtime. Persistent files go below it. */
   readonly home: string;
-  /** A pino child logger bound to `{ actor, threadId }`. */
-  readonly log: Logger;
+  /**
+   * The actor's logger, pino's API (`info(obj, msg)`, `child`, …): records go to the runtime's pino
+   * logger on the main thread, bound to `{ actor, threadId }` (runtime/worker-log.ts).
+   */
+  readonly log: ActorLogger;
   /** Aborted when the actor is being stopped; long loops and timers should watch it. */
   readonly signal: AbortSignal;
   /**

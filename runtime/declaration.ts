@@ -26,7 +26,10 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
   readonly module: string | URL;
   /** `stateful` (default): one dedicated worker thread. `stateless`: a pool of `threads` workers. */
   readonly kind?: 'stateful' | 'stateless';
-  /** Pool size for stateless actors. Default 2. */
+  /**
+   * Pool size for stateless actors. Default 2, of which one thread starts with the actor and the
+   * second when calls from main queue up (it then stays); a size given here starts whole.
+   */
   readonly threads?: number;
   /** Options handed to the actor's `create(ctx)` as `ctx.options`. Must be structured-cloneable. */
   readonly options?: Options;
@@ -53,15 +56,16 @@ export interface ActorDeclaration<Options = Record<string, unknown>> {
  * like any crash) long before it takes the process down; the biggest real need, the simulator holding
  * 100,000 instances while the group converges them, stays far below it (see docs/architecture.md).
  * The stack is Node's worker default (4 MB), stated so `runtime.info()` shows it. The V8 young generation is
- * capped at 8 MB. Node's default lets each busy isolate grow it to tens of MB, and five busy threads
- * (main, group, simulator, vanilla x2) converging 10,000 instances peaked at 245-255 MB RSS; capped,
- * 211 MB, in the same time (0.76-0.79 s vs 0.77-0.92 s; bench/group.ts). Actor messages are small
- * and short-lived, so the extra scavenges are cheap. An actor that needs more says so in its
+ * capped at 2 MB (512 KB semi-spaces). Node's default lets each busy isolate grow it to tens of MB:
+ * converging 10,000 instances (bench/group.ts) peaked at 245-255 MB RSS uncapped, 211 MB capped at 8 MB;
+ * later, 171-179 MB at 8 MB and 152-162 MB at 2 MB, for the same CPU time (3.5-4.3 and 3.7-4.3 CPU-s,
+ * four runs each). An idle `up` is 8 MB smaller at 2 MB than at 8 (bench/footprint.ts). Messages are small and
+ * short-lived, so the extra scavenges are cheap. An actor that needs more says so in its
  * declaration, e.g. `resourceLimits: { maxYoungGenerationSizeMb: 32 }`.
  */
 export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = {
   maxOldGenerationSizeMb: 1024,
-  maxYoungGenerationSizeMb: 8,
+  maxYoungGenerationSizeMb: 2,
   stackSizeMb: 4,
 };
 

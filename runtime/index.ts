@@ -69,3 +69,4 @@ export type { Schema } from './schema.js';
 export { infrakitHome, pluginsDir } from './home.js';
 export { writeFileAtomic, readJsonFile } from './atomic-file.js';
 export { createLogger } from './logging.js';
+export type { ActorLogger, LogFn } from './worker-log.js';

@@ -1,15 +1,17 @@
 /**
- * pino loggers: one root per thread, writing synchronously to stderr, and one child per actor
- * bound to `{ actor, threadId }`. `INFRAKIT_TRACE=1` raises the default level to `trace`.
+ * pino loggers, on the main thread only: a root writing synchronously to stderr, a child per actor
+ * bound to `{ actor, threadId }`, which also writes the records workers post (worker-log.ts: workers
+ * load no pino). `INFRAKIT_TRACE=1` raises the default level to `trace`.
  *
  * `INFRAKIT_LOG_FORMAT=term` (InfraKit's `--log-format term`) prints one readable line per record
- * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option, which
- * reaches the workers in their start message, so every thread logs the same way as the main thread.
+ * through pino-pretty instead of JSON. It is the default of the runtime's `logFormat` option; since
+ * workers' records go through the main thread's logger, every thread's lines look the same.
  * pino-pretty is an optional package: without it, logs stay JSON lines and the main thread warns once.
  */
 import { isMainThread } from 'node:worker_threads';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { missingPackageMessage, requireOptional } from './optional-module.js';
+import type { LogRecord } from './worker-log.js';
 
 /** The level used when none is given. */
 export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env): string {
@@ -67,4 +69,18 @@ export function createLoggerWith(level: string, format: LogFormat, prettyPackage
     logger.warn(prettyMissingMessage(prettyPackage));
   }
   return logger;
+}
+
+/**
+ * Where the records an actor's worker posts (worker-log.ts) are written: `log`'s child bound to
+ * `{ actor, threadId }`, at the workers' level, passing their `err` (serialized in the worker) as is.
+ */
+export function workerRecordLogger(log: Logger, actor: string, threadId: number, level: string): Logger {
+  return log.child({ actor, threadId }, { level, serializers: { err: (e: unknown) => e } });
+}
+
+/** Write one record posted by a worker. */
+export function writeWorkerRecord(log: Logger, r: LogRecord): void {
+  if (r.msg === undefined) log[r.level](r.obj);
+  else log[r.level](r.obj, r.msg);
 }

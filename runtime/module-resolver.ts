@@ -1,6 +1,7 @@
 /**
  * Turns a declaration's `module` into a `file:` URL: a built-in kind (`'group'` →
  * `<dist>/actors/group/index.js`, next to the compiled runtime), an absolute path, or a `file:` URL.
+ * Which built-in kinds are stateless is listed here too, so starting one needs no import on main.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -22,4 +23,17 @@ export function resolveActorModule(module: string | URL): string {
     return url.href;
   }
   throw new Error(`actor module must be a built-in kind, an absolute path or a file: URL, got '${module}'`);
+}
+
+/**
+ * The built-in kinds whose definition says `stateless: true` (test/runtime/builtin-kinds.test.ts holds
+ * this to the modules). The runtime reads a built-in's kind here instead of importing its module on
+ * the main thread before starting it; any other module is imported to find out.
+ */
+const BUILTIN_STATELESS: ReadonlySet<string> = new Set(['vanilla']);
+
+/** Whether built-in kind `module` is stateless; undefined for anything that is not a built-in kind. */
+export function builtinStateless(module: string | URL): boolean | undefined {
+  if (typeof module !== 'string' || !KIND.test(module)) return undefined;
+  return BUILTIN_STATELESS.has(module);
 }

@@ -1,7 +1,7 @@
 /**
  * Task entry of a stateless actor's piscina pool: each thread loads the actor module on its first
  * task, runs `create(ctx)`, then answers tasks. Handler errors are RETURNED (`{ ok: false, error }`),
- * so a rejected task always means the thread died. `ctx.call`/`ctx.emit` go to main over a
+ * so a rejected task always means the thread died. `ctx.call`/`ctx.emit`/`ctx.log` go to main over a
  * BroadcastChannel; an `attach` task hands the thread a direct link from another actor's worker,
  * served alongside tasks. Chains and deadlines as in actor-host.ts.
  */
@@ -9,9 +9,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import type { Logger } from 'pino';
 import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
-import { actorLogger, createActor } from './actor-context.js';
+import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
@@ -20,6 +19,7 @@ import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
+import { workerLogger, type ActorLogger } from './worker-log.js';
 
 const data = workerData as PoolData;
 // The answering side only leaves; callers hold the capacity.
@@ -35,7 +35,7 @@ const abort = new AbortController();
 let running = 0;
 let drained: (() => void) | undefined;
 let stopping: Promise<PoolResult> | undefined;
-let log: Logger | undefined;
+let log: ActorLogger | undefined;
 
 function enter(): void {
   running++;
@@ -93,7 +93,7 @@ function relayCall(actor: string, method: string, params: unknown, callTimeoutMs
 
 function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
   if (loaded !== undefined) return loaded;
-  log = actorLogger(data.name, data.logLevel, data.logFormat);
+  log = workerLogger(data.logLevel, (record) => chan().postMessage({ type: 'log', threadId, record } satisfies PoolChannelMessage));
   loaded = createActor(
     {
       ...data,

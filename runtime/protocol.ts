@@ -8,7 +8,7 @@
 import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import type { SerializedError } from './errors.js';
-import type { LogFormat } from './logging.js';
+import type { LogRecord } from './worker-log.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
@@ -21,8 +21,8 @@ export interface StartMessage {
   readonly moduleUrl: string;
   readonly options: unknown;
   readonly home: string;
+  /** Level of the worker's `ctx.log`; its records are posted to main (`log`), which writes them. */
   readonly logLevel: string;
-  readonly logFormat: LogFormat;
   /**
    * Shared mailbox counter of this incarnation (Int32 at index 0: calls accepted and not yet
    * answered, from every sender). The worker decrements it when it answers a call.
@@ -104,6 +104,8 @@ export type FromWorker =
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
   /** `ctx.emit(type, payload)`. */
   | { readonly type: 'event'; readonly event: string; readonly payload: unknown }
+  /** A `ctx.log` record at or above the worker's level, for main's logger to write. */
+  | { readonly type: 'log'; readonly record: LogRecord }
   /** Ask for a way to reach `target` (first `ctx.call` to it, or after it restarted). */
   | { readonly type: 'connect'; readonly id: number; readonly target: string }
   /** Call `target` through main (plugins in other processes), with the caller's chain and deadline. */
@@ -142,8 +144,7 @@ export interface PoolData {
   readonly options: unknown;
   readonly home: string;
   readonly logLevel: string;
-  readonly logFormat: LogFormat;
-  /** BroadcastChannel name on which pool threads send `ctx.call`/`ctx.emit` to main. */
+  /** BroadcastChannel name on which pool threads send `ctx.call`/`ctx.emit`/`ctx.log` to main. */
   readonly channel: string;
   /** The actor's shared mailbox counter (Int32 at 0); a pool thread subtracts when it answers a direct call. */
   readonly counter: SharedArrayBuffer;
@@ -185,5 +186,6 @@ export type PoolChannelMessage =
       readonly timeoutMs: number;
     }
   | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
+  | { readonly type: 'log'; readonly threadId: number; readonly record: LogRecord }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

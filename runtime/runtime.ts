@@ -21,7 +21,7 @@ import {
 import type { RuntimeEvents } from './events.js';
 import { infrakitHome } from './home.js';
 import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
-import { resolveActorModule } from './module-resolver.js';
+import { builtinStateless, resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
 import { StatefulActor } from './stateful-actor.js';
@@ -34,9 +34,9 @@ export interface RuntimeOptions {
   readonly home?: string;
   /** Root logger; default pino to stderr at `logLevel`. */
   readonly logger?: Logger;
-  /** Level for the default logger and for the workers' loggers. Default `info` (`trace` with INFRAKIT_TRACE=1). */
+  /** Level for the default logger and for the actors' `ctx.log` (written by `logger`). Default `info` (`trace` with INFRAKIT_TRACE=1). */
   readonly logLevel?: string;
-  /** Format of the default logger and of the workers' loggers: `json` or `term`. Default env `INFRAKIT_LOG_FORMAT`, else `json`. */
+  /** Format of the default logger (which also writes the actors' records): `json` or `term`. Default env `INFRAKIT_LOG_FORMAT`, else `json`. */
   readonly logFormat?: LogFormat;
   /** Default mailbox capacity. Default 1024. */
   readonly mailbox?: number;
@@ -97,7 +97,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       home: this.home,
       log: this.log,
       logLevel: this.#logLevel,
-      logFormat: format,
       logCalls: this.#logCalls,
       callTimeoutMs: this.#callTimeoutMs,
       emit: (event, ...args) => {
@@ -163,13 +162,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (this.#cells.has(decl.name) || seen.has(decl.name)) throw new DuplicateActorError(decl.name);
       seen.add(decl.name);
     }
-    // Whether a definition asks for a pool is only known from the module itself. Actor modules have
-    // no top-level side effects by contract, so importing them here is cheap and harmless.
+    // Whether a definition asks for a pool is only known from the module itself (for built-in kinds,
+    // from module-resolver.ts, so their workers start without main importing them first). Actor
+    // modules have no top-level side effects by contract, so importing one here is harmless.
     const kinds = await Promise.all(
       decls.map(async (decl) => {
         try {
           const moduleUrl = resolveActorModule(decl.module);
-          const stateless = decl.kind === undefined ? (await loadDefinition(moduleUrl)).stateless === true : decl.kind === 'stateless';
+          const stateless =
+            decl.kind !== undefined
+              ? decl.kind === 'stateless'
+              : (builtinStateless(decl.module) ?? (await loadDefinition(moduleUrl)).stateless === true);
           return { moduleUrl, stateless };
         } catch (err) {
           throw new ActorStartError(decl.name, err instanceof Error ? err.message : String(err), { cause: err });

@@ -27,6 +27,7 @@ import {
   serializeError,
 } from './errors.js';
 import type { ConnectResult, FromWorker, StartMessage, ToWorker } from './protocol.js';
+import { workerRecordLogger, writeWorkerRecord } from './logging.js';
 import { Mailbox } from './mailbox.js';
 import { JsonText, postReply } from './reply.js';
 import type { RestartTracker } from './restart-policy.js';
@@ -56,6 +57,8 @@ interface Incarnation {
   /** Why it is going away, as reported by the worker before it exits. */
   reason: string | undefined;
   stopped: (() => void) | undefined;
+  /** Writes the worker's `ctx.log` records (made on the first one). */
+  log: Logger | undefined;
 }
 
 export class StatefulActor implements ActorCell {
@@ -128,6 +131,7 @@ export class StatefulActor implements ActorCell {
       threadId: worker.threadId,
       reason: undefined,
       stopped: undefined,
+      log: undefined,
     };
     this.#inc = inc;
     const start: StartMessage = {
@@ -138,7 +142,6 @@ export class StatefulActor implements ActorCell {
       options: this.#decl.options ?? {},
       home: this.#sup.home,
       logLevel: this.#sup.logLevel,
-      logFormat: this.#sup.logFormat,
       counter: mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
     };
@@ -192,6 +195,10 @@ export class StatefulActor implements ActorCell {
         return;
       case 'event':
         this.#sup.emit('actor:event', { actor: this.name, type: m.event, payload: m.payload });
+        return;
+      case 'log':
+        if (inc.log === undefined) inc.log = workerRecordLogger(this.#sup.log, this.name, inc.threadId, this.#sup.logLevel);
+        writeWorkerRecord(inc.log, m.record);
         return;
       case 'connect': {
         const result = this.#sup.connect(this.name, m.target);

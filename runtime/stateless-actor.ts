@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import type { ConnectResult, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import type { RestartTracker } from './restart-policy.js';
+import { workerRecordLogger, writeWorkerRecord } from './logging.js';
 import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
@@ -113,7 +114,6 @@ export class StatelessActor implements ActorCell {
       options: decl.options ?? {},
       home: sup.home,
       logLevel: sup.logLevel,
-      logFormat: sup.logFormat,
       channel,
       counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
@@ -121,7 +121,9 @@ export class StatelessActor implements ActorCell {
     this.#pool = new Piscina<PoolTask, PoolResult>({
       filename: POOL_WORKER.href,
       name: 'default',
-      minThreads: threads,
+      // The default size starts one thread (a worker's memory is the cost of an idle actor) and
+      // piscina adds the second when a call from main finds no idle thread; a declared size starts whole.
+      minThreads: decl.threads === undefined ? 1 : threads,
       maxThreads: threads,
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
@@ -170,6 +172,9 @@ export class StatelessActor implements ActorCell {
         return;
       case 'event':
         this.#sup.emit('actor:event', { actor: this.name, type: m.event, payload: m.payload });
+        return;
+      case 'log':
+        writeWorkerRecord(workerRecordLogger(this.#sup.log, this.name, m.threadId, this.#sup.logLevel), m.record);
         return;
       case 'reply':
         return; // our own kind of message, meant for a pool thread

@@ -5,14 +5,13 @@
 import type { Logger } from 'pino';
 import type { ActorInfo } from './actor-info.js';
 import type { RuntimeEvents } from './events.js';
-import type { LogFormat } from './logging.js';
 import type { ConnectResult } from './protocol.js';
 
 export interface Supervisor {
   readonly home: string;
   readonly log: Logger;
+  /** Level of the actors' `ctx.log` (their records are written through `log`). */
   readonly logLevel: string;
-  readonly logFormat: LogFormat;
   readonly logCalls: boolean;
   /** Deadline of a `ctx.call` when neither the call nor the declaration names one. */
   readonly callTimeoutMs: number;

@@ -2,15 +2,23 @@
  * Serving a runtime on sockets, for host apps and for `infrakit-ts up`:
  * `const sockets = await serve(runtime, { pluginsDir }); … await sockets.close();` (sockets and pid
  * files removed), or both at once: `const host = await startHost({ actors, pluginsDir }); … await
- * host.stop();`. See docs/embedding.md.
+ * host.stop();`. See docs/embedding.md. The front end's modules are imported on first use; `startHost`
+ * imports them while the actors' workers boot, so loading them delays no worker.
  */
 import { join } from 'node:path';
 import type { ActorDeclaration } from '../runtime/declaration.js';
 import { infrakitHome, lockHome } from '../runtime/home.js';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
-import { serveRuntime, type FrontEndOptions, type SocketFrontEnd } from './socket-front-end.js';
-import { socketResolver, type SocketResolver } from './socket-resolver.js';
+import type * as FrontEndModule from './socket-front-end.js';
+import type { FrontEndOptions, SocketFrontEnd } from './socket-front-end.js';
+import type * as ResolverModule from './socket-resolver.js';
+import type { SocketResolver } from './socket-resolver.js';
 import { checkSocketPaths } from './unix-listener.js';
+
+/** The front end's modules (HTTP server, JSON-RPC, SSE, the resolver), imported once, when first needed. */
+function frontEndModules(): Promise<[typeof FrontEndModule, typeof ResolverModule]> {
+  return Promise.all([import('./socket-front-end.js'), import('./socket-resolver.js')]);
+}
 
 export interface ServeOptions extends FrontEndOptions {
   /**
@@ -36,6 +44,7 @@ export interface ServedSockets {
 
 /** Bind one InfraKit socket per actor of `runtime` (and for actors added later). */
 export async function serve(runtime: Runtime, opts: ServeOptions = {}): Promise<ServedSockets> {
+  const [{ serveRuntime }, { socketResolver }] = await frontEndModules();
   const dir = opts.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(runtime.home, 'plugins');
   let resolver: SocketResolver | undefined;
   if (opts.resolveRemote ?? true) {
@@ -96,7 +105,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       const dir = rest.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(home, 'plugins');
       for (const a of actors) await checkSocketPaths(dir, a.name);
     }
-    runtime = await Runtime.start({ ...rest, home, actors: [...actors] });
+    const starting = Runtime.start({ ...rest, home, actors: [...actors] });
+    // The workers are being spawned: load the front end meanwhile (a failure surfaces in serve() below).
+    if (withSockets ?? true) frontEndModules().catch(() => undefined);
+    runtime = await starting;
   } catch (err) {
     await lock.release();
     throw err;

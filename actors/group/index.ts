@@ -17,6 +17,7 @@ import { FileSpecStore } from './file-spec-store.js';
 import { GroupJournal } from './journal.js';
 import type { Caller } from '../spi/common.js';
 import { MemorySpecStore, type SpecStore } from './spec-store.js';
+import { resolveStoreKind } from './store-kind.js';
 import { resolveActorModule } from '../../runtime/module-resolver.js';
 import type { GroupBackend, GroupBackendFactory, GroupBackendOption, GroupService } from './backend.js';
 
@@ -28,6 +29,7 @@ export { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 export { MemorySpecStore } from './spec-store.js';
 export type { SpecStore, StoredGroup } from './spec-store.js';
 export { configHash } from './config-hash.js';
+export { resolveStoreKind } from './store-kind.js';
 export type { GroupBackend, GroupBackendContext, GroupBackendFactory, GroupBackendOption, GroupService } from './backend.js';
 
 export interface GroupActorOptions {
@@ -79,13 +81,6 @@ const IdField = S.optional(S.string());
 /** HEAD clients send `Name` and get `Name`/`ID` echoed; v0.5 clients (and the `{}` of InfraKit's README) get v0.5's shape. */
 function echo(req: { Name?: string } | undefined, id: string | undefined, result: object): object {
   return typeof req?.Name === 'string' ? { Name: req.Name, ID: id ?? '', ...result } : result;
-}
-
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
-
-/** The store kind: the option, else `INFRAKIT_STORE`, else HEAD's `INFRAKIT_MANAGER_BACKEND`, else `file`. */
-export function resolveStoreKind(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return nonEmpty(option) ?? nonEmpty(env['INFRAKIT_STORE']) ?? nonEmpty(env['INFRAKIT_MANAGER_BACKEND']) ?? 'file';
 }
 
 /** The backend named by `backend.module`, loaded in the worker (only then: it may pull in heavy clients). */

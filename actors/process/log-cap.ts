@@ -6,7 +6,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { ActorLogger } from '../../runtime/worker-log.js';
 
 /** Rotate `path` if it is larger than `maxBytes`. Returns true when it rotated. */
 export async function capLog(path: string, maxBytes: number): Promise<boolean> {
@@ -56,7 +56,7 @@ export class LogCapper {
     private readonly dir: string,
     private readonly maxBytes: number,
     private readonly intervalMs: number,
-    private readonly log: Logger,
+    private readonly log: ActorLogger,
   ) {}
 
   start(): void {

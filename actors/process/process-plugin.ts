@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { ActorLogger } from '../../runtime/worker-log.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import type { Description, InstanceSpec, Tags } from '../spi/common.js';
 import type {
@@ -79,7 +79,7 @@ export interface ProcessPluginConfig {
   /** `INFRAKIT_HOME` of the runtime. */
   readonly home: string;
   readonly options?: ProcessPluginOptions;
-  readonly log: Logger;
+  readonly log: ActorLogger;
   /** Aborted when the actor stops: waits end early (a Destroy in progress escalates to SIGKILL). */
   readonly signal?: AbortSignal;
   /** Publishes lifecycle events (`instance-exited`) on the runtime's emitter. */
@@ -158,7 +158,7 @@ export class ProcessInstancePlugin {
   private readonly gracePeriodMs: number;
   private readonly settleMs: number;
   private readonly removeLogsOnDestroy: boolean;
-  private readonly log: Logger;
+  private readonly log: ActorLogger;
   private readonly home: string;
   private readonly signal: AbortSignal | undefined;
   private readonly emit: (type: string, payload?: unknown) => void;

@@ -11,7 +11,7 @@ import type { SocketFrontEnd } from '../../sockets/socket-front-end.js';
 import { startHost as startLibraryHost } from '../../sockets/serve.js';
 import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
-import { resolveStoreKind } from '../../actors/group/index.js';
+import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
 import { emit, table } from '../output.js';
 import { globals } from '../context.js';
