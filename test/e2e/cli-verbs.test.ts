@@ -18,7 +18,7 @@ interface Described {
 }
 
 describe('e2e: more CLI verbs', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   const shared = useUpHome([], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
   const file = (name: string, text: string): string => {
     const f = join(shared.home, name);

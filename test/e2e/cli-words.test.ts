@@ -25,7 +25,7 @@ function spec(id: string, allocation: unknown): string {
 }
 
 describe('e2e: CLI words and exit codes', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   /** This test's own temp dir (spec files; the home of tests with no runtime). */
   let home: string;
   /** The INFRAKIT_HOME the CLI runs against: `home`, or the shared `up`'s. */

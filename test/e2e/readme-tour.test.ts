@@ -70,7 +70,7 @@ function npxShim(dir: string): string {
 }
 
 describe('e2e: the README tour', function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   let home: string;
   let up: UpProcess | undefined;
   let watch: ChildProcess | undefined;

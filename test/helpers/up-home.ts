@@ -22,13 +22,13 @@ export function useUpHome(args: readonly string[] = [], env: NodeJS.ProcessEnv =
     return v;
   };
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     home = tempHome();
     up = new UpProcess(home, args, env);
-    await up.ready(50_000);
+    await up.ready();
   });
   after(async function () {
-    this.timeout(30_000);
+    this.timeout(90_000);
     client?.close();
     client = undefined;
     await up?.interrupt();
