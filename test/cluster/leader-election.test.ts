@@ -50,7 +50,7 @@ describe('cluster/leader-election', function () {
     await until(
       'one leader, two followers',
       () => leaders().length === 1 && es.filter((e) => e.state.role === 'follower').length === 2,
-      3000,
+      15_000,
     );
     const leader = leaders()[0]!;
     for (const e of es) {
@@ -73,9 +73,9 @@ describe('cluster/leader-election', function () {
     // a's lease lives 30 s: b leading within 15 s means the resignation handed over, not the lease's expiry.
     const [a, b] = [contender('a', 30), contender('b')];
     await a.start();
-    await a.waitFor('leader', 3000);
+    await a.waitFor('leader', 15_000);
     await b.start();
-    await b.waitFor('follower', 3000);
+    await b.waitFor('follower', 15_000);
     await a.stop();
     await until('b leads (by the resignation, before the 30 s lease could expire)', () => b.isLeader(), 15_000);
   });
@@ -83,16 +83,17 @@ describe('cluster/leader-election', function () {
   it('a revoked lease: the old leader steps down and another leads within the TTL', async () => {
     const [a, b] = [contender('a'), contender('b')];
     await a.start();
-    await a.waitFor('leader', 3000);
+    await a.waitFor('leader', 15_000);
     await b.start();
-    await b.waitFor('follower', 3000);
+    await b.waitFor('follower', 15_000);
     const events: string[] = [];
     a.on('change', (s: LeadershipState) => events.push(`a:${s.role}`));
     const fence = a.fence();
     const leaseHex = fence.key.slice(fence.key.lastIndexOf('/') + 1);
     await clients[0]!.leaseClient.leaseRevoke({ ID: BigInt(`0x${leaseHex}`).toString() });
-    await until('b leads', () => b.isLeader(), 4000);
-    await until('a follows again', () => a.state.role === 'follower' && a.leader()?.id === 'b', 4000);
+    // Deadlines for "eventually", not measured failover times (a busy machine may need more than a TTL).
+    await until('b leads', () => b.isLeader(), 15_000);
+    await until('a follows again', () => a.state.role === 'follower' && a.leader()?.id === 'b', 15_000);
     assert.equal(leaders().length, 1);
     assert.ok(!events.includes('a:leader'), 'a never claimed leadership again');
   });
@@ -118,15 +119,26 @@ describe('cluster/leader-election', function () {
   });
 
   it('etcd unreachable: the leader stops counting itself leader within the TTL and says why; it recovers after', async function () {
-    this.timeout(20_000);
+    this.timeout(40_000);
     const a = contender('a');
     await a.start();
-    await a.waitFor('leader', 3000);
+    await a.waitFor('leader', 15_000);
     etcd().pause(0);
-    let t0 = Date.now();
+    // The bound is checked on what a.isLeader() says, not on how soon a timer fired: it reads the lease
+    // clock itself, so any "true" is seen less than a TTL (2 s) after the pause, however busy the
+    // machine (the last renewal it counts was sent before the pause). A sampler records the last one.
+    const t0 = Date.now();
+    let lastLeaderAt = 0;
+    const sampler = setInterval(() => {
+      if (a.isLeader()) lastLeaderAt = Date.now() - t0;
+    }, 5);
     try {
-      await a.waitFor('unknown', 4000);
-      assert.ok(Date.now() - t0 <= 2100, `stepped down after ${Date.now() - t0} ms`);
+      try {
+        await a.waitFor('unknown', 15_000);
+      } finally {
+        clearInterval(sampler);
+      }
+      assert.ok(lastLeaderAt < 2000, `still counted itself leader ${lastLeaderAt} ms after etcd went away`);
       assert.equal(a.isLeader(), false);
       assert.throws(() => a.fence(), /not the leader: no runtime leads right now/);
       await new Promise((r) => setTimeout(r, 600));
@@ -134,8 +146,7 @@ describe('cluster/leader-election', function () {
     } finally {
       etcd().resume(0);
     }
-    t0 = Date.now();
-    await a.waitFor('leader', 8000);
+    await a.waitFor('leader', 15_000);
   });
 });
 
@@ -151,7 +162,7 @@ describe('cluster/leader-election on a 3-member etcd', function () {
     );
     try {
       await Promise.all(es.map((e) => e.start()));
-      await es[0]!.waitFor('leader', 5000).catch(() => es[1]!.waitFor('leader', 5000));
+      await es[0]!.waitFor('leader', 15_000).catch(() => es[1]!.waitFor('leader', 15_000));
       const store = () => {
         const leader = es.find((e) => e.isLeader());
         assert.ok(leader, 'someone leads');
@@ -162,7 +173,7 @@ describe('cluster/leader-election on a 3-member etcd', function () {
       // Raft elects a new etcd leader if needed (election timeout 1 s); our leadership rides through it.
       let ok = 0;
       const t0 = Date.now();
-      while (Date.now() - t0 < 8000 && ok < 3) {
+      while (Date.now() - t0 < 20_000 && ok < 3) {
         try {
           assert.equal(es.filter((e) => e.isLeader()).length, 1);
           await store().put('g', { spec: { ID: 'g', Properties: { Allocation: { Size: 2 + ok } } }, previous: null, paused: false });

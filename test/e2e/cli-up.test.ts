@@ -1,15 +1,16 @@
 /**
  * `infrakit-ts up` as a user runs it: plugins listed, the seed's curl examples answered, and
- * Ctrl-C leaves no socket or pid file behind.
+ * Ctrl-C leaves no socket or pid file behind. The default-set tests share one `up`; the last ends it.
  */
 import { strict as assert } from 'node:assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { CLI, cliEnv, postSocket, removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
+import { useUpHome } from '../helpers/up-home.js';
 
 describe('e2e: infrakit-ts up', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let home: string;
   let up: UpProcess | undefined;
 
@@ -22,37 +23,62 @@ describe('e2e: infrakit-ts up', function () {
     removeHome(home);
   });
 
-  it('hosts the default set, lists it, answers the seed examples, and leaves nothing on Ctrl-C', async () => {
-    up = new UpProcess(home);
-    await up.ready();
-    for (const name of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'])
-      assert.ok(up.hasSocket(name), `no socket for ${name}`);
+  describe('the default set, one up', () => {
+    const shared = useUpHome();
 
-    const ls = await runCli(home, ['plugin', 'ls']);
-    assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, /^INTERFACE\s+NAME\s+LISTEN/m);
-    assert.match(ls.stdout, /Group\/0\.1\.1\s+group\s/);
-    assert.match(ls.stdout, /Instance\/0\.6\.1\s+simulator\/compute\s/);
-    assert.match(ls.stdout, /Flavor\/0\.1\.1\s+vanilla\s/);
+    it('hosts the default set, lists it, and answers the seed examples', async () => {
+      const { home, up } = shared;
+      for (const name of ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'])
+        assert.ok(up.hasSocket(name), `no socket for ${name}`);
 
-    const lsJson = JSON.parse((await runCli(home, ['plugin', 'ls', '-o', 'json'])).stdout) as { name: string; reachable: boolean }[];
-    assert.deepEqual(lsJson.map((p) => p.name).sort(), ['combo', 'file', 'group', 'process', 'simulator', 'vanilla']);
-    assert.ok(lsJson.every((p) => p.reachable));
+      const ls = await runCli(home, ['plugin', 'ls']);
+      assert.equal(ls.code, 0, ls.stderr);
+      assert.match(ls.stdout, /^INTERFACE\s+NAME\s+LISTEN/m);
+      assert.match(ls.stdout, /Group\/0\.1\.1\s+group\s/);
+      assert.match(ls.stdout, /Instance\/0\.6\.1\s+simulator\/compute\s/);
+      assert.match(ls.stdout, /Flavor\/0\.1\.1\s+vanilla\s/);
 
-    const group = up.socket('group');
-    assert.equal(
-      (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":1}')).body,
-      '{"jsonrpc":"2.0","result":{"Groups":null},"id":1}\n',
-    );
-    assert.equal(
-      (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.CommitGroup","params":{},"id":1}')).body,
-      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Group ID must not be blank","data":null},"id":1}\n',
-    );
-    const impl = JSON.parse((await postSocket(group, '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}')).body);
-    assert.deepEqual(impl.result.Interfaces, [{ Name: 'Group', Version: '0.1.0' }]);
+      const lsJson = JSON.parse((await runCli(home, ['plugin', 'ls', '-o', 'json'])).stdout) as { name: string; reachable: boolean }[];
+      assert.deepEqual(lsJson.map((p) => p.name).sort(), ['combo', 'file', 'group', 'process', 'simulator', 'vanilla']);
+      assert.ok(lsJson.every((p) => p.reachable));
 
-    assert.equal(await up.interrupt(), 0);
-    assert.deepEqual(readdirSync(join(home, 'plugins')), [], 'sockets or pid files left behind');
+      const group = up.socket('group');
+      assert.equal(
+        (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":1}')).body,
+        '{"jsonrpc":"2.0","result":{"Groups":null},"id":1}\n',
+      );
+      assert.equal(
+        (await postSocket(group, '{"jsonrpc":"2.0","method":"Group.CommitGroup","params":{},"id":1}')).body,
+        '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Group ID must not be blank","data":null},"id":1}\n',
+      );
+      const impl = JSON.parse((await postSocket(group, '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"id":1}')).body);
+      assert.deepEqual(impl.result.Interfaces, [{ Name: 'Group', Version: '0.1.0' }]);
+    });
+
+    it('refuses a second up on the same home, or on the same plugins dir from another home, and leaves the first serving', async () => {
+      const { home, up } = shared;
+      const second = new UpProcess(home);
+      const code = await second.exited;
+      assert.notEqual(code, 0);
+      assert.match(second.stderr, /is already running in/);
+      const otherHome = tempHome();
+      try {
+        const third = await runCli(otherHome, ['--plugins-dir', up.pluginsDir, 'up']);
+        assert.notEqual(third.code, 0);
+        assert.match(third.stderr, /live process already serves/);
+      } finally {
+        removeHome(otherHome);
+      }
+      const ls = await runCli(home, ['plugin', 'ls', '-o', 'json']);
+      assert.ok((JSON.parse(ls.stdout) as { reachable: boolean }[]).every((p) => p.reachable));
+    });
+
+    // Last: it ends the shared `up`.
+    it('leaves nothing on Ctrl-C', async () => {
+      const { home, up } = shared;
+      assert.equal(await up.interrupt(), 0);
+      assert.deepEqual(readdirSync(join(home, 'plugins')), [], 'sockets or pid files left behind');
+    });
   });
 
   it('hosts the actors a config file names, two simulators with separate state', async () => {
@@ -124,24 +150,5 @@ describe('e2e: infrakit-ts up', function () {
     const r = await runCli(home, ['group', 'ls']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is the plugin running\?/);
-  });
-
-  it('refuses a second up on the same home, or on the same plugins dir from another home, and leaves the first serving', async () => {
-    up = new UpProcess(home);
-    await up.ready();
-    const second = new UpProcess(home);
-    const code = await second.exited;
-    assert.notEqual(code, 0);
-    assert.match(second.stderr, /is already running in/);
-    const otherHome = tempHome();
-    try {
-      const third = await runCli(otherHome, ['--plugins-dir', up.pluginsDir, 'up']);
-      assert.notEqual(third.code, 0);
-      assert.match(third.stderr, /live process already serves/);
-    } finally {
-      removeHome(otherHome);
-    }
-    const ls = await runCli(home, ['plugin', 'ls', '-o', 'json']);
-    assert.ok((JSON.parse(ls.stdout) as { reachable: boolean }[]).every((p) => p.reachable));
   });
 });

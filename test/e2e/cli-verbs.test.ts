@@ -1,26 +1,32 @@
 /**
  * The CLI verbs the README tour does not use, as a user runs them against a real `up`:
  * group size/free/destroy-instances/pause/resume/rollback, `-o yaml`, instance validate,
- * flavor validate/prepare/healthy, and plugin stop.
+ * flavor validate/prepare/healthy, and plugin stop. The tests share one `up` (plugin stop, last, ends
+ * it); waits poll the group socket, then the CLI's own output is asserted once.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
+import { runCli, waitFor } from '../helpers/cli.js';
+import { useUpHome } from '../helpers/up-home.js';
+
+interface Described {
+  Converged: boolean;
+  Instances: { ID: string; LogicalID: string | null; Properties?: { Image?: string } }[];
+}
 
 describe('e2e: more CLI verbs', function () {
-  this.timeout(120_000);
-  let home: string;
-  let up: UpProcess | undefined;
+  this.timeout(300_000);
+  const shared = useUpHome([], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
   const file = (name: string, text: string): string => {
-    const f = join(home, name);
+    const f = join(shared.home, name);
     writeFileSync(f, text);
     return f;
   };
   const ok = async (...args: string[]) => {
-    const r = await runCli(home, args);
+    const r = await runCli(shared.home, args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
@@ -34,16 +40,9 @@ describe('e2e: more CLI verbs', function () {
       },
     });
 
-  beforeEach(async () => {
-    home = tempHome();
-    up = new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
-    await up.ready();
-  });
-  afterEach(async () => {
-    await up?.interrupt();
-    up = undefined;
-    removeHome(home);
-  });
+  /** DescribeGroup over the socket: what `group describe -o json` prints, without a process per look. */
+  const described = async (id: string): Promise<Described> =>
+    ((await shared.group().call('Group.DescribeGroup', { ID: id })) as { Description: Described }).Description;
 
   it('group size, destroy-instances, pause/resume/rollback, free; -o yaml', async () => {
     await ok('group', 'commit', file('v1.json', spec(4, 'app:v1')), '--wait', '--timeout', '30s');
@@ -62,20 +61,21 @@ describe('e2e: more CLI verbs', function () {
     assert.equal(paused.Converged, false);
     assert.equal(paused.Rollout?.Paused, true);
     assert.match(await ok('group', 'resume', 'web'), /Resumed/);
-    await waitFor('the rollout to finish', async () => /3\/3 instances, converged/.test(await ok('group', 'describe', 'web')), 30_000, 200);
-    assert.match(await ok('group', 'rollback', 'web'), /Rolling back|previous/i);
     await waitFor(
-      'the rollback to v1 to finish',
+      'the rollout to finish',
       async () => {
-        const d = JSON.parse(await ok('group', 'describe', 'web', '-o', 'json')) as {
-          Converged: boolean;
-          Instances: { Properties?: { Image?: string } }[];
-        };
-        return d.Converged && d.Instances.length === 3 && d.Instances.every((i) => i.Properties?.Image === 'app:v1');
+        const d = await described('web');
+        return d.Converged && d.Instances.length === 3;
       },
       30_000,
-      200,
+      100,
     );
+    assert.match(await ok('group', 'describe', 'web'), /3\/3 instances, converged/);
+    assert.match(await ok('group', 'rollback', 'web'), /Rolling back|previous/i);
+    const rolledBack = (d: Described): boolean =>
+      d.Converged && d.Instances.length === 3 && d.Instances.every((i) => i.Properties?.Image === 'app:v1');
+    await waitFor('the rollback to v1 to finish', async () => rolledBack(await described('web')), 30_000, 100);
+    assert.ok(rolledBack(JSON.parse(await ok('group', 'describe', 'web', '-o', 'json')) as Described), 'the CLI shows it rolled back');
 
     assert.equal((await ok('group', 'free', 'web')).trim(), 'Freed web');
     assert.match(await ok('group', 'ls'), /No groups/);
@@ -86,9 +86,8 @@ describe('e2e: more CLI verbs', function () {
   it('examples/pets: one instance per logical ID, and a replacement keeps the ID', async () => {
     const pets = fileURLToPath(new URL('../../../examples/pets/group.yml', import.meta.url));
     assert.match(await ok('group', 'commit', pets, '--wait', '--timeout', '30s'), /Committed quorum: Managing 3 instances/);
-    type Pet = { ID: string; LogicalID: string | null };
-    const members = async (): Promise<Pet[]> =>
-      (JSON.parse(await ok('group', 'describe', 'quorum', '-o', 'json')) as { Instances: Pet[] }).Instances;
+    const members = async (): Promise<Described['Instances']> =>
+      (JSON.parse(await ok('group', 'describe', 'quorum', '-o', 'json')) as Described).Instances;
     const before = await members();
     assert.deepEqual(before.map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     const victim = before.find((m) => m.LogicalID === '10.0.0.2');
@@ -97,11 +96,11 @@ describe('e2e: more CLI verbs', function () {
     await waitFor(
       '10.0.0.2 to be replaced',
       async () => {
-        const now = await members();
+        const now = (await described('quorum')).Instances;
         return now.length === 3 && now.some((m) => m.LogicalID === '10.0.0.2' && m.ID !== victim.ID);
       },
       30_000,
-      200,
+      100,
     );
     assert.deepEqual((await members()).map((m) => m.LogicalID).sort(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   });
@@ -110,7 +109,7 @@ describe('e2e: more CLI verbs', function () {
     assert.equal((await ok('instance', 'validate', 'simulator/compute', file('props.json', '{"Image":"x"}'))).trim(), 'validate:ok');
     const flavorProps = file('flavor.yml', 'Init:\n  - echo one\nTags:\n  tier: web\n');
     assert.equal((await ok('flavor', 'validate', 'vanilla', flavorProps, '--size', '3')).trim(), 'validate:ok');
-    const bad = await runCli(home, ['flavor', 'validate', 'vanilla', file('bad.json', '{"Init":"not a list"}')]);
+    const bad = await runCli(shared.home, ['flavor', 'validate', 'vanilla', file('bad.json', '{"Init":"not a list"}')]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Init/);
     const prepared = JSON.parse(await ok('flavor', 'prepare', 'vanilla', flavorProps, '--index-group', 'g', '--index-sequence', '2')) as {
@@ -124,13 +123,15 @@ describe('e2e: more CLI verbs', function () {
     assert.match(health, /^ID\s+HEALTH\n\S+\s+healthy$/m);
   });
 
+  // Last: it ends the shared `up`.
   it('plugin stop refuses to take down a shared process without --force, then stops it', async () => {
+    const { home, up } = shared;
     const refused = await runCli(home, ['plugin', 'stop', 'simulator']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /also hosts .*--force/);
-    assert.ok(up?.hasSocket('simulator'), 'nothing was stopped');
+    assert.ok(up.hasSocket('simulator'), 'nothing was stopped');
     assert.match(await ok('plugin', 'stop', 'simulator', '--force'), /stopped simulator \(pid \d+\)/);
-    assert.equal(await up?.exited, 0);
+    assert.equal(await up.exited, 0);
     assert.equal(existsSync(join(home, 'plugins', 'simulator')), false, 'the socket is gone');
     const none = await runCli(home, ['plugin', 'stop', 'simulator']);
     assert.equal(none.code, 1);

@@ -13,7 +13,7 @@ const IMPLEMENTS = '{"jsonrpc":"2.0","method":"Plugin.Implements","params":{},"i
 const mode = (p: string): number => lstatSync(p).mode & 0o777;
 
 describe('e2e: up in a hostile home', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let home: string;
   let up: UpProcess | undefined;
 

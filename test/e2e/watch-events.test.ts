@@ -1,7 +1,8 @@
 /**
  * `infrakit-ts watch` learns of changes from the group socket's `GET /events`: with a polling interval
  * of an hour, every line after the first look can only come from events. A plugin without `/events`
- * (a Go plugin answers 404) is polled instead; a restarted `up` is followed after a reconnect.
+ * (a Go plugin answers 404) is polled instead; a restarted `up` is followed after a reconnect. The
+ * first two tests share one `up`.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, cliEnv, removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
+import { useUpHome } from '../helpers/up-home.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CATTLE = join(ROOT, 'examples/cattle/group.yml');
@@ -39,7 +41,7 @@ class Watch {
 }
 
 describe('e2e: watch over events', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let home: string;
   let up: UpProcess | undefined;
   let watch: Watch | undefined;
@@ -58,53 +60,55 @@ describe('e2e: watch over events', function () {
     removeHome(home);
   });
 
-  it('prints commits, instances added and removed, convergence and a destroy as they happen', async () => {
-    up = new UpProcess(home, [], FAST);
-    await up.ready();
-    watch = new Watch(home, ['watch', 'workers', '--interval', '1h']);
-    const w = watch;
-    await waitFor('the first look', () => /workers error .*not found/.test(w.out), 15_000);
+  describe('against one running up', () => {
+    const shared = useUpHome([], FAST);
 
-    assert.equal((await runCli(home, ['group', 'commit', CATTLE])).code, 0);
-    await waitFor(
-      'five instances and convergence',
-      () => w.lines(/\+ workers added/).length === 5 && /\* workers converged \(5\/5 instances\)/.test(w.out),
-      30_000,
-    );
-    assert.match(w.out, /^\d\d:\d\d:\d\d \* workers committed \(config [0-9a-z]{8}\)$/m);
-    assert.match(w.out, /^\d\d:\d\d:\d\d \+ workers added \S+ \(config [0-9a-z]{8}\)$/m);
+    it('prints commits, instances added and removed, convergence and a destroy as they happen', async () => {
+      const home = shared.home;
+      watch = new Watch(home, ['watch', 'workers', '--interval', '1h']);
+      const w = watch;
+      await waitFor('the first look', () => /workers error .*not found/.test(w.out), 15_000);
 
-    assert.equal((await runCli(home, ['group', 'size', 'workers', '3'])).code, 0);
-    await waitFor('two instances removed', () => w.lines(/- workers removed/).length === 2, 30_000);
+      assert.equal((await runCli(home, ['group', 'commit', CATTLE])).code, 0);
+      await waitFor(
+        'five instances and convergence',
+        () => w.lines(/\+ workers added/).length === 5 && /\* workers converged \(5\/5 instances\)/.test(w.out),
+        30_000,
+      );
+      assert.match(w.out, /^\d\d:\d\d:\d\d \* workers committed \(config [0-9a-z]{8}\)$/m);
+      assert.match(w.out, /^\d\d:\d\d:\d\d \+ workers added \S+ \(config [0-9a-z]{8}\)$/m);
 
-    assert.equal((await runCli(home, ['group', 'destroy', 'workers'])).code, 0);
-    await waitFor('the destroy', () => /- workers destroyed \(3 instances destroyed\)/.test(w.out), 30_000);
-    assert.equal(w.lines(/- workers removed/).length, 5);
-    assert.equal(await w.stop(), 0);
-  });
+      assert.equal((await runCli(home, ['group', 'size', 'workers', '3'])).code, 0);
+      await waitFor('two instances removed', () => w.lines(/- workers removed/).length === 2, 30_000);
 
-  it('-o json: one change a line, and a rolling update as rollout lines', async () => {
-    up = new UpProcess(home, [], FAST);
-    await up.ready();
-    assert.equal((await runCli(home, ['group', 'commit', CATTLE, '--wait'])).code, 0);
-    watch = new Watch(home, ['watch', 'workers', '--interval', '1h', '-o', 'json']);
-    const w = watch;
-    await waitFor('the initial picture', () => /"converged"/.test(w.out), 15_000);
-    assert.equal((await runCli(home, ['group', 'commit', join(ROOT, 'examples/cattle/group-v2.yml')])).code, 0);
-    await waitFor('the rollout to finish', () => w.out.split('\n').filter((l) => l.includes('"converged"')).length >= 2, 60_000);
-    const changes = w.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; group: string; detail?: string });
-    assert.ok(changes.every((c) => c.group === 'workers'));
-    const types = changes.map((c) => c.type);
-    assert.equal(types.filter((t) => t === 'added').length, 10, 'five at first, five on the new config');
-    assert.equal(types.filter((t) => t === 'removed').length, 5);
-    assert.ok(types.includes('committed'));
-    assert.ok(
-      changes.some((c) => c.type === 'rollout' && /rolling \d\/5/.test(c.detail ?? '')),
-      JSON.stringify(changes),
-    );
+      assert.equal((await runCli(home, ['group', 'destroy', 'workers'])).code, 0);
+      await waitFor('the destroy', () => /- workers destroyed \(3 instances destroyed\)/.test(w.out), 30_000);
+      assert.equal(w.lines(/- workers removed/).length, 5);
+      assert.equal(await w.stop(), 0);
+    });
+
+    it('-o json: one change a line, and a rolling update as rollout lines', async () => {
+      const home = shared.home;
+      assert.equal((await runCli(home, ['group', 'commit', CATTLE, '--wait'])).code, 0);
+      watch = new Watch(home, ['watch', 'workers', '--interval', '1h', '-o', 'json']);
+      const w = watch;
+      await waitFor('the initial picture', () => /"converged"/.test(w.out), 15_000);
+      assert.equal((await runCli(home, ['group', 'commit', join(ROOT, 'examples/cattle/group-v2.yml')])).code, 0);
+      await waitFor('the rollout to finish', () => w.out.split('\n').filter((l) => l.includes('"converged"')).length >= 2, 60_000);
+      const changes = w.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; group: string; detail?: string });
+      assert.ok(changes.every((c) => c.group === 'workers'));
+      const types = changes.map((c) => c.type);
+      assert.equal(types.filter((t) => t === 'added').length, 10, 'five at first, five on the new config');
+      assert.equal(types.filter((t) => t === 'removed').length, 5);
+      assert.ok(types.includes('committed'));
+      assert.ok(
+        changes.some((c) => c.type === 'rollout' && /rolling \d\/5/.test(c.detail ?? '')),
+        JSON.stringify(changes),
+      );
+    });
   });
 
   it('reconnects when up is restarted, and shows what changed meanwhile', async () => {

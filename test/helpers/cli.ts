@@ -75,8 +75,8 @@ export class UpProcess {
     return join(this.home, 'plugins');
   }
 
-  /** Resolves once `up` says it is up (every socket is bound by then). */
-  async ready(timeoutMs = 30_000): Promise<void> {
+  /** Resolves once `up` says it is up (every socket is bound by then). Generous: the machine may be busy. */
+  async ready(timeoutMs = 60_000): Promise<void> {
     await waitFor(
       'infrakit-ts up to start',
       () => {
@@ -95,8 +95,8 @@ export class UpProcess {
     return existsSync(this.socket(name));
   }
 
-  /** Ctrl-C, then wait for the exit. */
-  async interrupt(timeoutMs = 20_000): Promise<number | null> {
+  /** Ctrl-C, then wait for the exit (SIGKILL after `timeoutMs`: a hang guard, not a speed bound). */
+  async interrupt(timeoutMs = 60_000): Promise<number | null> {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
     this.proc.kill('SIGINT');
     const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
