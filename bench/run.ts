@@ -14,7 +14,19 @@ import { parseArgs } from 'node:util';
 import type { BenchResult } from './result.js';
 
 /** The benchmark modules, in the order they run (cheap and latency-sensitive first). */
-const BENCHES = ['call', 'cli', 'socket', 'restart', 'memory', 'footprint', 'nested-load', 'held-bodies', 'group', 'etcd'] as const;
+const BENCHES = [
+  'call',
+  'params',
+  'cli',
+  'socket',
+  'restart',
+  'memory',
+  'footprint',
+  'nested-load',
+  'held-bodies',
+  'group',
+  'etcd',
+] as const;
 
 interface Row extends BenchResult {
   readonly bench: string;

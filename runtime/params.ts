@@ -4,6 +4,8 @@
  * the schema's spelling (recursing into objects, arrays, maps, `allOf`, `anyOf`); `validateParams` then
  * checks the value and throws `InvalidParamsError` naming the first bad field
  * (`invalid params: /Spec/Tags: Expected object`). Schemas are plain JSON Schema (runtime/schema.ts).
+ * Each schema is compiled once into closures; valid params cost no copy and no path string: the path
+ * is rendered by `firstError` only once a check has failed (bench/params.ts).
  * `checkSchema` refuses, when a definition is loaded, any keyword this file does not check.
  */
 import { InvalidParamsError } from './errors.js';
@@ -38,76 +40,13 @@ function resolveRef(root: Schema, ref: string): Schema {
   return at;
 }
 
-/** The schema of a map value under `key`: the matching `patternProperties`, else a schema `additionalProperties`. */
-function valuesSchema(schema: Schema, key: string): Schema | undefined {
-  const pp = schema.patternProperties;
-  if (pp !== undefined) for (const [p, s] of Object.entries(pp)) if (regex(p).test(key)) return s;
-  return typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-}
-
 function isObjectSchema(s: Schema): boolean {
   return s.type === 'object' || s.properties !== undefined;
 }
 
 /** Rewrite the keys of `value` to the spelling used in `schema`, like Go's encoding/json matching. */
 export function normaliseParams(schema: Schema, value: unknown, root: Schema = schema): unknown {
-  if (schema.$ref !== undefined) value = normaliseParams(resolveRef(root, schema.$ref), value, root);
-  if (schema.allOf !== undefined) return schema.allOf.reduce<unknown>((v, s) => normaliseParams(s, v, root), value);
-  if (schema.anyOf !== undefined) {
-    // The first member the normalised value fits; else the first structured member's spelling.
-    if (!isPlainObject(value) && !Array.isArray(value)) return value;
-    let fallback: unknown;
-    for (const member of schema.anyOf) {
-      if (
-        !isObjectSchema(member) &&
-        member.type !== 'array' &&
-        member.anyOf === undefined &&
-        member.allOf === undefined &&
-        member.$ref === undefined
-      )
-        continue;
-      const n = normaliseParams(member, value, root);
-      if (firstError(member, n, '', root) === undefined) return n;
-      if (fallback === undefined) fallback = n;
-    }
-    return fallback ?? value;
-  }
-  if (schema.type === 'array') {
-    return Array.isArray(value) && schema.items ? value.map((v) => normaliseParams(schema.items as Schema, v, root)) : value;
-  }
-  if (isObjectSchema(schema) && isPlainObject(value)) return normaliseObject(schema, value, root);
-  return value;
-}
-
-function normaliseObject(schema: Schema, value: Json, root: Schema): Json {
-  const props = schema.properties ?? {};
-  const closed = schema.additionalProperties === false && schema.patternProperties === undefined;
-  const byLower = new Map<string, string>();
-  for (const name of Object.keys(props)) {
-    const lower = name.toLowerCase();
-    if (!byLower.has(lower)) byLower.set(lower, name);
-  }
-  const out: Json = {};
-  // Exact matches first, so `{"tags": 1, "Tags": 2}` keeps `Tags: 2` as Go does.
-  for (const [key, v] of Object.entries(value)) {
-    const prop = Object.hasOwn(props, key) ? props[key] : undefined;
-    if (prop !== undefined) out[key] = normaliseParams(prop, v, root);
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (Object.hasOwn(props, key)) continue;
-    const canonical = byLower.get(key.toLowerCase());
-    if (canonical !== undefined) {
-      if (!Object.hasOwn(out, canonical)) out[canonical] = normaliseParams(props[canonical] as Schema, v, root);
-      continue;
-    }
-    const values = valuesSchema(schema, key);
-    if (values !== undefined) {
-      out[key] = normaliseParams(values, v, root); // a map's key is data: its spelling is kept
-    } else if (!closed) {
-      out[key] = v; // unknown key: kept for handlers that look, ignored by the schema
-    }
-  }
-  return out;
+  return nodeOf(root, schema).normalise(value);
 }
 
 interface SchemaError {
@@ -166,7 +105,7 @@ export function firstError(schema: Schema, value: unknown, path: string, root: S
       if (e) return e;
     }
   }
-  if (schema.anyOf !== undefined && !schema.anyOf.some((s) => firstError(s, value, path, root) === undefined)) {
+  if (schema.anyOf !== undefined && !schema.anyOf.some((s) => nodeOf(root, s).check(value))) {
     return { path, message: 'Expected union value' };
   }
   if (schema.const !== undefined && !jsonEqual(value, schema.const)) return { path, message: `Expected ${JSON.stringify(schema.const)}` };
@@ -243,12 +182,294 @@ function objectError(schema: Schema, value: Json, path: string, root: Schema): S
 }
 
 /**
- * Normalise then check `params` against `schema`. Returns the value to hand to the handler.
- * `null`/`undefined` for an object schema count as `{}` (Go decodes `null` into a zero struct).
+ * A schema compiled once into closures (per root, on first use or when checkSchema loads it):
+ * `normalise` returns its input itself when no key needs rewriting or dropping, and `check` answers
+ * exactly `firstError(...) === undefined` without building any path. Paths are rendered only after
+ * `check` fails, by `firstError` walking the schema again.
+ */
+interface Node {
+  normalise: (v: unknown) => unknown;
+  check: (v: unknown) => boolean;
+  /** Accepts and keeps every value (`{}` or annotations only): a parent can skip it. */
+  any: boolean;
+}
+
+const accept = (): boolean => true;
+const same = (v: unknown): unknown => v;
+
+/** Compiled nodes by root schema, then by sub-schema (a `$ref` resolves against its root). */
+const compiled = new WeakMap<Schema, Map<Schema, Node>>();
+
+function nodeOf(root: Schema, schema: Schema): Node {
+  let nodes = compiled.get(root);
+  if (nodes === undefined) {
+    nodes = new Map();
+    compiled.set(root, nodes);
+  }
+  return compileNode(root, schema, nodes);
+}
+
+const CHECKED = [
+  '$ref',
+  'allOf',
+  'anyOf',
+  'const',
+  'enum',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'patternProperties',
+  'items',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+] as const;
+
+function compileNode(root: Schema, schema: Schema, nodes: Map<Schema, Node>): Node {
+  const known = nodes.get(schema);
+  if (known !== undefined) return known;
+  // Registered before its children, so a recursive `$ref` finds it (and calls through it late).
+  const node: Node = { normalise: same, check: accept, any: false };
+  nodes.set(schema, node);
+  if (CHECKED.every((k) => schema[k] === undefined)) {
+    node.any = true;
+    return node;
+  }
+  const sub = (s: Schema): Node => compileNode(root, s, nodes);
+  const ref = schema.$ref === undefined ? undefined : sub(resolveRef(root, schema.$ref));
+  node.normalise = compileNormalise(schema, ref, sub);
+  node.check = compileCheck(schema, ref, sub);
+  return node;
+}
+
+function compileNormalise(schema: Schema, ref: Node | undefined, sub: (s: Schema) => Node): (v: unknown) => unknown {
+  const after = ((): ((v: unknown) => unknown) => {
+    if (schema.allOf !== undefined) {
+      const all = schema.allOf.map(sub);
+      return (v) => {
+        for (const n of all) v = n.normalise(v);
+        return v;
+      };
+    }
+    if (schema.anyOf !== undefined) {
+      // The first member the normalised value fits; else the first structured member's spelling.
+      const structured = schema.anyOf
+        .filter((m) => isObjectSchema(m) || m.type === 'array' || m.anyOf !== undefined || m.allOf !== undefined || m.$ref !== undefined)
+        .map(sub);
+      return (v) => {
+        if (typeof v !== 'object' || v === null) return v;
+        let fallback: unknown;
+        for (const m of structured) {
+          const n = m.normalise(v);
+          if (m.check(n)) return n;
+          if (fallback === undefined) fallback = n;
+        }
+        return fallback ?? v;
+      };
+    }
+    if (schema.type === 'array') {
+      if (schema.items === undefined) return same;
+      const items = sub(schema.items);
+      if (items.any) return same;
+      return (v) => (Array.isArray(v) ? normaliseArray(items, v) : v);
+    }
+    if (isObjectSchema(schema)) return compileNormaliseObject(schema, sub);
+    return same;
+  })();
+  if (ref === undefined) return after;
+  return (v) => after(ref.normalise(v));
+}
+
+/** The array itself when no item changes, else a copy with the changed items. */
+function normaliseArray(items: Node, v: unknown[]): unknown[] {
+  for (let i = 0; i < v.length; i++) {
+    const n = items.normalise(v[i]);
+    if (n === v[i]) continue;
+    const out = v.slice();
+    out[i] = n;
+    for (let j = i + 1; j < v.length; j++) out[j] = items.normalise(v[j]);
+    return out;
+  }
+  return v;
+}
+
+function compileNormaliseObject(schema: Schema, sub: (s: Schema) => Node): (v: unknown) => unknown {
+  const props = schema.properties ?? {};
+  const propNodes = new Map<string, Node>();
+  for (const [name, s] of Object.entries(props)) propNodes.set(name, sub(s));
+  const closed = schema.additionalProperties === false && schema.patternProperties === undefined;
+  const byLower = new Map<string, string>();
+  for (const name of Object.keys(props)) {
+    const lower = name.toLowerCase();
+    if (!byLower.has(lower)) byLower.set(lower, name);
+  }
+  const patterns = Object.entries(schema.patternProperties ?? {}).map(([p, s]) => [regex(p), sub(s)] as const);
+  const extra = typeof schema.additionalProperties === 'object' ? sub(schema.additionalProperties) : undefined;
+  /** The schema of a map value under `key`: the matching `patternProperties`, else a schema `additionalProperties`. */
+  const values = (key: string): Node | undefined => {
+    for (const [r, n] of patterns) if (r.test(key)) return n;
+    return extra;
+  };
+  const canonical = (key: string): string | undefined => (byLower.size === 0 ? undefined : byLower.get(key.toLowerCase()));
+
+  /** True when the copy below would equal `value` key for key, in the same order. */
+  const unchanged = (value: Json): boolean => {
+    let other = false; // a key kept after the schema's own: the copy would move those first
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') return false;
+      const own = propNodes.get(key);
+      if (own !== undefined) {
+        if (other || (!own.any && own.normalise(value[key]) !== value[key])) return false;
+        continue;
+      }
+      if (canonical(key) !== undefined) return false;
+      const n = values(key);
+      if (n !== undefined) {
+        if (!n.any && n.normalise(value[key]) !== value[key]) return false;
+      } else if (closed) return false;
+      other = true;
+    }
+    return true;
+  };
+
+  return (v) => {
+    if (!isPlainObject(v) || unchanged(v)) return v;
+    const out: Json = {};
+    // Exact matches first, so `{"tags": 1, "Tags": 2}` keeps `Tags: 2` as Go does.
+    for (const [key, x] of Object.entries(v)) {
+      const own = propNodes.get(key);
+      if (own !== undefined) out[key] = own.normalise(x);
+    }
+    for (const [key, x] of Object.entries(v)) {
+      if (Object.hasOwn(props, key)) continue;
+      const name = canonical(key);
+      if (name !== undefined) {
+        if (!Object.hasOwn(out, name)) out[name] = (propNodes.get(name) as Node).normalise(x);
+        continue;
+      }
+      const n = values(key);
+      if (n !== undefined) {
+        out[key] = n.normalise(x); // a map's key is data: its spelling is kept
+      } else if (!closed) {
+        out[key] = x; // unknown key: kept for handlers that look, ignored by the schema
+      }
+    }
+    return out;
+  };
+}
+
+function compileCheck(schema: Schema, ref: Node | undefined, sub: (s: Schema) => Node): (v: unknown) => boolean {
+  const checks: ((v: unknown) => boolean)[] = [];
+  if (ref !== undefined && !ref.any) checks.push((v) => ref.check(v));
+  for (const n of (schema.allOf ?? []).map(sub)) if (!n.any) checks.push((v) => n.check(v));
+  if (schema.anyOf !== undefined) {
+    const any = schema.anyOf.map(sub);
+    if (!any.some((n) => n.any)) checks.push((v) => any.some((n) => n.check(v)));
+  }
+  if (schema.const !== undefined) {
+    const c = schema.const;
+    checks.push((v) => jsonEqual(v, c));
+  }
+  if (schema.enum !== undefined) {
+    const e = schema.enum;
+    checks.push((v) => e.some((m) => jsonEqual(v, m)));
+  }
+  const fits = schema.type === undefined ? undefined : TYPE_CHECKS[schema.type];
+  if (fits !== undefined) checks.push(fits);
+  const { minimum, maximum, minLength, maxLength, minItems, maxItems } = schema;
+  if (minimum !== undefined || maximum !== undefined) {
+    const lo = minimum ?? -Infinity;
+    const hi = maximum ?? Infinity;
+    checks.push((v) => typeof v !== 'number' || (!(v < lo) && !(v > hi)));
+  }
+  if (minLength !== undefined || maxLength !== undefined) {
+    const lo = minLength ?? 0;
+    const hi = maxLength ?? Infinity;
+    checks.push((v) => {
+      if (typeof v !== 'string') return true;
+      const n = codePoints(v);
+      return n >= lo && n <= hi;
+    });
+  }
+  if (schema.pattern !== undefined) {
+    const r = regex(schema.pattern);
+    checks.push((v) => typeof v !== 'string' || r.test(v));
+  }
+  if (minItems !== undefined || maxItems !== undefined) {
+    const lo = minItems ?? 0;
+    const hi = maxItems ?? Infinity;
+    checks.push((v) => !Array.isArray(v) || (v.length >= lo && v.length <= hi));
+  }
+  if (schema.items !== undefined) {
+    const items = sub(schema.items);
+    if (!items.any) checks.push((v) => !Array.isArray(v) || v.every((x) => items.check(x)));
+  }
+  const object = compileCheckObject(schema, sub);
+  if (object !== undefined) checks.push((v) => !isPlainObject(v) || object(v));
+  if (checks.length === 0) return accept;
+  if (checks.length === 1) return checks[0] as (v: unknown) => boolean;
+  return (v) => {
+    for (const c of checks) if (!c(v)) return false;
+    return true;
+  };
+}
+
+/** The object part of `firstError` (objectError) as one test; undefined when it accepts every object. */
+function compileCheckObject(schema: Schema, sub: (s: Schema) => Node): ((v: Json) => boolean) | undefined {
+  const props = Object.entries(schema.properties ?? {});
+  const required = schema.required ?? [];
+  const named = props.map(([key, s]) => ({ key, node: sub(s), required: required.includes(key) }));
+  const checked = named.filter((p) => p.required || !p.node.any);
+  const unlisted = required.filter((key) => !Object.hasOwn(schema.properties ?? {}, key));
+  const propsObj = schema.properties ?? {};
+  const patterns = Object.entries(schema.patternProperties ?? {}).map(([p, s]) => [regex(p), sub(s)] as const);
+  const additional = schema.additionalProperties;
+  const extra = typeof additional === 'object' ? sub(additional) : undefined;
+  const othersChecked = patterns.some(([, n]) => !n.any) || additional === false || (extra !== undefined && !extra.any);
+  if (checked.length === 0 && unlisted.length === 0 && !othersChecked) return undefined;
+  return (value) => {
+    for (const p of checked) {
+      if (!Object.hasOwn(value, p.key)) {
+        if (p.required) return false;
+        continue;
+      }
+      if (!p.node.check(value[p.key])) return false;
+    }
+    for (const key of unlisted) if (!Object.hasOwn(value, key)) return false;
+    if (!othersChecked) return true;
+    for (const key of Object.keys(value)) {
+      if (Object.hasOwn(propsObj, key)) continue;
+      let matched = false;
+      for (const [r, n] of patterns) {
+        if (!r.test(key)) continue;
+        matched = true;
+        if (!n.check(value[key])) return false;
+      }
+      if (matched) continue;
+      if (additional === false) return false;
+      if (extra !== undefined && !extra.check(value[key])) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * Normalise then check `params` against `schema`. Returns the value to hand to the handler (the
+ * params object itself when nothing needed rewriting). `null`/`undefined` for an object schema count
+ * as `{}` (Go decodes `null` into a zero struct). The schema is compiled on first use: do not change
+ * a schema object after it has been used.
  */
 export function validateParams(schema: Schema, params: unknown): unknown {
+  const node = nodeOf(schema, schema);
   const input = (params === undefined || params === null) && isObjectSchema(schema) ? {} : params;
-  const value = normaliseParams(schema, input);
+  const value = node.normalise(input);
+  if (node.check(value)) return value;
+  // Only now: walk again to name the first bad field, its path rendered as it goes.
   const error = firstError(schema, value, '');
   if (error === undefined) return value;
   const where = error.path === '' ? '/' : error.path;
@@ -365,4 +586,5 @@ export function checkSchema(schema: unknown, method: string): void {
     }
   };
   walk(schema, '');
+  nodeOf(root, root); // compiled now, at load, rather than on the first call
 }
