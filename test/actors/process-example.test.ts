@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import { Vanilla } from '../../actors/vanilla/vanilla.js';
 import { ProcessInstancePlugin } from '../../actors/process/process-plugin.js';
 import type { InstanceSpec } from '../../actors/spi/common.js';
-import { eventually, silentLog, sweep, tempHome } from '../fixtures/process-helpers.js';
+import { silentLog, sweep, tempHome } from '../fixtures/process-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface GroupFile {
   ID: string;
@@ -75,18 +76,14 @@ describe('examples/process-web', function () {
       assert.equal(new Set(ports).size, 3);
       for (const [i, port] of ports.entries()) {
         let body = '';
-        await eventually(
-          async () => {
-            try {
-              body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          5000,
-          `the server on ${port}`,
-        );
+        await waitFor(`the server on ${port}`, async () => {
+          try {
+            body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+            return true;
+          } catch {
+            return false;
+          }
+        });
         assert.equal(body, `process-web ${version} from ${d[i]?.ID} on port ${port}\n`);
         assert.equal(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text(), 'ok\n');
       }

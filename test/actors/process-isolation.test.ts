@@ -50,6 +50,9 @@ describe('process plugin: process groups, destroy, log caps, file modes', functi
       const id = (await p.provision({ Spec: { Init: `sleep ${m} &\nexit 0`, Tags: { g: 'x' } } })).ID as string;
       const leader = record(id).Process.PID;
       await waitFor('the leader to exit', () => !isAlive(leader));
+      // The forked child may not have exec'd `sleep` yet when the leader is gone (a busy machine): wait
+      // for it to show, then hold that it is the one process left and lives on.
+      await waitFor('the background sleep to show', () => pidsWithArg(m).length >= 1);
       assert.equal(pidsWithArg(m).length, 1, 'the background sleep lives on');
 
       assert.deepEqual(await ids(p), [id]);

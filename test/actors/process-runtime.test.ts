@@ -11,8 +11,8 @@ import { Runtime } from '../../runtime/index.js';
 import { InfrakitError } from '../../runtime/errors.js';
 import type { DescribeInstancesResult, ProvisionResult } from '../../actors/spi/instance.js';
 import { parseProcStat } from '../../actors/process/proc-identity.js';
-import { eventually, isAlive, sleep, stateFiles, sweep, tempHome } from '../fixtures/process-helpers.js';
-import { settlesBefore } from '../helpers/wait.js';
+import { isAlive, sleep, stateFiles, sweep, tempHome } from '../fixtures/process-helpers.js';
+import { settlesBefore, waitFor } from '../helpers/wait.js';
 
 const start = (home: string, options: Record<string, unknown> = {}) =>
   Runtime.start({ home, logLevel: 'silent', actors: [{ name: 'procs', module: 'process', options }] });
@@ -109,7 +109,7 @@ describe('process instance plugin (through the Runtime)', function () {
     assert.ok(isAlive(pidOf(a)) && isAlive(pidOf(b)), 'both survive the runtime stop');
     const pidB = pidOf(b);
     process.kill(-pidB, 'SIGKILL');
-    await eventually(() => !isAlive(pidB), 3000, 'the kill');
+    await waitFor('the kill', () => !isAlive(pidB));
 
     const pidA = pidOf(a);
     const rt2 = await started();
@@ -140,6 +140,6 @@ describe('process instance plugin (through the Runtime)', function () {
     const d = await rt.call<DescribeInstancesResult>('procs', 'Instance.DescribeInstances', { Tags: { from: 'child' } });
     assert.deepEqual(ids(d), [id]);
     await rt.call('procs', 'Instance.Destroy', { Instance: id, Context: { Reason: 'terminate' } });
-    await eventually(() => !isAlive(pid), 3000, 'the instance to die');
+    await waitFor('the instance to die', () => !isAlive(pid));
   });
 });

@@ -11,8 +11,8 @@ import { parseProcStat, processStartTime } from '../../actors/process/proc-ident
 import { parseProperties } from '../../actors/process/properties.js';
 import { parsePortSpec } from '../../actors/process/port-picker.js';
 import type { InstanceRecord } from '../../actors/process/state-store.js';
-import { eventually, isAlive, pidsWithArg, silentLog, sleep, stateFiles, sweep, tempHome } from '../fixtures/process-helpers.js';
-import { settlesBefore, settlesWithin } from '../helpers/wait.js';
+import { isAlive, pidsWithArg, silentLog, sleep, stateFiles, sweep, tempHome } from '../fixtures/process-helpers.js';
+import { settlesBefore, settlesWithin, waitFor } from '../helpers/wait.js';
 
 describe('process instance plugin (logic)', function () {
   let home: string;
@@ -55,7 +55,7 @@ describe('process instance plugin (logic)', function () {
       const stat = parseProcStat(readFileSync(`/proc/${rec.Process.PID}/stat`, 'utf8'));
       assert.equal(stat?.pgrp, rec.Process.PID);
       assert.equal(rec.Process.Log, join(dirOf(), 'logs', `${id}.log`));
-      await eventually(() => readFileSync(rec.Process.Log, 'utf8').includes('id='), 3000, 'log line');
+      await waitFor('log line', () => readFileSync(rec.Process.Log, 'utf8').includes('id='));
       const line = readFileSync(rec.Process.Log, 'utf8');
       assert.ok(line.includes(`id=${id} lid=pet-1 g=hi there grp=web home=${home} tags={"infrakit.group":"web","tier":"front"}`), line);
 
@@ -120,7 +120,7 @@ describe('process instance plugin (logic)', function () {
         const port = ports[i] as number;
         assert.ok(port >= 47311 && port <= 47330);
         assert.equal(record(id).Tags['port'], String(port));
-        await eventually(() => readFileSync(record(id).Process.Log, 'utf8').includes(`port=${port}`), 3000, 'port line');
+        await waitFor('port line', () => readFileSync(record(id).Process.Log, 'utf8').includes(`port=${port}`));
       }
       const d = await p.describeInstances({ Properties: true });
       assert.deepEqual(d.Descriptions?.map((x) => (x.Properties as { Port: number }).Port).sort(), [...ports].sort());
@@ -156,7 +156,7 @@ describe('process instance plugin (logic)', function () {
       });
       assert.deepEqual(stateFiles(dirOf()), []);
       assert.deepEqual(readdirSync(join(dirOf(), 'logs')), []);
-      await eventually(() => pidsWithArg(marker).length === 0, 2000, 'the background sleep to be killed');
+      await waitFor('the background sleep to be killed', () => pidsWithArg(marker).length === 0);
     });
 
     it('a command that does not exist is an error naming it', async () => {
@@ -222,7 +222,7 @@ describe('process instance plugin (logic)', function () {
       const b = (await p.provision({ Spec: { Init: 'exec sleep 300', Tags: { g: 'x' } } })).ID as string;
       const pid = pidOf(a);
       process.kill(-pid, 'SIGKILL');
-      await eventually(() => !isAlive(pid), 3000, 'the kill');
+      await waitFor('the kill', () => !isAlive(pid));
       const d = await p.describeInstances({ Tags: { g: 'x' } });
       assert.deepEqual(
         d.Descriptions?.map((x) => x.ID),
@@ -272,7 +272,7 @@ describe('process instance plugin (logic)', function () {
       const marker = `299.${process.pid}1`;
       const id = (await p.provision({ Spec: { Init: `sleep ${marker} &\nsleep 300` } })).ID as string;
       const pid = pidOf(id);
-      await eventually(() => pidsWithArg(marker).some((x) => x !== pid), 2000, 'the background sleep');
+      await waitFor('the background sleep', () => pidsWithArg(marker).some((x) => x !== pid));
       const destroyed = p.destroy({ Type: '', Instance: id, Context: { Reason: 'terminate' } });
       assert.deepEqual(await settlesWithin(destroyed, 15_000, 'the destroy (SIGTERM, not the 60 s grace)'), { Type: '', OK: true });
       assert.ok(!isAlive(pid));
@@ -336,7 +336,7 @@ describe('process instance plugin (logic)', function () {
       p1.stop();
       const deadPid = pidOf(dead);
       process.kill(-deadPid, 'SIGKILL');
-      await eventually(() => !isAlive(deadPid), 3000, 'the kill');
+      await waitFor('the kill', () => !isAlive(deadPid));
 
       const p2 = make();
       assert.deepEqual(await p2.recover(), { live: [a, b].sort(), gone: [dead] });
