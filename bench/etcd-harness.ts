@@ -21,18 +21,27 @@ export function etcdBinary(): string | undefined {
   return r.status === 0 && path !== '' ? path : undefined;
 }
 
-/** A free TCP port on loopback (bind port 0, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` on loopback can be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on loopback, drawn at random below Linux's ephemeral range (32768 and up), so an
+ * outgoing connection cannot take it between now and etcd's bind, and two suites drawing at once
+ * rarely meet; `EtcdHarness.start` retries with new ports if one was taken all the same.
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000 on 127.0.0.1');
 }
 
 interface Member {
@@ -63,6 +72,17 @@ export class EtcdHarness {
 
   /** Starts the cluster and waits until every member reports healthy. */
   static async start(options: EtcdHarnessOptions = {}): Promise<EtcdHarness> {
+    // A port found free may be bound by someone else before etcd binds it: then start again on new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdHarness.startOnce(options);
+      } catch (err) {
+        if (attempt >= 5 || !/address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: EtcdHarnessOptions): Promise<EtcdHarness> {
     const bin = etcdBinary();
     if (bin === undefined) throw new Error('etcd is not installed (apt-get install etcd-server, or set ETCD_BIN)');
     const count = options.members ?? 1;
