@@ -76,14 +76,16 @@ export class FuzzTarget {
   /**
    * A keep-alive socket the server closed as idle (its keepAliveTimeout) while this request was being
    * written fails with a reset that says nothing about the request: Node's documented remedy is to send
-   * it again on a new connection (`req.reusedSocket`), once.
+   * it again on a new connection (`req.reusedSocket`), once. The retry opens a connection of its own:
+   * on a busy machine every idle socket in the pool may have timed out at once, so the pool's next one
+   * would fail the same way.
    */
   async #sendHttp(c: FuzzCase): Promise<Outcome> {
-    const first = await this.#sendHttpOnce(c);
-    return first.status === 'reset' && first.reused === true ? this.#sendHttpOnce(c) : first;
+    const first = await this.#sendHttpOnce(c, this.agent);
+    return first.status === 'reset' && first.reused === true ? this.#sendHttpOnce(c, false) : first;
   }
 
-  #sendHttpOnce(c: FuzzCase): Promise<Outcome & { reused?: boolean }> {
+  #sendHttpOnce(c: FuzzCase, agent: Agent | false): Promise<Outcome & { reused?: boolean }> {
     const body = bodyOf(c);
     const http = c.http ?? { method: 'POST', path: '/', contentType: 'application/json' };
     const headers: Record<string, string> = { 'Content-Length': String(body.length) };
@@ -96,7 +98,7 @@ export class FuzzTarget {
         clearTimeout(timer);
         resolve(o);
       };
-      const req = request({ socketPath: this.socket(c.actor), agent: this.agent, method: http.method, path: http.path, headers }, (res) => {
+      const req = request({ socketPath: this.socket(c.actor), agent, method: http.method, path: http.path, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
