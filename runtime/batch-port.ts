@@ -3,13 +3,12 @@
  * of them. A `postMessage` costs more than the clone of a small call: the receiving thread is woken
  * (a syscall) and dispatches an event per message. Under load many calls and replies are posted in
  * the same turn (32 sockets read in one poll phase; one batch of replies resolving 32 handlers), and
- * one message carrying them all costs about what one did. A lone message is posted as itself, so a
- * quiet port sends exactly what it did before.
+ * one message carrying them all costs about what one did. A lone message is posted as itself.
  *
  * The queue is flushed in the check phase of the same turn (`setImmediate`), so a message waits at
  * most for the rest of the turn's callbacks, and before any other message posted on the port through
  * `post`, so the order on the port is the order of posting. Receivers take either form
- * (`eachMessage`). Numbers: bench/RESULTS.md (socket rows); design: docs/architecture.md.
+ * (`eachMessage`). Why and how much: docs/architecture.md, "Throughput".
  */
 import type { TransferListItem } from 'node:worker_threads';
 
