@@ -13,12 +13,13 @@ import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { concurrencyOf, invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import { PeerLinks } from './peer-links.js';
-import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
+import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
 import { workerLogger } from './worker-log.js';
 
@@ -27,18 +28,28 @@ interface Job {
   readonly method: string;
   readonly params: unknown;
   readonly chain: readonly string[];
-  /** Where the reply goes: the control port (calls from main) or a peer port. */
-  readonly to: MessagePort;
+  /** Where the reply goes: the control port (calls from main) or a peer port, batched per turn. */
+  readonly to: Replies;
   /** Main asked for the result as JSON text. */
   readonly json?: true;
 }
 
 if (parentPort === null) throw new Error('actor-host must run in a worker thread');
 
-let control: MessagePort | undefined;
+type Replies = BatchPort<FromWorker | PeerReply>;
 
+/** Replies on `port` go batched per turn (batch-port.ts); one whose value cannot be cloned answers an error. */
+function replies(port: MessagePort): Replies {
+  return new BatchPort<FromWorker | PeerReply>(port, (m, _err) => {
+    if (m.type === 'reply') postReply(port, m);
+  });
+}
+
+let control: Replies | undefined;
+
+/** Everything but replies goes at once, after the replies queued before it. */
 function post(m: FromWorker): void {
-  control?.postMessage(m);
+  control?.post(m);
 }
 
 function crash(err: unknown): void {
@@ -56,7 +67,7 @@ parentPort.once('message', (m: StartMessage) => {
 });
 
 async function boot(start: StartMessage): Promise<void> {
-  control = start.port;
+  control = replies(start.port);
   // The answering side only leaves; callers (main, peers) hold the capacity.
   const mailbox = new Mailbox(Number.POSITIVE_INFINITY, start.counter);
   const log = workerLogger(start.logLevel, (record) => post({ type: 'log', record }));
@@ -65,12 +76,14 @@ async function boot(start: StartMessage): Promise<void> {
   // main never turns on its async hooks.
   const chains = new AsyncLocalStorage<readonly string[]>();
   const peers = new PeerLinks(start.name, start.callTimeoutMs, () => chains.getStore() ?? EMPTY_CHAIN, post);
-  const port = control;
+  const port = start.port;
+  const toMain = control;
   // Listen before create(): a ctx.call made while creating needs its `connected` answer. Calls and
   // peer ports only come after `ready`; anything else that does arrive early waits in `early`.
   let serve: ((m: ToWorker) => void) | undefined;
   const early: ToWorker[] = [];
-  port.on('message', (m: ToWorker) => {
+  port.on('message', (batch: ToWorker | ToWorker[]) => eachMessage(batch, onControl));
+  function onControl(m: ToWorker): void {
     switch (m.type) {
       case 'connected':
         peers.onConnected(m.id, m.result);
@@ -94,7 +107,7 @@ async function boot(start: StartMessage): Promise<void> {
       default:
         assertNever(m);
     }
-  });
+  }
 
   let def: ActorDefinition;
   let instance: ActorInstance;
@@ -129,8 +142,7 @@ async function boot(start: StartMessage): Promise<void> {
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
     const text = ok && job.json === true ? jsonTextOf(value) : undefined;
-    postReply(
-      job.to,
+    job.to.push(
       text !== undefined
         ? { type: 'reply', id: job.id, ok: true, value: text, json: true }
         : ok
@@ -181,7 +193,7 @@ async function boot(start: StartMessage): Promise<void> {
   };
 
   const accept = (
-    to: MessagePort,
+    to: Replies,
     req: {
       readonly id: number;
       readonly method: string;
@@ -192,7 +204,7 @@ async function boot(start: StartMessage): Promise<void> {
   ): void => {
     if (stopping) {
       mailbox.leave();
-      postReply(to, {
+      to.push({
         type: 'reply',
         id: req.id,
         ok: false,
@@ -205,7 +217,7 @@ async function boot(start: StartMessage): Promise<void> {
       const deep = tooDeep(chain, start.name);
       if (deep !== undefined) {
         mailbox.leave();
-        postReply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
+        to.push({ type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
         return;
       }
       // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
@@ -218,7 +230,7 @@ async function boot(start: StartMessage): Promise<void> {
     if (!pumping) pump();
   };
 
-  const peerPorts = new Set<MessagePort>();
+  const peerPorts = new Map<MessagePort, Replies>();
 
   const stop = async (timeoutMs: number): Promise<void> => {
     stopping = true;
@@ -235,19 +247,23 @@ async function boot(start: StartMessage): Promise<void> {
       timeLeft.abort();
     }
     peers.closeAll('the calling actor is stopping');
-    for (const p of peerPorts) p.close();
+    for (const [p, out] of peerPorts) {
+      out.flush();
+      p.close();
+    }
     post({ type: 'stopped' });
   };
 
   serve = (m: ToWorker): void => {
     switch (m.type) {
       case 'call':
-        accept(port, m);
+        accept(toMain, m);
         return;
       case 'peer': {
         const p = m.port;
-        peerPorts.add(p);
-        p.on('message', (req: PeerRequest) => accept(p, req));
+        const out = replies(p);
+        peerPorts.set(p, out);
+        p.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, (req) => accept(out, req)));
         p.once('close', () => peerPorts.delete(p));
         return;
       }

@@ -16,6 +16,7 @@ import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
 import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import { eachMessage } from './batch-port.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
@@ -113,7 +114,8 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
     mailbox.leave();
     postReply(port, m);
   };
-  port.on('message', (req: PeerRequest) => {
+  port.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, serveOne));
+  function serveOne(req: PeerRequest): void {
     if (stopping !== undefined) {
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${data.name}' is stopping`)) });
       return;
@@ -142,7 +144,7 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
         reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
       },
     );
-  });
+  }
 }
 
 /**

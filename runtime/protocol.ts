@@ -1,7 +1,8 @@
 /**
  * The message protocol between the supervisor (main thread) and actor workers. Types only.
  * `StartMessage` once over `parentPort` (hands over the control port); then `ToWorker` / `FromWorker`
- * on the control port, and `PeerRequest` / `PeerReply` on direct ports between workers.
+ * on the control port, and `PeerRequest` / `PeerReply` on direct ports between workers. Calls and
+ * replies posted in the same turn arrive as one array of them (runtime/batch-port.ts: `eachMessage`).
  * Every union is tagged by `type`; each switch over one is exhaustive (`never`), and an unknown tag
  * is a bug. Overview: docs/architecture.md.
  */

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
 import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
 import { assertNever } from './assert-never.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
 import {
   ActorExitedError,
@@ -49,6 +50,8 @@ interface Incarnation {
   readonly n: number;
   readonly worker: Worker;
   readonly port: MessagePort;
+  /** Everything main posts on `port`: calls batched per turn, other messages after them (batch-port.ts). */
+  readonly out: BatchPort<ToWorker>;
   readonly mailbox: Mailbox;
   ready: boolean;
   /** Posted `crash`: its exit is imminent, so take no new calls and hand out no ports. */
@@ -125,6 +128,7 @@ export class StatefulActor implements ActorCell {
       n,
       worker,
       port: port1,
+      out: new BatchPort<ToWorker>(port1, (m, err) => this.#unsendable(mailbox, m, err)),
       mailbox,
       ready: false,
       dying: false,
@@ -146,7 +150,7 @@ export class StatefulActor implements ActorCell {
       callTimeoutMs: this.#callTimeoutMs,
     };
     worker.postMessage(start, [port2]);
-    port1.on('message', (m: FromWorker) => this.#onMessage(inc, m));
+    port1.on('message', (m: FromWorker | FromWorker[]) => eachMessage(m, (x) => this.#onMessage(inc, x)));
     worker.on('error', (err) => {
       inc.reason ??= err instanceof Error ? err.message : String(err);
     });
@@ -156,7 +160,7 @@ export class StatefulActor implements ActorCell {
     // for the port's 'close' (which a terminated worker's port may never emit).
     worker.once('exit', (code) => {
       for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1))
-        this.#onMessage(inc, m.message as FromWorker);
+        eachMessage(m.message as FromWorker | FromWorker[], (x) => this.#onMessage(inc, x));
       this.#onExit(inc, code);
     });
   }
@@ -229,11 +233,24 @@ export class StatefulActor implements ActorCell {
       if (result.mode === 'port') result.port.close();
       return;
     }
-    inc.port.postMessage({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
+    inc.out.post({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
   }
 
   #postRelay(inc: Incarnation, m: Extract<ToWorker, { type: 'relay-reply' }>): void {
-    if (this.#inc === inc) postReply(inc.port, m);
+    if (this.#inc !== inc) return;
+    inc.out.flush();
+    postReply(inc.port, m);
+  }
+
+  /** A queued call whose params structured clone refused: it fails alone, as `InvalidParamsError`. */
+  #unsendable(mailbox: Mailbox, m: ToWorker, err: unknown): void {
+    if (m.type !== 'call') return;
+    const p = this.#pending.get(m.id);
+    mailbox.leave();
+    if (p === undefined) return;
+    this.#pending.delete(m.id);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
   }
 
   #logCall(p: Pending, ok: boolean): void {
@@ -243,6 +260,7 @@ export class StatefulActor implements ActorCell {
   }
 
   #onExit(inc: Incarnation, code: number): void {
+    inc.out.close();
     inc.port.close();
     const stopping = this.#status === 'stopping' || this.#status === 'stopped';
     const reason = stopping ? 'stopped' : (inc.reason ?? `worker exited with code ${code}`);
@@ -300,21 +318,15 @@ export class StatefulActor implements ActorCell {
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject, method, t0: this.#sup.logCalls ? performance.now() : 0, timer: undefined };
       this.#pending.set(id, p);
-      try {
-        // Calls from main carry no chain field at all: the hot path posts what it always did.
-        inc.port.postMessage(
-          chain !== undefined && chain.length > 0
-            ? ({ type: 'call', id, method, params, chain } satisfies ToWorker)
-            : jsonText === true
-              ? ({ type: 'call', id, method, params, json: true } satisfies ToWorker)
-              : ({ type: 'call', id, method, params } satisfies ToWorker),
-        );
-      } catch (err) {
-        this.#pending.delete(id);
-        inc.mailbox.leave();
-        reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
-        return;
-      }
+      // Posted with the other calls of this turn (batch-port.ts); params that cannot be cloned fail
+      // this call alone (`#unsendable`). Calls from main carry no chain field at all.
+      inc.out.push(
+        chain !== undefined && chain.length > 0
+          ? ({ type: 'call', id, method, params, chain } satisfies ToWorker)
+          : jsonText === true
+            ? ({ type: 'call', id, method, params, json: true } satisfies ToWorker)
+            : ({ type: 'call', id, method, params } satisfies ToWorker),
+      );
       if (timeoutMs !== undefined) {
         p.timer = setTimeout(() => {
           if (this.#pending.delete(id)) reject(new CallTimeoutError(this.name, method, timeoutMs));
@@ -366,7 +378,7 @@ export class StatefulActor implements ActorCell {
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying)
       return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
-    inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
+    inc.out.post({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
     return { mode: 'port', port: port1, counter: inc.mailbox.buffer, capacity: this.#capacity, incarnation: inc.n };
   }
 
@@ -374,14 +386,14 @@ export class StatefulActor implements ActorCell {
     const inc = this.#inc;
     // A worker still in create() gets it too: its port queues the message until it listens.
     if (inc === undefined || inc.dying || name === this.name) return;
-    inc.port.postMessage({ type: 'peer-added', target: name } satisfies ToWorker);
+    inc.out.post({ type: 'peer-added', target: name } satisfies ToWorker);
   }
 
   /** Tell this actor's worker that a target's incarnation is gone. */
   notifyPeerExited(target: string, incarnation: number, reason: string): void {
     const inc = this.#inc;
     if (inc === undefined || !inc.ready) return;
-    inc.port.postMessage({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+    inc.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
   }
 
   /** Tests only (see `Runtime.terminateWorkerForTest`): `terminate()` the current worker from outside. */
@@ -428,7 +440,7 @@ export class StatefulActor implements ActorCell {
         const acked = new Promise<void>((resolve) => {
           inc.stopped = resolve;
         });
-        inc.port.postMessage({ type: 'stop', timeoutMs } satisfies ToWorker);
+        inc.out.post({ type: 'stop', timeoutMs } satisfies ToWorker);
         const margin = new AbortController();
         await Promise.race([acked, sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined)]);
         margin.abort();
