@@ -19,6 +19,7 @@ import { mkdirPrivate, readPidFile, writeFileAtomic } from './atomic-file.js';
 import type { RestartPolicy } from './declaration.js';
 import { ActorStartError, SocketInUseError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
+import { externalStatusPath, type ExternalStatusRecord } from './external-status.js';
 import { RestartTracker } from './restart-policy.js';
 
 /** An executable the runtime runs and supervises as a plugin. */
@@ -211,6 +212,28 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/**
+ * Process groups of external plugins now running. If this process exits without stopping them (an
+ * uncaught exception, `process.exit`), each gets SIGTERM on the way out rather than living on as an
+ * orphan that holds its socket. (SIGKILL of this process cannot be caught: see docs/embedding.md.)
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of liveGroups) {
+      try {
+        process.kill(-g, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
 }
 
 /** Polls `cond` every 20 ms until it holds or `ms` pass; true if it held. */
@@ -444,10 +467,12 @@ export class ExternalPlugin {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
     }).then((e) => {
       gen.exit = e;
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       this.#onExit(gen, e);
       return e;
     });
     gen = { child, pid: child.pid, exited, exit: undefined };
+    if (child.pid !== undefined) trackGroup(child.pid);
     for (const stream of ['stdout', 'stderr'] as const) {
       const pipe = child[stream];
       if (pipe === null) continue;
@@ -609,24 +634,4 @@ export class ExternalPlugin {
     await this.#writes;
     await unlink(this.#statusFile).catch(() => undefined);
   }
-}
-
-/** `<pluginsDir>/<name>.external.json`: an external plugin's state, for `plugin ls` in another process. */
-export function externalStatusPath(pluginsDir: string, name: string): string {
-  return join(pluginsDir, `${name}${EXTERNAL_STATUS_SUFFIX}`);
-}
-
-export const EXTERNAL_STATUS_SUFFIX = '.external.json';
-
-/** The content of an external plugin's status file. */
-export interface ExternalStatusRecord {
-  readonly name: string;
-  /** The pid of the runtime supervising it (the file is stale once that process is gone). */
-  readonly supervisor: number;
-  readonly status: ActorStatus;
-  readonly pid: number | null;
-  readonly restarts: number;
-  readonly sockets: readonly string[];
-  readonly exec: readonly string[];
-  readonly failure?: string;
 }

@@ -127,6 +127,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     throw err;
   }
   let sockets: ServedSockets | undefined;
+  let resolver: SocketResolver | undefined;
   if (withSockets ?? true) {
     try {
       sockets = await serve(runtime, { ...rest, ...(rest.logger === undefined ? { logger: runtime.log } : { logger: rest.logger }) });
@@ -135,6 +136,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       await lock.release();
       throw err;
     }
+  } else if (externals.length > 0 && (rest.resolveRemote ?? true)) {
+    // No sockets of our own, but the actors still reach the external plugins through theirs.
+    resolver = (await import('./socket-resolver.js')).socketResolver(dir);
+    runtime.setResolver(resolver);
   }
   let stopping: Promise<void> | undefined;
   return {
@@ -148,6 +153,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           await sockets?.frontEnd.close();
           await runtime.stop();
           await sockets?.close();
+          resolver?.close();
         } finally {
           await lock.release();
         }
