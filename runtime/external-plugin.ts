@@ -350,7 +350,8 @@ export class ExternalPlugin {
       if (err instanceof ActorStartError || err instanceof SocketInUseError) throw err;
       throw new ActorStartError(this.name, (err as Error).message, { cause: err });
     }
-    this.#running();
+    // Resolve once `plugin ls` can see it running too.
+    await this.#running();
   }
 
   /** TERM to its process group, KILL after `timeoutMs`; its sockets, pid files and status file removed. Idempotent. */
@@ -505,14 +506,14 @@ export class ExternalPlugin {
     }
   }
 
-  #running(): void {
+  #running(): Promise<void> {
     this.#status = 'running';
     this.#probeFailures = 0;
     const pid = this.#gen?.pid ?? 0;
     this.#log.info({ childPid: pid, sockets: this.socketPaths, restarts: this.#restarts }, 'external plugin answers on its sockets');
     this.#host.emit('external:started', { name: this.name, pid, restarts: this.#restarts });
-    void this.#publish();
     this.#scheduleProbe();
+    return this.#publish();
   }
 
   #scheduleProbe(): void {
@@ -581,7 +582,7 @@ export class ExternalPlugin {
       this.#supervise((err as Error).message);
       return;
     }
-    this.#running();
+    await this.#running();
   }
 
   /**
