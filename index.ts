@@ -19,6 +19,7 @@ export type { EventSubscription, SubscribeOptions } from './sockets/index.js';
 export { RemoteClient } from './sockets/index.js';
 export type { RemoteClientOptions } from './sockets/index.js';
 export { discoverPlugins } from './sockets/index.js';
+export { handshakeProbe } from './sockets/index.js';
 export type { DiscoveredPlugin, DiscoverOptions } from './sockets/index.js';
 
 // The plugin contracts (InfraKit's SPI): typed clients, request/result types, schemas for your own actors.

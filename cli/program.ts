@@ -86,8 +86,13 @@ function pluginCommand(): Command {
   cmd
     .command('start')
     .description('host the named plugins in one process until Ctrl-C (kind, or kind:name, e.g. simulator:sim-a)')
-    .argument('<plugins...>', 'group, simulator, file, process, vanilla, combo, or kind:name')
-    .action(async (words: string[], _o: unknown, c: Command) => (await upVerbs()).pluginStart(words, c));
+    .argument('[plugins...]', 'group, simulator, file, process, vanilla, combo, or kind:name')
+    .option(
+      '--exec <name=command>',
+      "also run an executable plugin and supervise it (repeatable): 'aws=infrakit-instance-aws --name aws', split at spaces",
+      collect,
+    )
+    .action(async (words: string[], o: { exec?: string[] }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
 
   cmd
     .command('stop')

@@ -26,6 +26,10 @@ export { DEFAULT_RESOURCE_LIMITS } from './declaration.js';
 export { MAX_CALL_DEPTH, DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 export type { ActorInfo, ActorStatus, MethodDoc, RemoteTarget, Resolver } from './actor-info.js';
 export { DEFAULT_RESTART_POLICY } from './restart-policy.js';
+export { EXTERNAL_LIMITS, connectProbe } from './external-plugin.js';
+export type { ExternalDeclaration, ExternalInfo, ExternalProbe } from './external-plugin.js';
+export { readExternalStatuses } from './external-status.js';
+export type { ExternalStatusRecord } from './external-status.js';
 
 export {
   ERROR_CODES,

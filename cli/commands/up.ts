@@ -7,15 +7,16 @@ import type { Command } from 'commander';
 import type { Runtime } from '../../runtime/runtime.js';
 import { createLogger, type LogFormat } from '../../runtime/logging.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
+import type { ExternalDeclaration } from '../../runtime/external-plugin.js';
 import type { SocketFrontEnd } from '../../sockets/socket-front-end.js';
 import { startHost as startLibraryHost } from '../../sockets/serve.js';
 import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
-import { emit, table } from '../output.js';
+import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
-import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
+import { defaultActors, readUpFile, actorsFromWords, externalFromWord } from '../up-config.js';
 import { count } from '../words.js';
 import { loadEtcd3 } from '../../cluster/etcd3-module.js';
 
@@ -28,6 +29,7 @@ export interface RunningHost {
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
 export async function startHost(opts: {
   actors: ActorDeclaration[];
+  externals?: ExternalDeclaration[];
   pluginsDir: string;
   home: string;
   log: number;
@@ -41,6 +43,7 @@ export async function startHost(opts: {
     ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
     logCalls: opts.log >= 5,
     actors: opts.actors,
+    externals: opts.externals ?? [],
     pluginsDir: opts.pluginsDir,
   });
   const sockets = host.sockets;
@@ -48,10 +51,10 @@ export async function startHost(opts: {
   return { runtime: host.runtime, frontEnd: sockets.frontEnd, stop: () => host.stop() };
 }
 
-async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {
+async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], externals: ExternalDeclaration[] = []): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
-  const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
+  const host = await startHost({ actors, externals, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
     name: a.name,
@@ -59,13 +62,20 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
     interfaces: (a.manifest?.interfaces ?? []).map((i) => `${i.name}/${i.version}`),
     objects: a.manifest?.objects ?? ['.'],
   }));
-  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
+  // External plugins: one row per socket, the process's pid beside the name.
+  const ext = host.runtime.externals().map((e) => ({
+    name: e.name,
+    pid: e.pid ?? null,
+    exec: e.exec,
+    sockets: e.socketPaths,
+    interfaces: e.interfaces,
+  }));
+  const extRows = ext.flatMap((e) => e.sockets.map((s) => [`${e.name} (pid ${e.pid ?? '-'})`, e.interfaces.join(','), s]));
+  const total = rows.length + ext.length;
+  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows, ...(ext.length > 0 ? { externals: ext } : {}) }, () =>
     [
-      `infrakit-ts is up (pid ${process.pid}): ${count(rows.length, 'plugin')} in ${g.pluginsDir}`,
-      table(
-        ['NAME', 'INTERFACES', 'SOCKET'],
-        rows.map((r) => [r.name, r.interfaces.join(','), r.socket]),
-      ),
+      `infrakit-ts is up (pid ${process.pid}): ${count(total, 'plugin')} in ${g.pluginsDir}`,
+      table(['NAME', 'INTERFACES', 'SOCKET'], [...rows.map((r) => [r.name, r.interfaces.join(','), r.socket]), ...extRows]),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
@@ -75,7 +85,7 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
       process.off('SIGTERM', onSignal);
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
-      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(rows.length, 'plugin')}…\n`);
+      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(total, 'plugin')}…\n`);
       host.stop().then(resolve, (err: unknown) => {
         process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
         process.exitCode = 1;
@@ -130,10 +140,13 @@ export interface UpOptions extends StoreFlags {
 export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
   if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
-  const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-  await runUntilSignal(cmd, withStoreOptions(actors, opts));
+  const { actors, externals } = opts.config ? await readUpFile(opts.config) : { actors: defaultActors(), externals: [] };
+  await runUntilSignal(cmd, withStoreOptions(actors, opts), externals);
 }
 
-export async function pluginStart(words: string[], cmd: Command): Promise<void> {
-  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}));
+export async function pluginStart(words: string[], opts: { exec?: string[] }, cmd: Command): Promise<void> {
+  const externals = (opts.exec ?? []).map(externalFromWord);
+  if (words.length === 0 && externals.length === 0)
+    throw new UsageError('name the plugins to start (e.g. simulator, simulator:sim-a), or an executable with --exec name=command');
+  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), externals);
 }
