@@ -19,7 +19,7 @@ import {
   serializeError,
 } from './errors.js';
 import type { RuntimeEvents } from './events.js';
-import { infrakitHome } from './home.js';
+import { infrakitHome } from './home-dirs.js';
 import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
 import { builtinStateless, resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';
