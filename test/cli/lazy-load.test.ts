@@ -1,7 +1,8 @@
 /**
  * The CLI loads only what the chosen verb needs (cli/program.ts imports each verb's code when it
  * runs): `--help` and the verbs that talk to a socket never load the runtime, pino, piscina, the
- * group plugin's code or (for JSON) yaml. A later static import that undoes this fails here.
+ * group plugin's code, the home lock (crypto), a JSON-RPC library or (for JSON) yaml. A later static
+ * import that undoes this fails here.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,11 @@ const HEAVY: readonly [string, RegExp][] = [
   ['pino', /\/node_modules\/pino\//],
   ['piscina', /\/node_modules\/piscina\//],
   ['eventemitter3', /\/node_modules\/eventemitter3\//],
+  // Finding a socket needs the home's directory rules only (runtime/home-dirs.ts), not its lock.
+  // node:crypto only where a file is written (runtime/atomic-file.ts imports it then).
+  ['the home lock or crypto', /\/dist\/runtime\/home\.js$|^esm node:crypto$/],
+  // One call is one POST and one JSON.parse (sockets/remote-client.ts): no JSON-RPC library.
+  ['a JSON-RPC library', /\/node_modules\/json-rpc-2\.0\//],
 ];
 const YAML = /\/node_modules\/yaml\//;
 
