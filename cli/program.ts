@@ -5,7 +5,7 @@
  * `--help` loads none and a verb loads only what it uses; only `up` loads the runtime.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { InfrakitError } from '../runtime/errors.js';
 import type { CommitOptions, DescribeOptions, ForgetOptions, GroupVerb } from './commands/group.js';
 import type { FlavorPrepareOptions, FlavorValidateOptions, HealthyOptions, InstanceDescribeOptions } from './commands/instance.js';

@@ -7,8 +7,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
-import { workerData } from 'piscina';
+// piscina hands its `workerData` option to each thread as Node's own workerData (its worker.js reads it
+// from there too): importing 'piscina' here for it would load the whole pool's code in every thread.
+import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';

@@ -24,7 +24,7 @@ import {
 } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import { ExternalPlugin, connectProbe, type ExternalDeclaration, type ExternalInfo, type ExternalProbe } from './external-plugin.js';
-import { infrakitHome } from './home.js';
+import { infrakitHome } from './home-dirs.js';
 import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
 import { builtinStateless, resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';

@@ -158,3 +158,69 @@ describe('sockets: remote client against a server that answers before reading th
     }
   });
 });
+
+describe('sockets: remote client, answers off the usual path (a canned HTTP server on a unix socket)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let server: Server;
+  /** The body the server answers next, with status 200. */
+  let body = '';
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body));
+    });
+    await new Promise<void>((resolve) => server.listen(join(dir, 'canned'), resolve));
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await cleanup();
+  });
+
+  async function answer(text: string): Promise<unknown> {
+    body = text;
+    const c = new RemoteClient(join(dir, 'canned'), { timeoutMs: 10_000 });
+    try {
+      return await c.call('Group.InspectGroups', {});
+    } finally {
+      c.close();
+    }
+  }
+
+  it('a result beside "error": null is a success, whatever id comes back', async () => {
+    assert.deepEqual(await answer('{"jsonrpc":"2.0","result":{"Groups":[]},"error":null,"id":12345}'), { Groups: [] });
+    assert.equal(await answer('{"jsonrpc":"2.0","result":null,"id":null}'), null);
+  });
+
+  it('a bare string as the error → ApplicationError with that text', async () => {
+    await assert.rejects(answer('{"jsonrpc":"2.0","error":"no such group","id":1}'), (err: unknown) => {
+      assert.ok(err instanceof ApplicationError);
+      assert.equal(err.message, 'no such group');
+      return true;
+    });
+  });
+
+  it('another code → RemoteError carrying the code and data', async () => {
+    await assert.rejects(answer('{"jsonrpc":"2.0","error":{"code":-32099,"message":"odd","data":{"x":1}},"id":1}'), (err: unknown) => {
+      assert.ok(err instanceof RemoteError);
+      assert.match(err.message, /Group\.InspectGroups on .* failed \(-32099\): odd/);
+      assert.deepEqual(err.data, { code: -32099, data: { x: 1 } });
+      return true;
+    });
+  });
+
+  it('not JSON, no JSON-RPC members, or both a result and an error → RemoteError', async () => {
+    await assert.rejects(answer('<html>'), (err: unknown) => err instanceof RemoteError && /not JSON/.test(err.message));
+    await assert.rejects(
+      answer('{"jsonrpc":"2.0","id":1}'),
+      (err: unknown) => err instanceof RemoteError && /no JSON-RPC response/.test(err.message),
+    );
+    await assert.rejects(answer('[1,2]'), (err: unknown) => err instanceof RemoteError && /no JSON-RPC response/.test(err.message));
+    await assert.rejects(
+      answer('{"jsonrpc":"2.0","result":1,"error":{"code":-32000,"message":"x"},"id":1}'),
+      (err: unknown) => err instanceof RemoteError && /both a result and an error/.test(err.message),
+    );
+  });
+});
