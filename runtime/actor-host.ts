@@ -17,6 +17,7 @@ import { concurrencyOf, invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import { ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
@@ -264,5 +265,10 @@ async function boot(start: StartMessage): Promise<void> {
   // JSON round trip: the manifest may be computed from options and must survive structured clone.
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
   post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency });
+  if (start.heapReportMs > 0) {
+    const report = (): void => post({ type: 'heap', heap: ownHeap(threadId) });
+    report();
+    setInterval(report, start.heapReportMs).unref();
+  }
   log.debug('actor ready');
 }

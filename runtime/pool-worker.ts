@@ -19,6 +19,7 @@ import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
+import { ownHeap } from './stats.js';
 import { workerLogger, type ActorLogger } from './worker-log.js';
 
 const data = workerData as PoolData;
@@ -103,6 +104,11 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
     },
     log,
   );
+  if (data.heapReportMs > 0) {
+    const report = (): void => chan().postMessage({ type: 'heap', threadId, heap: ownHeap(threadId) } satisfies PoolChannelMessage);
+    void loaded.then(report, () => undefined);
+    setInterval(report, data.heapReportMs).unref();
+  }
   return loaded;
 }
 
