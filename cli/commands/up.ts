@@ -13,7 +13,8 @@ import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
-import { emit, table } from '../output.js';
+import { emit, table, UsageError } from '../output.js';
+import type { ObserverServer } from '../../observer/index.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
 import { count } from '../words.js';
@@ -23,6 +24,43 @@ export interface RunningHost {
   readonly runtime: Runtime;
   readonly frontEnd: SocketFrontEnd;
   stop(): Promise<void>;
+}
+
+export interface HttpFlags {
+  readonly http?: string;
+  readonly httpPublic?: boolean;
+  readonly httpToken?: string;
+  readonly httpControls?: boolean;
+}
+
+/** `--http`: off, or where the observer listens (`host:port`, `[v6]:port`, `:port`); undefined: the default. */
+export function parseHttpFlag(v: string | undefined): 'off' | { host: string; port: number } | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'off' || v === 'false' || v === 'none') return 'off';
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v);
+  const port = Number(m?.[3]);
+  if (m === null || !(port >= 0 && port <= 65535))
+    throw new UsageError(`--http ${v}: expected host:port (127.0.0.1:9470, [::1]:9470, :9470) or off`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+async function startHttp(runtime: Runtime, flags: HttpFlags): Promise<ObserverServer | undefined> {
+  const where = parseHttpFlag(flags.http);
+  if (where === 'off') return undefined;
+  const { startObserver, isLoopback } = await import('../../observer/index.js');
+  const token = flags.httpToken === undefined || flags.httpToken === '' ? undefined : flags.httpToken;
+  if (where !== undefined && !isLoopback(where.host) && where.host !== 'localhost') {
+    if (flags.httpPublic !== true)
+      throw new UsageError(`--http ${flags.http ?? ''} is not a loopback address: add --http-public (and a token) to serve other hosts`);
+    if (token === undefined || token.length < 16)
+      throw new UsageError('--http-public needs a token of at least 16 characters (--http-token or INFRAKIT_OBSERVER_TOKEN)');
+  }
+  return startObserver(runtime, {
+    ...(where === undefined ? {} : { host: where.host, port: where.port, exactPort: true }),
+    ...(token === undefined ? {} : { token }),
+    allowRemote: flags.httpPublic === true,
+    controls: flags.httpControls === true,
+  });
 }
 
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
@@ -48,10 +86,18 @@ export async function startHost(opts: {
   return { runtime: host.runtime, frontEnd: sockets.frontEnd, stop: () => host.stop() };
 }
 
-async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {
+async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], http: HttpFlags = { http: 'off' }): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
+  parseHttpFlag(http.http); // a bad --http is a usage error before anything starts
   const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
+  let observer: ObserverServer | undefined;
+  try {
+    observer = await startHttp(host.runtime, http);
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
     name: a.name,
@@ -59,13 +105,14 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
     interfaces: (a.manifest?.interfaces ?? []).map((i) => `${i.name}/${i.version}`),
     objects: a.manifest?.objects ?? ['.'],
   }));
-  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
+  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows, observer: observer?.url ?? null }, () =>
     [
       `infrakit-ts is up (pid ${process.pid}): ${count(rows.length, 'plugin')} in ${g.pluginsDir}`,
       table(
         ['NAME', 'INTERFACES', 'SOCKET'],
         rows.map((r) => [r.name, r.interfaces.join(','), r.socket]),
       ),
+      ...(observer === undefined ? [] : [`Observer: ${observer.url} (JSON under api/, Prometheus at metrics)`]),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
@@ -76,11 +123,13 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
       if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(rows.length, 'plugin')}…\n`);
-      host.stop().then(resolve, (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exitCode = 1;
-        resolve();
-      });
+      (observer?.close() ?? Promise.resolve())
+        .then(() => host.stop())
+        .then(resolve, (err: unknown) => {
+          process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+          resolve();
+        });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -123,7 +172,7 @@ function chosenLogFormat(cmd: Command): LogFormat {
   return chosen === 'term' || chosen === 'json' ? chosen : process.stderr.isTTY === true ? 'term' : 'json';
 }
 
-export interface UpOptions extends StoreFlags {
+export interface UpOptions extends StoreFlags, HttpFlags {
   readonly config?: string;
 }
 
@@ -131,7 +180,7 @@ export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
   if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
   const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-  await runUntilSignal(cmd, withStoreOptions(actors, opts));
+  await runUntilSignal(cmd, withStoreOptions(actors, opts), opts);
 }
 
 export async function pluginStart(words: string[], cmd: Command): Promise<void> {
