@@ -63,6 +63,7 @@ export interface GroupView {
   readonly state: string | null;
   readonly status: string | null;
   readonly configHash: string | null;
+  /** While instances are on an older config (`rolling`, `paused`), or `completed` once a rollout the observer saw is over; else null. */
   readonly rollout: { readonly state: string; readonly updated: number; readonly total: number; readonly paused: boolean } | null;
   readonly problems: readonly { readonly source: string; readonly message: string; readonly count: number }[];
   /** The first `MAX_INSTANCES_LISTED`. */
@@ -159,6 +160,8 @@ export class Observer {
   #groupsAt = 0;
   #polling: Promise<void> | undefined;
   #refreshes = 0;
+  /** Groups seen rolling (`plugin/group` → how many instances the last rollout had), from their events. */
+  readonly #rolled = new Map<string, number>();
   /** Health answers by `plugin/group/instance`, from the last health round. */
   #health = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -225,9 +228,20 @@ export class Observer {
       actor: String(actorEvent ? e['actor'] : e['name']),
       summary: summarise(actorEvent ? String(e['type']) : type, e),
     };
+    if (actorEvent) this.#noteRollout(ev.actor, ev.type, e['payload']);
     this.#events.push(ev);
     if (this.#events.length > EVENT_LOG_SIZE) this.#events.splice(0, this.#events.length - EVENT_LOG_SIZE);
     for (const fn of this.#listeners) fn('event', ev);
+  }
+
+  #noteRollout(actor: string, type: string, payload: unknown): void {
+    const p = (payload ?? {}) as { ID?: unknown; Total?: unknown };
+    if (typeof p.ID !== 'string') return;
+    const key = `${actor}/${p.ID}`;
+    if ((type === 'rollout:started' || type === 'rollout:progress' || type === 'rollout:completed') && typeof p.Total === 'number')
+      this.#rolled.set(key, p.Total);
+    else if (type === 'group:destroyed' || type === 'group:freed') this.#rolled.delete(key);
+    if (this.#rolled.size > 10_000) this.#rolled.delete(this.#rolled.keys().next().value as string);
   }
 
   #sample(): Snapshot {
@@ -329,7 +343,14 @@ export class Observer {
         try {
           const d = await client.describe(g.ID);
           if (checkHealth) await this.#askHealth(plugin, g, d.Instances ?? [], health);
-          out.push(groupView(plugin, g.ID, d, checkHealth ? health : this.#health));
+          const view = groupView(plugin, g.ID, d, checkHealth ? health : this.#health);
+          const total = this.#rolled.get(`${plugin}/${g.ID}`);
+          // A rollout seen since the observer started and now over shows as completed (the bar at 100%).
+          out.push(
+            view.rollout === null && total !== undefined
+              ? { ...view, rollout: { state: 'completed', updated: total, total, paused: false } }
+              : view,
+          );
         } catch (err) {
           out.push(emptyGroup(plugin, g.ID, err instanceof Error ? err.message : String(err)));
         }

@@ -110,17 +110,19 @@ export const OBSERVER_SCRIPT = `'use strict';
     const box = $('#groups');
     if (groups.length === 0) return box.replaceChildren(el('p', { class: 'muted' }, 'no groups'));
     box.replaceChildren(...groups.map((g) => {
-      const pct = g.rollout === null ? 100 : g.rollout.total > 0 ? Math.round((100 * g.rollout.updated) / g.rollout.total) : 0;
+      const pct = g.rollout === null ? null : g.rollout.total > 0 ? Math.round((100 * g.rollout.updated) / g.rollout.total) : 0;
       const head = el('h3', {}, g.plugin + '/' + g.id + '  ',
         el('span', { class: g.converged ? 'yes' : 'no' }, g.converged ? 'converged' : 'converging'),
         '  ' + g.instances + (g.size === null ? '' : ' / ' + g.size) + ' instances',
         g.state ? el('span', { class: 'problem' }, '  ' + g.state + (g.error ? '' : '')) : '',
         g.status ? el('span', { class: 'muted' }, '  ' + g.status) : '');
-      const bar = el('div', { class: 'rollout', 'data-progress': pct },
-        'rollout ', el('span', { class: 'bar' }, el('span', { style: 'width:' + pct + '%' })), ' ' + pct + '%',
-        g.rollout ? el('span', { class: 'muted' }, ' ' + g.rollout.updated + ' of ' + g.rollout.total + (g.rollout.paused ? ', paused' : '')) : '',
-        g.configHash ? el('span', { class: 'muted' }, '  config ' + g.configHash) : '');
-      if (controls && g.rollout) for (const verb of ['pause', 'resume', 'rollback']) { const b = el('button', {}, verb); b.onclick = () => control(g, verb); bar.append(b); }
+      const bar = pct === null
+        ? el('div', { class: 'rollout muted' }, 'no rollout', g.configHash ? '  config ' + g.configHash : '')
+        : el('div', { class: 'rollout', 'data-progress': pct, 'data-state': g.rollout.state },
+          'rollout ', el('span', { class: 'bar' }, el('span', { style: 'width:' + pct + '%' })), ' ' + pct + '%',
+          el('span', { class: 'muted' }, ' ' + g.rollout.updated + ' of ' + g.rollout.total + ', ' + g.rollout.state + (g.rollout.paused ? ' (paused)' : '')),
+          g.configHash ? el('span', { class: 'muted' }, '  config ' + g.configHash) : '');
+      if (controls && g.rollout && g.rollout.state !== 'completed') for (const verb of ['pause', 'resume', 'rollback']) { const b = el('button', {}, verb); b.onclick = () => control(g, verb); bar.append(b); }
       const problems = el('ul', {}, ...g.problems.map((p) => el('li', { class: 'problem' }, p.source + ': ' + p.message + ' (×' + p.count + ')')));
       if (g.error) problems.append(el('li', { class: 'problem' }, g.error));
       const inst = el('div', { class: 'instances' }, ...g.instanceList.map((i) =>

@@ -229,6 +229,8 @@ export interface StartObserverOptions extends ObserverHandlerOptions {
    */
   readonly port?: number;
   readonly exactPort?: boolean;
+  /** Slow clients: headers within `headersMs` (default 10 s), the whole request within `requestMs` (15 s), checked every `checkEveryMs` (1 s). */
+  readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number; readonly checkEveryMs?: number };
 }
 
 export interface ObserverServer {
@@ -246,7 +248,15 @@ export async function startObserver(runtime: Runtime, opts: StartObserverOptions
   if (!isLoopback(host) && host !== 'localhost' && opts.allowRemote !== true)
     throw new ObserverConfigError(`${host} is not a loopback address: serving other hosts needs allowRemote and a token`);
   const handler = observerHandler(runtime, opts);
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler);
+  const t = opts.timeouts ?? {};
+  const server = createServer(
+    {
+      headersTimeout: t.headersMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: t.requestMs ?? REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: t.checkEveryMs ?? 1000,
+    },
+    handler,
+  );
   server.maxConnections = MAX_OBSERVER_CONNECTIONS;
   server.keepAliveTimeout = 5000;
   const sockets = new Set<Socket>();
