@@ -126,9 +126,10 @@ export function observerHandler(runtime: Runtime, opts: ObserverHandlerOptions =
     const open = path === '/' || path === '/observer.js';
     if (opts.token !== undefined && !open && !tokenOk(req, url, opts.token))
       return refuse(req, res, 401, 'a token is required (Authorization: Bearer <token>, or ?token=)', { 'WWW-Authenticate': 'Bearer' });
+    // Bodies are never needed: a chunked one (no length to check first) is refused, a long one too.
+    if (req.headers['transfer-encoding'] !== undefined) return refuse(req, res, 411, 'a body needs a Content-Length');
     const length = Number(req.headers['content-length'] ?? 0);
-    if (!(length <= MAX_OBSERVER_BODY) || (req.headers['transfer-encoding'] !== undefined && req.method !== 'POST'))
-      return refuse(req, res, 413, `request body over ${MAX_OBSERVER_BODY} bytes`);
+    if (!(length <= MAX_OBSERVER_BODY)) return refuse(req, res, 413, `request body over ${MAX_OBSERVER_BODY} bytes`);
     const head = req.method === 'HEAD';
     if (req.method === 'POST') {
       const m = /^\/api\/groups\/([^/]+)\/([^/]+)\/(pause|resume|rollback)$/.exec(path);
@@ -264,8 +265,9 @@ export async function startObserver(runtime: Runtime, opts: StartObserverOptions
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   const first = opts.port ?? DEFAULT_OBSERVER_PORT;
