@@ -159,6 +159,9 @@ export class Observer {
   #groups: GroupView[] = [];
   #groupsAt = 0;
   #polling: Promise<void> | undefined;
+  #pushing = false;
+  readonly #lastFull = new Map<string, number>();
+  #groupsDirty = false;
   #refreshes = 0;
   /** Groups seen rolling (`plugin/group` → how many instances the last rollout had), from their events. */
   readonly #rolled = new Map<string, number>();
@@ -220,6 +223,13 @@ export class Observer {
   }
 
   #onEvent(type: (typeof EVENT_TYPES)[number], e: Record<string, unknown>): void {
+    if (type === 'mailbox:full') {
+      // An overloaded actor refuses thousands of calls a second: log one a second per actor.
+      const name = String(e['name']);
+      const now = Date.now();
+      if (now - (this.#lastFull.get(name) ?? 0) < 1000) return;
+      this.#lastFull.set(name, now);
+    }
     const actorEvent = type === 'actor:event';
     const ev: ObservedEvent = {
       seq: ++this.#seq,
@@ -232,6 +242,25 @@ export class Observer {
     this.#events.push(ev);
     if (this.#events.length > EVENT_LOG_SIZE) this.#events.splice(0, this.#events.length - EVENT_LOG_SIZE);
     for (const fn of this.#listeners) fn('event', ev);
+    // Watchers see a change when it happens, not at the next tick: an actor's state at once, a
+    // group's once it is described again (one refresh at a time, so a burst of events costs one).
+    if (this.#listeners.size > 0 && type !== 'mailbox:full') this.#pushSoon(actorEvent);
+  }
+
+  #pushSoon(groups: boolean): void {
+    if (groups) this.#groupsDirty = true;
+    if (this.#pushing) return;
+    this.#pushing = true;
+    setImmediate(() => {
+      const refresh = this.#groupsDirty ? this.refreshGroups() : Promise.resolve();
+      this.#groupsDirty = false;
+      void refresh.then(() => {
+        this.#pushing = false;
+        this.#sample(false);
+        const snap = this.snapshot();
+        for (const fn of this.#listeners) fn('snapshot', snap);
+      });
+    });
   }
 
   #noteRollout(actor: string, type: string, payload: unknown): void {
@@ -244,33 +273,36 @@ export class Observer {
     if (this.#rolled.size > 10_000) this.#rolled.delete(this.#rolled.keys().next().value as string);
   }
 
-  #sample(): Snapshot {
+  /** `tick`: a sample of the interval (added to the history); otherwise only the current figures change. */
+  #sample(tick = true): Snapshot {
     const stats = this.runtime.stats();
     const width = stats.latencyBucketsMs.length + 1;
     const live = new Set<string>();
     const actors = stats.actors.map((a) => {
       live.add(a.name);
-      return this.#view(a, width, stats.latencyBucketsMs);
+      return this.#view(a, width, stats.latencyBucketsMs, tick);
     });
     for (const name of this.#tracks.keys()) if (!live.has(name)) this.#tracks.delete(name);
     this.#snapshot = { at: stats.at, collecting: stats.collecting, actors, groups: this.#groups, groupsAt: this.#groupsAt };
     return this.#snapshot;
   }
 
-  #view(a: ActorStats, width: number, bounds: readonly number[]): ActorView {
+  #view(a: ActorStats, width: number, bounds: readonly number[], tick: boolean): ActorView {
     const t = totals(a.methods, width);
     let track = this.#tracks.get(a.name);
     if (track === undefined) {
       track = { samples: [], rate: [], depth: [] };
       this.#tracks.set(a.name, track);
     }
-    const prev = track.samples[track.samples.length - 1];
-    track.samples.push({ calls: t.calls, buckets: t.buckets });
-    if (track.samples.length > RATE_WINDOW + 1) track.samples.shift();
-    track.rate.push(prev === undefined ? 0 : ((t.calls - prev.calls) * 1000) / this.#intervalMs);
-    track.depth.push(a.mailboxDepth);
-    if (track.rate.length > HISTORY_SAMPLES) track.rate.shift();
-    if (track.depth.length > HISTORY_SAMPLES) track.depth.shift();
+    if (tick || track.samples.length === 0) {
+      const prev = track.samples[track.samples.length - 1];
+      track.samples.push({ calls: t.calls, buckets: t.buckets });
+      if (track.samples.length > RATE_WINDOW + 1) track.samples.shift();
+      track.rate.push(prev === undefined ? 0 : ((t.calls - prev.calls) * 1000) / this.#intervalMs);
+      track.depth.push(a.mailboxDepth);
+      if (track.rate.length > HISTORY_SAMPLES) track.rate.shift();
+      if (track.depth.length > HISTORY_SAMPLES) track.depth.shift();
+    }
     const first = track.samples[0] as Sample;
     const windowBuckets = t.buckets.map((n, i) => n - (first.buckets[i] ?? 0));
     const secs = ((track.samples.length - 1) * this.#intervalMs) / 1000;
