@@ -14,7 +14,7 @@ import { infrakitHome } from '../../runtime/home.js';
 import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
 import { emit, table, UsageError } from '../output.js';
-import type { ObserverServer } from '../../observer/index.js';
+import type { ObserverServer, StartObserverOptions } from '../../observer/index.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
 import { count } from '../words.js';
@@ -44,23 +44,27 @@ export function parseHttpFlag(v: string | undefined): 'off' | { host: string; po
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-async function startHttp(runtime: Runtime, flags: HttpFlags): Promise<ObserverServer | undefined> {
+/** The observer `up` will start, from its flags, or 'off'; a usage error before anything starts. */
+export function httpPlan(flags: HttpFlags): 'off' | StartObserverOptions {
   const where = parseHttpFlag(flags.http);
-  if (where === 'off') return undefined;
-  const { startObserver, isLoopback } = await import('../../observer/index.js');
+  if (where === 'off') return 'off';
   const token = flags.httpToken === undefined || flags.httpToken === '' ? undefined : flags.httpToken;
-  if (where !== undefined && !isLoopback(where.host) && where.host !== 'localhost') {
-    if (flags.httpPublic !== true)
-      throw new UsageError(`--http ${flags.http ?? ''} is not a loopback address: add --http-public (and a token) to serve other hosts`);
-    if (token === undefined || token.length < 16)
-      throw new UsageError('--http-public needs a token of at least 16 characters (--http-token or INFRAKIT_OBSERVER_TOKEN)');
-  }
-  return startObserver(runtime, {
+  if (where !== undefined && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(where.host) && flags.httpPublic !== true)
+    throw new UsageError(`--http ${flags.http ?? ''} is not a loopback address: add --http-public (and a token) to serve other hosts`);
+  if (flags.httpPublic === true && (token === undefined || token.length < 16))
+    throw new UsageError('--http-public needs a token of at least 16 characters (--http-token or INFRAKIT_OBSERVER_TOKEN)');
+  return {
     ...(where === undefined ? {} : { host: where.host, port: where.port, exactPort: true }),
     ...(token === undefined ? {} : { token }),
     allowRemote: flags.httpPublic === true,
     controls: flags.httpControls === true,
-  });
+  };
+}
+
+async function startHttp(runtime: Runtime, plan: 'off' | StartObserverOptions): Promise<ObserverServer | undefined> {
+  if (plan === 'off') return undefined;
+  const { startObserver } = await import('../../observer/index.js');
+  return startObserver(runtime, plan);
 }
 
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
@@ -89,11 +93,11 @@ export async function startHost(opts: {
 async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], http: HttpFlags = { http: 'off' }): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
-  parseHttpFlag(http.http); // a bad --http is a usage error before anything starts
+  const plan = httpPlan(http); // a bad --http is a usage error before anything starts
   const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
   let observer: ObserverServer | undefined;
   try {
-    observer = await startHttp(host.runtime, http);
+    observer = await startHttp(host.runtime, plan);
   } catch (err) {
     await host.stop();
     throw err;
