@@ -33,11 +33,12 @@ export interface ActorView {
   readonly mailboxDepth: number;
   readonly mailboxCapacity: number;
   readonly mailboxFull: number;
+  /** Since the runtime started: calls through main and direct calls from other actors (these reported every 2 s). */
   readonly calls: number;
   readonly errors: number;
   /** Over the last `RATE_WINDOW` seconds. */
   readonly callsPerSecond: number;
-  /** Upper bounds (ms) of the histogram buckets holding the median and 99th percentile of the last window's calls; null without calls. */
+  /** Upper bounds (ms) of the buckets holding the median and 99th percentile of the last window's calls through main; null without any. */
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly restarts: number;
@@ -103,9 +104,17 @@ interface Track {
 
 const EVENT_TYPES = ['actor:started', 'actor:exited', 'actor:restarted', 'actor:failed', 'mailbox:full', 'actor:event'] as const;
 
-function totals(methods: Readonly<Record<string, MethodStats>>, width: number): { calls: number; errors: number; buckets: number[] } {
+function totals(
+  methods: Readonly<Record<string, MethodStats>>,
+  direct: ActorStats['direct'],
+  width: number,
+): { calls: number; errors: number; buckets: number[] } {
   let calls = 0;
   let errors = 0;
+  for (const d of Object.values(direct)) {
+    calls += d.ok + d.error;
+    errors += d.error;
+  }
   const buckets = new Array<number>(width).fill(0);
   for (const m of Object.values(methods)) {
     calls += m.ok + m.error;
@@ -288,7 +297,7 @@ export class Observer {
   }
 
   #view(a: ActorStats, width: number, bounds: readonly number[], tick: boolean): ActorView {
-    const t = totals(a.methods, width);
+    const t = totals(a.methods, a.direct, width);
     let track = this.#tracks.get(a.name);
     if (track === undefined) {
       track = { samples: [], rate: [], depth: [] };

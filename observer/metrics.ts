@@ -59,16 +59,21 @@ export function observerRegistry(observer: Observer): Registry {
   });
   new Counter({
     name: 'infrakit_actor_calls_total',
-    help: 'Calls made to the actor through the main thread (sockets, host app, relays), by method and outcome (ok, error).',
-    labelNames: ['actor', 'method', 'outcome'],
+    help: 'Calls answered by the actor, by method, outcome (ok, error) and way in: via="main" (sockets, host app, relays) or via="direct" (from another actor over a direct port; reported every 2 s).',
+    labelNames: ['actor', 'method', 'outcome', 'via'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const a of stats().actors)
+      for (const a of stats().actors) {
         for (const [method, m] of Object.entries(a.methods)) {
-          this.inc({ actor: a.name, method, outcome: 'ok' }, m.ok);
-          this.inc({ actor: a.name, method, outcome: 'error' }, m.error);
+          this.inc({ actor: a.name, method, outcome: 'ok', via: 'main' }, m.ok);
+          this.inc({ actor: a.name, method, outcome: 'error', via: 'main' }, m.error);
         }
+        for (const [method, m] of Object.entries(a.direct)) {
+          this.inc({ actor: a.name, method, outcome: 'ok', via: 'direct' }, m.ok);
+          this.inc({ actor: a.name, method, outcome: 'error', via: 'direct' }, m.error);
+        }
+      }
     },
   });
   new Counter({

@@ -17,7 +17,7 @@ import { concurrencyOf, invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
-import { ownHeap } from './stats.js';
+import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
@@ -116,6 +116,8 @@ async function boot(start: StartMessage): Promise<void> {
   }
 
   const concurrency = concurrencyOf(def);
+  // Calls from other actors (not on the control port) never pass main: counted here, reported with the heap.
+  const direct = start.heapReportMs > 0 ? new DirectCounter() : undefined;
   // FIFO as an array with a moving head: O(1) take, compacted when the head passes half way.
   let queue: Job[] = [];
   let head = 0;
@@ -126,6 +128,7 @@ async function boot(start: StartMessage): Promise<void> {
 
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
+    if (direct !== undefined && job.to !== port) direct.add(job.method, ok);
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
@@ -266,7 +269,10 @@ async function boot(start: StartMessage): Promise<void> {
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
   post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency });
   if (start.heapReportMs > 0) {
-    const report = (): void => post({ type: 'heap', heap: ownHeap(threadId) });
+    const report = (): void => {
+      const counts = direct?.take();
+      post(counts === undefined ? { type: 'heap', heap: ownHeap(threadId) } : { type: 'heap', heap: ownHeap(threadId), direct: counts });
+    };
     report();
     setInterval(report, start.heapReportMs).unref();
   }

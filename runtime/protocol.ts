@@ -9,7 +9,7 @@ import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import type { SerializedError } from './errors.js';
 import type { LogRecord } from './worker-log.js';
-import type { WorkerHeap } from './stats.js';
+import type { DirectCounts, WorkerHeap } from './stats.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
@@ -123,8 +123,8 @@ export type FromWorker =
     }
   /** A direct call to `target` was refused because its mailbox was full (for the `mailbox:full` event). */
   | { readonly type: 'mailbox-full'; readonly target: string; readonly capacity: number }
-  /** The worker's heap, posted every `HEAP_REPORT_MS` once it is ready (runtime/stats.ts). */
-  | { readonly type: 'heap'; readonly heap: WorkerHeap }
+  /** The worker's heap and the direct calls it answered since, posted every `HEAP_REPORT_MS` once it is ready (runtime/stats.ts). */
+  | { readonly type: 'heap'; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   /** Graceful stop finished; main may terminate the worker. */
   | { readonly type: 'stopped' };
 
@@ -194,6 +194,6 @@ export type PoolChannelMessage =
     }
   | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
   | { readonly type: 'log'; readonly threadId: number; readonly record: LogRecord }
-  | { readonly type: 'heap'; readonly threadId: number; readonly heap: WorkerHeap }
+  | { readonly type: 'heap'; readonly threadId: number; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

@@ -220,6 +220,7 @@ export class StatefulActor implements ActorCell {
         this.#sup.emit('mailbox:full', { name: m.target, capacity: m.capacity });
         return;
       case 'heap':
+        this.#counters.addDirect(m.direct);
         if (this.#inc === inc) this.#counters.setHeap(m.heap);
         return;
       case 'stopped':
@@ -436,6 +437,7 @@ export class StatefulActor implements ActorCell {
       mailboxFull: this.#counters.mailboxFull,
       methods: this.#counters.methods(),
       heap: this.#counters.heap(),
+      direct: this.#counters.direct(),
     };
   }
 

@@ -180,6 +180,7 @@ export class StatelessActor implements ActorCell {
         writeWorkerRecord(workerRecordLogger(this.#sup.log, this.name, m.threadId, this.#sup.logLevel), m.record);
         return;
       case 'heap':
+        this.#counters.addDirect(m.direct);
         this.#counters.setHeap(m.heap);
         return;
       case 'reply':
@@ -342,6 +343,7 @@ export class StatelessActor implements ActorCell {
       mailboxFull: this.#counters.mailboxFull,
       methods: this.#counters.methods(),
       heap: this.#counters.heap(),
+      direct: this.#counters.direct(),
     };
   }
 

@@ -49,6 +49,12 @@ export interface ActorStats {
   readonly methods: Readonly<Record<string, MethodStats>>;
   /** The heap of each live worker (a pool may have several). */
   readonly heap: readonly WorkerHeap[];
+  /**
+   * Calls from other actors over direct ports (they never pass main), by method: counted by the
+   * actor's worker and reported with its heap, so up to `HEAP_REPORT_MS` late (and a crashed worker's
+   * last report is lost). No durations.
+   */
+  readonly direct: Readonly<Record<string, { readonly ok: number; readonly error: number }>>;
 }
 
 export interface RuntimeStats {
@@ -67,9 +73,36 @@ interface MutableMethod {
   sumMs: number;
 }
 
+/** Outcomes of direct calls by method, `[ok, error]`: counted in a worker, posted (and reset) with its heap. */
+export type DirectCounts = Record<string, [number, number]>;
+
+/** A worker's count of the direct calls it answered since its last report. */
+export class DirectCounter {
+  #m = new Map<string, [number, number]>();
+
+  add(method: string, ok: boolean): void {
+    let c = this.#m.get(method);
+    if (c === undefined) {
+      const key = this.#m.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
+      c = this.#m.get(key) ?? [0, 0];
+      this.#m.set(key, c);
+    }
+    c[ok ? 0 : 1]++;
+  }
+
+  /** The counts since the last call, or undefined when none. */
+  take(): DirectCounts | undefined {
+    if (this.#m.size === 0) return undefined;
+    const out = Object.fromEntries(this.#m);
+    this.#m = new Map();
+    return out;
+  }
+}
+
 /** The counters of one actor, kept on the main thread by its cell. */
 export class CallCounters {
   readonly #methods = new Map<string, MutableMethod>();
+  readonly #direct = new Map<string, { ok: number; error: number }>();
   mailboxFull = 0;
   readonly #heap = new Map<number, WorkerHeap>();
 
@@ -94,6 +127,23 @@ export class CallCounters {
 
   setHeap(h: WorkerHeap): void {
     this.#heap.set(h.threadId, h);
+  }
+
+  addDirect(counts: DirectCounts | undefined): void {
+    if (counts === undefined) return;
+    for (const [method, [ok, error]] of Object.entries(counts)) {
+      const key = this.#direct.has(method) || this.#direct.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
+      const c = this.#direct.get(key) ?? { ok: 0, error: 0 };
+      c.ok += ok;
+      c.error += error;
+      this.#direct.set(key, c);
+    }
+  }
+
+  direct(): Record<string, { ok: number; error: number }> {
+    const out: Record<string, { ok: number; error: number }> = {};
+    for (const [name, c] of this.#direct) out[name] = { ...c };
+    return out;
   }
 
   dropHeap(threadId: number): void {

@@ -206,7 +206,7 @@ describe('observer over HTTP', function () {
       return r.body;
     };
     const before = samples(await scrape());
-    const key = 'infrakit_actor_calls_total{actor="group",method="Group.DescribeGroup",outcome="ok"}';
+    const key = 'infrakit_actor_calls_total{actor="group",method="Group.DescribeGroup",outcome="ok",via="main"}';
     const n0 = before.get(key) ?? 0;
     for (let i = 0; i < 5; i++) await groupClient(rt).describe('web');
     const text = await scrape();
@@ -221,6 +221,16 @@ describe('observer over HTTP', function () {
     assert.equal(after.get('infrakit_group_instances{plugin="group",group="web"}'), 3);
     assert.equal(after.get('infrakit_group_converged{plugin="group",group="web"}'), 1);
     assert.equal(after.get('infrakit_group_rollout_progress_ratio{plugin="group",group="web"}'), 1);
+    // The group's calls to the simulator go over a direct port, never through main: the simulator's
+    // worker counts them and reports them with its heap.
+    await waitFor('the simulator counting the provisions the group made directly', async () => {
+      const m = samples(await scrape());
+      return (m.get('infrakit_actor_calls_total{actor="simulator",method="Instance.Provision",outcome="ok",via="direct"}') ?? 0) >= 3;
+    });
+    await waitFor('the direct calls in the simulator calls of /api/actors (sampled each second)', async () => {
+      const actors = JSON.parse((await http(`${obs.url}api/actors`)).body) as { name: string; calls: number }[];
+      return (actors.find((a) => a.name === 'simulator')?.calls ?? 0) >= 3;
+    });
     await waitFor('a worker heap in /metrics', async () =>
       [...samples(await scrape()).keys()].some((k) => k.startsWith('infrakit_actor_worker_heap_used_bytes{actor="group"')),
     );

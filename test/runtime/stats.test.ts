@@ -85,6 +85,22 @@ describe('runtime: stats()', () => {
     });
   });
 
+  it('counts calls from other actors over direct ports in the callee (stateful and pooled), reported with the heap', async () => {
+    rt = quietRuntime();
+    await rt.addAll([decl('caller', 'caller'), decl('echo', 'echo-actor'), decl('pool', 'stateless-echo')]);
+    await rt.call('caller', 'Caller.Many', { target: 'echo', method: 'Echo.Echo', n: 6 });
+    await rt.call('caller', 'Caller.Try', { target: 'echo', method: 'Echo.Fail' });
+    await rt.call('caller', 'Caller.Many', { target: 'pool', method: 'Flavor.Whoami', n: 4 });
+    await waitFor('the direct calls reported', () => {
+      const echo = actor(rt!, 'echo').direct;
+      const pool = actor(rt!, 'pool').direct;
+      return echo['Echo.Echo']?.ok === 6 && echo['Echo.Fail']?.error === 1 && pool['Flavor.Whoami']?.ok === 4;
+    });
+    // They never passed main: not in the main-thread counts of the callee.
+    assert.deepEqual(actor(rt, 'echo').methods, {});
+    assert.equal(actor(rt, 'caller').methods['Caller.Many']?.ok, 2);
+  });
+
   it('counts refusals of a full mailbox', async () => {
     rt = quietRuntime();
     await rt.add(decl('echo', 'echo-actor', { mailbox: 1 }));
@@ -102,5 +118,6 @@ describe('runtime: stats()', () => {
     assert.equal(s.collecting, false);
     assert.deepEqual(actor(rt, 'echo').methods, {});
     assert.deepEqual(actor(rt, 'echo').heap, []);
+    assert.deepEqual(actor(rt, 'echo').direct, {});
   });
 });
