@@ -107,3 +107,24 @@ export type {
 
 // Specs in etcd with a leader election: the group option `backend: etcdGroupBackend()` (no etcd3 import here).
 export { etcdGroupBackend } from './cluster/ha-options.js';
+
+// The observer: a live page, JSON, an event stream and Prometheus metrics of a runtime (docs/observer.md).
+export {
+  observerHandler,
+  startObserver,
+  Observer,
+  observerRegistry,
+  ObserverConfigError,
+  DEFAULT_OBSERVER_PORT,
+} from './observer/index.js';
+export type {
+  ObserverHandlerOptions,
+  ObserverRequestHandler,
+  StartObserverOptions,
+  ObserverServer,
+  ActorView,
+  GroupView,
+  InstanceView,
+  ObservedEvent,
+  Snapshot,
+} from './observer/index.js';

@@ -51,6 +51,15 @@ export function program(): Command {
       new Option('--etcd-endpoints <list>', 'etcd client URLs or host:port, comma-separated (--store etcd)').env('INFRAKIT_ETCD_ENDPOINTS'),
     )
     .addOption(new Option('--node-id <id>', "this runtime's name in the leader election (default <hostname>-<pid>)").env('INFRAKIT_ID'))
+    .addOption(
+      new Option(
+        '--http <host:port|off>',
+        'serve the observer (live page, JSON, /metrics) here, or off; default 127.0.0.1:9470 or the next free port',
+      ).env('INFRAKIT_HTTP'),
+    )
+    .option('--http-public', 'allow a non-loopback --http address (clients from other hosts; needs a token)')
+    .addOption(new Option('--http-token <token>', 'required of every observer client (16+ characters)').env('INFRAKIT_OBSERVER_TOKEN'))
+    .option('--http-controls', 'let the observer page pause, resume and roll back rollouts')
     .action(async (opts: UpOptions, cmd: Command) => (await upVerbs()).up(opts, cmd));
 
   p.addCommand(pluginCommand());

@@ -18,6 +18,7 @@ import { concurrencyOf, invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
@@ -128,6 +129,8 @@ async function boot(start: StartMessage): Promise<void> {
   }
 
   const concurrency = concurrencyOf(def);
+  // Calls from other actors (not on the control port) never pass main: counted here, reported with the heap.
+  const direct = start.heapReportMs > 0 ? new DirectCounter() : undefined;
   // FIFO as an array with a moving head: O(1) take, compacted when the head passes half way.
   let queue: Job[] = [];
   let head = 0;
@@ -138,6 +141,7 @@ async function boot(start: StartMessage): Promise<void> {
 
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
+    if (direct !== undefined && job.to !== control) direct.add(job.method, ok);
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
@@ -280,5 +284,13 @@ async function boot(start: StartMessage): Promise<void> {
   // JSON round trip: the manifest may be computed from options and must survive structured clone.
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
   post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency });
+  if (start.heapReportMs > 0) {
+    const report = (): void => {
+      const counts = direct?.take();
+      post(counts === undefined ? { type: 'heap', heap: ownHeap(threadId) } : { type: 'heap', heap: ownHeap(threadId), direct: counts });
+    };
+    report();
+    setInterval(report, start.heapReportMs).unref();
+  }
   log.debug('actor ready');
 }

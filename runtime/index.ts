@@ -30,6 +30,8 @@ export { EXTERNAL_LIMITS, connectProbe } from './external-plugin.js';
 export type { ExternalDeclaration, ExternalInfo, ExternalProbe } from './external-plugin.js';
 export { readExternalStatuses } from './external-status.js';
 export type { ExternalStatusRecord } from './external-status.js';
+export { LATENCY_BUCKETS_MS, HEAP_REPORT_MS } from './stats.js';
+export type { ActorStats, MethodStats, RuntimeStats, WorkerHeap } from './stats.js';
 
 export {
   ERROR_CODES,

@@ -21,6 +21,7 @@ import { eachMessage } from './batch-port.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
+import { DirectCounter, ownHeap } from './stats.js';
 import { workerLogger, type ActorLogger } from './worker-log.js';
 
 const data = workerData as PoolData;
@@ -38,6 +39,8 @@ let running = 0;
 let drained: (() => void) | undefined;
 let stopping: Promise<PoolResult> | undefined;
 let log: ActorLogger | undefined;
+/** Direct calls answered since the last heap report (counted only when reports are on). */
+const direct = new DirectCounter();
 
 function enter(): void {
   running++;
@@ -105,12 +108,25 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
     },
     log,
   );
+  if (data.heapReportMs > 0) {
+    const report = (): void => {
+      const counts = direct.take();
+      chan().postMessage(
+        (counts === undefined
+          ? { type: 'heap', threadId, heap: ownHeap(threadId) }
+          : { type: 'heap', threadId, heap: ownHeap(threadId), direct: counts }) satisfies PoolChannelMessage,
+      );
+    };
+    void loaded.then(report, () => undefined);
+    setInterval(report, data.heapReportMs).unref();
+  }
   return loaded;
 }
 
 /** Serve a direct link: each `PeerRequest` on `port` is answered on it. */
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
-  const reply = (m: PeerReply): void => {
+  const reply = (m: PeerReply, method?: string): void => {
+    if (method !== undefined && data.heapReportMs > 0) direct.add(method, m.ok);
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
     mailbox.leave();
     postReply(port, m);
@@ -132,17 +148,17 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
       r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
       leave();
-      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
       return;
     }
     Promise.resolve(r).then(
       (value) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: true, value });
+        reply({ type: 'reply', id: req.id, ok: true, value }, req.method);
       },
       (err: unknown) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
       },
     );
   }

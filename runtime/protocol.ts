@@ -10,6 +10,7 @@ import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import type { SerializedError } from './errors.js';
 import type { LogRecord } from './worker-log.js';
+import type { DirectCounts, WorkerHeap } from './stats.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
@@ -31,6 +32,8 @@ export interface StartMessage {
   readonly counter: SharedArrayBuffer;
   /** Deadline of a `ctx.call` that names none (the declaration's `callTimeoutMs`). */
   readonly callTimeoutMs: number;
+  /** Post `heap` this often once ready; 0: never (the runtime's `stats: false`). */
+  readonly heapReportMs: number;
 }
 
 /** Main → worker over the control port. */
@@ -121,6 +124,8 @@ export type FromWorker =
     }
   /** A direct call to `target` was refused because its mailbox was full (for the `mailbox:full` event). */
   | { readonly type: 'mailbox-full'; readonly target: string; readonly capacity: number }
+  /** The worker's heap and the direct calls it answered since, posted every `HEAP_REPORT_MS` once it is ready (runtime/stats.ts). */
+  | { readonly type: 'heap'; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   /** Graceful stop finished; main may terminate the worker. */
   | { readonly type: 'stopped' };
 
@@ -151,6 +156,8 @@ export interface PoolData {
   readonly counter: SharedArrayBuffer;
   /** Deadline of a `ctx.call` that names none. */
   readonly callTimeoutMs: number;
+  /** Post `heap` on the channel this often once loaded; 0: never. */
+  readonly heapReportMs: number;
 }
 
 /** A task for a pool thread. */
@@ -188,5 +195,6 @@ export type PoolChannelMessage =
     }
   | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
   | { readonly type: 'log'; readonly threadId: number; readonly record: LogRecord }
+  | { readonly type: 'heap'; readonly threadId: number; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

@@ -31,6 +31,7 @@ import type { ConnectResult } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
 import { StatefulActor } from './stateful-actor.js';
 import { StatelessActor } from './stateless-actor.js';
+import { LATENCY_BUCKETS_MS, type RuntimeStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 import { actorOf } from './util.js';
 
@@ -63,6 +64,12 @@ export interface RuntimeOptions {
    * accepts a connection; `startHost` passes the wire handshake (`handshakeProbe` from the sockets room).
    */
   readonly externalProbe?: ExternalProbe;
+  /**
+   * Count calls per actor (by method and outcome, with a latency histogram) where they enter and
+   * leave the main thread, and have workers report their heap: what `stats()` and the observer show.
+   * Default true.
+   */
+  readonly stats?: boolean;
 }
 
 export interface CallOptions {
@@ -85,6 +92,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #restart: RestartPolicy | undefined;
   readonly #stopTimeoutMs: number;
   readonly #logCalls: boolean;
+  readonly #stats: boolean;
   readonly #callTimeoutMs: number;
   readonly #cells = new Map<string, ActorCell>();
   readonly #externals = new Map<string, ExternalPlugin>();
@@ -105,6 +113,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.#restart = opts.restart;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.#logCalls = opts.logCalls ?? false;
+    this.#stats = opts.stats ?? true;
     this.#callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#pluginsDir = opts.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(this.home, 'plugins');
     this.#probe = opts.externalProbe ?? connectProbe;
@@ -115,6 +124,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       log: this.log,
       logLevel: this.#logLevel,
       logCalls: this.#logCalls,
+      stats: this.#stats,
       callTimeoutMs: this.#callTimeoutMs,
       emit: (event, ...args) => {
         (rt.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
@@ -395,6 +405,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   list(): ActorInfo[] {
     return [...this.#cells.values()].map((c) => c.info());
+  }
+
+  /**
+   * Every actor's figures now: status, mailbox depth and bound, calls by method and outcome with a
+   * latency histogram (`LATENCY_BUCKETS_MS`), restarts, and each worker's heap as last reported.
+   * Counts are cumulative since the runtime started (across restarts). Cheap: no hop to a worker.
+   */
+  stats(): RuntimeStats {
+    return {
+      collecting: this.#stats,
+      at: Date.now(),
+      latencyBucketsMs: LATENCY_BUCKETS_MS,
+      actors: [...this.#cells.values()].map((c) => c.stats()),
+    };
   }
 
   /**

@@ -33,6 +33,7 @@ import { Mailbox } from './mailbox.js';
 import { JsonText, postReply } from './reply.js';
 import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
+import { CallCounters, HEAP_REPORT_MS, type ActorStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 const HOST_URL = new URL('./actor-host.js', import.meta.url);
@@ -73,6 +74,7 @@ export class StatefulActor implements ActorCell {
   readonly #tracker: RestartTracker;
   readonly #log: Logger;
   readonly #pending = new Map<number, Pending>();
+  readonly #counters = new CallCounters();
   #nextId = 1;
   #status: ActorStatus = 'starting';
   #inc: Incarnation | undefined;
@@ -148,6 +150,7 @@ export class StatefulActor implements ActorCell {
       logLevel: this.#sup.logLevel,
       counter: mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
+      heapReportMs: this.#sup.stats ? HEAP_REPORT_MS : 0,
     };
     worker.postMessage(start, [port2]);
     port1.on('message', (m: FromWorker | FromWorker[]) => eachMessage(m, (x) => this.#onMessage(inc, x)));
@@ -172,6 +175,7 @@ export class StatefulActor implements ActorCell {
         if (p === undefined) return; // timed out, or rejected on exit already
         this.#pending.delete(m.id);
         if (p.timer !== undefined) clearTimeout(p.timer);
+        if (this.#sup.stats) this.#counters.record(p.method, m.ok, performance.now() - p.t0);
         if (this.#sup.logCalls) this.#logCall(p, m.ok);
         if (m.ok) p.resolve(m.json === true ? new JsonText(m.value as string) : m.value);
         else p.reject(reviveError(m.error));
@@ -218,6 +222,10 @@ export class StatefulActor implements ActorCell {
         return;
       case 'mailbox-full':
         this.#sup.emit('mailbox:full', { name: m.target, capacity: m.capacity });
+        return;
+      case 'heap':
+        this.#counters.addDirect(m.direct);
+        if (this.#inc === inc) this.#counters.setHeap(m.heap);
         return;
       case 'stopped':
         inc.stopped?.();
@@ -266,8 +274,11 @@ export class StatefulActor implements ActorCell {
     const reason = stopping ? 'stopped' : (inc.reason ?? `worker exited with code ${code}`);
     if (this.#inc === inc) this.#inc = undefined;
     // Nothing waits on a dead worker: reject every pending call at once.
+    this.#counters.dropHeap(inc.threadId);
+    const now = performance.now();
     for (const p of this.#pending.values()) {
       if (p.timer !== undefined) clearTimeout(p.timer);
+      if (this.#sup.stats) this.#counters.record(p.method, false, now - p.t0);
       if (this.#sup.logCalls) this.#logCall(p, false);
       p.reject(new ActorExitedError(this.name, reason));
     }
@@ -311,12 +322,13 @@ export class StatefulActor implements ActorCell {
       return Promise.reject(this.#notRunning());
     }
     if (!inc.mailbox.tryEnter()) {
+      this.#counters.mailboxFull++;
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, method, t0: this.#sup.logCalls ? performance.now() : 0, timer: undefined };
+      const p: Pending = { resolve, reject, method, t0: this.#sup.stats || this.#sup.logCalls ? performance.now() : 0, timer: undefined };
       this.#pending.set(id, p);
       // Posted with the other calls of this turn (batch-port.ts); params that cannot be cloned fail
       // this call alone (`#unsendable`). Calls from main carry no chain field at all.
@@ -329,7 +341,9 @@ export class StatefulActor implements ActorCell {
       );
       if (timeoutMs !== undefined) {
         p.timer = setTimeout(() => {
-          if (this.#pending.delete(id)) reject(new CallTimeoutError(this.name, method, timeoutMs));
+          if (!this.#pending.delete(id)) return;
+          if (this.#sup.stats) this.#counters.record(method, false, performance.now() - p.t0);
+          reject(new CallTimeoutError(this.name, method, timeoutMs));
         }, timeoutMs);
       }
     });
@@ -419,6 +433,23 @@ export class StatefulActor implements ActorCell {
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
       ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
+    };
+  }
+
+  stats(): ActorStats {
+    const inc = this.#inc;
+    return {
+      name: this.name,
+      kind: 'stateful',
+      status: this.#status,
+      threadIds: inc?.ready ? [inc.threadId] : [],
+      restarts: this.#restarts,
+      mailboxDepth: inc ? inc.mailbox.depth : 0,
+      mailboxCapacity: this.#capacity,
+      mailboxFull: this.#counters.mailboxFull,
+      methods: this.#counters.methods(),
+      heap: this.#counters.heap(),
+      direct: this.#counters.direct(),
     };
   }
 

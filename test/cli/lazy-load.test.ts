@@ -83,7 +83,8 @@ describe('cli: each verb loads only what it needs', function () {
   it('up: a worker loads the SPI files its actor uses, and a pool thread no piscina pool code', async () => {
     // The lister runs in every thread (--import through NODE_OPTIONS reaches the workers): one line per thread per module.
     const list = join(home, `modules-up-${Math.random().toString(36).slice(2)}.txt`);
-    const up = new UpProcess(home, [], { NODE_OPTIONS: `--import ${PRELOAD}`, MODULE_LIST_FILE: list });
+    // No observer: its group client would load the Group SPI on the main thread, and this counts workers.
+    const up = new UpProcess(home, ['--http', 'off'], { NODE_OPTIONS: `--import ${PRELOAD}`, MODULE_LIST_FILE: list });
     try {
       await up.ready();
       // Every actor's worker is running by now: its module was loaded before its socket answered.
