@@ -18,6 +18,7 @@ import { globals } from '../context.js';
 import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
 import { count } from '../words.js';
 import { loadEtcd3 } from '../../cluster/etcd3-module.js';
+import { watchForReload, type ReloadWatcher } from '../../runtime/reload-watcher.js';
 
 export interface RunningHost {
   readonly runtime: Runtime;
@@ -48,10 +49,11 @@ export async function startHost(opts: {
   return { runtime: host.runtime, frontEnd: sockets.frontEnd, stop: () => host.stop() };
 }
 
-async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise<void> {
+async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], watchFiles = false): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
   const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
+  const watcher = watchFiles ? watchChanges(host.runtime, g.output === 'table') : undefined;
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
     name: a.name,
@@ -75,6 +77,7 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
       process.off('SIGTERM', onSignal);
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
+      watcher?.close();
       if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(rows.length, 'plugin')}…\n`);
       host.stop().then(resolve, (err: unknown) => {
         process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
@@ -86,6 +89,20 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[]): Promise
     process.on('SIGTERM', onSignal);
   });
   if (g.output === 'table') process.stderr.write('stopped; sockets removed\n');
+}
+
+/** `up --watch`: reload an actor when a file in its module's directory changes; say so on stderr for people. */
+function watchChanges(runtime: Runtime, tell: boolean): ReloadWatcher {
+  return watchForReload(runtime, {
+    onReload: (name, outcome) => {
+      if (!tell) return; // the log has it too (actor reloaded / reload failed)
+      if (outcome.ok) {
+        const r = outcome.result;
+        const state = r.stateCarried ? ', state carried over' : '';
+        process.stderr.write(`reloaded ${name} (version ${r.version}, ${Math.round(r.ms)} ms${state})\n`);
+      } else process.stderr.write(`reload of ${name} failed, the old code keeps serving: ${outcome.error.message}\n`);
+    },
+  });
 }
 
 export interface StoreFlags {
@@ -125,13 +142,14 @@ function chosenLogFormat(cmd: Command): LogFormat {
 
 export interface UpOptions extends StoreFlags {
   readonly config?: string;
+  readonly watch?: boolean;
 }
 
 export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
   if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
   const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-  await runUntilSignal(cmd, withStoreOptions(actors, opts));
+  await runUntilSignal(cmd, withStoreOptions(actors, opts), opts.watch === true);
 }
 
 export async function pluginStart(words: string[], cmd: Command): Promise<void> {
