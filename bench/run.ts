@@ -20,6 +20,7 @@ const BENCHES = [
   'cli',
   'socket',
   'restart',
+  'reload',
   'memory',
   'footprint',
   'nested-load',
