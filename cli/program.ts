@@ -88,7 +88,8 @@ function pluginCommand(): Command {
     .command('start')
     .description('host the named plugins in one process until Ctrl-C (kind, or kind:name, e.g. simulator:sim-a)')
     .argument('<plugins...>', 'group, simulator, file, process, vanilla, combo, or kind:name')
-    .action(async (words: string[], _o: unknown, c: Command) => (await upVerbs()).pluginStart(words, c));
+    .option('-w, --watch', "reload a plugin when a file in its module's directory changes (as up --watch)")
+    .action(async (words: string[], o: { watch?: boolean }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
 
   cmd
     .command('stop')

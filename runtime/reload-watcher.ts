@@ -1,15 +1,11 @@
 /**
  * Hot reload on file change (`infrakit-ts up --watch`): each actor's module directory is watched with
- * `fs.watch(dir, { recursive: true })` (on Linux since Node 19.1), and a change to a `.js`, `.mjs`,
- * `.cjs` or `.json` file under it reloads every actor whose module lives there, after a quiet spell
- * (`debounceMs`), so an editor's burst of writes or a compiler's rebuild makes one reload.
- * `const w = watchForReload(runtime); … w.close();`
- *
- * Why the directory tree and not the files the module imports: an ES module's imports are resolved
- * inside the worker, and a fresh worker (which each reload starts) loads every one of them afresh, so
- * any file the actor's code can reach should count. The module's directory is what a plugin's author
- * edits; a file imported from outside it (a shared package) does not trigger a reload: run
- * `infrakit-ts plugin reload <name>` (or `runtime.reload(name)`) for that.
+ * `fs.watch(dir, { recursive: true })`, and a change to a `.js`, `.mjs`, `.cjs` or `.json` file under it
+ * reloads every actor whose module lives there, after a quiet spell (`debounceMs`), so a burst of
+ * writes makes one reload. `const w = watchForReload(runtime); … w.close();`
+ * The directory tree, not the import graph: a reload starts a fresh worker, which loads every file the
+ * module imports afresh anyway; a file imported from outside the directory triggers nothing (reload
+ * by hand). Why: docs/embedding.md, "Hot reload".
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname, sep } from 'node:path';

@@ -152,6 +152,6 @@ export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   await runUntilSignal(cmd, withStoreOptions(actors, opts), opts.watch === true);
 }
 
-export async function pluginStart(words: string[], cmd: Command): Promise<void> {
-  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}));
+export async function pluginStart(words: string[], opts: { watch?: boolean }, cmd: Command): Promise<void> {
+  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), opts.watch === true);
 }
