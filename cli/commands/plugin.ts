@@ -82,7 +82,7 @@ async function runtimeInfo(found: readonly DiscoveredPlugin[]): Promise<Map<stri
 }
 
 /** `, reloaded (version 2)`, `, reloading`, or `, reload failed: <why>` for the STATUS column. */
-export function reloadText(r: ReloadStatus | undefined): string {
+function reloadText(r: ReloadStatus | undefined): string {
   if (r === undefined) return '';
   if (r.state === 'ok') return `, reloaded (version ${r.version})`;
   if (r.state === 'reloading') return ', reloading';
