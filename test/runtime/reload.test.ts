@@ -159,6 +159,21 @@ describe('runtime: hot reload', () => {
     assert.equal((await rt.call<Answer>('counter', 'Counter.Get')).version, 'v3');
   });
 
+  it('reloads built-in plugins (a stateful simulator, a pooled vanilla) and they answer on', async () => {
+    rt = quietRuntime();
+    await rt.addAll([
+      { name: 'simulator', module: 'simulator' },
+      { name: 'vanilla', module: 'vanilla' },
+    ]);
+    await rt.reload('simulator');
+    await rt.reload('vanilla');
+    const described = await rt.call<{ Descriptions: unknown[] | null }>('simulator', 'Instance.DescribeInstances', { Tags: {} });
+    assert.deepEqual(described.Descriptions ?? [], [], 'a fresh simulator (no snapshot/restore): no instances');
+    assert.equal((await rt.call<{ OK: boolean }>('vanilla', 'Flavor.Validate', { Properties: {}, Allocation: { Size: 1 } })).OK, true);
+    assert.equal(rt.info('simulator')!.version, 2);
+    assert.equal(rt.info('vanilla')!.version, 2);
+  });
+
   it('ActorReloadedError has a stable code', () => {
     assert.equal(new ActorReloadedError('x').code, 'IK_ACTOR_RELOADED');
   });
