@@ -19,6 +19,7 @@ export type { EventSubscription, SubscribeOptions } from './sockets/index.js';
 export { RemoteClient } from './sockets/index.js';
 export type { RemoteClientOptions } from './sockets/index.js';
 export { discoverPlugins } from './sockets/index.js';
+export { handshakeProbe } from './sockets/index.js';
 export type { DiscoveredPlugin, DiscoverOptions } from './sockets/index.js';
 
 // The plugin contracts (InfraKit's SPI): typed clients, request/result types, schemas for your own actors.
@@ -106,3 +107,24 @@ export type {
 
 // Specs in etcd with a leader election: the group option `backend: etcdGroupBackend()` (no etcd3 import here).
 export { etcdGroupBackend } from './cluster/ha-options.js';
+
+// The observer: a live page, JSON, an event stream and Prometheus metrics of a runtime (docs/observer.md).
+export {
+  observerHandler,
+  startObserver,
+  Observer,
+  observerRegistry,
+  ObserverConfigError,
+  DEFAULT_OBSERVER_PORT,
+} from './observer/index.js';
+export type {
+  ObserverHandlerOptions,
+  ObserverRequestHandler,
+  StartObserverOptions,
+  ObserverServer,
+  ActorView,
+  GroupView,
+  InstanceView,
+  ObservedEvent,
+  Snapshot,
+} from './observer/index.js';

@@ -17,6 +17,7 @@ import type { BenchResult } from './result.js';
 const BENCHES = [
   'call',
   'params',
+  'observer',
   'cli',
   'socket',
   'restart',

@@ -9,6 +9,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { guardSocketErrors } from '../sockets/http-post.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -114,6 +115,7 @@ export function post(
       finish('timeout');
       req.destroy();
     }, timeoutMs);
+    guardSocketErrors(req);
     req.on('error', () => finish('error'));
     req.end(body);
   });

@@ -3,7 +3,7 @@
  * that talk to plugins over their sockets (so the CLI works against any InfraKit plugin, ours or not).
  */
 import type { Command } from 'commander';
-import { pluginsDir as defaultPluginsDir } from '../runtime/home.js';
+import { pluginsDir as defaultPluginsDir } from '../runtime/home-dirs.js';
 import { socketResolver, type SocketResolver } from '../sockets/socket-resolver.js';
 import { ActorNotFoundError } from '../runtime/errors.js';
 import type { Caller } from '../actors/spi/index.js';

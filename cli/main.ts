@@ -4,7 +4,7 @@
  * non-zero exit code: 2 for usage mistakes (commander's own: unknown option or command, missing
  * argument; and UsageError), 1 for everything else.
  */
-import { CommanderError, type Command } from 'commander';
+import { CommanderError, type Command } from './commander.js';
 import { explain, program } from './program.js';
 
 async function main(argv: string[]): Promise<void> {

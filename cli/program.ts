@@ -5,7 +5,7 @@
  * `--help` loads none and a verb loads only what it uses; only `up` loads the runtime.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { InfrakitError } from '../runtime/errors.js';
 import type { CommitOptions, DescribeOptions, ForgetOptions, GroupVerb } from './commands/group.js';
 import type { FlavorPrepareOptions, FlavorValidateOptions, HealthyOptions, InstanceDescribeOptions } from './commands/instance.js';
@@ -52,6 +52,15 @@ export function program(): Command {
     )
     .addOption(new Option('--node-id <id>', "this runtime's name in the leader election (default <hostname>-<pid>)").env('INFRAKIT_ID'))
     .option('-w, --watch', "reload a plugin when a file in its module's directory changes (hot reload; calls are not dropped)")
+    .addOption(
+      new Option(
+        '--http <host:port|off>',
+        'serve the observer (live page, JSON, /metrics) here, or off; default 127.0.0.1:9470 or the next free port',
+      ).env('INFRAKIT_HTTP'),
+    )
+    .option('--http-public', 'allow a non-loopback --http address (clients from other hosts; needs a token)')
+    .addOption(new Option('--http-token <token>', 'required of every observer client (16+ characters)').env('INFRAKIT_OBSERVER_TOKEN'))
+    .option('--http-controls', 'let the observer page pause, resume and roll back rollouts')
     .action(async (opts: UpOptions, cmd: Command) => (await upVerbs()).up(opts, cmd));
 
   p.addCommand(pluginCommand());
@@ -87,9 +96,14 @@ function pluginCommand(): Command {
   cmd
     .command('start')
     .description('host the named plugins in one process until Ctrl-C (kind, or kind:name, e.g. simulator:sim-a)')
-    .argument('<plugins...>', 'group, simulator, file, process, vanilla, combo, or kind:name')
+    .argument('[plugins...]', 'group, simulator, file, process, vanilla, combo, or kind:name')
+    .option(
+      '--exec <name=command>',
+      "also run an executable plugin and supervise it (repeatable): 'aws=infrakit-instance-aws --name aws', split at spaces",
+      collect,
+    )
     .option('-w, --watch', "reload a plugin when a file in its module's directory changes (as up --watch)")
-    .action(async (words: string[], o: { watch?: boolean }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
+    .action(async (words: string[], o: { exec?: string[]; watch?: boolean }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
 
   cmd
     .command('stop')

@@ -13,12 +13,14 @@ import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { createInstance } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { concurrencyOf, invoke, loadDefinition, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
 import { ActorReloadedError, RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
-import type { FromWorker, PeerRequest, StartMessage, ToWorker } from './protocol.js';
+import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
 import { jsonTextOf, postReply } from './reply.js';
 import { workerLogger } from './worker-log.js';
 
@@ -27,18 +29,28 @@ interface Job {
   readonly method: string;
   readonly params: unknown;
   readonly chain: readonly string[];
-  /** Where the reply goes: the control port (calls from main) or a peer port. */
-  readonly to: MessagePort;
+  /** Where the reply goes: the control port (calls from main) or a peer port, batched per turn. */
+  readonly to: Replies;
   /** Main asked for the result as JSON text. */
   readonly json?: true;
 }
 
 if (parentPort === null) throw new Error('actor-host must run in a worker thread');
 
-let control: MessagePort | undefined;
+type Replies = BatchPort<FromWorker | PeerReply>;
 
+/** Replies on `port` go batched per turn (batch-port.ts); one whose value cannot be cloned answers an error. */
+function replies(port: MessagePort): Replies {
+  return new BatchPort<FromWorker | PeerReply>(port, (m, _err) => {
+    if (m.type === 'reply') postReply(port, m);
+  });
+}
+
+let control: Replies | undefined;
+
+/** Everything but replies goes at once, after the replies queued before it. */
 function post(m: FromWorker): void {
-  control?.postMessage(m);
+  control?.post(m);
 }
 
 function crash(err: unknown): void {
@@ -56,7 +68,7 @@ parentPort.once('message', (m: StartMessage) => {
 });
 
 async function boot(start: StartMessage): Promise<void> {
-  control = start.port;
+  control = replies(start.port);
   // The answering side only leaves; callers (main, peers) hold the capacity.
   const mailbox = new Mailbox(Number.POSITIVE_INFINITY, start.counter);
   const log = workerLogger(start.logLevel, (record) => post({ type: 'log', record }));
@@ -65,7 +77,8 @@ async function boot(start: StartMessage): Promise<void> {
   // main never turns on its async hooks.
   const chains = new AsyncLocalStorage<readonly string[]>();
   const peers = new PeerLinks(start.name, start.callTimeoutMs, () => chains.getStore() ?? EMPTY_CHAIN, post);
-  const port = control;
+  const port = start.port;
+  const toMain = control;
   // Listen before create(): a ctx.call made while creating needs its `connected` answer. Calls and
   // peer ports only come after `ready`; anything else that does arrive early waits in `early`.
   let serve: ((m: ToWorker) => void) | undefined;
@@ -73,7 +86,8 @@ async function boot(start: StartMessage): Promise<void> {
   // A hot reload's new worker waits for `create`, which carries the old code's state.
   let created: ((m: Extract<ToWorker, { type: 'create' }>) => void) | undefined;
   const createOrder = new Promise<Extract<ToWorker, { type: 'create' }>>((resolve) => (created = resolve));
-  port.on('message', (m: ToWorker) => {
+  port.on('message', (batch: ToWorker | ToWorker[]) => eachMessage(batch, onControl));
+  function onControl(m: ToWorker): void {
     switch (m.type) {
       case 'connected':
         peers.onConnected(m.id, m.result);
@@ -105,7 +119,7 @@ async function boot(start: StartMessage): Promise<void> {
       default:
         assertNever(m);
     }
-  });
+  }
 
   let def: ActorDefinition;
   let instance: ActorInstance;
@@ -138,6 +152,8 @@ async function boot(start: StartMessage): Promise<void> {
   }
 
   const concurrency = concurrencyOf(def);
+  // Calls from other actors (not on the control port) never pass main: counted here, reported with the heap.
+  const direct = start.heapReportMs > 0 ? new DirectCounter() : undefined;
   // FIFO as an array with a moving head: O(1) take, compacted when the head passes half way.
   let queue: Job[] = [];
   let head = 0;
@@ -155,12 +171,12 @@ async function boot(start: StartMessage): Promise<void> {
 
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
+    if (direct !== undefined && job.to !== control) direct.add(job.method, ok);
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
     const text = ok && job.json === true ? jsonTextOf(value) : undefined;
-    postReply(
-      job.to,
+    job.to.push(
       text !== undefined
         ? { type: 'reply', id: job.id, ok: true, value: text, json: true }
         : ok
@@ -241,12 +257,12 @@ async function boot(start: StartMessage): Promise<void> {
   const bounce = (jobs: readonly Job[]): void => {
     for (const job of jobs) {
       mailbox.leave();
-      postReply(job.to, { type: 'reply', id: job.id, ok: false, error: serializeError(new ActorReloadedError(start.name)) });
+      job.to.push({ type: 'reply', id: job.id, ok: false, error: serializeError(new ActorReloadedError(start.name)) });
     }
   };
 
   const accept = (
-    to: MessagePort,
+    to: Replies,
     req: {
       readonly id: number;
       readonly method: string;
@@ -257,7 +273,7 @@ async function boot(start: StartMessage): Promise<void> {
   ): void => {
     if (stopping) {
       mailbox.leave();
-      postReply(to, {
+      to.push({
         type: 'reply',
         id: req.id,
         ok: false,
@@ -270,7 +286,7 @@ async function boot(start: StartMessage): Promise<void> {
       const deep = tooDeep(chain, start.name);
       if (deep !== undefined) {
         mailbox.leave();
-        postReply(to, { type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
+        to.push({ type: 'reply', id: req.id, ok: false, error: serializeError(deep) });
         return;
       }
       // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
@@ -288,7 +304,7 @@ async function boot(start: StartMessage): Promise<void> {
     if (!pumping) pump();
   };
 
-  const peerPorts = new Set<MessagePort>();
+  const peerPorts = new Map<MessagePort, Replies>();
 
   const stop = async (timeoutMs: number, byReload: boolean): Promise<void> => {
     stopping = true;
@@ -313,19 +329,23 @@ async function boot(start: StartMessage): Promise<void> {
       timeLeft.abort();
     }
     peers.closeAll('the calling actor is stopping');
-    for (const p of peerPorts) p.close();
+    for (const [p, out] of peerPorts) {
+      out.flush();
+      p.close();
+    }
     post({ type: 'stopped' });
   };
 
   serve = (m: ToWorker): void => {
     switch (m.type) {
       case 'call':
-        accept(port, m);
+        accept(toMain, m);
         return;
       case 'peer': {
         const p = m.port;
-        peerPorts.add(p);
-        p.on('message', (req: PeerRequest) => accept(p, req));
+        const out = replies(p);
+        peerPorts.set(p, out);
+        p.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, (req) => accept(out, req)));
         p.once('close', () => peerPorts.delete(p));
         return;
       }
@@ -349,5 +369,13 @@ async function boot(start: StartMessage): Promise<void> {
   // JSON round trip: the manifest may be computed from options and must survive structured clone.
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
   post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency, restored });
+  if (start.heapReportMs > 0) {
+    const report = (): void => {
+      const counts = direct?.take();
+      post(counts === undefined ? { type: 'heap', heap: ownHeap(threadId) } : { type: 'heap', heap: ownHeap(threadId), direct: counts });
+    };
+    report();
+    setInterval(report, start.heapReportMs).unref();
+  }
   log.debug('actor ready');
 }

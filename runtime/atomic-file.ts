@@ -5,7 +5,6 @@
  * is not a regular file is refused with `UnsafePathError`.
  */
 import { constants, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UnsafePathError } from './errors.js';
@@ -99,6 +98,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const dir = dirname(path);
   await mkdirPrivate(dir);
   await assertPathKind(path, 'file');
+  // node:crypto only when writing: readers (`plugin ls` reading pid files) never load it.
+  const { randomBytes } = await import('node:crypto');
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
   try {

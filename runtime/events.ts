@@ -20,6 +20,14 @@ export interface RuntimeEvents {
   'mailbox:full': (e: { name: string; capacity: number }) => void;
   /** An actor published an event with `ctx.emit(type, payload)` (e.g. a group converged). */
   'actor:event': (e: { actor: string; type: string; payload: unknown }) => void;
+  /** An external plugin's process answers on every one of its sockets (first start or restart). */
+  'external:started': (e: { name: string; pid: number; restarts: number }) => void;
+  /** An external plugin's process exited (`reason`: its exit code or signal). */
+  'external:exited': (e: { name: string; pid: number | undefined; reason: string; exitCode: number | null; signal: string | null }) => void;
+  /** An external plugin that exited or stopped answering its probe is started again after `delayMs`. */
+  'external:restarted': (e: { name: string; attempt: number; delayMs: number }) => void;
+  /** An external plugin's restart intensity was exceeded; it is given up. */
+  'external:failed': (e: { name: string; reason: string }) => void;
   /** A call finished (emitted only when call logging is on). */
   call: (e: { actor: string; method: string; ms: number; ok: boolean }) => void;
 }

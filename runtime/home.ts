@@ -1,28 +1,18 @@
 /**
  * Where InfraKit keeps its files: `INFRAKIT_HOME` (default `~/.infrakit`) and the plugins
  * directory holding one unix socket per plugin (`INFRAKIT_PLUGINS_DIR`, default `<home>/plugins`).
- * One runtime serves a home at a time: `lockHome` holds `<home>/runtime.pid`.
+ * One runtime serves a home at a time: `lockHome` holds `<home>/runtime.pid`. The two directories'
+ * rules live in home-dirs.ts (re-exported here).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, open, rename, rm, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE, assertPathKind, mkdirPrivate, readPidFile } from './atomic-file.js';
 import { HomeInUseError } from './errors.js';
 import { pidExists } from './pid-exists.js';
 
-/** `INFRAKIT_HOME`, or `~/.infrakit`. */
-export function infrakitHome(env: NodeJS.ProcessEnv = process.env): string {
-  const v = env['INFRAKIT_HOME'];
-  return v !== undefined && v !== '' ? v : join(homedir(), '.infrakit');
-}
-
-/** `INFRAKIT_PLUGINS_DIR`, or `<home>/plugins`. */
-export function pluginsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const v = env['INFRAKIT_PLUGINS_DIR'];
-  return v !== undefined && v !== '' ? v : join(infrakitHome(env), 'plugins');
-}
+export { infrakitHome, pluginsDir } from './home-dirs.js';
 
 /** The lock file of a home: `<home>/runtime.pid`, holding the pid of the runtime serving it. */
 export function homeLockPath(home: string): string {

@@ -26,6 +26,12 @@ export { DEFAULT_RESOURCE_LIMITS } from './declaration.js';
 export { MAX_CALL_DEPTH, DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 export type { ActorInfo, ActorStatus, MethodDoc, ReloadResult, ReloadStatus, RemoteTarget, Resolver } from './actor-info.js';
 export { DEFAULT_RESTART_POLICY } from './restart-policy.js';
+export { EXTERNAL_LIMITS, connectProbe } from './external-plugin.js';
+export type { ExternalDeclaration, ExternalInfo, ExternalProbe } from './external-plugin.js';
+export { readExternalStatuses } from './external-status.js';
+export type { ExternalStatusRecord } from './external-status.js';
+export { LATENCY_BUCKETS_MS, HEAP_REPORT_MS } from './stats.js';
+export type { ActorStats, MethodStats, RuntimeStats, WorkerHeap } from './stats.js';
 
 export {
   ERROR_CODES,

@@ -17,6 +17,7 @@ import {
   type SerializedError,
 } from './errors.js';
 import { assertNever } from './assert-never.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { extendChain } from './call-chain.js';
 import { Mailbox } from './mailbox.js';
 import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
@@ -48,6 +49,8 @@ function settle(map: Map<number, Pending>, id: number): Pending | undefined {
 class Link {
   readonly #pending = new Map<number, Pending>();
   readonly #mailbox: Mailbox;
+  /** Calls go batched per turn (batch-port.ts). */
+  readonly #out: BatchPort<PeerRequest>;
   #nextId = 1;
   #closed = false;
   /** The target has new code (`peer-moved`): when this port closes, what is pending was never run, and is sent again. */
@@ -63,7 +66,12 @@ class Link {
     onClose: (link: Link) => void,
   ) {
     this.#mailbox = new Mailbox(capacity, counter);
-    port.on('message', (m: PeerReply) => this.#onReply(m));
+    this.#out = new BatchPort<PeerRequest>(port, (m, err) => {
+      // This call's params cannot be cloned: it fails alone, and its slot was never used.
+      this.#mailbox.leave();
+      settle(this.#pending, m.id)?.reject(err);
+    });
+    port.on('message', (m: PeerReply | PeerReply[]) => eachMessage(m, (r) => this.#onReply(r)));
     port.once('close', () => onClose(this));
   }
 
@@ -76,14 +84,8 @@ class Link {
     }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      try {
-        this.port.postMessage({ type: 'call', id, method, params, chain } satisfies PeerRequest);
-      } catch (err) {
-        this.#mailbox.leave();
-        reject(err);
-        return;
-      }
       arm(this.#pending, id, { resolve, reject, timer: undefined }, this.target, method, timeoutMs, deadlineMs);
+      this.#out.push({ type: 'call', id, method, params, chain } satisfies PeerRequest);
     });
   }
 
@@ -98,6 +100,8 @@ class Link {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Calls still queued never reach the target: give their mailbox slots back.
+    for (const _ of this.#out.close()) this.#mailbox.leave();
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
       p.reject(this.moved ? new ActorReloadedError(this.target) : new ActorExitedError(this.target, reason));

@@ -7,8 +7,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
-import { workerData } from 'piscina';
+// piscina hands its `workerData` option to each thread as Node's own workerData (its worker.js reads it
+// from there too): importing 'piscina' here for it would load the whole pool's code in every thread.
+import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
 import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
@@ -16,9 +17,11 @@ import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
 import { ActorReloadedError, CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import { eachMessage } from './batch-port.js';
 import { postReply } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
+import { DirectCounter, ownHeap } from './stats.js';
 import { workerLogger, type ActorLogger } from './worker-log.js';
 
 const data = workerData as PoolData;
@@ -38,6 +41,8 @@ let stopping: Promise<PoolResult> | undefined;
 /** Stopped because a new pool (new code) took over: direct calls are answered `ActorReloadedError`, and sent again. */
 let reloaded = false;
 let log: ActorLogger | undefined;
+/** Direct calls answered since the last heap report (counted only when reports are on). */
+const direct = new DirectCounter();
 
 function enter(): void {
   running++;
@@ -105,17 +110,31 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
     },
     log,
   );
+  if (data.heapReportMs > 0) {
+    const report = (): void => {
+      const counts = direct.take();
+      chan().postMessage(
+        (counts === undefined
+          ? { type: 'heap', threadId, heap: ownHeap(threadId) }
+          : { type: 'heap', threadId, heap: ownHeap(threadId), direct: counts }) satisfies PoolChannelMessage,
+      );
+    };
+    void loaded.then(report, () => undefined);
+    setInterval(report, data.heapReportMs).unref();
+  }
   return loaded;
 }
 
 /** Serve a direct link: each `PeerRequest` on `port` is answered on it. */
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
-  const reply = (m: PeerReply): void => {
+  const reply = (m: PeerReply, method?: string): void => {
+    if (method !== undefined && data.heapReportMs > 0) direct.add(method, m.ok);
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
     mailbox.leave();
     postReply(port, m);
   };
-  port.on('message', (req: PeerRequest) => {
+  port.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, serveOne));
+  function serveOne(req: PeerRequest): void {
     if (stopping !== undefined) {
       const err = reloaded ? new ActorReloadedError(data.name) : new RuntimeStoppedError(`actor '${data.name}' is stopping`);
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
@@ -132,20 +151,20 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
       r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
       leave();
-      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
       return;
     }
     Promise.resolve(r).then(
       (value) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: true, value });
+        reply({ type: 'reply', id: req.id, ok: true, value }, req.method);
       },
       (err: unknown) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
+        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
       },
     );
-  });
+  }
 }
 
 /**

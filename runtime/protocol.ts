@@ -1,7 +1,8 @@
 /**
  * The message protocol between the supervisor (main thread) and actor workers. Types only.
  * `StartMessage` once over `parentPort` (hands over the control port); then `ToWorker` / `FromWorker`
- * on the control port, and `PeerRequest` / `PeerReply` on direct ports between workers.
+ * on the control port, and `PeerRequest` / `PeerReply` on direct ports between workers. Calls and
+ * replies posted in the same turn arrive as one array of them (runtime/batch-port.ts: `eachMessage`).
  * Every union is tagged by `type`; each switch over one is exhaustive (`never`), and an unknown tag
  * is a bug. Overview: docs/architecture.md.
  */
@@ -9,6 +10,7 @@ import type { ActorManifest } from './actor.js';
 import type { MethodDoc } from './actor-info.js';
 import type { SerializedError } from './errors.js';
 import type { LogRecord } from './worker-log.js';
+import type { DirectCounts, WorkerHeap } from './stats.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** First message posted to a fresh worker via `worker.postMessage`; everything else flows over `port`. */
@@ -35,6 +37,8 @@ export interface StartMessage {
    * old code's snapshot) before running `create(ctx)`.
    */
   readonly hold?: true;
+  /** Post `heap` this often once ready; 0: never (the runtime's `stats: false`). */
+  readonly heapReportMs: number;
 }
 
 /** Main → worker over the control port. */
@@ -144,6 +148,8 @@ export type FromWorker =
     }
   /** A direct call to `target` was refused because its mailbox was full (for the `mailbox:full` event). */
   | { readonly type: 'mailbox-full'; readonly target: string; readonly capacity: number }
+  /** The worker's heap and the direct calls it answered since, posted every `HEAP_REPORT_MS` once it is ready (runtime/stats.ts). */
+  | { readonly type: 'heap'; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   /** Graceful stop finished; main may terminate the worker. */
   | { readonly type: 'stopped' };
 
@@ -174,6 +180,8 @@ export interface PoolData {
   readonly counter: SharedArrayBuffer;
   /** Deadline of a `ctx.call` that names none. */
   readonly callTimeoutMs: number;
+  /** Post `heap` on the channel this often once loaded; 0: never. */
+  readonly heapReportMs: number;
 }
 
 /** A task for a pool thread. */
@@ -212,5 +220,6 @@ export type PoolChannelMessage =
     }
   | { readonly type: 'event'; readonly threadId: number; readonly event: string; readonly payload: unknown }
   | { readonly type: 'log'; readonly threadId: number; readonly record: LogRecord }
+  | { readonly type: 'heap'; readonly threadId: number; readonly heap: WorkerHeap; readonly direct?: DirectCounts }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly threadId: number; readonly id: number; readonly ok: false; readonly error: SerializedError };

@@ -3,6 +3,7 @@
  * each other, restarts crashed actors, and stops everything gracefully (docs/architecture.md).
  * `const rt = await Runtime.start({ actors: [{ name: 'instance-file', module: 'file' }] }); … await rt.stop();`
  */
+import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
 import type { ActorInfo, ReloadResult, Resolver } from './actor-info.js';
@@ -10,8 +11,11 @@ import type { ActorDeclaration, RestartPolicy } from './declaration.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 import { loadDefinition } from './definition.js';
 import {
+  ActorFailedError,
   ActorNotFoundError,
+  ActorRestartingError,
   ActorStartError,
+  ActorStartingError,
   CallTimeoutError,
   DuplicateActorError,
   InfrakitError,
@@ -19,13 +23,15 @@ import {
   serializeError,
 } from './errors.js';
 import type { RuntimeEvents } from './events.js';
-import { infrakitHome } from './home.js';
+import { ExternalPlugin, connectProbe, type ExternalDeclaration, type ExternalInfo, type ExternalProbe } from './external-plugin.js';
+import { infrakitHome } from './home-dirs.js';
 import { createLogger, defaultLogLevel, logFormat, type LogFormat } from './logging.js';
 import { builtinStateless, resolveActorModule } from './module-resolver.js';
 import type { ConnectResult } from './protocol.js';
 import { RestartTracker } from './restart-policy.js';
 import { StatefulActor } from './stateful-actor.js';
 import { StatelessActor } from './stateless-actor.js';
+import { LATENCY_BUCKETS_MS, type RuntimeStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 import { actorOf } from './util.js';
 
@@ -56,6 +62,19 @@ export interface RuntimeOptions {
    * calls and run the new `create`/`restore`, before it is abandoned and the old code kept. Default 30 000 ms.
    */
   readonly reloadTimeoutMs?: number;
+  /** Where external plugins serve their sockets (their `INFRAKIT_PLUGINS_DIR`). Default `$INFRAKIT_PLUGINS_DIR`, else `<home>/plugins`. */
+  readonly pluginsDir?: string;
+  /**
+   * How an external plugin is asked whether it answers (at start and periodically). Default: its socket
+   * accepts a connection; `startHost` passes the wire handshake (`handshakeProbe` from the sockets room).
+   */
+  readonly externalProbe?: ExternalProbe;
+  /**
+   * Count calls per actor (by method and outcome, with a latency histogram) where they enter and
+   * leave the main thread, and have workers report their heap: what `stats()` and the observer show.
+   * Default true.
+   */
+  readonly stats?: boolean;
 }
 
 export interface CallOptions {
@@ -78,8 +97,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #restart: RestartPolicy | undefined;
   readonly #stopTimeoutMs: number;
   readonly #logCalls: boolean;
+  readonly #stats: boolean;
   readonly #callTimeoutMs: number;
   readonly #cells = new Map<string, ActorCell>();
+  readonly #externals = new Map<string, ExternalPlugin>();
+  readonly #pluginsDir: string;
+  readonly #probe: ExternalProbe;
   #resolver: Resolver | undefined;
   #stopping: Promise<void> | undefined;
   #relayed = 0;
@@ -95,7 +118,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.#restart = opts.restart;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.#logCalls = opts.logCalls ?? false;
+    this.#stats = opts.stats ?? true;
     this.#callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#pluginsDir = opts.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(this.home, 'plugins');
+    this.#probe = opts.externalProbe ?? connectProbe;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const rt = this;
     this.#sup = {
@@ -103,6 +129,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       log: this.log,
       logLevel: this.#logLevel,
       logCalls: this.#logCalls,
+      stats: this.#stats,
       callTimeoutMs: this.#callTimeoutMs,
       reloadTimeoutMs: opts.reloadTimeoutMs ?? 30_000,
       emit: (event, ...args) => {
@@ -129,10 +156,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * actor that calls another while starting (the group resuming its groups) waits for it instead of
    * missing it. If one fails to start, the others are stopped.
    */
-  static async start(opts: RuntimeOptions & { actors: ActorDeclaration[] }): Promise<Runtime> {
+  static async start(opts: RuntimeOptions & { actors: ActorDeclaration[]; externals?: readonly ExternalDeclaration[] }): Promise<Runtime> {
     const rt = new Runtime(opts);
+    const externals = opts.externals ?? [];
     try {
-      await rt.addAll(opts.actors);
+      // Declared first, so neither list can take a name of the other; then both start at once (the
+      // group resuming its groups waits for a plugin that is still starting).
+      rt.#checkExternalNames(externals, opts.actors);
+      const [actors, started] = await Promise.allSettled([rt.addAll(opts.actors), rt.addExternals(externals)]);
+      if (actors.status === 'rejected') throw actors.reason;
+      if (started.status === 'rejected') throw started.reason;
     } catch (err) {
       await rt.stop();
       throw err;
@@ -168,7 +201,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (typeof decl.name !== 'string' || !NAME.test(decl.name)) {
         throw new ActorStartError(String(decl.name), 'an actor name must be non-empty, without "/" or spaces');
       }
-      if (this.#cells.has(decl.name) || seen.has(decl.name)) throw new DuplicateActorError(decl.name);
+      if (this.#cells.has(decl.name) || seen.has(decl.name) || this.#externalNamed(decl.name)) throw new DuplicateActorError(decl.name);
       seen.add(decl.name);
     }
     // Whether a definition asks for a pool is only known from the module itself (for built-in kinds,
@@ -223,6 +256,81 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return cells.map((c) => c.info());
   }
 
+  /**
+   * Start an external plugin (an executable serving InfraKit sockets, in any language) and supervise
+   * it like an actor: resolves once each of its sockets answers the probe; rejects `ActorStartError`
+   * (nothing left running) if it exits first or does not answer within `startTimeoutMs`.
+   */
+  async addExternal(decl: ExternalDeclaration): Promise<ExternalInfo> {
+    const [info] = await this.addExternals([decl]);
+    return info as ExternalInfo;
+  }
+
+  /** Start several external plugins at once; if one fails, the others started by this call are stopped and the first failure rejects. */
+  async addExternals(decls: readonly ExternalDeclaration[]): Promise<ExternalInfo[]> {
+    if (this.#stopping) throw new RuntimeStoppedError();
+    this.#checkExternalNames(decls, []);
+    const plugins = decls.map(
+      (decl) =>
+        new ExternalPlugin(this.#sup, decl, {
+          pluginsDir: this.#pluginsDir,
+          probe: this.#probe,
+          stopTimeoutMs: this.#stopTimeoutMs,
+          ...(this.#restart === undefined ? {} : { restart: this.#restart }),
+        }),
+    );
+    for (const p of plugins) this.#externals.set(p.name, p);
+    const results = await Promise.allSettled(plugins.map((p) => p.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(
+        plugins.map(async (p) => {
+          if (this.#externals.get(p.name) === p) this.#externals.delete(p.name);
+          await p.stop();
+        }),
+      );
+      throw failed.reason;
+    }
+    return plugins.map((p) => p.info());
+  }
+
+  /** Stop an external plugin (TERM, then KILL; its sockets removed) and forget it. */
+  async removeExternal(name: string): Promise<void> {
+    const p = this.#externals.get(name);
+    if (p === undefined) throw new ActorNotFoundError(name);
+    this.#externals.delete(name);
+    await p.stop();
+  }
+
+  /** The external plugins: status, pid, restarts, sockets. */
+  externals(): ExternalInfo[] {
+    return [...this.#externals.values()].map((p) => p.info());
+  }
+
+  externalInfo(name: string): ExternalInfo | undefined {
+    return this.#externals.get(name)?.info();
+  }
+
+  /** The external plugin named `name` or serving socket `name`. */
+  #externalNamed(name: string): ExternalPlugin | undefined {
+    for (const p of this.#externals.values()) if (p.name === name || p.sockets.includes(name)) return p;
+    return undefined;
+  }
+
+  /** Refuses external plugins whose name or sockets another actor or external plugin already takes. */
+  #checkExternalNames(decls: readonly ExternalDeclaration[], actors: readonly ActorDeclaration[]): void {
+    const taken = new Set<string>([...this.#cells.keys(), ...actors.map((a) => a.name)]);
+    for (const p of this.#externals.values()) for (const n of [p.name, ...p.sockets]) taken.add(n);
+    for (const decl of decls) {
+      const names = new Set<unknown>([decl?.name, ...(Array.isArray(decl?.sockets) ? (decl.sockets as readonly unknown[]) : [])]);
+      for (const n of names) {
+        if (typeof n !== 'string') continue;
+        if (taken.has(n)) throw new DuplicateActorError(n);
+      }
+      for (const n of names) if (typeof n === 'string') taken.add(n);
+    }
+  }
+
   /** Stop an actor gracefully and forget it. */
   async remove(name: string): Promise<void> {
     const cell = this.#cells.get(name);
@@ -257,6 +365,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   async #callRemote(name: string, method: string, params: unknown, timeoutMs: number | undefined): Promise<unknown> {
+    // A socket of an external plugin that is not serving: say so, as for an actor, instead of "not found".
+    const ext = this.#externalNamed(name);
+    if (ext !== undefined && ext.sockets.includes(name)) {
+      switch (ext.status) {
+        case 'starting':
+          throw new ActorStartingError(name);
+        case 'restarting':
+          throw new ActorRestartingError(name);
+        case 'failed':
+          throw new ActorFailedError(name, ext.info().failure ?? 'restart intensity exceeded');
+        default:
+          break;
+      }
+    }
     const target = this.#resolver ? await this.#resolver(name) : undefined;
     if (target === undefined) throw new ActorNotFoundError(name);
     if (timeoutMs === undefined) return target.call(method, params);
@@ -311,6 +433,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /**
+   * Every actor's figures now: status, mailbox depth and bound, calls by method and outcome with a
+   * latency histogram (`LATENCY_BUCKETS_MS`), restarts, and each worker's heap as last reported.
+   * Counts are cumulative since the runtime started (across restarts). Cheap: no hop to a worker.
+   */
+  stats(): RuntimeStats {
+    return {
+      collecting: this.#stats,
+      at: Date.now(),
+      latencyBucketsMs: LATENCY_BUCKETS_MS,
+      actors: [...this.#cells.values()].map((c) => c.stats()),
+    };
+  }
+
+  /**
    * FOR TESTS ONLY (fault injection): `worker.terminate()` the current worker of the stateful actor
    * `name`, as if it were killed from outside; supervision then runs as for any crash. Resolves once
    * the worker is gone. Not part of the public contract.
@@ -335,6 +471,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const timeoutMs = opts.timeoutMs ?? this.#stopTimeoutMs;
       const cells = [...this.#cells.values()];
       await Promise.all(cells.map((c) => c.stop(timeoutMs).catch((err: unknown) => this.log.warn({ err, actor: c.name }, 'stop failed'))));
+      // External plugins last: actors may still call them while they stop.
+      const externals = [...this.#externals.values()];
+      await Promise.all(externals.map((p) => p.stop().catch((err: unknown) => this.log.warn({ err, actor: p.name }, 'stop failed'))));
       this.log.debug('runtime stopped');
     })();
     return this.#stopping;

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
 import type { ActorInfo, ActorStatus, MethodDoc, ReloadResult, ReloadStatus } from './actor-info.js';
 import { assertNever } from './assert-never.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
 import {
   ActorExitedError,
@@ -33,6 +34,7 @@ import { Mailbox } from './mailbox.js';
 import { JsonText, postReply } from './reply.js';
 import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
+import { CallCounters, HEAP_REPORT_MS, type ActorStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 const HOST_URL = new URL('./actor-host.js', import.meta.url);
@@ -72,6 +74,8 @@ interface Incarnation {
   onReload: ((m: ReloadSignal) => void) | undefined;
   readonly worker: Worker;
   readonly port: MessagePort;
+  /** Everything main posts on `port`: calls batched per turn, other messages after them (batch-port.ts). */
+  readonly out: BatchPort<ToWorker>;
   readonly mailbox: Mailbox;
   ready: boolean;
   /** Posted `crash`: its exit is imminent, so take no new calls and hand out no ports. */
@@ -93,6 +97,7 @@ export class StatefulActor implements ActorCell {
   readonly #tracker: RestartTracker;
   readonly #log: Logger;
   readonly #pending = new Map<number, Pending>();
+  readonly #counters = new CallCounters();
   #nextId = 1;
   #status: ActorStatus = 'starting';
   #inc: Incarnation | undefined;
@@ -170,6 +175,7 @@ export class StatefulActor implements ActorCell {
       onReload: undefined,
       worker,
       port: port1,
+      out: new BatchPort<ToWorker>(port1, (m, err) => this.#unsendable(mailbox, m, err)),
       mailbox,
       ready: false,
       dying: false,
@@ -188,10 +194,11 @@ export class StatefulActor implements ActorCell {
       logLevel: this.#sup.logLevel,
       counter: mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
+      heapReportMs: this.#sup.stats ? HEAP_REPORT_MS : 0,
       ...(hold ? { hold: true as const } : {}),
     };
     worker.postMessage(start, [port2]);
-    port1.on('message', (m: FromWorker) => this.#onMessage(inc, m));
+    port1.on('message', (m: FromWorker | FromWorker[]) => eachMessage(m, (x) => this.#onMessage(inc, x)));
     worker.on('error', (err) => {
       inc.reason ??= err instanceof Error ? err.message : String(err);
     });
@@ -201,7 +208,7 @@ export class StatefulActor implements ActorCell {
     // for the port's 'close' (which a terminated worker's port may never emit).
     worker.once('exit', (code) => {
       for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1))
-        this.#onMessage(inc, m.message as FromWorker);
+        eachMessage(m.message as FromWorker | FromWorker[], (x) => this.#onMessage(inc, x));
       this.#onExit(inc, code);
     });
     return inc;
@@ -214,6 +221,7 @@ export class StatefulActor implements ActorCell {
         if (p === undefined) return; // timed out, or rejected on exit already
         this.#pending.delete(m.id);
         if (p.timer !== undefined) clearTimeout(p.timer);
+        if (this.#sup.stats) this.#counters.record(p.method, m.ok, performance.now() - p.t0);
         if (this.#sup.logCalls) this.#logCall(p, m.ok);
         if (m.ok) p.resolve(m.json === true ? new JsonText(m.value as string) : m.value);
         else p.reject(reviveError(m.error));
@@ -270,6 +278,10 @@ export class StatefulActor implements ActorCell {
       case 'mailbox-full':
         this.#sup.emit('mailbox:full', { name: m.target, capacity: m.capacity });
         return;
+      case 'heap':
+        this.#counters.addDirect(m.direct);
+        if (this.#inc === inc) this.#counters.setHeap(m.heap);
+        return;
       case 'stopped':
         inc.stopped?.();
         return;
@@ -284,11 +296,25 @@ export class StatefulActor implements ActorCell {
       if (result.mode === 'port') result.port.close();
       return;
     }
-    inc.port.postMessage({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
+    inc.out.post({ type: 'connected', id, target, result } satisfies ToWorker, result.mode === 'port' ? [result.port] : []);
   }
 
   #postRelay(inc: Incarnation, m: Extract<ToWorker, { type: 'relay-reply' }>): void {
-    if (!inc.exited) postReply(inc.port, m);
+    // A retired worker still gets its relayed answers: it may be finishing the call that made them.
+    if (inc.exited) return;
+    inc.out.flush();
+    postReply(inc.port, m);
+  }
+
+  /** A queued call whose params structured clone refused: it fails alone, as `InvalidParamsError`. */
+  #unsendable(mailbox: Mailbox, m: ToWorker, err: unknown): void {
+    if (m.type !== 'call') return;
+    const p = this.#pending.get(m.id);
+    mailbox.leave();
+    if (p === undefined) return;
+    this.#pending.delete(m.id);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
   }
 
   #logCall(p: Pending, ok: boolean): void {
@@ -298,6 +324,7 @@ export class StatefulActor implements ActorCell {
   }
 
   #onExit(inc: Incarnation, code: number): void {
+    inc.out.close();
     inc.port.close();
     inc.exited = true;
     if (inc.role !== 'current') {
@@ -305,6 +332,7 @@ export class StatefulActor implements ActorCell {
       const why = inc.reason ?? (inc.role === 'retired' ? 'reloaded' : `worker exited with code ${code}`);
       this.#retired.delete(inc);
       if (this.#candidate === inc) this.#candidate = undefined;
+      this.#counters.dropHeap(inc.threadId);
       this.#sup.peerExited(this.name, inc.n, why);
       inc.stopped?.();
       inc.onReload?.({ type: 'exit', reason: why });
@@ -314,8 +342,11 @@ export class StatefulActor implements ActorCell {
     const reason = stopping ? 'stopped' : (inc.reason ?? `worker exited with code ${code}`);
     if (this.#inc === inc) this.#inc = undefined;
     // Nothing waits on a dead worker: reject every pending call at once.
+    this.#counters.dropHeap(inc.threadId);
+    const now = performance.now();
     for (const p of this.#pending.values()) {
       if (p.timer !== undefined) clearTimeout(p.timer);
+      if (this.#sup.stats) this.#counters.record(p.method, false, now - p.t0);
       if (this.#sup.logCalls) this.#logCall(p, false);
       p.reject(new ActorExitedError(this.name, reason));
     }
@@ -361,31 +392,28 @@ export class StatefulActor implements ActorCell {
       return Promise.reject(this.#notRunning());
     }
     if (!inc.mailbox.tryEnter()) {
+      this.#counters.mailboxFull++;
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, method, t0: this.#sup.logCalls ? performance.now() : 0, timer: undefined };
+      const p: Pending = { resolve, reject, method, t0: this.#sup.stats || this.#sup.logCalls ? performance.now() : 0, timer: undefined };
       this.#pending.set(id, p);
-      try {
-        // Calls from main carry no chain field at all: the hot path posts what it always did.
-        inc.port.postMessage(
-          chain !== undefined && chain.length > 0
-            ? ({ type: 'call', id, method, params, chain } satisfies ToWorker)
-            : jsonText === true
-              ? ({ type: 'call', id, method, params, json: true } satisfies ToWorker)
-              : ({ type: 'call', id, method, params } satisfies ToWorker),
-        );
-      } catch (err) {
-        this.#pending.delete(id);
-        inc.mailbox.leave();
-        reject(new InvalidParamsError(`params cannot be sent to the actor: ${(err as Error).message}`, { cause: err }));
-        return;
-      }
+      // Posted with the other calls of this turn (batch-port.ts); params that cannot be cloned fail
+      // this call alone (`#unsendable`). Calls from main carry no chain field at all.
+      inc.out.push(
+        chain !== undefined && chain.length > 0
+          ? ({ type: 'call', id, method, params, chain } satisfies ToWorker)
+          : jsonText === true
+            ? ({ type: 'call', id, method, params, json: true } satisfies ToWorker)
+            : ({ type: 'call', id, method, params } satisfies ToWorker),
+      );
       if (timeoutMs !== undefined) {
         p.timer = setTimeout(() => {
-          if (this.#pending.delete(id)) reject(new CallTimeoutError(this.name, method, timeoutMs));
+          if (!this.#pending.delete(id)) return;
+          if (this.#sup.stats) this.#counters.record(method, false, performance.now() - p.t0);
+          reject(new CallTimeoutError(this.name, method, timeoutMs));
         }, timeoutMs);
       }
     });
@@ -485,7 +513,8 @@ export class StatefulActor implements ActorCell {
     let state: Extract<FromWorker, { type: 'paused' }>;
     try {
       await this.#expect(next, 'loaded', deadline);
-      old.port.postMessage({ type: 'pause' } satisfies ToWorker);
+      // Through the batch port: calls queued this turn reach the old worker before `pause` does.
+      old.out.post({ type: 'pause' } satisfies ToWorker);
       paused = true;
       try {
         state = await this.#expect(old, 'paused', deadline);
@@ -493,14 +522,14 @@ export class StatefulActor implements ActorCell {
         if ((err as { pauseFailed?: boolean }).pauseFailed === true) paused = false; // it resumed by itself
         throw err;
       }
-      next.port.postMessage({ type: 'create', hasState: state.hasState, state: state.state } satisfies ToWorker);
+      next.out.post({ type: 'create', hasState: state.hasState, state: state.state } satisfies ToWorker);
       ready = await this.#expect(next, 'ready', deadline);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const ms = performance.now() - t0;
       if (this.#candidate === next) this.#candidate = undefined;
       if (!next.exited) void next.worker.terminate();
-      if (paused && !old.exited) old.port.postMessage({ type: 'resume' } satisfies ToWorker);
+      if (paused && !old.exited) old.out.post({ type: 'resume' } satisfies ToWorker);
       this.#flushHeld();
       this.#reloadStatus = { state: 'failed', version, at, ms, error: reason };
       this.#log.error({ version, reason }, 'reload failed; the old code keeps serving');
@@ -518,6 +547,8 @@ export class StatefulActor implements ActorCell {
     this.#version = version;
     old.role = 'retired';
     this.#retired.add(old);
+    // Same actor, new worker: the call counters carry on; the heap shown is the new worker's (it reports once ready).
+    this.#counters.dropHeap(old.threadId);
     this.#sup.peerMoved(this.name);
     void this.#retire(old);
     this.#flushHeld();
@@ -563,7 +594,7 @@ export class StatefulActor implements ActorCell {
     if (inc.exited) return;
     const timeoutMs = this.#sup.reloadTimeoutMs;
     const acked = new Promise<void>((resolve) => (inc.stopped = resolve));
-    inc.port.postMessage({ type: 'stop', timeoutMs, reloaded: true } satisfies ToWorker);
+    inc.out.post({ type: 'stop', timeoutMs, reloaded: true } satisfies ToWorker);
     const margin = new AbortController();
     await Promise.race([acked, sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined)]);
     margin.abort();
@@ -619,7 +650,7 @@ export class StatefulActor implements ActorCell {
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying)
       return { mode: 'error', error: serializeError(this.#notRunning()) };
     const { port1, port2 } = new MessageChannel();
-    inc.port.postMessage({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
+    inc.out.post({ type: 'peer', from, port: port2 } satisfies ToWorker, [port2]);
     return { mode: 'port', port: port1, counter: inc.mailbox.buffer, capacity: this.#capacity, incarnation: inc.n };
   }
 
@@ -627,23 +658,23 @@ export class StatefulActor implements ActorCell {
     // A worker still in create() gets it too: its port queues the message until it listens.
     if (name === this.name) return;
     for (const inc of [this.#inc, this.#candidate])
-      if (inc !== undefined && !inc.dying && !inc.exited) inc.port.postMessage({ type: 'peer-added', target: name } satisfies ToWorker);
+      if (inc !== undefined && !inc.dying && !inc.exited) inc.out.post({ type: 'peer-added', target: name } satisfies ToWorker);
   }
 
   /** Tell this actor's worker that a target's incarnation is gone. */
   notifyPeerExited(target: string, incarnation: number, reason: string): void {
     const inc = this.#inc;
     if (inc !== undefined && inc.ready && !inc.exited)
-      inc.port.postMessage({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+      inc.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
     const next = this.#candidate;
-    if (next !== undefined && !next.exited) next.port.postMessage({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+    if (next !== undefined && !next.exited) next.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
   }
 
   /** Tell this actor's workers that `target` has new code: their next call to it connects again. */
   notifyPeerMoved(target: string): void {
     if (target === this.name) return;
     for (const inc of [this.#inc, this.#candidate])
-      if (inc !== undefined && !inc.exited) inc.port.postMessage({ type: 'peer-moved', target } satisfies ToWorker);
+      if (inc !== undefined && !inc.exited) inc.out.post({ type: 'peer-moved', target } satisfies ToWorker);
   }
 
   /** Tests only (see `Runtime.terminateWorkerForTest`): `terminate()` the current worker from outside. */
@@ -675,6 +706,23 @@ export class StatefulActor implements ActorCell {
     };
   }
 
+  stats(): ActorStats {
+    const inc = this.#inc;
+    return {
+      name: this.name,
+      kind: 'stateful',
+      status: this.#status,
+      threadIds: inc?.ready ? [inc.threadId] : [],
+      restarts: this.#restarts,
+      mailboxDepth: inc ? inc.mailbox.depth : 0,
+      mailboxCapacity: this.#capacity,
+      mailboxFull: this.#counters.mailboxFull,
+      methods: this.#counters.methods(),
+      heap: this.#counters.heap(),
+      direct: this.#counters.direct(),
+    };
+  }
+
   stop(timeoutMs: number): Promise<void> {
     this.#stopping ??= this.#stop(timeoutMs);
     return this.#stopping;
@@ -697,7 +745,7 @@ export class StatefulActor implements ActorCell {
         const acked = new Promise<void>((resolve) => {
           inc.stopped = resolve;
         });
-        inc.port.postMessage({ type: 'stop', timeoutMs } satisfies ToWorker);
+        inc.out.post({ type: 'stop', timeoutMs } satisfies ToWorker);
         const margin = new AbortController();
         await Promise.race([acked, sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined)]);
         margin.abort();

@@ -32,6 +32,7 @@ import { workerRecordLogger, writeWorkerRecord } from './logging.js';
 import { Mailbox } from './mailbox.js';
 import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
+import { CallCounters, HEAP_REPORT_MS, type ActorStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
 
 /** CommonJS on purpose: see pool-entry.cts. */
@@ -99,6 +100,7 @@ export class StatelessActor implements ActorCell {
   #status: ActorStatus = 'starting';
   /** Mailbox shared with the pool threads: calls accepted and not yet answered. */
   readonly #mailbox: Mailbox;
+  readonly #counters = new CallCounters();
   /** Direct links per pool thread (threadId → count), to spread callers across threads. */
   readonly #links = new Map<number, number>();
   #manifest: ActorManifest | undefined;
@@ -137,6 +139,7 @@ export class StatelessActor implements ActorCell {
       channel,
       counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
+      heapReportMs: this.#sup.stats ? HEAP_REPORT_MS : 0,
     };
     const pool = new Piscina<PoolTask, PoolResult>({
       filename: POOL_WORKER.href,
@@ -199,6 +202,11 @@ export class StatelessActor implements ActorCell {
       case 'log':
         writeWorkerRecord(workerRecordLogger(this.#sup.log, this.name, m.threadId, this.#sup.logLevel), m.record);
         return;
+      case 'heap':
+        // Direct calls count whichever pool ran them (a reload is the same actor); a retiring pool's heap is not shown.
+        this.#counters.addDirect(m.direct);
+        if (!this.#retiring.has(gen) && !gen.closed) this.#counters.setHeap(m.heap);
+        return;
       case 'reply':
         return; // our own kind of message, meant for a pool thread
     }
@@ -249,10 +257,12 @@ export class StatelessActor implements ActorCell {
       return Promise.reject(this.#notRunning());
     }
     if (!this.#mailbox.tryEnter()) {
+      this.#counters.mailboxFull++;
       this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
       return Promise.reject(new MailboxFullError(this.name, this.#capacity));
     }
-    const t0 = this.#sup.logCalls ? performance.now() : 0;
+    const t0 = this.#sup.stats || this.#sup.logCalls ? performance.now() : 0;
+    let ok = false;
     let timer: NodeJS.Timeout | undefined;
     const task: PoolTask =
       chain === undefined || chain.length === 0 ? { type: 'call', method, params } : { type: 'call', method, params, chain };
@@ -260,6 +270,7 @@ export class StatelessActor implements ActorCell {
     const run = gen.pool.run(task).then(
       (r) => {
         if (r.type !== 'reply') throw new Error(`unexpected pool answer ${r.type}`);
+        ok = r.ok;
         if (r.ok) return r.value;
         throw reviveError(r.error);
       },
@@ -278,7 +289,8 @@ export class StatelessActor implements ActorCell {
       this.#mailbox.leave();
       if (--gen.inflight === 0 && gen.drained !== undefined) gen.drained();
       if (timer !== undefined) clearTimeout(timer);
-      if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok: true });
+      if (this.#sup.stats) this.#counters.record(method, ok, performance.now() - t0);
+      if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok });
     });
     if (timeoutMs === undefined) return settled;
     settled.catch(() => undefined);
@@ -431,6 +443,24 @@ export class StatelessActor implements ActorCell {
     margin.abort();
     await this.#close(gen);
     this.#retiring.delete(gen);
+  }
+
+  stats(): ActorStats {
+    const threadIds = this.#status === 'running' ? this.#gen.pool.threads.map((w) => w.threadId) : [];
+    for (const h of this.#counters.heap()) if (!threadIds.includes(h.threadId)) this.#counters.dropHeap(h.threadId);
+    return {
+      name: this.name,
+      kind: 'stateless',
+      status: this.#status,
+      threadIds,
+      restarts: this.#restarts,
+      mailboxDepth: this.#mailbox.depth,
+      mailboxCapacity: this.#capacity,
+      mailboxFull: this.#counters.mailboxFull,
+      methods: this.#counters.methods(),
+      heap: this.#counters.heap(),
+      direct: this.#counters.direct(),
+    };
   }
 
   stop(timeoutMs: number): Promise<void> {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ActorInfo, ReloadResult } from './actor-info.js';
 import type { RuntimeEvents } from './events.js';
 import type { ConnectResult } from './protocol.js';
+import type { ActorStats } from './stats.js';
 
 export interface Supervisor {
   readonly home: string;
@@ -13,6 +14,8 @@ export interface Supervisor {
   /** Level of the actors' `ctx.log` (their records are written through `log`). */
   readonly logLevel: string;
   readonly logCalls: boolean;
+  /** Count calls and collect worker heaps (`RuntimeOptions.stats`). */
+  readonly stats: boolean;
   /** Deadline of a `ctx.call` when neither the call nor the declaration names one. */
   readonly callTimeoutMs: number;
   emit<E extends keyof RuntimeEvents>(event: E, ...args: Parameters<RuntimeEvents[E]>): void;
@@ -50,6 +53,8 @@ export interface ActorCell {
    * Rejects `ReloadFailedError` (the old code keeps serving) when the new code cannot be brought up.
    */
   reload(): Promise<ReloadResult>;
+  /** Its call counters, mailbox and worker heaps now (runtime/stats.ts). */
+  stats(): ActorStats;
   /** Graceful stop within `timeoutMs`, then forced. Idempotent. */
   stop(timeoutMs: number): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * POST a JSON body to a plugin (unix socket or TCP) and read the whole answer, with a deadline.
  * Transport failures (refused, reset, timeout, non-200) reject with `RemoteError`.
  */
-import { type Agent, request } from 'node:http';
+import { type Agent, type ClientRequest, request } from 'node:http';
 import { RemoteError } from '../runtime/errors.js';
 import { formatPluginAddress, type PluginAddress } from './plugin-address.js';
 
@@ -15,6 +15,21 @@ export interface PostOptions {
   readonly path?: string;
   /** Default `POST`; a `GET` sends no body. */
   readonly method?: 'GET' | 'POST';
+}
+
+const swallow = (): void => undefined;
+
+/**
+ * Keeps a client socket's write errors from ending the process. Node's http client takes its own
+ * 'error' listener off a keep-alive socket when the response ends, and gives the socket back to the
+ * agent a tick later; a body write that fails in between (EPIPE: the server answered early, say 413,
+ * and closed) is emitted with no listener, an uncaught exception. The request still sees the error
+ * through its own listener; this one only closes the gap. Once per socket, however often it is reused.
+ */
+export function guardSocketErrors(req: ClientRequest): void {
+  req.on('socket', (s) => {
+    if (!s.listeners('error').includes(swallow)) s.on('error', swallow);
+  });
 }
 
 export function postJson(address: PluginAddress, body: string, opts: PostOptions): Promise<string> {
@@ -69,6 +84,7 @@ export function postJson(address: PluginAddress, body: string, opts: PostOptions
             req.destroy();
           }, opts.timeoutMs)
         : undefined;
+    guardSocketErrors(req);
     req.on('error', (err: NodeJS.ErrnoException) => {
       finish(new RemoteError(`plugin at ${where} could not be reached: ${err.code ?? err.message}`, { cause: err }));
     });

@@ -47,4 +47,5 @@ export { parsePluginAddress, readListenFile, formatPluginAddress, type PluginAdd
 export { postJson, MAX_RESPONSE_BYTES, type PostOptions } from './http-post.js';
 export { RemoteClient, clientTimeoutMs, DEFAULT_CLIENT_TIMEOUT_MS, type RemoteClientOptions } from './remote-client.js';
 export { socketResolver, findPlugin, type SocketResolver } from './socket-resolver.js';
+export { handshakeProbe } from './external-probe.js';
 export { discoverPlugins, handshakePlugin, type DiscoveredPlugin, type DiscoveredInterface, type DiscoverOptions } from './discovery.js';

@@ -1,6 +1,6 @@
 /**
  * JSON-RPC 2.0 over one actor: raw request text in, raw response text out. Hand-written rather than
- * json-rpc-2.0's `JSONRPCServer` because the `id` must go back as the exact text it came as (Go
+ * a library's server because the `id` must go back as the exact text it came as (Go
  * clients send 63-bit integers a double cannot hold): the request is parsed once, and its top-level
  * members scanned for their raw text (`raw-members.ts`). Handshakes are answered from the manifest,
  * other methods go to `host.call`. Every answer it gives is in docs/wire.md, "JSON-RPC 2.0".

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 
 // INFRAKIT_HOME / INFRAKIT_PLUGINS_DIR rules live in the runtime; re-exported for socket users.
-export { infrakitHome, pluginsDir } from '../runtime/home.js';
+export { infrakitHome, pluginsDir } from '../runtime/home-dirs.js';
 
 /**
  * The socket lookup name of a plugin name: the part before the first `/`

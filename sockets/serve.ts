@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { ActorDeclaration } from '../runtime/declaration.js';
+import type { ExternalDeclaration } from '../runtime/external-plugin.js';
 import { infrakitHome, lockHome } from '../runtime/home.js';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
 import type * as FrontEndModule from './socket-front-end.js';
@@ -14,6 +15,7 @@ import type { FrontEndOptions, SocketFrontEnd } from './socket-front-end.js';
 import type * as ResolverModule from './socket-resolver.js';
 import type { SocketResolver } from './socket-resolver.js';
 import { checkSocketPaths } from './unix-listener.js';
+import { handshakeProbe } from './external-probe.js';
 
 /** The front end's modules (HTTP server, JSON-RPC, SSE, the resolver), imported once, when first needed. */
 function frontEndModules(): Promise<[typeof FrontEndModule, typeof ResolverModule]> {
@@ -76,6 +78,11 @@ export async function serve(runtime: Runtime, opts: ServeOptions = {}): Promise<
 export interface HostOptions extends RuntimeOptions, Omit<ServeOptions, 'logger'> {
   /** The actors, started in order. */
   readonly actors: readonly ActorDeclaration[];
+  /**
+   * Executables serving InfraKit sockets (any language), started beside the actors and supervised like
+   * them (`Runtime.addExternal`); each socket must answer an InfraKit handshake. Default none.
+   */
+  readonly externals?: readonly ExternalDeclaration[];
   /** Also bind sockets (default true); without, only in-process calls reach the actors. */
   readonly sockets?: boolean;
 }
@@ -96,16 +103,22 @@ export interface Host {
  * If binding fails, the runtime is stopped and the lock released.
  */
 export async function startHost(opts: HostOptions): Promise<Host> {
-  const { actors, sockets: withSockets, ...rest } = opts;
+  const { actors, externals = [], sockets: withSockets, ...rest } = opts;
   const home = rest.home ?? infrakitHome();
+  const dir = rest.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(home, 'plugins');
   const lock = await lockHome(home);
   let runtime: Runtime;
   try {
-    if (withSockets ?? true) {
-      const dir = rest.pluginsDir ?? process.env['INFRAKIT_PLUGINS_DIR'] ?? join(home, 'plugins');
-      for (const a of actors) await checkSocketPaths(dir, a.name);
-    }
-    const starting = Runtime.start({ ...rest, home, actors: [...actors] });
+    if (withSockets ?? true) for (const a of actors) await checkSocketPaths(dir, a.name);
+    for (const e of externals) for (const s of e.sockets ?? [e.name]) await checkSocketPaths(dir, String(s));
+    const starting = Runtime.start({
+      externalProbe: handshakeProbe,
+      ...rest,
+      home,
+      pluginsDir: dir,
+      actors: [...actors],
+      externals: [...externals],
+    });
     // The workers are being spawned: load the front end meanwhile (a failure surfaces in serve() below).
     if (withSockets ?? true) frontEndModules().catch(() => undefined);
     runtime = await starting;
@@ -114,6 +127,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     throw err;
   }
   let sockets: ServedSockets | undefined;
+  let resolver: SocketResolver | undefined;
   if (withSockets ?? true) {
     try {
       sockets = await serve(runtime, { ...rest, ...(rest.logger === undefined ? { logger: runtime.log } : { logger: rest.logger }) });
@@ -122,6 +136,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       await lock.release();
       throw err;
     }
+  } else if (externals.length > 0 && (rest.resolveRemote ?? true)) {
+    // No sockets of our own, but the actors still reach the external plugins through theirs.
+    resolver = (await import('./socket-resolver.js')).socketResolver(dir);
+    runtime.setResolver(resolver);
   }
   let stopping: Promise<void> | undefined;
   return {
@@ -135,6 +153,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           await sockets?.frontEnd.close();
           await runtime.stop();
           await sockets?.close();
+          resolver?.close();
         } finally {
           await lock.release();
         }

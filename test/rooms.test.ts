@@ -10,7 +10,7 @@ import { relativeImports } from './helpers/imports.js';
 
 /** The repository: the sources sit one level above the build (`dist/`). */
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const ROOMS = ['runtime', 'actors', 'sockets', 'cluster', 'cli', 'bench', 'examples', 'test'];
+const ROOMS = ['runtime', 'actors', 'sockets', 'cluster', 'observer', 'cli', 'bench', 'examples', 'test'];
 
 /** The room of a repository path: its first folder, `actors/spi` and `actors/group` apart, `index` for the package face. */
 export function roomOf(path: string): string {
@@ -21,7 +21,7 @@ export function roomOf(path: string): string {
 }
 
 /** Every room below the top (cli/, bench/, examples/, test/). */
-const ANY_BUT_TOP = ['runtime', 'actors', 'actors/spi', 'actors/group', 'sockets', 'cluster', 'index'];
+const ANY_BUT_TOP = ['runtime', 'actors', 'actors/spi', 'actors/group', 'sockets', 'cluster', 'observer', 'index'];
 
 /** Which rooms each room may import (itself always). */
 const MAY_IMPORT: Record<string, readonly string[]> = {
@@ -31,7 +31,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   actors: ['runtime', 'actors/spi', 'actors/group'],
   sockets: ['runtime', 'actors/spi'],
   cluster: ['runtime', 'actors/spi', 'actors/group'],
-  index: ['runtime', 'actors/spi', 'sockets', 'cluster'],
+  // The observer reads the runtime's stats and events and asks groups through the spi's clients.
+  observer: ['runtime', 'actors/spi', 'sockets'],
+  index: ['runtime', 'actors/spi', 'sockets', 'cluster', 'observer'],
   cli: ANY_BUT_TOP.filter((r) => r !== 'index'),
   bench: ANY_BUT_TOP.filter((r) => r !== 'index'),
   examples: ['index'],
@@ -97,19 +99,21 @@ describe('rooms import one way', () => {
         ['sockets/serve.ts', ['actors/simulator/index.ts', 'actors/spi/index.ts']],
         ['cluster/x.ts', ['actors/group/backend.ts']],
         ['cli/main.ts', ['test/helpers/wait.ts', 'index.ts']],
+        ['observer/server.ts', ['actors/group/group-controller.ts', 'runtime/runtime.ts']],
       ]),
     );
     assert.deepEqual(bad, [
       'actors/combo/index.ts → actors/simulator/simulator.ts (a plugin imports only runtime/, actors/spi/ and its own folder)',
       'actors/group/index.ts → cluster/ha-options.ts (actors/group/ may import runtime, actors/spi)',
-      'cli/main.ts → index.ts (cli/ may import runtime, actors, actors/spi, actors/group, sockets, cluster)',
-      'cli/main.ts → test/helpers/wait.ts (cli/ may import runtime, actors, actors/spi, actors/group, sockets, cluster)',
+      'cli/main.ts → index.ts (cli/ may import runtime, actors, actors/spi, actors/group, sockets, cluster, observer)',
+      'cli/main.ts → test/helpers/wait.ts (cli/ may import runtime, actors, actors/spi, actors/group, sockets, cluster, observer)',
+      'observer/server.ts → actors/group/group-controller.ts (observer/ may import runtime, actors/spi, sockets)',
       'runtime/runtime.ts → sockets/serve.ts (runtime/ may import no other room)',
       'sockets/serve.ts → actors/simulator/index.ts (sockets/ may import runtime, actors/spi)',
     ]);
   });
 
-  it('runtime/ imports no other room; actors/ only runtime/; sockets/ no plugin; cluster/ only runtime/ and the group; nothing but tests and examples imports the face, nothing imports cli/, bench/ or test/', () => {
+  it('runtime/ imports no other room; actors/ only runtime/; sockets/ no plugin; cluster/ only runtime/ and the group; observer/ only runtime/, the contracts and sockets/; nothing but tests and examples imports the face, nothing imports cli/, bench/ or test/', () => {
     assert.deepEqual(brokenRules(sourceGraph()), []);
   });
 });

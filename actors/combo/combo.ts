@@ -7,18 +7,18 @@
  */
 import { ApplicationError, LimitExceededError } from '../../runtime/errors.js';
 import { MAX_COMBO_DEPTH, MAX_COMBO_FLAVORS } from '../group/limits.js';
-import {
-  FlavorClient,
-  Health,
-  type Caller,
-  type DrainRequest,
-  type FlavorOkResult,
-  type HealthyRequest,
-  type HealthyResult,
-  type InstanceSpec,
-  type PrepareRequest,
-  type PrepareResult,
-  type ValidateFlavorRequest,
+import { Health } from '../spi/common.js';
+import { FlavorClient } from '../spi/flavor.js';
+import type {
+  Caller,
+  DrainRequest,
+  FlavorOkResult,
+  HealthyRequest,
+  HealthyResult,
+  InstanceSpec,
+  PrepareRequest,
+  PrepareResult,
+  ValidateFlavorRequest,
 } from '../spi/index.js';
 import { mergePrepared } from './merge.js';
 import { goField as field } from '../../runtime/go-field.js';

@@ -5,7 +5,7 @@
  * It awaits other actors, so it allows several calls at once (it keeps no state between calls).
  */
 import { defineActor } from '../../runtime/actor.js';
-import { FLAVOR_INTERFACES, FLAVOR_METHODS } from '../spi/index.js';
+import { FLAVOR_INTERFACES, FLAVOR_METHODS } from '../spi/flavor.js';
 import { Combo } from './combo.js';
 
 export { Combo, checkComboLimits, decodeComboProperties } from './combo.js';

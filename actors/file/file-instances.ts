@@ -6,9 +6,9 @@
  * `<INFRAKIT_HOME>/instances/<actor>`, never the system temp dir; temp files of in-flight atomic
  * writes and files that do not decode as instances are skipped (and logged once each).
  */
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from '../../runtime/random.js';
 import { mkdirPrivate, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import type {

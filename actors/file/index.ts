@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { defineActor } from '../../runtime/actor.js';
-import { INSTANCE_INTERFACES, INSTANCE_METHODS } from '../spi/index.js';
+import { INSTANCE_INTERFACES, INSTANCE_METHODS } from '../spi/instance.js';
 import { FileInstances } from './file-instances.js';
 
 export { FileInstances, decodeInstanceFile } from './file-instances.js';

@@ -91,6 +91,9 @@ export class GroupController {
   private stopped = true;
   private failures = 0;
   private lastMembers: Description[] = [];
+  /** DescribeGroup's listing in flight, and the one queued behind it that later callers share (`listForDescribe`). */
+  private describing: { s: GroupSettings; list: Promise<Description[]> } | null = null;
+  private describeNext: { s: GroupSettings; list: Promise<Description[]> } | null = null;
   private lastIds = new Set<string>();
   private wasConverged = false;
   private rollout: { active: boolean; updated: number; outdated: number } = { active: false, updated: 0, outdated: 0 };
@@ -268,6 +271,36 @@ export class GroupController {
     return out;
   }
 
+  /**
+   * The members for a DescribeGroup: a listing that starts after the call arrived, shared with the
+   * other DescribeGroups of this group that arrive while the one before it is in flight. So 32 clients
+   * describing at once cost the instance plugin two listings, not 32, and no answer is older than its
+   * call. Calls made under other settings (a commit changed the plugin meanwhile) list alone.
+   */
+  private listForDescribe(s: GroupSettings): Promise<Description[]> {
+    const now = this.describing;
+    if (now === null) {
+      const list = this.listMembers(s);
+      const mine = { s, list };
+      this.describing = mine;
+      const done = (): void => {
+        if (this.describing === mine) this.describing = null;
+      };
+      list.then(done, done);
+      return list;
+    }
+    if (now.s !== s) return this.listMembers(s);
+    const next = this.describeNext;
+    if (next !== null && next.s === s) return next.list;
+    const after = (): Promise<Description[]> => {
+      if (this.describeNext === queued) this.describeNext = null;
+      return this.listForDescribe(s);
+    };
+    const queued = { s, list: now.list.then(after, after) };
+    this.describeNext = queued;
+    return queued.list;
+  }
+
   /** Relabels instances whose hash is `bootstrap` with the current hash (docs/go-compat.md #7); returns the list as relabelled. */
   private async relabelBootstrap(members: Description[], s: GroupSettings): Promise<Description[]> {
     const boot = members.filter((d) => instanceHash(d) === HASH_BOOTSTRAP);
@@ -433,7 +466,7 @@ export class GroupController {
     let members: Description[];
     let stale = false;
     try {
-      members = await this.listMembers(s);
+      members = await this.listForDescribe(s);
     } catch (err) {
       if (!isUnreachable(err)) throw err;
       this.problems.trouble('describe', err, s.props.instance.Plugin);

@@ -7,10 +7,10 @@
  * Lifecycle and identity: actors/process/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from '../../runtime/random.js';
 import type { ActorLogger } from '../../runtime/worker-log.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import type { Description, InstanceSpec, Tags } from '../spi/common.js';

@@ -7,7 +7,8 @@
  */
 import { S } from '../../runtime/schema.js';
 import { defineActor, type MethodInfo } from '../../runtime/actor.js';
-import { INSTANCE_INTERFACES, INSTANCE_METHODS, Nullable, TagsSchema } from '../spi/index.js';
+import { Nullable, TagsSchema } from '../spi/common.js';
+import { INSTANCE_INTERFACES, INSTANCE_METHODS } from '../spi/instance.js';
 import { DEFAULT_OBJECTS, Simulator, type SimulatorOptions } from './simulator.js';
 
 export { Simulator, DEFAULT_OBJECTS, TAG_SIMULATOR } from './simulator.js';

@@ -6,7 +6,7 @@
  * instance plugin is expected to tag its instances with `port`.
  */
 import { execFile } from 'node:child_process';
-import { Health, type Description } from '../spi/index.js';
+import { Health, type Description } from '../spi/common.js';
 import { field, type HealthCheck } from './properties.js';
 import { isRecord } from '../../runtime/util.js';
 

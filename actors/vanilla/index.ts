@@ -3,7 +3,7 @@
  * health check. Stateless, so the runtime may serve it from a pool of threads.
  */
 import { defineActor } from '../../runtime/actor.js';
-import { FLAVOR_INTERFACES, FLAVOR_METHODS } from '../spi/index.js';
+import { FLAVOR_INTERFACES, FLAVOR_METHODS } from '../spi/flavor.js';
 import { Vanilla } from './vanilla.js';
 
 export { Vanilla, normaliseSpec } from './vanilla.js';

@@ -3,18 +3,18 @@
  * spec; Healthy is 1 unless an optional `Health` check is configured; Drain does nothing.
  */
 import { ApplicationError } from '../../runtime/errors.js';
-import {
-  Health,
-  type Attachment,
-  type DrainRequest,
-  type FlavorOkResult,
-  type HealthyRequest,
-  type HealthyResult,
-  type InstanceSpec,
-  type PrepareRequest,
-  type PrepareResult,
-  type Tags,
-  type ValidateFlavorRequest,
+import { Health } from '../spi/common.js';
+import type {
+  Attachment,
+  DrainRequest,
+  FlavorOkResult,
+  HealthyRequest,
+  HealthyResult,
+  InstanceSpec,
+  PrepareRequest,
+  PrepareResult,
+  Tags,
+  ValidateFlavorRequest,
 } from '../spi/index.js';
 import { checkHealth } from './health.js';
 import { decodeVanillaProperties } from './properties.js';

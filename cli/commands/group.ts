@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { infrakitHome } from '../../runtime/home.js';
+import { infrakitHome } from '../../runtime/home-dirs.js';
 import { pidExists } from '../../runtime/pid-exists.js';
 import { TAG_CONFIG_HASH, TAG_GROUP, TAG_LOGICAL_ID, type Description } from '../../actors/spi/common.js';
 import { GroupClient } from '../../actors/spi/group.js';

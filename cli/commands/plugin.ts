@@ -15,6 +15,7 @@ import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
 import { pidExists } from '../../runtime/pid-exists.js';
 import { readPidFile } from '../../runtime/atomic-file.js';
+import { readExternalStatuses, type ExternalStatusRecord } from '../../runtime/external-status.js';
 
 /** The pid in `<name>.pid`; a link, FIFO… there is refused (`UnsafePathError`), never followed or opened. */
 function readPid(dir: string, name: string): Promise<number | undefined> {
@@ -89,29 +90,81 @@ function reloadText(r: ReloadStatus | undefined): string {
   return `, reload failed: ${(r.error ?? 'unknown').split('\n')[0] ?? ''}`;
 }
 
+/** What `plugin ls` says of an external plugin (`-o json`: the `external` field of its sockets). */
+interface ExternalView {
+  readonly name: string;
+  readonly status: string;
+  readonly pid: number | null;
+  readonly restarts: number;
+  readonly supervisor: number;
+  readonly failure?: string;
+}
+
+function externalView(r: ExternalStatusRecord): ExternalView {
+  return {
+    name: r.name,
+    status: r.status,
+    pid: r.pid,
+    restarts: r.restarts,
+    supervisor: r.supervisor,
+    ...(r.failure === undefined ? {} : { failure: r.failure }),
+  };
+}
+
+/** `external running, 2 restarts` (and why, when it failed). */
+function externalText(e: ExternalView): string {
+  const restarts = `${e.restarts} restart${e.restarts === 1 ? '' : 's'}`;
+  return `external ${e.status}, ${restarts}${e.failure === undefined ? '' : `: ${e.failure}`}`;
+}
+
 export async function ls(c: Command): Promise<void> {
   const g = globals(c);
-  const found = await discoverPlugins(g.pluginsDir);
+  const [discovered, statuses] = await Promise.all([discoverPlugins(g.pluginsDir), readExternalStatuses(g.pluginsDir)]);
+  // External plugins supervised by a live runtime, by socket; a socket of one that is down (restarting,
+  // failed) is listed too, unreachable, with its state.
+  const bySocket = new Map<string, ExternalView>();
+  for (const r of statuses) for (const sock of r.sockets) bySocket.set(sock, externalView(r));
+  const seen = new Set(discovered.map((p) => p.name));
+  const missing: DiscoveredPlugin[] = [...bySocket]
+    .filter(([sock]) => !seen.has(sock))
+    .map(([sock, e]) => ({
+      name: sock,
+      listen: join(g.pluginsDir, sock),
+      interfaces: [],
+      objects: {},
+      reachable: false,
+      error: 'no socket',
+    }));
+  const found = [...discovered, ...missing].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const [leaders, runtimes] = await Promise.all([leadership(found), runtimeInfo(found)]);
-  const data = found.map((p) => ({
-    ...p,
-    ...(leaders.has(p.name) ? { leadership: leaders.get(p.name) } : {}),
-    ...(runtimes.has(p.name) ? { runtime: runtimes.get(p.name) } : {}),
-  }));
+  const data = found.map((p) => {
+    const ext = bySocket.get(p.name);
+    return {
+      ...p,
+      ...(leaders.has(p.name) ? { leadership: leaders.get(p.name) } : {}),
+      ...(ext === undefined ? {} : { external: ext }),
+      ...(runtimes.has(p.name) ? { runtime: runtimes.get(p.name) } : {}),
+    };
+  });
   emit(g.output, data, () => {
     if (found.length === 0) return `No plugins in ${g.pluginsDir}. Start some with: infrakit-ts up`;
     const rows: unknown[][] = [];
     for (const p of found) {
+      const ext = bySocket.get(p.name);
+      const pid = ext?.pid ?? p.pid;
       if (!p.reachable) {
-        rows.push(['-', p.name, p.listen, p.pid, `unreachable: ${p.error ?? 'no answer'}`]);
+        const why = `unreachable: ${p.error ?? 'no answer'}`;
+        rows.push(['-', p.name, p.listen, pid, ext === undefined ? why : `${why}, ${externalText(ext)}`]);
         continue;
       }
       const keys = Object.keys(p.objects);
       const specs = keys.length > 0 ? keys : p.interfaces.map((i) => `${i.name}/${i.version}`);
       for (const spec of specs) {
         const lead = leaders.get(p.name);
-        const status = (lead ? `ok, ${leaderText(lead)}` : 'ok') + reloadText(runtimes.get(p.name)?.reload);
-        for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, p.pid, status]);
+        const status =
+          ['ok', ...(lead ? [leaderText(lead)] : []), ...(ext ? [externalText(ext)] : [])].join(', ') +
+          reloadText(runtimes.get(p.name)?.reload);
+        for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, pid, status]);
       }
     }
     return table(['INTERFACE', 'NAME', 'LISTEN', 'PID', 'STATUS'], rows);

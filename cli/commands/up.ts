@@ -7,15 +7,17 @@ import type { Command } from 'commander';
 import type { Runtime } from '../../runtime/runtime.js';
 import { createLogger, type LogFormat } from '../../runtime/logging.js';
 import type { ActorDeclaration } from '../../runtime/declaration.js';
+import type { ExternalDeclaration } from '../../runtime/external-plugin.js';
 import type { SocketFrontEnd } from '../../sockets/socket-front-end.js';
 import { startHost as startLibraryHost } from '../../sockets/serve.js';
 import { pinoLevel } from '../../sockets/log-level.js';
 import { infrakitHome } from '../../runtime/home.js';
 import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
-import { emit, table } from '../output.js';
+import { emit, table, UsageError } from '../output.js';
+import type { ObserverServer, StartObserverOptions } from '../../observer/index.js';
 import { globals } from '../context.js';
-import { defaultActors, readUpConfig, actorsFromWords } from '../up-config.js';
+import { defaultActors, readUpFile, actorsFromWords, externalFromWord } from '../up-config.js';
 import { count } from '../words.js';
 import { loadEtcd3 } from '../../cluster/etcd3-module.js';
 import { watchForReload, type ReloadWatcher } from '../../runtime/reload-watcher.js';
@@ -26,9 +28,51 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
+export interface HttpFlags {
+  readonly http?: string;
+  readonly httpPublic?: boolean;
+  readonly httpToken?: string;
+  readonly httpControls?: boolean;
+}
+
+/** `--http`: off, or where the observer listens (`host:port`, `[v6]:port`, `:port`); undefined: the default. */
+export function parseHttpFlag(v: string | undefined): 'off' | { host: string; port: number } | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'off' || v === 'false' || v === 'none') return 'off';
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v);
+  const port = Number(m?.[3]);
+  if (m === null || !(port >= 0 && port <= 65535))
+    throw new UsageError(`--http ${v}: expected host:port (127.0.0.1:9470, [::1]:9470, :9470) or off`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/** The observer `up` will start, from its flags, or 'off'; a usage error before anything starts. */
+export function httpPlan(flags: HttpFlags): 'off' | StartObserverOptions {
+  const where = parseHttpFlag(flags.http);
+  if (where === 'off') return 'off';
+  const token = flags.httpToken === undefined || flags.httpToken === '' ? undefined : flags.httpToken;
+  if (where !== undefined && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(where.host) && flags.httpPublic !== true)
+    throw new UsageError(`--http ${flags.http ?? ''} is not a loopback address: add --http-public (and a token) to serve other hosts`);
+  if (flags.httpPublic === true && (token === undefined || token.length < 16))
+    throw new UsageError('--http-public needs a token of at least 16 characters (--http-token or INFRAKIT_OBSERVER_TOKEN)');
+  return {
+    ...(where === undefined ? {} : { host: where.host, port: where.port, exactPort: true }),
+    ...(token === undefined ? {} : { token }),
+    allowRemote: flags.httpPublic === true,
+    controls: flags.httpControls === true,
+  };
+}
+
+async function startHttp(runtime: Runtime, plan: 'off' | StartObserverOptions): Promise<ObserverServer | undefined> {
+  if (plan === 'off') return undefined;
+  const { startObserver } = await import('../../observer/index.js');
+  return startObserver(runtime, plan);
+}
+
 /** Starts a runtime with `actors`, binds their sockets and resolves other names through the plugins dir (the library's `startHost`). */
 export async function startHost(opts: {
   actors: ActorDeclaration[];
+  externals?: ExternalDeclaration[];
   pluginsDir: string;
   home: string;
   log: number;
@@ -42,6 +86,7 @@ export async function startHost(opts: {
     ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
     logCalls: opts.log >= 5,
     actors: opts.actors,
+    externals: opts.externals ?? [],
     pluginsDir: opts.pluginsDir,
   });
   const sockets = host.sockets;
@@ -49,10 +94,24 @@ export async function startHost(opts: {
   return { runtime: host.runtime, frontEnd: sockets.frontEnd, stop: () => host.stop() };
 }
 
-async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], watchFiles = false): Promise<void> {
+async function runUntilSignal(
+  cmd: Command,
+  actors: ActorDeclaration[],
+  externals: ExternalDeclaration[] = [],
+  http: HttpFlags = { http: 'off' },
+  watchFiles = false,
+): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
-  const host = await startHost({ actors, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
+  const plan = httpPlan(http); // a bad --http is a usage error before anything starts
+  const host = await startHost({ actors, externals, pluginsDir: g.pluginsDir, home, log: g.log, logFormat: chosenLogFormat(cmd) });
+  let observer: ObserverServer | undefined;
+  try {
+    observer = await startHttp(host.runtime, plan);
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
   const watcher = watchFiles ? watchChanges(host.runtime, g.output === 'table') : undefined;
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
@@ -61,15 +120,33 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], watchFil
     interfaces: (a.manifest?.interfaces ?? []).map((i) => `${i.name}/${i.version}`),
     objects: a.manifest?.objects ?? ['.'],
   }));
-  emit(g.output, { pid: process.pid, home, pluginsDir: g.pluginsDir, plugins: rows }, () =>
-    [
-      `infrakit-ts is up (pid ${process.pid}): ${count(rows.length, 'plugin')} in ${g.pluginsDir}`,
-      table(
-        ['NAME', 'INTERFACES', 'SOCKET'],
-        rows.map((r) => [r.name, r.interfaces.join(','), r.socket]),
-      ),
-      'Press Ctrl-C to stop.',
-    ].join('\n'),
+  // External plugins: one row per socket, the process's pid beside the name.
+  const ext = host.runtime.externals().map((e) => ({
+    name: e.name,
+    pid: e.pid ?? null,
+    exec: e.exec,
+    sockets: e.socketPaths,
+    interfaces: e.interfaces,
+  }));
+  const extRows = ext.flatMap((e) => e.sockets.map((s) => [`${e.name} (pid ${e.pid ?? '-'})`, e.interfaces.join(','), s]));
+  const total = rows.length + ext.length;
+  emit(
+    g.output,
+    {
+      pid: process.pid,
+      home,
+      pluginsDir: g.pluginsDir,
+      plugins: rows,
+      ...(ext.length > 0 ? { externals: ext } : {}),
+      observer: observer?.url ?? null,
+    },
+    () =>
+      [
+        `infrakit-ts is up (pid ${process.pid}): ${count(total, 'plugin')} in ${g.pluginsDir}`,
+        table(['NAME', 'INTERFACES', 'SOCKET'], [...rows.map((r) => [r.name, r.interfaces.join(','), r.socket]), ...extRows]),
+        ...(observer === undefined ? [] : [`Observer: ${observer.url} (JSON under api/, Prometheus at metrics)`]),
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
   );
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
@@ -78,12 +155,14 @@ async function runUntilSignal(cmd: Command, actors: ActorDeclaration[], watchFil
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
       watcher?.close();
-      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(rows.length, 'plugin')}…\n`);
-      host.stop().then(resolve, (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exitCode = 1;
-        resolve();
-      });
+      if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(total, 'plugin')}…\n`);
+      (observer?.close() ?? Promise.resolve())
+        .then(() => host.stop())
+        .then(resolve, (err: unknown) => {
+          process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+          resolve();
+        });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -140,7 +219,7 @@ function chosenLogFormat(cmd: Command): LogFormat {
   return chosen === 'term' || chosen === 'json' ? chosen : process.stderr.isTTY === true ? 'term' : 'json';
 }
 
-export interface UpOptions extends StoreFlags {
+export interface UpOptions extends StoreFlags, HttpFlags {
   readonly config?: string;
   readonly watch?: boolean;
 }
@@ -148,10 +227,13 @@ export interface UpOptions extends StoreFlags {
 export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
   if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
-  const actors = opts.config ? await readUpConfig(opts.config) : defaultActors();
-  await runUntilSignal(cmd, withStoreOptions(actors, opts), opts.watch === true);
+  const { actors, externals } = opts.config ? await readUpFile(opts.config) : { actors: defaultActors(), externals: [] };
+  await runUntilSignal(cmd, withStoreOptions(actors, opts), externals, opts, opts.watch === true);
 }
 
-export async function pluginStart(words: string[], opts: { watch?: boolean }, cmd: Command): Promise<void> {
-  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), opts.watch === true);
+export async function pluginStart(words: string[], opts: { exec?: string[]; watch?: boolean }, cmd: Command): Promise<void> {
+  const externals = (opts.exec ?? []).map(externalFromWord);
+  if (words.length === 0 && externals.length === 0)
+    throw new UsageError('name the plugins to start (e.g. simulator, simulator:sim-a), or an executable with --exec name=command');
+  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), externals, undefined, opts.watch === true);
 }

@@ -1,7 +1,8 @@
 /**
  * The CLI loads only what the chosen verb needs (cli/program.ts imports each verb's code when it
  * runs): `--help` and the verbs that talk to a socket never load the runtime, pino, piscina, the
- * group plugin's code or (for JSON) yaml. A later static import that undoes this fails here.
+ * group plugin's code, the home lock (crypto), a JSON-RPC library or (for JSON) yaml. A later static
+ * import that undoes this fails here.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UpProcess, waitFor } from '../helpers/cli.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const PRELOAD = new URL('./fixtures/module-list.js', import.meta.url).href;
@@ -22,6 +24,11 @@ const HEAVY: readonly [string, RegExp][] = [
   ['pino', /\/node_modules\/pino\//],
   ['piscina', /\/node_modules\/piscina\//],
   ['eventemitter3', /\/node_modules\/eventemitter3\//],
+  // Finding a socket needs the home's directory rules only (runtime/home-dirs.ts), not its lock.
+  // node:crypto only where a file is written (runtime/atomic-file.ts imports it then).
+  ['the home lock or crypto', /\/dist\/runtime\/home\.js$|^esm node:crypto$/],
+  // One call is one POST and one JSON.parse (sockets/remote-client.ts): no JSON-RPC library.
+  ['a JSON-RPC library', /\/node_modules\/json-rpc-2\.0\//],
 ];
 const YAML = /\/node_modules\/yaml\//;
 
@@ -72,6 +79,35 @@ describe('cli: each verb loads only what it needs', function () {
       assertLight(args, modules);
     });
   }
+
+  it('up: a worker loads the SPI files its actor uses, and a pool thread no piscina pool code', async () => {
+    // The lister runs in every thread (--import through NODE_OPTIONS reaches the workers): one line per thread per module.
+    const list = join(home, `modules-up-${Math.random().toString(36).slice(2)}.txt`);
+    // No observer: its group client would load the Group SPI on the main thread, and this counts workers.
+    const up = new UpProcess(home, ['--http', 'off'], { NODE_OPTIONS: `--import ${PRELOAD}`, MODULE_LIST_FILE: list });
+    try {
+      await up.ready();
+      // Every actor's worker is running by now: its module was loaded before its socket answered.
+      await waitFor('the vanilla pool thread to load its actor', () =>
+        readFileSync(list, 'utf8')
+          .split('\n')
+          .some((m) => m.endsWith('/dist/actors/vanilla/index.js')),
+      );
+    } finally {
+      await up.interrupt();
+    }
+    const modules = readFileSync(list, 'utf8').split('\n').filter(Boolean);
+    const times = (re: RegExp): number => modules.filter((m) => re.test(m)).length;
+    assert.equal(times(/\/dist\/runtime\/actor-host\.js$/), 5, 'five stateful actors: group, simulator, file, process, combo');
+    // The SPI's index re-exports every interface; each actor imports the files it uses.
+    assert.equal(times(/\/dist\/actors\/spi\/index\.js$/), 0, 'a worker loaded the whole SPI (actors/spi/index.js)');
+    assert.equal(times(/\/dist\/actors\/spi\/group\.js$/), 1, 'only the group worker loads the Group SPI');
+    // piscina's pool runs on main (imported through its esm-wrapper); a pool thread runs piscina's
+    // worker.js and our pool-worker, never the package's entry.
+    assert.equal(times(/\/node_modules\/piscina\/dist\/esm-wrapper\.mjs$/), 1, "a pool thread loaded piscina's pool code");
+    assert.equal(times(/\/node_modules\/piscina\/dist\/worker\.js$/), 1);
+    assert.equal(times(/\/dist\/runtime\/pool-worker\.js$/), 1);
+  });
 
   it('a YAML spec loads yaml, and still no runtime (the lister sees CommonJS files too)', () => {
     const spec = join(home, 'group.yml');

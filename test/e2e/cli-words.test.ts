@@ -68,7 +68,7 @@ describe('e2e: CLI words and exit codes', function () {
       [['group', 'bogus'], /unknown command 'bogus'/],
       [['group', 'describe'], /missing required argument 'id'/],
       [['group', 'describe', 'x', '--nope'], /unknown option '--nope'/],
-      [['plugin', 'start'], /missing required argument 'plugins'/],
+      [['plugin', 'start'], /name the plugins to start .*or an executable with --exec/],
       [['group', 'size', 'x', '-1'], /size must be a whole number ≥ 0, got '-1'/],
     ];
     for (const [args, re] of cases) {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import { DEFAULT_BODY_LIMIT, serveRuntime, type SocketFrontEnd } from '../../sockets/index.js';
+import { guardSocketErrors } from '../../sockets/http-post.js';
 import { bodyOf, type FuzzCase, type MethodExample } from './fuzz-cases.js';
 
 export const ACTORS = ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'] as const;
@@ -108,6 +109,7 @@ export class FuzzTarget {
         finish({ status: 'timeout', body: '' });
         req.destroy();
       }, ANSWER_TIMEOUT_MS);
+      guardSocketErrors(req);
       req.on('error', () => finish({ status: 'reset', body: '', reused: req.reusedSocket }));
       req.end(body);
     });

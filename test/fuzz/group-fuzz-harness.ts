@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { guardSocketErrors } from '../../sockets/http-post.js';
 import { removeHome, tempHome, UpProcess } from '../helpers/cli.js';
 import { BASE_GROUP, baseSpec, groupBody, type GroupCase } from './group-fuzz-cases.js';
 import { tallyTable } from './fuzz-harness.js';
@@ -56,6 +57,7 @@ export function post(socketPath: string, body: string, agent: Agent, timeoutMs =
       finish('timeout', '');
       req.destroy();
     }, timeoutMs);
+    guardSocketErrors(req);
     req.on('error', () => finish('reset', ''));
     req.end(body);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ActorExitedError, MailboxFullError, type Runtime } from '../../runtime/index.js';
-import { decl, quietRuntime, until } from '../fixtures/helpers.js';
-import { settlesWithin } from '../helpers/wait.js';
+import { decl, quietRuntime } from '../fixtures/helpers.js';
+import { settlesWithin, waitFor } from '../helpers/wait.js';
 
 interface TryResult {
   ok: boolean;
@@ -57,7 +57,7 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
       'ok',
       'ok',
     ]);
-    await until(() => full === 5, 2000, 'mailbox:full events');
+    await waitFor('mailbox:full events', () => full === 5);
     assert.ok(new MailboxFullError('x', 1) instanceof MailboxFullError);
   });
 
@@ -126,7 +126,10 @@ describe('runtime: actor-to-actor calls over direct ports', () => {
     );
     assert.equal(r.ok, false);
     assert.equal(r.code, 'IK_ACTOR_EXITED');
-    await until(() => (rt.info('flavor')?.threadIds.length ?? 0) === 1 && rt.info('flavor')!.threadIds[0] !== first);
+    await waitFor(
+      'the flavor on one new thread',
+      () => (rt.info('flavor')?.threadIds.length ?? 0) === 1 && rt.info('flavor')!.threadIds[0] !== first,
+    );
     const again = await rt.call<number>('caller', 'Caller.Call', { target: 'flavor', method: 'Flavor.Whoami', params: {} });
     assert.notEqual(again, first);
     assert.equal(rt.info('flavor')!.restarts, 1);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ActorFailedError, ActorStartError, type Runtime } from '../../runtime/index.js';
-import { decl, quietRuntime, sleep, until } from '../fixtures/helpers.js';
+import { decl, quietRuntime, sleep } from '../fixtures/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('runtime: restart intensity', () => {
   let rt: Runtime;
@@ -50,8 +51,8 @@ describe('runtime: restart intensity', () => {
   it('restarts pick up again after the window', async () => {
     rt = quietRuntime({ restart: { initialDelayMs: 5, maxRestarts: 1, withinMs: 150 } });
     await rt.add(decl('later', 'crash-later', { options: { afterMs: 300 } }));
-    await until(() => rt.info('later')!.restarts === 1, 5000, 'first restart');
-    await until(() => rt.info('later')!.restarts === 2 || rt.info('later')!.status === 'failed', 5000, 'second crash');
+    await waitFor('first restart', () => rt.info('later')!.restarts === 1);
+    await waitFor('second crash', () => rt.info('later')!.restarts === 2 || rt.info('later')!.status === 'failed');
     assert.equal(rt.info('later')!.status === 'failed', false);
   });
 });

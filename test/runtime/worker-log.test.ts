@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Runtime } from '../../runtime/index.js';
-import { decl, quietRuntime, until } from '../fixtures/helpers.js';
+import { decl, quietRuntime } from '../fixtures/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('runtime: ctx.log records are written by the main thread', () => {
   let rt: Runtime | undefined;
@@ -25,7 +26,7 @@ describe('runtime: ctx.log records are written by the main thread', () => {
     await rt.add(decl('logger', 'log-actor'));
     const r = await rt.call<{ threadId: number; debug: boolean; info: boolean }>('logger', 'Log.Write', {});
     assert.deepEqual([r.debug, r.info], [false, true]);
-    await until(() => lines.filter((l) => l['actor'] === 'logger').length >= 4, 5000, 'four records');
+    await waitFor('four records', () => lines.filter((l) => l['actor'] === 'logger').length >= 4);
     const mine = lines.filter((l) => l['actor'] === 'logger');
     assert.ok(mine.every((l) => l['threadId'] === r.threadId && typeof l['time'] === 'number'));
     assert.equal(

@@ -17,8 +17,8 @@ import {
 } from '../../sockets/index.js';
 import { SseDecoder } from '../../sockets/event-source.js';
 import type { PluginHost } from '../../sockets/plugin-host.js';
-import { sleep, until } from '../fixtures/helpers.js';
-import { settlesWithin } from '../helpers/wait.js';
+import { sleep } from '../fixtures/helpers.js';
+import { settlesWithin, waitFor } from '../helpers/wait.js';
 import { FakeHost, fakeGroup, httpUnix, tempDir } from './helpers.js';
 
 /** Opens a raw SSE response; collects the text. */
@@ -59,10 +59,10 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     assert.equal(raw.res.statusCode, 200);
     assert.match(String(raw.res.headers['content-type']), /^text\/event-stream/);
     assert.equal(raw.res.headers['cache-control'], 'no-cache');
-    await until(() => raw.text().startsWith(': group events'), 2000, 'the opening comment');
+    await waitFor('the opening comment', () => raw.text().startsWith(': group events'));
     host.emit('actor:event', { actor: 'simulator', type: 'group:changed', payload: { ID: 'other' } });
     host.emit('actor:event', { actor: 'group', type: 'group:changed', payload: { ID: 'workers', Added: 2, Removed: 0, Instances: 2 } });
-    await until(() => raw.text().includes('data: '), 2000, 'a message');
+    await waitFor('a message', () => raw.text().includes('data: '));
     const block = raw
       .text()
       .split('\n\n')
@@ -83,11 +83,11 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     const sub = await subscribeEvents(sock(), { onEvent: (e) => got.push(e) });
     assert.ok(sub.served);
     closers.push(() => sub.close());
-    await until(() => fe.server('group')?.eventClients === 1, 2000, 'the client');
+    await waitFor('the client', () => fe.server('group')?.eventClients === 1);
     host.emit('actor:restarted', { name: 'simulator' });
     for (const type of ['actor:exited', 'actor:restarted', 'actor:started', 'mailbox:full', 'actor:failed'] as const)
       host.emit(type, { name: 'group' });
-    await until(() => got.length >= 5, 2000, 'five lifecycle events');
+    await waitFor('five lifecycle events', () => got.length >= 5);
     await sleep(50);
     assert.deepEqual(
       got.map((e) => e.type),
@@ -115,7 +115,7 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     const c = await subscribe('?topic=/rollout');
     const d = await subscribe('?topic=/rollout/paused&topic=actor');
     const all = await subscribe('?topic=/');
-    await until(() => fe.server('group')?.eventClients === 5, 2000, 'five clients');
+    await waitFor('five clients', () => fe.server('group')?.eventClients === 5);
     for (const type of [
       'group:changed',
       'group:changedness',
@@ -128,7 +128,7 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
       if (type.startsWith('actor:')) host.emit('actor:started', { name: 'group' });
       else host.emit('actor:event', { actor: 'group', type, payload: { ID: 'w' } });
     }
-    await until(() => all.length === 7, 2000, 'every event on the unfiltered stream');
+    await waitFor('every event on the unfiltered stream', () => all.length === 7);
     await sleep(50);
     assert.deepEqual(a, ['group:changed']);
     assert.deepEqual(b, ['group:changed']);
@@ -149,16 +149,16 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
   it('sends a heartbeat comment while idle', async () => {
     const raw = await openRaw(sock());
     closers.push(raw.close);
-    await until(() => raw.text().includes(': heartbeat\n\n'), 2000, 'a heartbeat');
+    await waitFor('a heartbeat', () => raw.text().includes(': heartbeat\n\n'));
   });
 
   it('forgets a client that disconnects: no listener left on the host', async () => {
     const before = host.listenerCount('actor:event');
     const subs = await Promise.all([1, 2, 3].map(() => subscribeEvents(sock(), { onEvent: () => undefined })));
-    await until(() => fe.server('group')?.eventClients === 3, 2000, 'three clients');
+    await waitFor('three clients', () => fe.server('group')?.eventClients === 3);
     assert.equal(host.listenerCount('actor:event'), before + 1, 'one host subscription per socket, not per client');
     for (const s of subs) if (s.served) s.close();
-    await until(() => fe.server('group')?.eventClients === 0, 2000, 'the clients to be forgotten');
+    await waitFor('the clients to be forgotten', () => fe.server('group')?.eventClients === 0);
     assert.equal(host.listenerCount('actor:event'), before);
     assert.equal(host.listenerCount('actor:restarted'), 0);
   });
@@ -169,20 +169,20 @@ describe('sockets: GET /events (Server-Sent Events)', () => {
     const raw = await openRaw(sock());
     closers.push(raw.close);
     raw.res.pause();
-    await until(() => fe.server('group')?.eventClients === 1, 2000, 'the client');
+    await waitFor('the client', () => fe.server('group')?.eventClients === 1);
     const big = 'x'.repeat(4096);
     for (let i = 0; i < 2000 && fe.server('group')?.eventClients === 1; i++) {
       host.emit('actor:event', { actor: 'group', type: 'test:big', payload: { big } });
       if (i % 50 === 0) await sleep(1);
     }
-    await until(() => fe.server('group')?.eventClients === 0, 5000, 'the slow client to be cut off');
+    await waitFor('the slow client to be cut off', () => fe.server('group')?.eventClients === 0);
     assert.equal(host.listenerCount('actor:event'), 0);
   });
 
   it('ends every stream on close, at once', async () => {
     const sub = await subscribeEvents(sock(), { onEvent: () => undefined });
     assert.ok(sub.served);
-    await until(() => fe.server('group')?.eventClients === 1, 2000, 'the client');
+    await waitFor('the client', () => fe.server('group')?.eventClients === 1);
     await settlesWithin(
       fe.close().then(() => sub.ended),
       15_000,
@@ -305,7 +305,7 @@ describe('sockets: GET /events over the real Runtime', function () {
           },
         },
       });
-      await until(() => got.some((e) => e.type === 'group:converged'), 20_000, 'group:converged');
+      await waitFor('group:converged', () => got.some((e) => e.type === 'group:converged'), 20_000);
       const types = got.map((e) => e.type);
       assert.equal(types[0], 'group:committed');
       assert.ok(types.includes('group:changed'));

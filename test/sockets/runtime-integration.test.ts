@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.js';
 import { RemoteClient, serveRuntime, socketResolver, type SocketFrontEnd } from '../../sockets/index.js';
-import { decl, until } from '../fixtures/helpers.js';
+import { decl } from '../fixtures/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { startChildServer } from './child-server.js';
 import { rpc, tempDir } from './helpers.js';
 
@@ -74,7 +75,7 @@ describe('sockets: with the real Runtime', () => {
       assert.equal(during.error.code, -32000);
       assert.match(during.error.message, /actor 'group' is restarting/);
     }
-    await until(() => rt.info('group')?.status === 'running', 5000, 'group running again');
+    await waitFor('group running again', () => rt.info('group')?.status === 'running');
     const client = new RemoteClient(sock());
     const after = await client.call('Group.Whoami', {});
     client.close();
@@ -83,9 +84,9 @@ describe('sockets: with the real Runtime', () => {
 
   it('a failed actor (restart intensity exceeded) keeps its socket and says so', async () => {
     await rpc(sock(), '{"jsonrpc":"2.0","method":"Group.Crash","params":{},"id":4}');
-    await until(() => rt.info('group')?.status === 'running', 5000, 'restart');
+    await waitFor('restart', () => rt.info('group')?.status === 'running');
     await rpc(sock(), '{"jsonrpc":"2.0","method":"Group.Crash","params":{},"id":4}');
-    await until(() => rt.info('group')?.status === 'failed', 5000, 'failed');
+    await waitFor('failed', () => rt.info('group')?.status === 'failed');
     const r = JSON.parse((await rpc(sock(), '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":5}')).body) as {
       error: { code: number; message: string };
     };
@@ -95,14 +96,14 @@ describe('sockets: with the real Runtime', () => {
 
   it('follows runtime.add and runtime.remove', async () => {
     await rt.add(decl('second', 'sockets-group-actor'));
-    await until(() => existsSync(join(dir, 'plugins', 'second')), 3000, 'second socket');
+    await waitFor('second socket', () => existsSync(join(dir, 'plugins', 'second')));
     assert.equal(
       (await rpc(join(dir, 'plugins', 'second'), '{"jsonrpc":"2.0","method":"Group.InspectGroups","params":{},"id":1}')).body,
       '{"jsonrpc":"2.0","result":{"Groups":null},"id":1}\n',
     );
     await rt.remove('second');
     const gone = (): boolean => !existsSync(join(dir, 'plugins', 'second')) && !existsSync(join(dir, 'plugins', 'second.pid'));
-    await until(gone, 3000, 'second socket and pid file removed');
+    await waitFor('second socket and pid file removed', gone);
     assert.deepEqual(Object.keys(fe.paths), ['group']);
   });
 
