@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { ActorReloadedError, ReloadFailedError, type Runtime } from '../../runtime/index.js';
+import { Observer } from '../../observer/index.js';
 import { quietRuntime } from '../fixtures/helpers.js';
 import { CALLER_SOURCE, ModuleDir } from '../fixtures/reload-source.js';
-import { settlesBefore } from '../helpers/wait.js';
+import { settlesBefore, waitFor } from '../helpers/wait.js';
 
 interface Answer {
   readonly n: number;
@@ -141,6 +142,49 @@ describe('runtime: hot reload', () => {
     await assert.rejects(rt.reload('pool'), ReloadFailedError);
     assert.equal((await rt.call<Answer>('pool', 'Counter.Get')).version, 'v2');
     assert.equal(rt.info('pool')!.reload?.state, 'failed');
+  });
+
+  for (const stateless of [false, true]) {
+    it(`keeps counting a ${stateless ? 'stateless' : 'stateful'} actor's calls across a reload, and shows the new worker's heap`, async () => {
+      mods = new ModuleDir({ version: 'v1', stateless });
+      rt = quietRuntime();
+      await rt.add({ name: 'counter', module: mods.counterUrl, ...(stateless ? { threads: 1 } : {}) });
+      for (let i = 0; i < 3; i++) await rt.call('counter', 'Counter.Add', { n: 1 });
+      const oldThreads = rt.info('counter')!.threadIds;
+      mods.writeCounter({ version: 'v2', stateless });
+      await rt.reload('counter');
+      for (let i = 0; i < 2; i++) await rt.call('counter', 'Counter.Add', { n: 1 });
+      const stats = (): NonNullable<ReturnType<Runtime['stats']>['actors'][number]> =>
+        rt!.stats().actors.find((a) => a.name === 'counter')!;
+      assert.equal(stats().methods['Counter.Add']?.ok, 5, 'a reload is the same actor: its counters carry on');
+      const newThreads = rt.info('counter')!.threadIds;
+      assert.ok(newThreads.length > 0 && newThreads.every((t) => !oldThreads.includes(t)));
+      // The new worker reports its heap once ready; the old one's figure is gone.
+      await waitFor('the heap of the new worker only', () => {
+        const heap = stats().heap;
+        return heap.length > 0 && heap.every((h) => newThreads.includes(h.threadId));
+      });
+    });
+  }
+
+  it("logs reloads in the observer's event log, a refused one with its reason", async () => {
+    mods = new ModuleDir({ version: 'v1' });
+    rt = quietRuntime();
+    await rt.add({ name: 'counter', module: mods.counterUrl });
+    const observer = new Observer(rt);
+    try {
+      mods.writeCounter({ version: 'v2' });
+      await rt.reload('counter');
+      mods.writeCounter({ version: 'v3', extra: 'this is not javascript (' });
+      await assert.rejects(rt.reload('counter'), ReloadFailedError);
+      const log = observer.events().map((e) => `${e.type} ${e.actor}: ${e.summary}`);
+      assert.equal(log[0], 'actor:reloading counter: loading version 2');
+      assert.match(log[1] ?? '', /^actor:reloaded counter: version 2 serves \(\d+ ms\)$/);
+      assert.equal(log[2], 'actor:reloading counter: loading version 3');
+      assert.match(log[3] ?? '', /^actor:reload-failed counter: version 3 refused, the old code serves: .*SyntaxError/);
+    } finally {
+      observer.close();
+    }
   });
 
   it('runs a reload asked for during one once more after it, so the latest file wins', async () => {
