@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
+import { groupAlive } from '../fixtures/process-helpers.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/external-python/', import.meta.url));
 
@@ -16,15 +17,6 @@ interface LsEntry {
   name: string;
   reachable: boolean;
   external?: { name: string; status: string; pid: number | null; restarts: number; supervisor: number };
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('e2e: an external plugin in Python under up', function () {

@@ -16,18 +16,9 @@ import { Runtime, type ExternalDeclaration, type RuntimeEvents } from '../../run
 import { readExternalStatuses } from '../../runtime/external-status.js';
 import { removeHome, tempHome } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
+import { groupAlive } from '../fixtures/process-helpers.js';
 
 const PLUGIN = fileURLToPath(new URL('../../../examples/external-python/instance_plugin.py', import.meta.url));
-
-/** Is any process left in process group `pgid`? */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function py(name: string, extra: Partial<ExternalDeclaration> = {}, args: string[] = []): ExternalDeclaration {
   return { name, exec: ['python3', PLUGIN, '--name', name, ...args], ...extra };
