@@ -21,6 +21,7 @@ const BENCHES = [
   'cli',
   'socket',
   'restart',
+  'reload',
   'memory',
   'footprint',
   'nested-load',

@@ -51,6 +51,7 @@ export function program(): Command {
       new Option('--etcd-endpoints <list>', 'etcd client URLs or host:port, comma-separated (--store etcd)').env('INFRAKIT_ETCD_ENDPOINTS'),
     )
     .addOption(new Option('--node-id <id>', "this runtime's name in the leader election (default <hostname>-<pid>)").env('INFRAKIT_ID'))
+    .option('-w, --watch', "reload a plugin when a file in its module's directory changes (hot reload; calls are not dropped)")
     .addOption(
       new Option(
         '--http <host:port|off>',
@@ -83,9 +84,9 @@ export function program(): Command {
   return p;
 }
 
-/** `infrakit-ts plugin ls|start|stop`: the plugins dir as InfraKit's CLI shows it. */
+/** `infrakit-ts plugin ls|start|stop|reload`: the plugins dir as InfraKit's CLI shows it. */
 function pluginCommand(): Command {
-  const cmd = new Command('plugin').description('list, start and stop plugins');
+  const cmd = new Command('plugin').description('list, start, stop and reload plugins');
 
   cmd
     .command('ls')
@@ -101,7 +102,8 @@ function pluginCommand(): Command {
       "also run an executable plugin and supervise it (repeatable): 'aws=infrakit-instance-aws --name aws', split at spaces",
       collect,
     )
-    .action(async (words: string[], o: { exec?: string[] }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
+    .option('-w, --watch', "reload a plugin when a file in its module's directory changes (as up --watch)")
+    .action(async (words: string[], o: { exec?: string[]; watch?: boolean }, c: Command) => (await upVerbs()).pluginStart(words, o, c));
 
   cmd
     .command('stop')
@@ -110,6 +112,12 @@ function pluginCommand(): Command {
     .option('--all', 'stop every plugin in the plugins dir')
     .option('--force', 'stop even when the process hosts other plugins too')
     .action(async (names: string[], opts: StopOptions, c: Command) => (await pluginVerbs()).stop(names, opts, c));
+
+  cmd
+    .command('reload')
+    .description("load a plugin's code again without dropping a call (hot reload; infrakit-ts plugins only)")
+    .argument('<names...>', 'plugin names')
+    .action(async (names: string[], _o: unknown, c: Command) => (await pluginVerbs()).reload(names, c));
 
   return cmd;
 }

@@ -102,7 +102,17 @@ interface Track {
   depth: number[];
 }
 
-const EVENT_TYPES = ['actor:started', 'actor:exited', 'actor:restarted', 'actor:failed', 'mailbox:full', 'actor:event'] as const;
+const EVENT_TYPES = [
+  'actor:started',
+  'actor:exited',
+  'actor:restarted',
+  'actor:failed',
+  'actor:reloading',
+  'actor:reloaded',
+  'actor:reload-failed',
+  'mailbox:full',
+  'actor:event',
+] as const;
 
 function totals(
   methods: Readonly<Record<string, MethodStats>>,
@@ -149,6 +159,12 @@ function summarise(type: string, e: Record<string, unknown>): string {
       return `restart ${s(e['attempt'])} in ${s(e['delayMs'])} ms`;
     case 'actor:failed':
       return s(e['reason']);
+    case 'actor:reloading':
+      return `loading version ${s(e['version'])}`;
+    case 'actor:reloaded':
+      return `version ${s(e['version'])} serves (${Math.round(Number(e['ms']))} ms${e['stateCarried'] === true ? ', state carried over' : ''})`;
+    case 'actor:reload-failed':
+      return `version ${s(e['version'])} refused, the old code serves: ${s(e['reason'])}`;
     case 'mailbox:full':
       return `mailbox full (${s(e['capacity'])})`;
     default: {

@@ -25,7 +25,15 @@ export async function createActor(
   s: ActorStart,
   log: ActorContext['log'],
 ): Promise<{ def: ActorDefinition; instance: ActorInstance; ctx: ActorContext }> {
-  const def = await loadDefinition(s.moduleUrl);
+  return createInstance(await loadDefinition(s.moduleUrl), s, log);
+}
+
+/** Build `ctx` and run `create(ctx)` of a loaded definition; rejects when it throws or returns no handlers. */
+export async function createInstance(
+  def: ActorDefinition,
+  s: ActorStart,
+  log: ActorContext['log'],
+): Promise<{ def: ActorDefinition; instance: ActorInstance; ctx: ActorContext }> {
   const ctx: ActorContext = {
     name: s.name,
     options: (s.options ?? {}) as Record<string, unknown>,

@@ -10,13 +10,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import type { ActorDefinition, ActorInstance, ActorManifest } from './actor.js';
-import { createActor } from './actor-context.js';
+import { createInstance } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { assertNever } from './assert-never.js';
 import { BatchPort, eachMessage } from './batch-port.js';
-import { concurrencyOf, invoke, methodDocs } from './definition.js';
+import { concurrencyOf, invoke, loadDefinition, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, tooDeep } from './call-chain.js';
-import { RuntimeStoppedError, serializeError } from './errors.js';
+import { ActorReloadedError, RuntimeStoppedError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
@@ -83,6 +83,9 @@ async function boot(start: StartMessage): Promise<void> {
   // peer ports only come after `ready`; anything else that does arrive early waits in `early`.
   let serve: ((m: ToWorker) => void) | undefined;
   const early: ToWorker[] = [];
+  // A hot reload's new worker waits for `create`, which carries the old code's state.
+  let created: ((m: Extract<ToWorker, { type: 'create' }>) => void) | undefined;
+  const createOrder = new Promise<Extract<ToWorker, { type: 'create' }>>((resolve) => (created = resolve));
   port.on('message', (batch: ToWorker | ToWorker[]) => eachMessage(batch, onControl));
   function onControl(m: ToWorker): void {
     switch (m.type) {
@@ -95,6 +98,12 @@ async function boot(start: StartMessage): Promise<void> {
       case 'peer-added':
         peers.onPeerAdded(m.target);
         return;
+      case 'peer-moved':
+        peers.onPeerMoved(m.target);
+        return;
+      case 'create':
+        created?.(m);
+        return;
       case 'relay-reply':
         if (m.ok) peers.onRelayReply(m.id, true, m.value, undefined);
         else peers.onRelayReply(m.id, false, undefined, m.error);
@@ -102,6 +111,8 @@ async function boot(start: StartMessage): Promise<void> {
       case 'call':
       case 'peer':
       case 'stop':
+      case 'pause':
+      case 'resume':
         if (serve === undefined) early.push(m);
         else serve(m);
         return;
@@ -112,8 +123,16 @@ async function boot(start: StartMessage): Promise<void> {
 
   let def: ActorDefinition;
   let instance: ActorInstance;
+  let restored = false;
   try {
-    ({ def, instance } = await createActor(
+    def = await loadDefinition(start.moduleUrl);
+    let carried: Extract<ToWorker, { type: 'create' }> | undefined;
+    if (start.hold === true) {
+      post({ type: 'loaded' });
+      carried = await createOrder;
+    }
+    ({ instance } = await createInstance(
+      def,
       {
         ...start,
         signal: abort.signal,
@@ -122,6 +141,10 @@ async function boot(start: StartMessage): Promise<void> {
       },
       log,
     ));
+    if (carried?.hasState === true && typeof instance.restore === 'function') {
+      await instance.restore(carried.state);
+      restored = true;
+    }
   } catch (err) {
     log.error({ err }, 'actor failed to start');
     post({ type: 'start-failed', error: serializeError(err) });
@@ -137,7 +160,14 @@ async function boot(start: StartMessage): Promise<void> {
   let running = 0;
   let pumping = false;
   let stopping = false;
+  /** Stopped because new code took over: calls not run are answered `ActorReloadedError`. */
+  let reloaded = false;
   let drained: (() => void) | undefined;
+  // Hot reload: once paused, calls that arrive wait in `held` (re-entrant ones still run); when what
+  // was taken before has finished, the state goes to main (`paused`).
+  let pausing = false;
+  let pauseSent = false;
+  let held: Job[] = [];
 
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
@@ -193,7 +223,42 @@ async function boot(start: StartMessage): Promise<void> {
     } finally {
       pumping = false;
     }
-    if (running === 0 && head >= queue.length && drained) drained();
+    if (running === 0 && head >= queue.length) {
+      if (drained) drained();
+      if (pausing && !pauseSent) sendPaused();
+    }
+  };
+
+  const sendPaused = (): void => {
+    pauseSent = true;
+    void (async () => {
+      try {
+        const hasState = typeof instance.snapshot === 'function';
+        const state: unknown = hasState ? await instance.snapshot?.() : undefined;
+        // Throws here (DataCloneError) when the state cannot cross threads.
+        post({ type: 'paused', hasState, state });
+      } catch (err) {
+        log.warn({ err }, 'snapshot() failed; the reload is abandoned');
+        post({ type: 'pause-failed', error: serializeError(err) });
+        resume();
+      }
+    })();
+  };
+
+  const resume = (): void => {
+    pausing = false;
+    pauseSent = false;
+    for (const job of held) queue.push(job);
+    held = [];
+    if (!pumping) pump();
+  };
+
+  /** Answer every call not run with `ActorReloadedError`: its caller sends it again, to the new code. */
+  const bounce = (jobs: readonly Job[]): void => {
+    for (const job of jobs) {
+      mailbox.leave();
+      job.to.push({ type: 'reply', id: job.id, ok: false, error: serializeError(new ActorReloadedError(start.name)) });
+    }
   };
 
   const accept = (
@@ -212,7 +277,7 @@ async function boot(start: StartMessage): Promise<void> {
         type: 'reply',
         id: req.id,
         ok: false,
-        error: serializeError(new RuntimeStoppedError(`actor '${start.name}' is stopping`)),
+        error: serializeError(reloaded ? new ActorReloadedError(start.name) : new RuntimeStoppedError(`actor '${start.name}' is stopping`)),
       });
       return;
     }
@@ -230,14 +295,27 @@ async function boot(start: StartMessage): Promise<void> {
         return;
       }
     }
-    queue.push({ id: req.id, method: req.method, params: req.params, chain, to, json: req.json });
+    const job: Job = { id: req.id, method: req.method, params: req.params, chain, to, json: req.json };
+    if (pausing) {
+      held.push(job);
+      return;
+    }
+    queue.push(job);
     if (!pumping) pump();
   };
 
   const peerPorts = new Map<MessagePort, Replies>();
 
-  const stop = async (timeoutMs: number): Promise<void> => {
+  const stop = async (timeoutMs: number, byReload: boolean): Promise<void> => {
     stopping = true;
+    if (byReload) {
+      reloaded = true;
+      bounce(held);
+      held = [];
+      bounce(queue.slice(head));
+      queue = [];
+      head = 0;
+    }
     // One deadline for draining and stop(); its timer never keeps the worker alive.
     const timeLeft = new AbortController();
     const expired = sleep(timeoutMs, undefined, { signal: timeLeft.signal, ref: false }).catch(() => undefined);
@@ -272,7 +350,14 @@ async function boot(start: StartMessage): Promise<void> {
         return;
       }
       case 'stop':
-        void stop(m.timeoutMs);
+        void stop(m.timeoutMs, m.reloaded === true);
+        return;
+      case 'pause':
+        pausing = true;
+        if (running === 0 && head >= queue.length && !pauseSent) sendPaused();
+        return;
+      case 'resume':
+        resume();
         return;
       default:
         // The early listener answers the others itself.
@@ -283,7 +368,7 @@ async function boot(start: StartMessage): Promise<void> {
 
   // JSON round trip: the manifest may be computed from options and must survive structured clone.
   const manifest = JSON.parse(JSON.stringify(resolveManifest(def, (start.options ?? {}) as Record<string, unknown>))) as ActorManifest;
-  post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency });
+  post({ type: 'ready', threadId, manifest, methods: methodDocs(def, instance), concurrency, restored });
   if (start.heapReportMs > 0) {
     const report = (): void => {
       const counts = direct?.take();

@@ -16,6 +16,33 @@ export interface MethodDoc {
   readonly description?: string;
 }
 
+/** The last hot reload of an actor (`runtime.reload(name)`), if any was asked for. */
+export interface ReloadStatus {
+  /** `reloading` while one is under way; `ok` once the new code serves; `failed` when the old code kept serving. */
+  readonly state: 'reloading' | 'ok' | 'failed';
+  /** The code version it was loading (the actor's `version` once it succeeded). */
+  readonly version: number;
+  /** When it started (ISO 8601). */
+  readonly at: string;
+  /** Milliseconds from start until the new code served, or until it failed. */
+  readonly ms?: number;
+  /** Whether the old code's `snapshot()` was handed to the new code's `restore()`. */
+  readonly stateCarried?: boolean;
+  /** What failed, when `state === 'failed'` (the module's syntax error, the message `create` threw, …). */
+  readonly error?: string;
+}
+
+/** What `runtime.reload(name)` resolves to once the new code serves. */
+export interface ReloadResult {
+  readonly name: string;
+  /** The actor's code version now. */
+  readonly version: number;
+  /** From the start of the reload until the new code served. */
+  readonly ms: number;
+  /** Whether the old code's `snapshot()` was handed to the new code's `restore()`. */
+  readonly stateCarried: boolean;
+}
+
 export interface ActorInfo {
   readonly name: string;
   readonly kind: 'stateful' | 'stateless';
@@ -36,6 +63,12 @@ export interface ActorInfo {
   readonly callTimeoutMs?: number;
   /** Why the actor failed, when `status === 'failed'`. */
   readonly failure?: string;
+  /** `file:` URL of the actor module; always set by the runtime. */
+  readonly module?: string;
+  /** Code version: 1 at the first start, one more for each successful hot reload; always set by the runtime. */
+  readonly version?: number;
+  /** The last hot reload, once one was asked for. */
+  readonly reload?: ReloadStatus;
 }
 
 /**

@@ -79,10 +79,17 @@ export interface ActorContext<Options = Record<string, unknown>> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (params: any) => unknown;
 
-/** A live actor: its handlers, and an optional cleanup run on graceful stop. */
+/**
+ * A live actor: its handlers, an optional cleanup run on graceful stop, and optional hooks that carry
+ * its state across a hot reload (OTP's `code_change`): the old code's `snapshot()` runs once its calls
+ * have drained, and the new code's `restore(state)` runs right after its `create(ctx)`, before it takes
+ * a call. The state crosses threads by structured clone. Without both hooks the new code starts fresh.
+ */
 export interface ActorInstance {
   readonly handlers: Readonly<Record<string, Handler>>;
   stop?(): void | Promise<void>;
+  snapshot?(): unknown;
+  restore?(state: unknown): void | Promise<void>;
 }
 
 export interface ActorDefinition<Options = Record<string, unknown>> {

@@ -86,6 +86,14 @@ export const ERROR_CODES = {
     rpc: JsonRpcCode.Application,
     description: 'The socket front end is at its connection or buffered-bytes limit; the request was refused.',
   },
+  IK_ACTOR_RELOADED: {
+    rpc: JsonRpcCode.Application,
+    description: "The actor's code was reloaded before the call ran; callers inside the runtime send it again to the new code.",
+  },
+  IK_RELOAD_FAILED: {
+    rpc: JsonRpcCode.Application,
+    description: 'The new code of an actor could not be loaded (syntax error, throwing create, no definition); the old code keeps serving.',
+  },
   IK_INTERNAL: { rpc: JsonRpcCode.InternalError, description: 'An unexpected internal failure (a bug).' },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -300,6 +308,26 @@ export class ServerBusyError extends InfrakitError {
   }
 }
 
+/**
+ * A call reached a worker whose code was being replaced, before it ran there. `ctx.call` sends it again
+ * to the new worker (it never ran), so it only surfaces when that retry cannot happen.
+ */
+export class ActorReloadedError extends InfrakitError {
+  constructor(actor: string) {
+    super('IK_ACTOR_RELOADED', `actor '${actor}' was reloaded before the call ran; send it again`, { data: { actor } });
+  }
+}
+
+/** `runtime.reload(name)` could not bring the new code up; the old version keeps serving. */
+export class ReloadFailedError extends InfrakitError {
+  constructor(actor: string, reason: string, options?: { cause?: unknown }) {
+    super('IK_RELOAD_FAILED', `actor '${actor}' was not reloaded, the old code keeps serving: ${reason}`, {
+      ...options,
+      data: { actor, reason },
+    });
+  }
+}
+
 export class InternalError extends InfrakitError {
   constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
     super('IK_INTERNAL', message, options);
@@ -331,6 +359,8 @@ const CLASSES: Record<ErrorCode, new (...args: never[]) => InfrakitError> = {
   IK_HOME_IN_USE: HomeInUseError,
   IK_STORE_CORRUPT: StoreCorruptError,
   IK_SERVER_BUSY: ServerBusyError,
+  IK_ACTOR_RELOADED: ActorReloadedError,
+  IK_RELOAD_FAILED: ReloadFailedError,
   IK_INTERNAL: InternalError,
 };
 

@@ -10,6 +10,12 @@ export interface RuntimeEvents {
   'actor:restarted': (e: { name: string; attempt: number; delayMs: number }) => void;
   /** The restart intensity was exceeded; the actor is given up. */
   'actor:failed': (e: { name: string; reason: string }) => void;
+  /** A hot reload began: the new code (`version`) is being loaded beside the old. */
+  'actor:reloading': (e: { name: string; version: number }) => void;
+  /** The new code serves; `ms` from `actor:reloading`; `stateCarried`: snapshot() went to restore(). */
+  'actor:reloaded': (e: { name: string; version: number; ms: number; stateCarried: boolean }) => void;
+  /** The new code could not be loaded; the old version (`version - 1`) keeps serving. */
+  'actor:reload-failed': (e: { name: string; version: number; ms: number; reason: string }) => void;
   /** A call was refused because the mailbox was full. */
   'mailbox:full': (e: { name: string; capacity: number }) => void;
   /** An actor published an event with `ctx.emit(type, payload)` (e.g. a group converged). */

@@ -24,7 +24,7 @@ export type {
 export type { ActorDeclaration, RestartPolicy } from './declaration.js';
 export { DEFAULT_RESOURCE_LIMITS } from './declaration.js';
 export { MAX_CALL_DEPTH, DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
-export type { ActorInfo, ActorStatus, MethodDoc, RemoteTarget, Resolver } from './actor-info.js';
+export type { ActorInfo, ActorStatus, MethodDoc, ReloadResult, ReloadStatus, RemoteTarget, Resolver } from './actor-info.js';
 export { DEFAULT_RESTART_POLICY } from './restart-policy.js';
 export { EXTERNAL_LIMITS, connectProbe } from './external-plugin.js';
 export type { ExternalDeclaration, ExternalInfo, ExternalProbe } from './external-plugin.js';
@@ -61,6 +61,8 @@ export {
   HomeInUseError,
   StoreCorruptError,
   ServerBusyError,
+  ActorReloadedError,
+  ReloadFailedError,
   InternalError,
   isErrorCode,
   serializeError,
@@ -76,3 +78,5 @@ export { infrakitHome, pluginsDir } from './home.js';
 export { writeFileAtomic, readJsonFile } from './atomic-file.js';
 export { createLogger } from './logging.js';
 export type { ActorLogger, LogFn } from './worker-log.js';
+export { watchForReload } from './reload-watcher.js';
+export type { ReloadWatcher, ReloadWatchOptions } from './reload-watcher.js';

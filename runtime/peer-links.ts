@@ -6,7 +6,16 @@
  * How it works: docs/architecture.md, "Actor to actor: direct ports" and "Call chains".
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ActorExitedError, CallDepthError, CallTimeoutError, MailboxFullError, reviveError, type SerializedError } from './errors.js';
+import {
+  ActorExitedError,
+  ActorReloadedError,
+  CallDepthError,
+  CallTimeoutError,
+  InfrakitError,
+  MailboxFullError,
+  reviveError,
+  type SerializedError,
+} from './errors.js';
 import { assertNever } from './assert-never.js';
 import { BatchPort, eachMessage } from './batch-port.js';
 import { extendChain } from './call-chain.js';
@@ -44,6 +53,8 @@ class Link {
   readonly #out: BatchPort<PeerRequest>;
   #nextId = 1;
   #closed = false;
+  /** The target has new code (`peer-moved`): when this port closes, what is pending was never run, and is sent again. */
+  moved = false;
 
   constructor(
     readonly target: string,
@@ -93,7 +104,7 @@ class Link {
     for (const _ of this.#out.close()) this.#mailbox.leave();
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new ActorExitedError(this.target, reason));
+      p.reject(this.moved ? new ActorReloadedError(this.target) : new ActorExitedError(this.target, reason));
     }
     this.#pending.clear();
     this.port.close();
@@ -101,6 +112,16 @@ class Link {
 }
 
 const RELAY = Symbol('relay');
+
+/**
+ * How many times one call is sent again after `ActorReloadedError` (it never ran: the target's code was
+ * replaced first). Each reload answers at most once per call, so more would mean reloads back to back.
+ */
+const RELOAD_RETRIES = 3;
+
+function isReloaded(err: unknown): boolean {
+  return err instanceof InfrakitError && err.code === 'IK_ACTOR_RELOADED';
+}
 
 /** All links of one worker, plus the relay through main. */
 export class PeerLinks {
@@ -121,26 +142,42 @@ export class PeerLinks {
     private readonly post: (m: FromWorker) => void,
   ) {}
 
-  /** `ctx.call`: only the part of `name` before the first `/` picks the actor. */
+  /**
+   * `ctx.call`: only the part of `name` before the first `/` picks the actor. A call the target answers
+   * with `ActorReloadedError` (its code was replaced before the call ran) is sent again, to the new code,
+   * within the same deadline.
+   */
   call(name: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     const target = actorOf(name);
     const ms = timeoutMs ?? this.defaultTimeoutMs;
     const chain = extendChain(this.current(), this.self, target);
     if (chain instanceof CallDepthError) return Promise.reject(chain);
+    const t0 = Date.now();
+    const attempt = (tries: number): Promise<unknown> =>
+      this.#callOnce(target, method, params, chain, Math.max(1, ms - (Date.now() - t0)), ms).catch((err: unknown) => {
+        if (!isReloaded(err) || tries >= RELOAD_RETRIES || Date.now() - t0 >= ms) throw err;
+        const link = this.#links.get(target);
+        if (link instanceof Link && link.moved) this.#links.delete(target);
+        return attempt(tries + 1);
+      });
+    return attempt(0);
+  }
+
+  #callOnce(target: string, method: string, params: unknown, chain: readonly string[], ms: number, deadlineMs: number): Promise<unknown> {
     const link = this.#links.get(target);
-    if (link instanceof Link) return link.call(method, params, chain, ms);
-    if (link === RELAY) return this.#relay(target, method, params, chain, ms);
+    if (link instanceof Link) return link.call(method, params, chain, ms, deadlineMs);
+    if (link === RELAY) return this.#relay(target, method, params, chain, ms, deadlineMs);
     // Connecting may wait (the target is still starting): the deadline covers it.
     const t0 = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallTimeoutError(target, method, ms)), ms);
+      timer = setTimeout(() => reject(new CallTimeoutError(target, method, deadlineMs)), ms);
     });
     return Promise.race([this.#connect(target), expired]).then(
       (l) => {
         clearTimeout(timer);
         const left = Math.max(1, ms - (Date.now() - t0));
-        return l === RELAY ? this.#relay(target, method, params, chain, left, ms) : l.call(method, params, chain, left, ms);
+        return l === RELAY ? this.#relay(target, method, params, chain, left, deadlineMs) : l.call(method, params, chain, left, deadlineMs);
       },
       (err: unknown) => {
         clearTimeout(timer);
@@ -217,6 +254,18 @@ export class PeerLinks {
   onPeerExited(target: string, incarnation: number, reason: string): void {
     const link = this.#links.get(target);
     if (link instanceof Link && link.incarnation === incarnation) this.#drop(link, reason);
+  }
+
+  /**
+   * Main says `target` has new code: new calls connect again (to the new worker); the old link stays
+   * open for the answers still due on it, and what it has not answered when it closes is sent again.
+   */
+  onPeerMoved(target: string): void {
+    const link = this.#links.get(target);
+    if (link instanceof Link) {
+      link.moved = true;
+      this.#links.delete(target);
+    }
   }
 
   /** Main says an actor named `target` was declared: a cached relay for it is stale. */

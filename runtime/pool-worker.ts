@@ -15,7 +15,7 @@ import { createActor } from './actor-context.js';
 import { resolveManifest } from './actor.js';
 import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
-import { CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
+import { ActorReloadedError, CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import { eachMessage } from './batch-port.js';
 import { postReply } from './reply.js';
@@ -38,6 +38,8 @@ const abort = new AbortController();
 let running = 0;
 let drained: (() => void) | undefined;
 let stopping: Promise<PoolResult> | undefined;
+/** Stopped because a new pool (new code) took over: direct calls are answered `ActorReloadedError`, and sent again. */
+let reloaded = false;
 let log: ActorLogger | undefined;
 /** Direct calls answered since the last heap report (counted only when reports are on). */
 const direct = new DirectCounter();
@@ -134,7 +136,8 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
   port.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, serveOne));
   function serveOne(req: PeerRequest): void {
     if (stopping !== undefined) {
-      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(new RuntimeStoppedError(`actor '${data.name}' is stopping`)) });
+      const err = reloaded ? new ActorReloadedError(data.name) : new RuntimeStoppedError(`actor '${data.name}' is stopping`);
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
       return;
     }
     const deep = tooDeep(req.chain, data.name);
@@ -168,7 +171,8 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
  * Stop this thread's instance, once: drain running calls within the deadline, abort `ctx.signal`,
  * run `stop()` in the time left. A thread that never loaded the actor has nothing to stop.
  */
-function stop(timeoutMs: number): Promise<PoolResult> {
+function stop(timeoutMs: number, byReload: boolean): Promise<PoolResult> {
+  if (byReload && stopping === undefined) reloaded = true;
   stopping ??= (async (): Promise<PoolResult> => {
     const deadline = Date.now() + timeoutMs;
     if (loaded === undefined) return { type: 'stopped', threadId };
@@ -190,7 +194,7 @@ function stop(timeoutMs: number): Promise<PoolResult> {
 }
 
 export default async function task(t: PoolTask): Promise<PoolResult> {
-  if (t.type === 'stop') return stop(t.timeoutMs);
+  if (t.type === 'stop') return stop(t.timeoutMs, t.reloaded === true);
   const { def, instance } = await load();
   switch (t.type) {
     case 'probe': {

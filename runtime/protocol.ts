@@ -32,6 +32,11 @@ export interface StartMessage {
   readonly counter: SharedArrayBuffer;
   /** Deadline of a `ctx.call` that names none (the declaration's `callTimeoutMs`). */
   readonly callTimeoutMs: number;
+  /**
+   * A hot reload's new worker: load the module, post `loaded`, then wait for `create` (which brings the
+   * old code's snapshot) before running `create(ctx)`.
+   */
+  readonly hold?: true;
   /** Post `heap` this often once ready; 0: never (the runtime's `stats: false`). */
   readonly heapReportMs: number;
 }
@@ -67,8 +72,19 @@ export type ToWorker =
   /** Answer to `relay-call`. */
   | { readonly type: 'relay-reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'relay-reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
-  /** Graceful stop: take no new calls, drain within `timeoutMs`, abort the signal, run `instance.stop()`. */
-  | { readonly type: 'stop'; readonly timeoutMs: number };
+  /**
+   * Graceful stop: take no new calls, drain within `timeoutMs`, abort the signal, run `instance.stop()`.
+   * `reloaded`: new code took over; calls not yet run are answered `ActorReloadedError` (their callers send them again).
+   */
+  | { readonly type: 'stop'; readonly timeoutMs: number; readonly reloaded?: true }
+  /** Hot reload, old worker: run no call that arrives from now on (re-entrant ones excepted), finish the rest, then `paused`. */
+  | { readonly type: 'pause' }
+  /** The reload failed: run the calls held since `pause`, and go on as before. */
+  | { readonly type: 'resume' }
+  /** Hot reload, new worker (started with `hold`): run `create(ctx)`, then `restore(state)` when `hasState`. */
+  | { readonly type: 'create'; readonly hasState: boolean; readonly state: unknown }
+  /** Actor `target` has new code: new calls to it connect again; calls pending on the old link still get their answer. */
+  | { readonly type: 'peer-moved'; readonly target: string };
 
 /** How a worker reaches another actor. */
 export type ConnectResult =
@@ -98,7 +114,15 @@ export type FromWorker =
       readonly manifest: ActorManifest;
       readonly methods: MethodDoc[];
       readonly concurrency: number;
+      /** A reload's new worker ran `restore(state)` with the old code's snapshot. */
+      readonly restored?: boolean;
     }
+  /** A `hold` worker loaded its module and waits for `create`. */
+  | { readonly type: 'loaded' }
+  /** Answer to `pause`: every call it took has finished; `state` is `snapshot()`'s (when `hasState`). */
+  | { readonly type: 'paused'; readonly hasState: boolean; readonly state: unknown }
+  /** `pause` could not complete (`snapshot()` threw, or its state cannot cross threads); the worker resumed. */
+  | { readonly type: 'pause-failed'; readonly error: SerializedError }
   /** The module could not be loaded or `create` threw. The worker exits after this. */
   | { readonly type: 'start-failed'; readonly error: SerializedError }
   /** Uncaught exception or unhandled rejection; the worker exits 1 right after. */
@@ -170,8 +194,9 @@ export type PoolTask =
   /**
    * Graceful stop of this thread's actor instance (one task pinned to each thread): refuse new direct
    * calls, drain the running ones within `timeoutMs`, abort `ctx.signal`, run `instance.stop()`.
+   * `reloaded`: a new pool took over, so direct calls are refused with `ActorReloadedError` (sent again).
    */
-  | { readonly type: 'stop'; readonly timeoutMs: number };
+  | { readonly type: 'stop'; readonly timeoutMs: number; readonly reloaded?: true };
 
 /** What a pool task resolves to (handler errors are returned, not thrown: a rejection means the thread died). */
 export type PoolResult =

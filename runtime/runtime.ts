@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
-import type { ActorInfo, Resolver } from './actor-info.js';
+import type { ActorInfo, ReloadResult, Resolver } from './actor-info.js';
 import type { ActorDeclaration, RestartPolicy } from './declaration.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from './call-chain.js';
 import { loadDefinition } from './definition.js';
@@ -57,6 +57,11 @@ export interface RuntimeOptions {
    * (`callTimeoutMs`) names one. Default 60 000 ms.
    */
   readonly callTimeoutMs?: number;
+  /**
+   * How long a hot reload (`reload(name)`) may take to load the new code, let the old code finish its
+   * calls and run the new `create`/`restore`, before it is abandoned and the old code kept. Default 30 000 ms.
+   */
+  readonly reloadTimeoutMs?: number;
   /** Where external plugins serve their sockets (their `INFRAKIT_PLUGINS_DIR`). Default `$INFRAKIT_PLUGINS_DIR`, else `<home>/plugins`. */
   readonly pluginsDir?: string;
   /**
@@ -126,6 +131,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       logCalls: this.#logCalls,
       stats: this.#stats,
       callTimeoutMs: this.#callTimeoutMs,
+      reloadTimeoutMs: opts.reloadTimeoutMs ?? 30_000,
       emit: (event, ...args) => {
         (rt.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
       },
@@ -138,6 +144,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         for (const cell of rt.#cells.values()) {
           if (cell instanceof StatefulActor && cell.name !== name) cell.notifyPeerExited(name, incarnation, reason);
         }
+      },
+      peerMoved: (name) => {
+        for (const cell of rt.#cells.values()) if (cell instanceof StatefulActor) cell.notifyPeerMoved(name);
       },
     };
   }
@@ -397,6 +406,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         return (params?: unknown) => this.call(name, method, params);
       },
     });
+  }
+
+  /**
+   * Hot reload: load actor `name`'s module (and every file it imports) afresh in new worker(s), and
+   * switch to it without dropping a call: calls in flight finish on the old code, new ones wait (in the
+   * mailbox's bound) and then run on the new code; the socket stays bound. State carries over when the
+   * actor defines `snapshot()` and `restore(state)`; without them the new code starts fresh. A reload
+   * that fails (syntax error, `create` throws, no definition) rejects `ReloadFailedError` and leaves the
+   * old code serving. Events: `actor:reloading`, then `actor:reloaded` or `actor:reload-failed`; the
+   * last one is also in `info(name).reload`. A reload asked for during one runs once after it.
+   */
+  reload(name: string): Promise<ReloadResult> {
+    if (this.#stopping) return Promise.reject(new RuntimeStoppedError());
+    const cell = this.#cells.get(name);
+    if (cell === undefined) return Promise.reject(new ActorNotFoundError(name));
+    return cell.reload();
   }
 
   info(name: string): ActorInfo | undefined {

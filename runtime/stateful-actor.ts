@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
-import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
+import type { ActorInfo, ActorStatus, MethodDoc, ReloadResult, ReloadStatus } from './actor-info.js';
 import { assertNever } from './assert-never.js';
 import { BatchPort, eachMessage } from './batch-port.js';
 import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
@@ -23,6 +23,7 @@ import {
   type InfrakitError,
   InvalidParamsError,
   MailboxFullError,
+  ReloadFailedError,
   RuntimeStoppedError,
   reviveError,
   serializeError,
@@ -46,9 +47,31 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** A message a hot reload waits for, or the exit of the worker it waits on. */
+type ReloadSignal = FromWorker | { readonly type: 'exit'; readonly reason: string };
+
+/** A call from main that arrived during a hot reload: it waits (bounded) for the new code. */
+interface Held {
+  readonly method: string;
+  readonly params: unknown;
+  readonly chain: readonly string[] | undefined;
+  readonly jsonText: boolean | undefined;
+  /** Absolute deadline (ms since epoch), when the call has one. */
+  readonly deadline: number | undefined;
+  readonly timeoutMs: number | undefined;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** One incarnation: a worker, its control port and its mailbox counter. */
 interface Incarnation {
   readonly n: number;
+  /** `current` serves; `candidate` is a reload's new worker, not serving yet; `retired` is the old code, leaving. */
+  role: 'current' | 'candidate' | 'retired';
+  exited: boolean;
+  /** What a reload in progress waits for from this worker. */
+  onReload: ((m: ReloadSignal) => void) | undefined;
   readonly worker: Worker;
   readonly port: MessagePort;
   /** Everything main posts on `port`: calls batched per turn, other messages after them (batch-port.ts). */
@@ -90,6 +113,20 @@ export class StatefulActor implements ActorCell {
   readonly #startWaiters: StartWaiters;
   /** Calls waiting for the first start (at most `capacity`). */
   #stopping: Promise<void> | undefined;
+  /** Code version: 1 at the first start, one more per successful reload. */
+  #version = 1;
+  #reloadStatus: ReloadStatus | undefined;
+  /** The reload under way, and one asked for meanwhile (runs after it, once, whoever asked). */
+  #reloading: Promise<ReloadResult> | undefined;
+  #reloadNext: Promise<ReloadResult> | undefined;
+  /** While true, calls from main wait in `#held` instead of going to a worker. */
+  #holding = false;
+  #held: Held[] = [];
+  /** Fails the step a reload is waiting on (the old worker crashed, the actor is stopping). */
+  #abortReload: ((reason: string) => void) | undefined;
+  /** A reload's new worker, and old workers still leaving. */
+  #candidate: Incarnation | undefined;
+  readonly #retired = new Set<Incarnation>();
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
     this.#sup = sup;
@@ -122,12 +159,20 @@ export class StatefulActor implements ActorCell {
   }
 
   #boot(): void {
+    this.#inc = this.#spawn(false);
+  }
+
+  /** A new worker for the module; `hold`: a reload's, which loads and waits for `create`. */
+  #spawn(hold: boolean): Incarnation {
     const n = ++this.#incarnations;
     const mailbox = new Mailbox(this.#capacity);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(HOST_URL, { name: `infrakit:${this.name}`, resourceLimits: resourceLimitsOf(this.#decl) });
     const inc: Incarnation = {
       n,
+      role: hold ? 'candidate' : 'current',
+      exited: false,
+      onReload: undefined,
       worker,
       port: port1,
       out: new BatchPort<ToWorker>(port1, (m, err) => this.#unsendable(mailbox, m, err)),
@@ -139,7 +184,6 @@ export class StatefulActor implements ActorCell {
       stopped: undefined,
       log: undefined,
     };
-    this.#inc = inc;
     const start: StartMessage = {
       type: 'start',
       port: port2,
@@ -151,6 +195,7 @@ export class StatefulActor implements ActorCell {
       counter: mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
       heapReportMs: this.#sup.stats ? HEAP_REPORT_MS : 0,
+      ...(hold ? { hold: true as const } : {}),
     };
     worker.postMessage(start, [port2]);
     port1.on('message', (m: FromWorker | FromWorker[]) => eachMessage(m, (x) => this.#onMessage(inc, x)));
@@ -166,6 +211,7 @@ export class StatefulActor implements ActorCell {
         eachMessage(m.message as FromWorker | FromWorker[], (x) => this.#onMessage(inc, x));
       this.#onExit(inc, code);
     });
+    return inc;
   }
 
   #onMessage(inc: Incarnation, m: FromWorker): void {
@@ -181,7 +227,16 @@ export class StatefulActor implements ActorCell {
         else p.reject(reviveError(m.error));
         return;
       }
+      case 'loaded':
+      case 'paused':
+      case 'pause-failed':
+        inc.onReload?.(m);
+        return;
       case 'ready': {
+        if (inc.role === 'candidate') {
+          inc.onReload?.(m);
+          return;
+        }
         inc.ready = true;
         inc.threadId = m.threadId;
         this.#manifest = m.manifest;
@@ -236,7 +291,7 @@ export class StatefulActor implements ActorCell {
   }
 
   #postConnected(inc: Incarnation, id: number, target: string, result: ConnectResult): void {
-    if (this.#inc !== inc) {
+    if (inc.exited) {
       // The asking worker is gone (it waited on a starting target): the port would lead nowhere.
       if (result.mode === 'port') result.port.close();
       return;
@@ -245,7 +300,8 @@ export class StatefulActor implements ActorCell {
   }
 
   #postRelay(inc: Incarnation, m: Extract<ToWorker, { type: 'relay-reply' }>): void {
-    if (this.#inc !== inc) return;
+    // A retired worker still gets its relayed answers: it may be finishing the call that made them.
+    if (inc.exited) return;
     inc.out.flush();
     postReply(inc.port, m);
   }
@@ -270,6 +326,18 @@ export class StatefulActor implements ActorCell {
   #onExit(inc: Incarnation, code: number): void {
     inc.out.close();
     inc.port.close();
+    inc.exited = true;
+    if (inc.role !== 'current') {
+      // A reload's worker: the new one that did not come up, or the old one leaving. Neither holds calls from main.
+      const why = inc.reason ?? (inc.role === 'retired' ? 'reloaded' : `worker exited with code ${code}`);
+      this.#retired.delete(inc);
+      if (this.#candidate === inc) this.#candidate = undefined;
+      this.#counters.dropHeap(inc.threadId);
+      this.#sup.peerExited(this.name, inc.n, why);
+      inc.stopped?.();
+      inc.onReload?.({ type: 'exit', reason: why });
+      return;
+    }
     const stopping = this.#status === 'stopping' || this.#status === 'stopped';
     const reason = stopping ? 'stopped' : (inc.reason ?? `worker exited with code ${code}`);
     if (this.#inc === inc) this.#inc = undefined;
@@ -288,6 +356,7 @@ export class StatefulActor implements ActorCell {
     inc.stopped?.();
 
     if (stopping) return;
+    this.#abortReload?.(`the running worker exited: ${reason}`);
     if (!inc.ready && this.#firstStart) {
       // Died while booting the first time: the caller of add() hears it; no respawn loop.
       const first = this.#firstStart;
@@ -316,6 +385,7 @@ export class StatefulActor implements ActorCell {
 
   call(method: string, params: unknown, timeoutMs: number | undefined, chain?: readonly string[], jsonText?: boolean): Promise<unknown> {
     const inc = this.#inc;
+    if (this.#holding && this.#status === 'running') return this.#hold(method, params, timeoutMs, chain, jsonText);
     if (this.#status !== 'running' || inc === undefined || !inc.ready || inc.dying) {
       if (this.#status === 'starting' && this.#started !== undefined)
         return this.#callWhenStarted(method, params, timeoutMs, chain, jsonText);
@@ -347,6 +417,188 @@ export class StatefulActor implements ActorCell {
         }, timeoutMs);
       }
     });
+  }
+
+  /** A call during a reload: it waits for the new code, in the mailbox's bound (with what the old worker still holds). */
+  #hold(
+    method: string,
+    params: unknown,
+    timeoutMs: number | undefined,
+    chain: readonly string[] | undefined,
+    jsonText?: boolean,
+  ): Promise<unknown> {
+    if (this.#held.length + (this.#inc?.mailbox.depth ?? 0) >= this.#capacity) {
+      this.#sup.emit('mailbox:full', { name: this.name, capacity: this.#capacity });
+      return Promise.reject(new MailboxFullError(this.name, this.#capacity));
+    }
+    return new Promise((resolve, reject) => {
+      const h: Held = {
+        method,
+        params,
+        chain,
+        jsonText,
+        timeoutMs,
+        deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+        resolve,
+        reject,
+        timer: undefined,
+      };
+      if (timeoutMs !== undefined) {
+        h.timer = setTimeout(() => {
+          const i = this.#held.indexOf(h);
+          if (i >= 0) this.#held.splice(i, 1);
+          reject(new CallTimeoutError(this.name, method, timeoutMs));
+        }, timeoutMs);
+      }
+      this.#held.push(h);
+    });
+  }
+
+  /** The reload is over (either way): the held calls go, in order, to whichever worker now serves. */
+  #flushHeld(): void {
+    this.#holding = false;
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) {
+      if (h.timer !== undefined) clearTimeout(h.timer);
+      const left = h.deadline === undefined ? undefined : Math.max(1, h.deadline - Date.now());
+      this.call(h.method, h.params, left, h.chain, h.jsonText).then(
+        (v) => h.resolve(v),
+        (e: unknown) => h.reject(e),
+      );
+    }
+  }
+
+  reload(): Promise<ReloadResult> {
+    if (this.#reloading === undefined) {
+      const run = this.#reloadOnce().finally(() => {
+        if (this.#reloading === run) this.#reloading = undefined;
+      });
+      this.#reloading = run;
+      return run;
+    }
+    // One is under way: the file may have changed since it loaded, so load once more after it.
+    this.#reloadNext ??= this.#reloading
+      .catch(() => undefined)
+      .then(() => {
+        this.#reloadNext = undefined;
+        return this.reload();
+      });
+    return this.#reloadNext;
+  }
+
+  /**
+   * The new worker loads the module beside the old one; the old one finishes what it took and hands
+   * over its `snapshot()`; the new one runs `create` and `restore`; then calls go to it and the old one
+   * leaves. Meanwhile calls from main wait in `#held`, and calls from other actors wait in the old
+   * worker (answered `ActorReloadedError`, and sent again, if it retires first). Any failure on the way
+   * leaves the old worker serving.
+   */
+  async #reloadOnce(): Promise<ReloadResult> {
+    const old = this.#inc;
+    if (this.#status !== 'running' || old === undefined || !old.ready || old.dying)
+      throw new ReloadFailedError(this.name, `the actor is ${this.#status}, not running`);
+    const version = this.#version + 1;
+    const t0 = performance.now();
+    const at = new Date().toISOString();
+    const deadline = Date.now() + this.#sup.reloadTimeoutMs;
+    this.#reloadStatus = { state: 'reloading', version, at };
+    this.#sup.emit('actor:reloading', { name: this.name, version });
+    this.#log.info({ version }, 'reloading actor');
+    this.#holding = true;
+    const next = this.#spawn(true);
+    this.#candidate = next;
+    let paused = false;
+    let ready: Extract<FromWorker, { type: 'ready' }>;
+    let state: Extract<FromWorker, { type: 'paused' }>;
+    try {
+      await this.#expect(next, 'loaded', deadline);
+      // Through the batch port: calls queued this turn reach the old worker before `pause` does.
+      old.out.post({ type: 'pause' } satisfies ToWorker);
+      paused = true;
+      try {
+        state = await this.#expect(old, 'paused', deadline);
+      } catch (err) {
+        if ((err as { pauseFailed?: boolean }).pauseFailed === true) paused = false; // it resumed by itself
+        throw err;
+      }
+      next.out.post({ type: 'create', hasState: state.hasState, state: state.state } satisfies ToWorker);
+      ready = await this.#expect(next, 'ready', deadline);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const ms = performance.now() - t0;
+      if (this.#candidate === next) this.#candidate = undefined;
+      if (!next.exited) void next.worker.terminate();
+      if (paused && !old.exited) old.out.post({ type: 'resume' } satisfies ToWorker);
+      this.#flushHeld();
+      this.#reloadStatus = { state: 'failed', version, at, ms, error: reason };
+      this.#log.error({ version, reason }, 'reload failed; the old code keeps serving');
+      this.#sup.emit('actor:reload-failed', { name: this.name, version, ms, reason });
+      throw new ReloadFailedError(this.name, reason, { cause: err });
+    }
+    // Hand over: calls go to the new worker; other actors connect to it for their next call.
+    next.role = 'current';
+    next.ready = true;
+    next.threadId = ready.threadId;
+    this.#candidate = undefined;
+    this.#inc = next;
+    this.#manifest = ready.manifest;
+    this.#methods = ready.methods;
+    this.#version = version;
+    old.role = 'retired';
+    this.#retired.add(old);
+    // Same actor, new worker: the call counters carry on; the heap shown is the new worker's (it reports once ready).
+    this.#counters.dropHeap(old.threadId);
+    this.#sup.peerMoved(this.name);
+    void this.#retire(old);
+    this.#flushHeld();
+    const ms = performance.now() - t0;
+    const stateCarried = ready.restored === true;
+    this.#reloadStatus = { state: 'ok', version, at, ms, stateCarried };
+    this.#log.info({ version, ms: Math.round(ms), stateCarried, threadId: ready.threadId }, 'actor reloaded');
+    this.#sup.emit('actor:reloaded', { name: this.name, version, ms, stateCarried });
+    return { name: this.name, version, ms, stateCarried };
+  }
+
+  /** Wait for message `type` from `inc` during a reload; fails on its exit, on `pause-failed`, past `deadline`, or on abort. */
+  #expect<T extends 'loaded' | 'paused' | 'ready'>(inc: Incarnation, type: T, deadline: number): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      if (inc.exited) {
+        reject(new Error(inc.reason ?? 'the worker exited'));
+        return;
+      }
+      const done = (err: Error | undefined, m?: Extract<FromWorker, { type: T }>): void => {
+        clearTimeout(timer);
+        inc.onReload = undefined;
+        this.#abortReload = undefined;
+        if (err !== undefined) reject(err);
+        else resolve(m as Extract<FromWorker, { type: T }>);
+      };
+      const what = type === 'paused' ? 'the old code to finish its calls' : type === 'loaded' ? 'the module to load' : 'create()';
+      const timer = setTimeout(
+        () => done(new Error(`timed out after ${this.#sup.reloadTimeoutMs} ms waiting for ${what}`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      this.#abortReload = (reason) => done(new Error(reason));
+      inc.onReload = (m) => {
+        if (m.type === type) done(undefined, m as Extract<FromWorker, { type: T }>);
+        else if (m.type === 'pause-failed')
+          done(Object.assign(new Error(`snapshot() failed: ${m.error.name}: ${m.error.message}`), { pauseFailed: true }));
+        else if (m.type === 'exit') done(new Error(m.reason));
+      };
+    });
+  }
+
+  /** The old worker leaves: it answers what it did not run with `ActorReloadedError`, runs `stop()`, and is terminated. */
+  async #retire(inc: Incarnation): Promise<void> {
+    if (inc.exited) return;
+    const timeoutMs = this.#sup.reloadTimeoutMs;
+    const acked = new Promise<void>((resolve) => (inc.stopped = resolve));
+    inc.out.post({ type: 'stop', timeoutMs, reloaded: true } satisfies ToWorker);
+    const margin = new AbortController();
+    await Promise.race([acked, sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined)]);
+    margin.abort();
+    if (!inc.exited) await inc.worker.terminate();
   }
 
   /** A call that arrived during the first start: wait for it (bounded), then call with the time left. */
@@ -381,6 +633,12 @@ export class StatefulActor implements ActorCell {
   /** A direct channel from actor `from` to this actor's current worker; waits while the actor first starts. */
   openPeer(from: string): ConnectResult | Promise<ConnectResult> {
     const inc = this.#inc;
+    if (this.#holding && this.#reloading !== undefined && this.#status === 'running') {
+      // The reload's own create() calling itself would wait for itself.
+      if (from === this.name) return { mode: 'error', error: serializeError(new ActorStartingError(this.name)) };
+      const again = (): ConnectResult | Promise<ConnectResult> => this.openPeer(from);
+      return this.#reloading.then(again, again);
+    }
     if (this.#status === 'starting' && this.#started !== undefined) {
       // Its own create() calling itself would wait for itself: refuse that at once.
       if (from === this.name) return { mode: 'error', error: serializeError(new ActorStartingError(this.name)) };
@@ -397,17 +655,26 @@ export class StatefulActor implements ActorCell {
   }
 
   notifyPeerAdded(name: string): void {
-    const inc = this.#inc;
     // A worker still in create() gets it too: its port queues the message until it listens.
-    if (inc === undefined || inc.dying || name === this.name) return;
-    inc.out.post({ type: 'peer-added', target: name } satisfies ToWorker);
+    if (name === this.name) return;
+    for (const inc of [this.#inc, this.#candidate])
+      if (inc !== undefined && !inc.dying && !inc.exited) inc.out.post({ type: 'peer-added', target: name } satisfies ToWorker);
   }
 
   /** Tell this actor's worker that a target's incarnation is gone. */
   notifyPeerExited(target: string, incarnation: number, reason: string): void {
     const inc = this.#inc;
-    if (inc === undefined || !inc.ready) return;
-    inc.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+    if (inc !== undefined && inc.ready && !inc.exited)
+      inc.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+    const next = this.#candidate;
+    if (next !== undefined && !next.exited) next.out.post({ type: 'peer-exited', target, incarnation, reason } satisfies ToWorker);
+  }
+
+  /** Tell this actor's workers that `target` has new code: their next call to it connects again. */
+  notifyPeerMoved(target: string): void {
+    if (target === this.name) return;
+    for (const inc of [this.#inc, this.#candidate])
+      if (inc !== undefined && !inc.exited) inc.out.post({ type: 'peer-moved', target } satisfies ToWorker);
   }
 
   /** Tests only (see `Runtime.terminateWorkerForTest`): `terminate()` the current worker from outside. */
@@ -433,6 +700,9 @@ export class StatefulActor implements ActorCell {
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
       ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
+      module: this.#moduleUrl,
+      version: this.#version,
+      ...(this.#reloadStatus === undefined ? {} : { reload: this.#reloadStatus }),
     };
   }
 
@@ -463,6 +733,10 @@ export class StatefulActor implements ActorCell {
     this.#status = 'stopping';
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
+    // A reload under way is abandoned (its held calls are refused: the actor is stopping); old and new workers go.
+    this.#abortReload?.('the actor is stopping');
+    const others = [...this.#retired, ...(this.#candidate === undefined ? [] : [this.#candidate])];
+    await Promise.all(others.filter((o) => !o.exited).map((o) => o.worker.terminate().catch(() => undefined)));
     const inc = this.#inc;
     if (inc !== undefined) {
       const exited = new Promise<void>((resolve) => inc.worker.once('exit', () => resolve()));

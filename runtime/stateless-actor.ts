@@ -11,7 +11,7 @@ import { BroadcastChannel, MessageChannel } from 'node:worker_threads';
 import { Piscina, queueOptionsSymbol } from 'piscina';
 import type { Logger } from 'pino';
 import type { ActorManifest } from './actor.js';
-import type { ActorInfo, ActorStatus, MethodDoc } from './actor-info.js';
+import type { ActorInfo, ActorStatus, MethodDoc, ReloadResult, ReloadStatus } from './actor-info.js';
 import { resourceLimitsOf, type ActorDeclaration } from './declaration.js';
 import {
   ActorExitedError,
@@ -21,6 +21,7 @@ import {
   CallTimeoutError,
   InvalidParamsError,
   MailboxFullError,
+  ReloadFailedError,
   RuntimeStoppedError,
   reviveError,
   serializeError,
@@ -72,6 +73,15 @@ const pinnedOrLeastBusy: LoadBalancer = (task, workers) => {
   return live.find((w) => w.currentUsage === 0) ?? null;
 };
 
+/** One pool: its threads (one version of the code), its channel, and the calls from main it runs. */
+interface PoolGen {
+  readonly pool: Piscina<PoolTask, PoolResult>;
+  readonly channel: BroadcastChannel;
+  inflight: number;
+  drained: (() => void) | undefined;
+  closed: boolean;
+}
+
 export class StatelessActor implements ActorCell {
   readonly kind = 'stateless' as const;
   readonly #sup: Supervisor;
@@ -79,8 +89,14 @@ export class StatelessActor implements ActorCell {
   readonly #capacity: number;
   readonly #tracker: RestartTracker;
   readonly #log: Logger;
-  readonly #pool: Piscina<PoolTask, PoolResult>;
-  readonly #channel: BroadcastChannel;
+  readonly #moduleUrl: string;
+  /** The pool serving now; a reload makes a new one and retires this. */
+  #gen: PoolGen;
+  #version = 1;
+  #reloadStatus: ReloadStatus | undefined;
+  #reloading: Promise<ReloadResult> | undefined;
+  #reloadNext: Promise<ReloadResult> | undefined;
+  readonly #retiring = new Set<PoolGen>();
   #status: ActorStatus = 'starting';
   /** Mailbox shared with the pool threads: calls accepted and not yet answered. */
   readonly #mailbox: Mailbox;
@@ -95,9 +111,6 @@ export class StatelessActor implements ActorCell {
   #started: Promise<void> | undefined;
   readonly #startWaiters: StartWaiters;
   readonly #callTimeoutMs: number;
-  /** Calls from main running as pool tasks, and who waits for them to drain (a stop). */
-  #inflight = 0;
-  #drained: (() => void) | undefined;
 
   constructor(sup: Supervisor, decl: ActorDeclaration, moduleUrl: string, capacity: number, tracker: RestartTracker) {
     this.#sup = sup;
@@ -107,21 +120,28 @@ export class StatelessActor implements ActorCell {
     this.#tracker = tracker;
     this.#log = sup.log.child({ actor: decl.name });
     this.#startWaiters = new StartWaiters(decl.name, capacity, sup);
+    this.#callTimeoutMs = decl.callTimeoutMs ?? sup.callTimeoutMs;
+    this.#moduleUrl = moduleUrl;
+    this.#gen = this.#makePool();
+  }
+
+  /** A new pool for the module: fresh threads, so the module and everything it imports load afresh. */
+  #makePool(): PoolGen {
+    const decl = this.#decl;
     const threads = Math.max(1, decl.threads ?? 2);
     const channel = `infrakit-ts:${randomUUID()}`;
-    this.#callTimeoutMs = decl.callTimeoutMs ?? sup.callTimeoutMs;
     const workerData: PoolData = {
       name: decl.name,
-      moduleUrl,
+      moduleUrl: this.#moduleUrl,
       options: decl.options ?? {},
-      home: sup.home,
-      logLevel: sup.logLevel,
+      home: this.#sup.home,
+      logLevel: this.#sup.logLevel,
       channel,
       counter: this.#mailbox.buffer,
       callTimeoutMs: this.#callTimeoutMs,
-      heapReportMs: sup.stats ? HEAP_REPORT_MS : 0,
+      heapReportMs: this.#sup.stats ? HEAP_REPORT_MS : 0,
     };
-    this.#pool = new Piscina<PoolTask, PoolResult>({
+    const pool = new Piscina<PoolTask, PoolResult>({
       filename: POOL_WORKER.href,
       name: 'default',
       // The default size starts one thread (a worker's memory is the cost of an idle actor) and
@@ -134,10 +154,13 @@ export class StatelessActor implements ActorCell {
       loadBalancer: pinnedOrLeastBusy,
       resourceLimits: resourceLimitsOf(decl),
     });
-    // A thread that dies with no task on it: nothing to reject, but it still counts as a crash.
-    this.#pool.on('error', (err: unknown) => this.#onThreadLost(err));
-    this.#channel = new BroadcastChannel(channel);
-    this.#channel.onmessage = (ev: unknown) => this.#onChannel((ev as { data: PoolChannelMessage }).data);
+    const gen: PoolGen = { pool, channel: new BroadcastChannel(channel), inflight: 0, drained: undefined, closed: false };
+    // A thread that dies with no task on it: nothing to reject, but it still counts as a crash (of the pool serving now).
+    pool.on('error', (err: unknown) => {
+      if (gen === this.#gen) this.#onThreadLost(err);
+    });
+    gen.channel.onmessage = (ev: unknown) => this.#onChannel(gen, (ev as { data: PoolChannelMessage }).data);
+    return gen;
   }
 
   get name(): string {
@@ -151,26 +174,26 @@ export class StatelessActor implements ActorCell {
 
   async #start(): Promise<void> {
     try {
-      const r = await this.#pool.run({ type: 'probe' });
+      const r = await this.#gen.pool.run({ type: 'probe' });
       if (r.type !== 'probe') throw new Error(`unexpected probe answer ${r.type}`);
       this.#manifest = r.manifest;
       this.#methods = r.methods;
     } catch (err) {
-      await this.#close();
+      await this.#close(this.#gen);
       this.#status = 'stopped';
       throw new ActorStartError(this.name, err instanceof Error ? err.message : String(err), { cause: err });
     }
     if (this.#status !== 'starting') throw new ActorStartError(this.name, 'stopped while starting');
     this.#status = 'running';
-    this.#sup.emit('actor:started', { name: this.name, threadId: this.#pool.threads[0]?.threadId ?? -1, restarts: 0 });
+    this.#sup.emit('actor:started', { name: this.name, threadId: this.#gen.pool.threads[0]?.threadId ?? -1, restarts: 0 });
   }
 
-  #onChannel(m: PoolChannelMessage): void {
+  #onChannel(gen: PoolGen, m: PoolChannelMessage): void {
     switch (m.type) {
       case 'call':
         this.#sup.relay(this.name, m.target, m.method, m.params, m.chain, m.timeoutMs).then(
-          (value) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: true, value }),
-          (err: unknown) => this.#reply({ type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) }),
+          (value) => this.#reply(gen, { type: 'reply', threadId: m.threadId, id: m.id, ok: true, value }),
+          (err: unknown) => this.#reply(gen, { type: 'reply', threadId: m.threadId, id: m.id, ok: false, error: serializeError(err) }),
         );
         return;
       case 'event':
@@ -180,16 +203,17 @@ export class StatelessActor implements ActorCell {
         writeWorkerRecord(workerRecordLogger(this.#sup.log, this.name, m.threadId, this.#sup.logLevel), m.record);
         return;
       case 'heap':
+        // Direct calls count whichever pool ran them (a reload is the same actor); a retiring pool's heap is not shown.
         this.#counters.addDirect(m.direct);
-        this.#counters.setHeap(m.heap);
+        if (!this.#retiring.has(gen) && !gen.closed) this.#counters.setHeap(m.heap);
         return;
       case 'reply':
         return; // our own kind of message, meant for a pool thread
     }
   }
 
-  #reply(m: Extract<PoolChannelMessage, { type: 'reply' }>): void {
-    if (this.#status !== 'stopped') postReply(this.#channel, m);
+  #reply(gen: PoolGen, m: Extract<PoolChannelMessage, { type: 'reply' }>): void {
+    if (!gen.closed) postReply(gen.channel, m);
   }
 
   #onThreadLost(err: unknown): void {
@@ -202,7 +226,7 @@ export class StatelessActor implements ActorCell {
       this.#failure = `pool threads died ${d.restartsInWindow} times within ${this.#tracker.policy.withinMs} ms; last: ${reason}`;
       this.#log.error({ reason }, 'actor failed: restart intensity exceeded');
       this.#sup.emit('actor:failed', { name: this.name, reason: this.#failure });
-      void this.#close();
+      void this.#close(this.#gen);
       return;
     }
     // piscina has already started a replacement thread.
@@ -242,7 +266,8 @@ export class StatelessActor implements ActorCell {
     let timer: NodeJS.Timeout | undefined;
     const task: PoolTask =
       chain === undefined || chain.length === 0 ? { type: 'call', method, params } : { type: 'call', method, params, chain };
-    const run = this.#pool.run(task).then(
+    const gen = this.#gen;
+    const run = gen.pool.run(task).then(
       (r) => {
         if (r.type !== 'reply') throw new Error(`unexpected pool answer ${r.type}`);
         ok = r.ok;
@@ -255,14 +280,14 @@ export class StatelessActor implements ActorCell {
         // nested too deep, a function...). The thread is fine: not a crash, and no restart counted.
         if (!cloneable(params)) throw new InvalidParamsError(`params cannot be sent to the actor: ${reason}`, { cause: err });
         // Otherwise only a dead thread (or a stopped pool) rejects a task.
-        if (this.#status === 'running') this.#onThreadLost(err);
+        if (this.#status === 'running' && gen === this.#gen) this.#onThreadLost(err);
         throw new ActorExitedError(this.name, reason, { cause: err });
       },
     );
-    this.#inflight++;
+    gen.inflight++;
     const settled = run.finally(() => {
       this.#mailbox.leave();
-      if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
+      if (--gen.inflight === 0 && gen.drained !== undefined) gen.drained();
       if (timer !== undefined) clearTimeout(timer);
       if (this.#sup.stats) this.#counters.record(method, ok, performance.now() - t0);
       if (this.#sup.logCalls) this.#sup.emit('call', { actor: this.name, method, ms: performance.now() - t0, ok });
@@ -289,7 +314,8 @@ export class StatelessActor implements ActorCell {
       );
     }
     if (this.#status !== 'running') return { mode: 'error', error: serializeError(this.#notRunning()) };
-    const live = new Set(this.#pool.threads.map((w) => w.threadId));
+    const pool = this.#gen.pool;
+    const live = new Set(pool.threads.map((w) => w.threadId));
     for (const id of this.#links.keys()) if (!live.has(id)) this.#links.delete(id);
     let thread = -1;
     let fewest = Infinity;
@@ -299,7 +325,7 @@ export class StatelessActor implements ActorCell {
     }
     const { port1, port2 } = new MessageChannel();
     const task = { type: 'attach', from, port: port2, [queueOptionsSymbol]: { thread } satisfies Pinned };
-    this.#pool.run(task as PoolTask, { transferList: [port2] }).then(
+    pool.run(task as PoolTask, { transferList: [port2] }).then(
       (r) => {
         if (r.type === 'attached') this.#links.set(r.threadId, (this.#links.get(r.threadId) ?? 0) + 1);
       },
@@ -320,17 +346,107 @@ export class StatelessActor implements ActorCell {
       manifest: this.#manifest,
       methods: this.#methods,
       restarts: this.#restarts,
-      threadIds: this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [],
+      threadIds: this.#status === 'running' ? this.#gen.pool.threads.map((w) => w.threadId) : [],
       queued: this.#mailbox.depth,
       capacity: this.#capacity,
       resourceLimits: resourceLimitsOf(this.#decl),
       callTimeoutMs: this.#callTimeoutMs,
       ...(this.#status === 'failed' && this.#failure !== undefined ? { failure: this.#failure } : {}),
+      module: this.#moduleUrl,
+      version: this.#version,
+      ...(this.#reloadStatus === undefined ? {} : { reload: this.#reloadStatus }),
     };
   }
 
+  reload(): Promise<ReloadResult> {
+    if (this.#reloading === undefined) {
+      const run = this.#reloadOnce().finally(() => {
+        if (this.#reloading === run) this.#reloading = undefined;
+      });
+      this.#reloading = run;
+      return run;
+    }
+    this.#reloadNext ??= this.#reloading
+      .catch(() => undefined)
+      .then(() => {
+        this.#reloadNext = undefined;
+        return this.reload();
+      });
+    return this.#reloadNext;
+  }
+
+  /**
+   * A stateless actor keeps nothing, so a reload is a new pool: it loads the module (a probe), and once
+   * it answers, calls go to it while the old pool finishes what it runs and stops. Until then calls
+   * still go to the old pool, which is how they "wait": nobody waits at all. A pool that cannot load
+   * the module is destroyed and the old one goes on.
+   */
+  async #reloadOnce(): Promise<ReloadResult> {
+    if (this.#status !== 'running') throw new ReloadFailedError(this.name, `the actor is ${this.#status}, not running`);
+    const version = this.#version + 1;
+    const t0 = performance.now();
+    const at = new Date().toISOString();
+    this.#reloadStatus = { state: 'reloading', version, at };
+    this.#sup.emit('actor:reloading', { name: this.name, version });
+    this.#log.info({ version }, 'reloading actor');
+    const gen = this.#makePool();
+    let probe: PoolResult;
+    const margin = new AbortController();
+    try {
+      probe = await Promise.race([
+        gen.pool.run({ type: 'probe' }),
+        sleep(this.#sup.reloadTimeoutMs, undefined, { signal: margin.signal }).then(() => {
+          throw new Error(`timed out after ${this.#sup.reloadTimeoutMs} ms waiting for the module to load`);
+        }),
+      ]);
+      if (probe.type !== 'probe') throw new Error(`unexpected probe answer ${probe.type}`);
+      // It may have been stopped while the new pool loaded.
+      if (this.#stopping !== undefined) throw new Error('the actor is stopping');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const ms = performance.now() - t0;
+      await this.#close(gen);
+      this.#reloadStatus = { state: 'failed', version, at, ms, error: reason };
+      this.#log.error({ version, reason }, 'reload failed; the old code keeps serving');
+      this.#sup.emit('actor:reload-failed', { name: this.name, version, ms, reason });
+      throw new ReloadFailedError(this.name, reason, { cause: err });
+    } finally {
+      margin.abort();
+    }
+    const old = this.#gen;
+    this.#gen = gen;
+    this.#links.clear();
+    this.#manifest = probe.manifest;
+    this.#methods = probe.methods;
+    this.#version = version;
+    this.#sup.peerMoved(this.name);
+    void this.#retire(old);
+    const ms = performance.now() - t0;
+    this.#reloadStatus = { state: 'ok', version, at, ms, stateCarried: false };
+    this.#log.info({ version, ms: Math.round(ms) }, 'actor reloaded');
+    this.#sup.emit('actor:reloaded', { name: this.name, version, ms, stateCarried: false });
+    return { name: this.name, version, ms, stateCarried: false };
+  }
+
+  /** The old pool finishes its calls from main, then each thread stops (direct calls answered `ActorReloadedError`). */
+  async #retire(gen: PoolGen): Promise<void> {
+    this.#retiring.add(gen);
+    const timeoutMs = this.#sup.reloadTimeoutMs;
+    const margin = new AbortController();
+    const expired = sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined);
+    if (gen.inflight > 0) await Promise.race([new Promise<void>((resolve) => (gen.drained = resolve)), expired]);
+    const stops = gen.pool.threads.map((w) => {
+      const task = { type: 'stop', timeoutMs, reloaded: true, [queueOptionsSymbol]: { thread: w.threadId } satisfies Pinned };
+      return gen.pool.run(task as PoolTask).catch(() => undefined);
+    });
+    await Promise.race([Promise.all(stops), expired]);
+    margin.abort();
+    await this.#close(gen);
+    this.#retiring.delete(gen);
+  }
+
   stats(): ActorStats {
-    const threadIds = this.#status === 'running' ? this.#pool.threads.map((w) => w.threadId) : [];
+    const threadIds = this.#status === 'running' ? this.#gen.pool.threads.map((w) => w.threadId) : [];
     for (const h of this.#counters.heap()) if (!threadIds.includes(h.threadId)) this.#counters.dropHeap(h.threadId);
     return {
       name: this.name,
@@ -365,21 +481,24 @@ export class StatelessActor implements ActorCell {
       const margin = new AbortController();
       // The threads keep the deadline themselves; the margin covers a thread that never answers.
       const expired = sleep(timeoutMs + 500, undefined, { signal: margin.signal }).catch(() => undefined);
-      if (this.#inflight > 0) await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), expired]);
+      const gen = this.#gen;
+      if (gen.inflight > 0) await Promise.race([new Promise<void>((resolve) => (gen.drained = resolve)), expired]);
       const left = Math.max(0, deadline - Date.now());
-      const stops = this.#pool.threads.map((w) => {
+      const stops = gen.pool.threads.map((w) => {
         const task = { type: 'stop', timeoutMs: left, [queueOptionsSymbol]: { thread: w.threadId } satisfies Pinned };
-        return this.#pool.run(task as PoolTask).catch(() => undefined);
+        return gen.pool.run(task as PoolTask).catch(() => undefined);
       });
       await Promise.race([Promise.all(stops), expired]);
       margin.abort();
     }
-    await this.#close();
+    await Promise.all([this.#close(this.#gen), ...[...this.#retiring].map((g) => this.#close(g))]);
     this.#status = 'stopped';
   }
 
-  async #close(): Promise<void> {
-    this.#channel.close();
-    await this.#pool.destroy().catch(() => undefined);
+  async #close(gen: PoolGen): Promise<void> {
+    if (gen.closed) return;
+    gen.closed = true;
+    gen.channel.close();
+    await gen.pool.destroy().catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
  * Kept as an interface so cells do not import the Runtime class (no circular imports).
  */
 import type { Logger } from 'pino';
-import type { ActorInfo } from './actor-info.js';
+import type { ActorInfo, ReloadResult } from './actor-info.js';
 import type { RuntimeEvents } from './events.js';
 import type { ConnectResult } from './protocol.js';
 import type { ActorStats } from './stats.js';
@@ -25,6 +25,10 @@ export interface Supervisor {
   relay(from: string, target: string, method: string, params: unknown, chain: readonly string[], timeoutMs: number): Promise<unknown>;
   /** A stateful actor's worker of `incarnation` exited: tell every worker that may hold a port to it. */
   peerExited(name: string, incarnation: number, reason: string): void;
+  /** Actor `name` has new code (hot reload): tell every worker to connect again for its next call. */
+  peerMoved(name: string): void;
+  /** How long a hot reload may take (load, drain, create) before it is abandoned and the old code kept. */
+  readonly reloadTimeoutMs: number;
 }
 
 /** The main-thread side of one declared actor. */
@@ -44,6 +48,11 @@ export interface ActorCell {
   /** An actor named `name` was declared: tell this actor's worker(s), which may have cached a relay for it. */
   notifyPeerAdded(name: string): void;
   info(): ActorInfo;
+  /**
+   * Hot reload: load the module again in new worker(s) beside the old, hand over, retire the old.
+   * Rejects `ReloadFailedError` (the old code keeps serving) when the new code cannot be brought up.
+   */
+  reload(): Promise<ReloadResult>;
   /** Its call counters, mailbox and worker heaps now (runtime/stats.ts). */
   stats(): ActorStats;
   /** Graceful stop within `timeoutMs`, then forced. Idempotent. */

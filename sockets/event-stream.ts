@@ -29,7 +29,16 @@ export interface EventStreamOptions {
 }
 
 /** Lifecycle events forwarded for the actor they name (`e.name`). */
-const LIFECYCLE = ['actor:started', 'actor:exited', 'actor:restarted', 'actor:failed', 'mailbox:full'] as const;
+const LIFECYCLE = [
+  'actor:started',
+  'actor:exited',
+  'actor:restarted',
+  'actor:failed',
+  'mailbox:full',
+  'actor:reloading',
+  'actor:reloaded',
+  'actor:reload-failed',
+] as const;
 
 interface Client {
   readonly res: ServerResponse;

@@ -13,6 +13,8 @@ export interface PostOptions {
   readonly timeoutMs: number;
   readonly agent?: Agent;
   readonly path?: string;
+  /** Default `POST`; a `GET` sends no body. */
+  readonly method?: 'GET' | 'POST';
 }
 
 const swallow = (): void => undefined;
@@ -43,10 +45,10 @@ export function postJson(address: PluginAddress, body: string, opts: PostOptions
     };
     const req = request(
       {
-        method: 'POST',
+        method: opts.method ?? 'POST',
         path: opts.path ?? '/',
         ...(address.kind === 'unix' ? { socketPath: address.socketPath, host: 'rpc' } : { host: address.host, port: address.port }),
-        headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+        headers: opts.method === 'GET' ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
         ...(opts.agent === undefined ? {} : { agent: opts.agent }),
       },
       (res) => {
@@ -86,6 +88,6 @@ export function postJson(address: PluginAddress, body: string, opts: PostOptions
     req.on('error', (err: NodeJS.ErrnoException) => {
       finish(new RemoteError(`plugin at ${where} could not be reached: ${err.code ?? err.message}`, { cause: err }));
     });
-    req.end(body);
+    req.end(opts.method === 'GET' ? undefined : body);
   });
 }

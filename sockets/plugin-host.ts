@@ -2,7 +2,7 @@
  * The little the socket front end needs from the runtime. The real `Runtime` satisfies it
  * structurally; tests use a tiny fake.
  */
-import type { ActorInfo } from '../runtime/actor-info.js';
+import type { ActorInfo, ReloadResult } from '../runtime/actor-info.js';
 
 /**
  * Events the front end follows: lifecycle ones to bind and unbind sockets as actors come and go,
@@ -20,6 +20,10 @@ export interface PluginHostLifecycleEvents {
   'actor:failed': (e: { name: string }) => void;
   /** A call was refused because the actor's mailbox was full. */
   'mailbox:full': (e: { name: string }) => void;
+  /** A hot reload of the actor began, finished, or failed (the old code kept serving). */
+  'actor:reloading': (e: { name: string }) => void;
+  'actor:reloaded': (e: { name: string }) => void;
+  'actor:reload-failed': (e: { name: string }) => void;
 }
 
 export interface PluginHostEvents extends PluginHostLifecycleEvents {
@@ -38,6 +42,8 @@ export interface PluginHost {
    * With `jsonText`, the result may come as a `JsonText` (its JSON, encoded by the actor's worker).
    */
   call(name: string, method: string, params?: unknown, opts?: { readonly jsonText?: boolean }): Promise<unknown>;
+  /** Optional: hot reload of an actor's code (`POST /reload`); a host without it answers 404 there. */
+  reload?(name: string): Promise<ReloadResult>;
   /**
    * Optional: events (eventemitter3 style), so the front end follows actors added later and serves
    * `GET /events`. A host without `on` answers `/events` with 404, as a plugin that publishes nothing.

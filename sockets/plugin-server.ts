@@ -17,7 +17,7 @@ import type { PluginHost } from './plugin-host.js';
 import { NestingMeter, rawTopLevelMembers } from './raw-members.js';
 import { ByteBudget, DEFAULT_MAX_CONNECTIONS } from './byte-budget.js';
 import { MAX_BODY_DEPTH } from './json-rpc-dispatch.js';
-import { ServerBusyError, toJsonRpcError } from '../runtime/errors.js';
+import { InfrakitError, ServerBusyError, toJsonRpcError } from '../runtime/errors.js';
 import { bindUnixSocket, releaseUnixSocket, type BoundSocket } from './unix-listener.js';
 
 /** Default largest request body: 4 MiB. */
@@ -246,6 +246,8 @@ export class PluginServer {
       if (path === '/') return this.#onRpc(req, res);
       if (path === '/info/api.json') return this.#onApiInfo(res);
       if (path === '/info/functions.json') return sendJson(res, 200, '{}\n');
+      if (path === '/info/runtime.json') return this.#onRuntimeInfo(res);
+      if (path === '/reload') return this.#onReload(req, res);
       if (path === '/events') return this.#onEvents(req, res, q < 0 ? '' : url.slice(q + 1));
       return refuse(res, 404, `404 page not found: ${path}`);
     } catch (err) {
@@ -259,6 +261,33 @@ export class PluginServer {
     if (req.method !== 'GET') return refuse(res, 405, `events: GET method required, received ${req.method ?? ''}`, { Allow: 'GET' });
     if (this.#host.info(this.name) === undefined) return refuse(res, 404, `plugin not found:${this.name}`);
     this.#events.serve(req, res, new URLSearchParams(query));
+  }
+
+  /** What the runtime knows of this actor (status, code version, last reload): ours, not InfraKit's; `plugin ls` reads it. */
+  #onRuntimeInfo(res: ServerResponse): void {
+    const info = this.#host.info(this.name);
+    if (info === undefined) return refuse(res, 404, `plugin not found:${this.name}`);
+    const { name, kind, status, version, restarts, module, reload, failure } = info;
+    return sendJson(res, 200, `${JSON.stringify({ name, kind, status, version, restarts, module, reload, failure })}\n`);
+  }
+
+  /**
+   * `POST /reload`: hot reload of the actor's code (`infrakit-ts plugin reload`). 200 with the result once
+   * the new code serves; 422 when it could not be loaded (the old code serves on); 404 from a host without reload.
+   */
+  #onReload(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    if (req.method !== 'POST') return refuse(res, 405, `reload: POST method required, received ${req.method ?? ''}`, { Allow: 'POST' });
+    const host = this.#host;
+    if (host.reload === undefined || host.info(this.name) === undefined) return refuse(res, 404, `404 page not found: /reload`);
+    host.reload(this.name).then(
+      (result) => sendJson(res, 200, `${JSON.stringify(result)}\n`),
+      (err: unknown) => {
+        const code = err instanceof InfrakitError ? err.code : 'IK_INTERNAL';
+        const status = code === 'IK_RELOAD_FAILED' ? 422 : code === 'IK_ACTOR_NOT_FOUND' ? 404 : 503;
+        sendJson(res, status, `${JSON.stringify({ error: err instanceof Error ? err.message : String(err), code })}\n`);
+      },
+    );
   }
 
   #onApiInfo(res: ServerResponse): void {

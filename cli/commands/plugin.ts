@@ -1,12 +1,16 @@
 /**
- * `infrakit-ts plugin ls|stop` (declared in cli/program.ts; `plugin start` is in up.ts): the plugins
- * dir as InfraKit's CLI shows it.
+ * `infrakit-ts plugin ls|stop|reload` (declared in cli/program.ts; `plugin start` is in up.ts): the plugins
+ * dir as InfraKit's CLI shows it, plus what our runtime says of its own actors (`/info/runtime.json`).
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { discoverPlugins, type DiscoveredPlugin } from '../../sockets/discovery.js';
 import { RemoteClient } from '../../sockets/remote-client.js';
+import { postJson } from '../../sockets/http-post.js';
+import { parsePluginAddress } from '../../sockets/plugin-address.js';
+import { InfrakitError } from '../../runtime/errors.js';
+import type { ReloadResult, ReloadStatus } from '../../runtime/actor-info.js';
 import { emit, table, UsageError } from '../output.js';
 import { globals } from '../context.js';
 import { pidExists } from '../../runtime/pid-exists.js';
@@ -52,6 +56,38 @@ export function leaderText(a: LeaderAnswer): string {
   if (a.Leader) return 'leader';
   if (a.Role === 'follower') return `follower (leader ${a.LeaderNode?.ID ?? '?'})`;
   return `no leader${a.Reason ? `: ${a.Reason}` : ''}`;
+}
+
+/** What an infrakit-ts socket says of its actor (`GET /info/runtime.json`); other plugins have no such page. */
+interface RuntimeAnswer {
+  readonly status?: string;
+  readonly version?: number;
+  readonly reload?: ReloadStatus;
+}
+
+async function runtimeInfo(found: readonly DiscoveredPlugin[]): Promise<Map<string, RuntimeAnswer>> {
+  const out = new Map<string, RuntimeAnswer>();
+  await Promise.all(
+    found
+      .filter((p) => p.reachable)
+      .map(async (p) => {
+        try {
+          const text = await postJson(parsePluginAddress(p.listen), '', { method: 'GET', path: '/info/runtime.json', timeoutMs: 2000 });
+          out.set(p.name, JSON.parse(text) as RuntimeAnswer);
+        } catch {
+          // Not ours (404), or gone meanwhile: the row shows what the handshake said.
+        }
+      }),
+  );
+  return out;
+}
+
+/** `, reloaded (version 2)`, `, reloading`, or `, reload failed: <why>` for the STATUS column. */
+function reloadText(r: ReloadStatus | undefined): string {
+  if (r === undefined) return '';
+  if (r.state === 'ok') return `, reloaded (version ${r.version})`;
+  if (r.state === 'reloading') return ', reloading';
+  return `, reload failed: ${(r.error ?? 'unknown').split('\n')[0] ?? ''}`;
 }
 
 /** What `plugin ls` says of an external plugin (`-o json`: the `external` field of its sockets). */
@@ -100,13 +136,14 @@ export async function ls(c: Command): Promise<void> {
       error: 'no socket',
     }));
   const found = [...discovered, ...missing].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const leaders = await leadership(found);
+  const [leaders, runtimes] = await Promise.all([leadership(found), runtimeInfo(found)]);
   const data = found.map((p) => {
     const ext = bySocket.get(p.name);
     return {
       ...p,
       ...(leaders.has(p.name) ? { leadership: leaders.get(p.name) } : {}),
       ...(ext === undefined ? {} : { external: ext }),
+      ...(runtimes.has(p.name) ? { runtime: runtimes.get(p.name) } : {}),
     };
   });
   emit(g.output, data, () => {
@@ -124,7 +161,9 @@ export async function ls(c: Command): Promise<void> {
       const specs = keys.length > 0 ? keys : p.interfaces.map((i) => `${i.name}/${i.version}`);
       for (const spec of specs) {
         const lead = leaders.get(p.name);
-        const status = ['ok', ...(lead ? [leaderText(lead)] : []), ...(ext ? [externalText(ext)] : [])].join(', ');
+        const status =
+          ['ok', ...(lead ? [leaderText(lead)] : []), ...(ext ? [externalText(ext)] : [])].join(', ') +
+          reloadText(runtimes.get(p.name)?.reload);
         for (const obj of p.objects[spec] ?? ['.']) rows.push([spec, obj === '.' ? p.name : `${p.name}/${obj}`, p.listen, pid, status]);
       }
     }
@@ -168,4 +207,46 @@ export async function stop(names: string[], opts: StopOptions, c: Command): Prom
     stopped.push({ name, pid });
   }
   emit(g.output, stopped, () => stopped.map((s) => `stopped ${s.name} (pid ${s.pid})`).join('\n'));
+}
+
+/**
+ * `plugin reload <names...>`: `POST /reload` on each plugin's socket; the runtime serving it loads the
+ * code again without dropping a call. A failed load leaves the old code serving and exits 1, saying why.
+ */
+export async function reload(names: string[], c: Command): Promise<void> {
+  const g = globals(c);
+  const done: ReloadResult[] = [];
+  const failed: string[] = [];
+  for (const name of names) {
+    const socketPath = join(g.pluginsDir, name);
+    try {
+      // The runtime gives a reload 30 s by default; wait a little longer for its answer.
+      const text = await postJson({ kind: 'unix', socketPath }, '{}', { path: '/reload', timeoutMs: 45_000 });
+      done.push(JSON.parse(text) as ReloadResult);
+    } catch (err) {
+      failed.push(`${name}: ${reloadError(err)}`);
+    }
+  }
+  emit(g.output, done, () =>
+    done
+      .map((r) => `reloaded ${r.name} (version ${r.version}, ${Math.round(r.ms)} ms${r.stateCarried ? ', state carried over' : ''})`)
+      .join('\n'),
+  );
+  if (failed.length > 0) throw new Error(failed.join('\n'));
+}
+
+/** The reason in a refused reload's body (`{"error": …}`), else the transport's message. */
+function reloadError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const status = err instanceof InfrakitError ? (err.data as { status?: number } | null)?.status : undefined;
+  const body = message.indexOf('{');
+  if (status === 404) return 'no such plugin here, or it is not hosted by infrakit-ts (no reload)';
+  if (body >= 0) {
+    try {
+      return (JSON.parse(message.slice(body)) as { error?: string }).error ?? message;
+    } catch {
+      return message;
+    }
+  }
+  return `${message} (is it running? infrakit-ts plugin ls)`;
 }

@@ -20,6 +20,7 @@ import { globals } from '../context.js';
 import { defaultActors, readUpFile, actorsFromWords, externalFromWord } from '../up-config.js';
 import { count } from '../words.js';
 import { loadEtcd3 } from '../../cluster/etcd3-module.js';
+import { watchForReload, type ReloadWatcher } from '../../runtime/reload-watcher.js';
 
 export interface RunningHost {
   readonly runtime: Runtime;
@@ -98,6 +99,7 @@ async function runUntilSignal(
   actors: ActorDeclaration[],
   externals: ExternalDeclaration[] = [],
   http: HttpFlags = { http: 'off' },
+  watchFiles = false,
 ): Promise<void> {
   const g = globals(cmd);
   const home = infrakitHome();
@@ -110,6 +112,7 @@ async function runUntilSignal(
     await host.stop();
     throw err;
   }
+  const watcher = watchFiles ? watchChanges(host.runtime, g.output === 'table') : undefined;
   const paths = host.frontEnd.paths;
   const rows = host.runtime.list().map((a) => ({
     name: a.name,
@@ -151,6 +154,7 @@ async function runUntilSignal(
       process.off('SIGTERM', onSignal);
       // A second Ctrl-C while stopping forces the exit.
       process.once('SIGINT', () => process.exit(130));
+      watcher?.close();
       if (g.output === 'table') process.stderr.write(`\n${sig}: stopping ${count(total, 'plugin')}…\n`);
       (observer?.close() ?? Promise.resolve())
         .then(() => host.stop())
@@ -164,6 +168,20 @@ async function runUntilSignal(
     process.on('SIGTERM', onSignal);
   });
   if (g.output === 'table') process.stderr.write('stopped; sockets removed\n');
+}
+
+/** `up --watch`: reload an actor when a file in its module's directory changes; say so on stderr for people. */
+function watchChanges(runtime: Runtime, tell: boolean): ReloadWatcher {
+  return watchForReload(runtime, {
+    onReload: (name, outcome) => {
+      if (!tell) return; // the log has it too (actor reloaded / reload failed)
+      if (outcome.ok) {
+        const r = outcome.result;
+        const state = r.stateCarried ? ', state carried over' : '';
+        process.stderr.write(`reloaded ${name} (version ${r.version}, ${Math.round(r.ms)} ms${state})\n`);
+      } else process.stderr.write(`reload of ${name} failed, the old code keeps serving: ${outcome.error.message}\n`);
+    },
+  });
 }
 
 export interface StoreFlags {
@@ -203,18 +221,19 @@ function chosenLogFormat(cmd: Command): LogFormat {
 
 export interface UpOptions extends StoreFlags, HttpFlags {
   readonly config?: string;
+  readonly watch?: boolean;
 }
 
 export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
   if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
   const { actors, externals } = opts.config ? await readUpFile(opts.config) : { actors: defaultActors(), externals: [] };
-  await runUntilSignal(cmd, withStoreOptions(actors, opts), externals, opts);
+  await runUntilSignal(cmd, withStoreOptions(actors, opts), externals, opts, opts.watch === true);
 }
 
-export async function pluginStart(words: string[], opts: { exec?: string[] }, cmd: Command): Promise<void> {
+export async function pluginStart(words: string[], opts: { exec?: string[]; watch?: boolean }, cmd: Command): Promise<void> {
   const externals = (opts.exec ?? []).map(externalFromWord);
   if (words.length === 0 && externals.length === 0)
     throw new UsageError('name the plugins to start (e.g. simulator, simulator:sim-a), or an executable with --exec name=command');
-  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), externals);
+  await runUntilSignal(cmd, withStoreOptions(actorsFromWords(words), {}), externals, undefined, opts.watch === true);
 }

@@ -81,6 +81,13 @@ export default defineActor<{ prefix?: string }>({
         },
         'Kennel.Count': () => ({ Count: pets.size }),
       },
+      // Hot reload (`infrakit-ts plugin reload kennel`, or `--watch`): the pets survive new code.
+      snapshot: () => ({ pets: [...pets.values()], next }),
+      restore: (state) => {
+        const s = state as { pets: Pet[]; next: number };
+        for (const pet of s.pets) pets.set(pet.id, pet);
+        next = s.next;
+      },
     };
   },
 });

@@ -37,6 +37,8 @@ function samples(): InfrakitError[] {
     new errors.HomeInUseError('/tmp/h', 42),
     new errors.StoreCorruptError('/tmp/h/configs/global.config', 'Unexpected token', 'position 12'),
     new errors.ServerBusyError('too many connections'),
+    new errors.ActorReloadedError('sim'),
+    new errors.ReloadFailedError('sim', 'SyntaxError: Unexpected token'),
     new errors.InternalError('bug'),
   ];
 }
