@@ -21,7 +21,7 @@ import { Mailbox } from './mailbox.js';
 import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
-import { jsonTextOf, postReply } from './reply.js';
+import { jsonReplyOf, postReply } from './reply.js';
 import { workerLogger } from './worker-log.js';
 
 interface Job {
@@ -174,11 +174,17 @@ async function boot(start: StartMessage): Promise<void> {
     if (direct !== undefined && job.to !== control) direct.add(job.method, ok);
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
-    // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides.
-    const text = ok && job.json === true ? jsonTextOf(value) : undefined;
+    // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides;
+    // a long one as UTF-8 bytes whose buffer is transferred, not copied (posted at once, after what is queued).
+    const json = ok && job.json === true ? jsonReplyOf(value) : undefined;
+    if (typeof json === 'object') {
+      job.to.post({ type: 'reply', id: job.id, ok: true, value: json, json: true }, [json.buffer as ArrayBuffer]);
+      if (!pumping) pump();
+      return;
+    }
     job.to.push(
-      text !== undefined
-        ? { type: 'reply', id: job.id, ok: true, value: text, json: true }
+      json !== undefined
+        ? { type: 'reply', id: job.id, ok: true, value: json, json: true }
         : ok
           ? { type: 'reply', id: job.id, ok: true, value }
           : { type: 'reply', id: job.id, ok: false, error: serializeError(value) },

@@ -127,7 +127,7 @@ export type FromWorker =
   | { readonly type: 'start-failed'; readonly error: SerializedError }
   /** Uncaught exception or unhandled rejection; the worker exits 1 right after. */
   | { readonly type: 'crash'; readonly error: SerializedError }
-  /** Answer to a `call`. With `json: true`, `value` is the result as JSON text (`jsonTextOf`). */
+  /** Answer to a `call`. With `json: true`, `value` is the result's JSON: text, or UTF-8 bytes in a transferred buffer (`jsonReplyOf`). */
   | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown; readonly json?: true }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
   /** `ctx.emit(type, payload)`. */

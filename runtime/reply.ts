@@ -3,31 +3,83 @@
  * place that answers. A value structured clone refuses (a function, a class with private state…)
  * becomes an error answer with the same head instead, so the caller is never left waiting.
  * A caller that only wants JSON (the socket front end) may ask for the answer as JSON text, encoded
- * by the worker: a string crosses threads for the cost of a copy, and main skips clone and stringify.
+ * by the worker: a short text crosses threads as a string (the cost of a copy); a long one as UTF-8
+ * bytes in an ArrayBuffer that is transferred, not copied, and that main writes to the socket as it
+ * is. Either way main skips clone and stringify.
  */
 import { types } from 'node:util';
 import { serializeError, type SerializedError } from './errors.js';
 
 interface Poster {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
 }
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError };
 
-/** Post `m` on `to`; if it cannot be cloned, post `m` with `ok: false` and the clone error instead. */
-export function postReply<M extends Outcome & { readonly type: string; readonly id: number }>(to: Poster, m: M): void {
+/**
+ * Post `m` on `to` (moving the ArrayBuffers in `transfer`); if it cannot be cloned, post `m` with
+ * `ok: false` and the clone error instead.
+ */
+export function postReply<M extends Outcome & { readonly type: string; readonly id: number }>(
+  to: Poster,
+  m: M,
+  transfer?: readonly ArrayBuffer[],
+): void {
   try {
-    to.postMessage(m);
+    if (transfer === undefined) to.postMessage(m);
+    else to.postMessage(m, transfer);
   } catch (err) {
     const { value: _value, error: _error, ...head } = m as M & { value?: unknown; error?: unknown };
     to.postMessage({ ...head, ok: false, error: serializeError(err) });
   }
 }
 
-/** A result as JSON text, encoded by the actor's worker (a call made with `jsonText: true`). */
+/**
+ * A result as JSON, encoded by the actor's worker (a call made with `jsonText: true`): the text, or
+ * (a long answer) its UTF-8 bytes. `text` and `bytes` give either form; the socket front end writes
+ * `bytes` when it has them, so a long answer is never turned into a string on the main thread.
+ */
 export class JsonText {
-  constructor(readonly text: string) {}
+  #text: string | undefined;
+  #bytes: Uint8Array | undefined;
+
+  constructor(json: string | Uint8Array) {
+    if (typeof json === 'string') this.#text = json;
+    else this.#bytes = json;
+  }
+
+  /** The JSON text (decoded from the bytes on first use when it came as bytes). */
+  get text(): string {
+    if (this.#text === undefined) {
+      const b = this.#bytes as Uint8Array;
+      this.#text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+    }
+    return this.#text;
+  }
+
+  /** The UTF-8 bytes, when the worker sent bytes; `undefined` when it sent text. */
+  get bytes(): Uint8Array | undefined {
+    return this.#bytes;
+  }
 }
+
+/** Answers at least this many UTF-16 units long leave the worker as transferred bytes, shorter ones as a string. */
+export const TRANSFER_MIN_CHARS = 64 * 1024;
+
+/**
+ * What a worker posts for a plain result a caller wants as JSON: its JSON text when short, else the
+ * text's UTF-8 bytes in an ArrayBuffer of their own, to be transferred (`undefined`: not plain JSON,
+ * send the value). The bytes are exactly those of the text.
+ */
+export function jsonReplyOf(value: unknown): string | Uint8Array | undefined {
+  const text = jsonTextOf(value);
+  if (text === undefined || text.length < TRANSFER_MIN_CHARS) return text;
+  const bytes = encoder.encode(text);
+  // encode() gives a fresh buffer; a view into a larger or shared one would transfer more than the answer.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+const encoder = new TextEncoder();
 
 /** Deeper results are sent as values (a cycle never ends; clone and the caller judge them as before). */
 const MAX_JSON_TEXT_DEPTH = 256;

@@ -223,7 +223,7 @@ export class StatefulActor implements ActorCell {
         if (p.timer !== undefined) clearTimeout(p.timer);
         if (this.#sup.stats) this.#counters.record(p.method, m.ok, performance.now() - p.t0);
         if (this.#sup.logCalls) this.#logCall(p, m.ok);
-        if (m.ok) p.resolve(m.json === true ? new JsonText(m.value as string) : m.value);
+        if (m.ok) p.resolve(m.json === true ? new JsonText(m.value as string | Uint8Array) : m.value);
         else p.reject(reviveError(m.error));
         return;
       }

@@ -13,8 +13,12 @@ import { nestingDepth, rawTopLevelMembers } from './raw-members.js';
 
 /** The outcome of one POST, with what the request log line needs. */
 export interface DispatchOutcome {
-  /** Response body (ends with `\n`), or `''` for a notification. */
-  readonly body: string;
+  /**
+   * Response body (ends with `\n`), or `''` for a notification. A long result the actor's worker sent as
+   * UTF-8 bytes comes as the body's parts in bytes (head, the worker's bytes, tail), to be written one
+   * after another: the result is never turned into a string or copied here.
+   */
+  readonly body: string | readonly Uint8Array[];
   /** The method, when the request had one. */
   readonly method?: string;
   /** The raw id text, when the request had one. */
@@ -50,7 +54,11 @@ function errorBody(id: string, code: number, message: string, data: unknown): st
   return `{"jsonrpc":"2.0","error":{"code":${code},"message":${JSON.stringify(message)},"data":${dataText}},"id":${id}}\n`;
 }
 
-function resultBody(id: string, result: unknown): string {
+const RESULT_HEAD = Buffer.from('{"jsonrpc":"2.0","result":');
+
+function resultBody(id: string, result: unknown): string | readonly Uint8Array[] {
+  const bytes = result instanceof JsonText ? result.bytes : undefined;
+  if (bytes !== undefined) return [RESULT_HEAD, bytes, Buffer.from(`,"id":${id}}\n`)];
   // Go's client rejects a null or missing result ("result is null"): always send an object.
   const text = result instanceof JsonText ? result.text : result === undefined || result === null ? '{}' : JSON.stringify(result);
   if (text === undefined) throw new InternalError(`result of type ${typeof result} cannot be sent as JSON`);
@@ -113,7 +121,7 @@ export async function dispatchJsonRpc(host: PluginHost, actor: string, text: str
     return fail(id, JsonRpcCode.InvalidParams, `params nested deeper than ${MAX_PARAMS_DEPTH} levels`, named);
   }
 
-  let body: string;
+  let body: string | readonly Uint8Array[];
   try {
     const params = requestParams(req['params']);
     const result = isHandshakeMethod(method) ? handshake(host, actor, method) : await callActor(host, actor, method, params);

@@ -62,22 +62,40 @@ function busyBody(err: ServerBusyError): string {
 
 const TRUNCATE_LOG_BODY = 4096;
 
-function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+/** `body`: text, or parts in bytes written one after another (corked: one writev, no copy). */
+function sendJson(res: ServerResponse, status: number, body: string | readonly Uint8Array[], headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
+  let length = 0;
+  if (typeof body === 'string') length = Buffer.byteLength(body);
+  else for (const part of body) length += part.byteLength;
   res.writeHead(status, {
     'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(body)),
+    'Content-Length': String(length),
     ...headers,
   });
-  res.end(body);
+  if (typeof body === 'string') {
+    res.end(body);
+    return;
+  }
+  res.cork();
+  for (const part of body) res.write(part);
+  res.end();
+  res.uncork();
 }
 
 function refuse(res: ServerResponse, status: number, why: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, `${JSON.stringify({ error: why })}\n`, headers);
 }
 
-function truncate(text: string): string {
-  return text.length > TRUNCATE_LOG_BODY ? `${text.slice(0, TRUNCATE_LOG_BODY)}…(${text.length} chars)` : text;
+function truncate(body: string | readonly Uint8Array[]): string {
+  if (typeof body === 'string') {
+    return body.length > TRUNCATE_LOG_BODY ? `${body.slice(0, TRUNCATE_LOG_BODY)}…(${body.length} chars)` : body;
+  }
+  // Bytes only for long answers: the start of the body is enough for a log line.
+  const head = Buffer.concat(body.map((p) => p.subarray(0, TRUNCATE_LOG_BODY))).subarray(0, TRUNCATE_LOG_BODY);
+  let n = 0;
+  for (const p of body) n += p.byteLength;
+  return `${head.toString('utf8')}…(${n} bytes)`;
 }
 
 /** The HTTP server of one actor. Create with `PluginServer.listen`. */
@@ -396,7 +414,7 @@ export class PluginServer {
           id: out.id,
           ms,
           ...(out.errorCode === undefined ? {} : { code: out.errorCode }),
-          body: truncate(out.body.trimEnd()),
+          body: truncate(typeof out.body === 'string' ? out.body.trimEnd() : out.body),
         },
         'response',
       );

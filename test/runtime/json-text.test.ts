@@ -3,9 +3,28 @@
  * JSON text, and anything else exactly as a plain call does.
  */
 import assert from 'node:assert/strict';
-import { InfrakitError, JsonText, type Runtime } from '../../runtime/index.js';
-import { jsonTextOf } from '../../runtime/reply.js';
+import { join } from 'node:path';
+import { InfrakitError, JsonText, Runtime } from '../../runtime/index.js';
+import { TRANSFER_MIN_CHARS, jsonReplyOf, jsonTextOf } from '../../runtime/reply.js';
+import { serveRuntime } from '../../sockets/index.js';
 import { decl, quietRuntime } from '../fixtures/helpers.js';
+import { rpc, tempDir } from '../sockets/helpers.js';
+
+/**
+ * A listing like a simulator's: many records sharing one tag set and one Properties object (as a
+ * structured clone delivers them), with non-ASCII text, long enough to leave the worker as bytes.
+ */
+function longListing(n = 2000): object {
+  const tags = { 'infrakit.group': 'wörkers', tier: 'bench ✓', quote: 'a "b" \\ \u2028' };
+  const props = { cpu: 2, image: 'ubuntu-22.04', list: [1, null, 'x'] };
+  const Instances = Array.from({ length: n }, (_, i) => ({
+    ID: `i-${i}`,
+    LogicalID: i % 2 === 0 ? null : `l-${i}`,
+    Tags: tags,
+    Properties: props,
+  }));
+  return { Description: { Instances, Converged: true, Size: n, Rollout: null, Problems: null } };
+}
 
 describe('runtime: results as JSON text', () => {
   describe('jsonTextOf', () => {
@@ -62,6 +81,25 @@ describe('runtime: results as JSON text', () => {
     });
   });
 
+  describe('jsonReplyOf', () => {
+    it('gives a short answer as its JSON text', () => {
+      const v = { a: [1, 'two'], b: null };
+      assert.equal(jsonReplyOf(v), JSON.stringify(v));
+      assert.equal(jsonReplyOf(new Date(0)), undefined);
+    });
+
+    it('gives a long answer as the UTF-8 bytes of the same text, in an ArrayBuffer of their own', () => {
+      const v = longListing();
+      const text = JSON.stringify(v);
+      assert.ok(text.length >= TRANSFER_MIN_CHARS);
+      const got = jsonReplyOf(v);
+      assert.ok(got instanceof Uint8Array);
+      assert.equal(got.byteOffset, 0);
+      assert.equal(got.byteLength, got.buffer.byteLength);
+      assert.ok(Buffer.from(got).equals(Buffer.from(text, 'utf8')));
+    });
+  });
+
   describe('Runtime.call with jsonText', () => {
     let rt: Runtime;
     beforeEach(async () => {
@@ -79,6 +117,16 @@ describe('runtime: results as JSON text', () => {
       assert.deepEqual(await rt.call('echo', 'Echo.Echo', value), value);
     });
 
+    it('a long result comes as transferred bytes: the same JSON as the text path', async () => {
+      const value = longListing();
+      const got = await rt.call('echo', 'Echo.Echo', value, { jsonText: true });
+      assert.ok(got instanceof JsonText);
+      assert.ok(got.bytes instanceof Uint8Array);
+      assert.ok(Buffer.from(got.bytes).equals(Buffer.from(JSON.stringify(value), 'utf8')));
+      assert.equal(got.text, JSON.stringify(value));
+      assert.deepEqual(await rt.call('echo', 'Echo.Echo', value), value);
+    });
+
     it('other results come as values; errors as before', async () => {
       const value = { when: new Date(0), big: 2n ** 64n, map: new Map([[1, 2]]) };
       assert.deepEqual(await rt.call('echo', 'Echo.Echo', value, { jsonText: true }), value);
@@ -88,6 +136,28 @@ describe('runtime: results as JSON text', () => {
         (e: unknown) => e instanceof InfrakitError && /could not be cloned|clone/i.test(e.message),
       );
       await assert.rejects(rt.call('echo', 'Echo.Fail', { message: 'no' }, { jsonText: true }), /no/);
+    });
+  });
+
+  describe('over the socket', () => {
+    it('a long answer written from bytes is byte for byte the body the text path writes', async () => {
+      const { dir, cleanup } = await tempDir();
+      const srt = await Runtime.start({ home: dir, logLevel: 'silent', actors: [decl('echo', 'echo-actor')] });
+      const fe = await serveRuntime(srt, { pluginsDir: join(dir, 'plugins') });
+      try {
+        const sock = join(dir, 'plugins', 'echo');
+        for (const value of [{ short: 'ü', n: [1, 2] }, longListing()]) {
+          // The id as Go sends it: an integer a double cannot hold, echoed as its text.
+          const res = await rpc(sock, `{"jsonrpc":"2.0","method":"Echo.Echo","params":${JSON.stringify(value)},"id":9007199254740993}`);
+          const expected = `{"jsonrpc":"2.0","result":${JSON.stringify(value)},"id":9007199254740993}\n`;
+          assert.equal(res.body, expected);
+          assert.equal(res.headers['content-length'], String(Buffer.byteLength(expected)));
+        }
+      } finally {
+        await fe.close();
+        await srt.stop();
+        await cleanup();
+      }
     });
   });
 });
