@@ -130,6 +130,7 @@ export class PeerLinks {
   readonly #connects = new Map<number, { target: string; resolve(r: ConnectResult): void }>();
   readonly #relays = new Map<number, Pending>();
   #nextId = 1;
+  readonly #ownChain: readonly string[];
 
   /**
    * `self`: this actor's name; `defaultTimeoutMs`: the deadline of a call that names none;
@@ -140,7 +141,9 @@ export class PeerLinks {
     private readonly defaultTimeoutMs: number,
     private readonly current: () => readonly string[],
     private readonly post: (m: FromWorker) => void,
-  ) {}
+  ) {
+    this.#ownChain = Object.freeze([self]);
+  }
 
   /**
    * `ctx.call`: only the part of `name` before the first `/` picks the actor. A call the target answers
@@ -150,7 +153,9 @@ export class PeerLinks {
   call(name: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     const target = actorOf(name);
     const ms = timeoutMs ?? this.defaultTimeoutMs;
-    const chain = extendChain(this.current(), this.self, target);
+    const current = this.current();
+    // Work started from main (the group's provisions) has no chain: every such call carries the same `[self]`.
+    const chain = current.length === 0 ? this.#ownChain : extendChain(current, this.self, target);
     if (chain instanceof CallDepthError) return Promise.reject(chain);
     const t0 = Date.now();
     const attempt = (tries: number): Promise<unknown> =>

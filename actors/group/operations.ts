@@ -145,11 +145,24 @@ export class Operations {
     this.ctx.onIdle(this.progressed);
   }
 
+  /** The plugin clients of one settings value, made once (not per provision). */
+  private readonly clients = new WeakMap<GroupSettings, { instance: InstanceClient; flavor: FlavorClient }>();
+  private clientsOf(s: GroupSettings): { instance: InstanceClient; flavor: FlavorClient } {
+    let c = this.clients.get(s);
+    if (c === undefined) {
+      c = {
+        instance: new InstanceClient(this.ctx.caller, s.props.instance.Plugin),
+        flavor: new FlavorClient(this.ctx.caller, s.props.flavor.Plugin),
+      };
+      this.clients.set(s, c);
+    }
+    return c;
+  }
   private instance(s: GroupSettings): InstanceClient {
-    return new InstanceClient(this.ctx.caller, s.props.instance.Plugin);
+    return this.clientsOf(s).instance;
   }
   private flavor(s: GroupSettings): FlavorClient {
-    return new FlavorClient(this.ctx.caller, s.props.flavor.Plugin);
+    return this.clientsOf(s).flavor;
   }
 
   /** Prepare (flavor) then Provision one instance, tagged as the group's; counted until listed. Runs when a runner takes it. */
