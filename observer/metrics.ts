@@ -110,39 +110,43 @@ export function observerRegistry(observer: Observer): Registry {
   // only observes, so this metric is a custom one in prom-client's own shape.
   registry.registerMetric({
     name: 'infrakit_actor_call_duration_seconds',
-    help: 'Duration of calls made to the actor through the main thread, from send to reply, by method.',
+    help: 'Duration of calls answered by the actor, by method and way in: via="main" from send to reply as the main thread sees it, via="direct" from the callee worker taking the call off its port to its reply (reported every 2 s).',
     type: 'histogram',
     aggregator: 'sum',
     get: () => {
       const s = stats();
       const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
       for (const a of s.actors)
-        for (const [method, m] of Object.entries(a.methods)) {
-          let cum = 0;
-          s.latencyBucketsMs.forEach((le, i) => {
-            cum += m.buckets[i] ?? 0;
+        for (const [via, byMethod] of [
+          ['main', a.methods],
+          ['direct', a.direct],
+        ] as const)
+          for (const [method, m] of Object.entries(byMethod)) {
+            let cum = 0;
+            s.latencyBucketsMs.forEach((le, i) => {
+              cum += m.buckets[i] ?? 0;
+              values.push({
+                metricName: 'infrakit_actor_call_duration_seconds_bucket',
+                labels: { actor: a.name, method, via, le: le / SECONDS },
+                value: cum,
+              });
+            });
+            const count = m.ok + m.error;
             values.push({
               metricName: 'infrakit_actor_call_duration_seconds_bucket',
-              labels: { actor: a.name, method, le: le / SECONDS },
-              value: cum,
+              labels: { actor: a.name, method, via, le: '+Inf' },
+              value: count,
             });
-          });
-          const count = m.ok + m.error;
-          values.push({
-            metricName: 'infrakit_actor_call_duration_seconds_bucket',
-            labels: { actor: a.name, method, le: '+Inf' },
-            value: count,
-          });
-          values.push({
-            metricName: 'infrakit_actor_call_duration_seconds_sum',
-            labels: { actor: a.name, method },
-            value: m.sumMs / SECONDS,
-          });
-          values.push({ metricName: 'infrakit_actor_call_duration_seconds_count', labels: { actor: a.name, method }, value: count });
-        }
+            values.push({
+              metricName: 'infrakit_actor_call_duration_seconds_sum',
+              labels: { actor: a.name, method, via },
+              value: m.sumMs / SECONDS,
+            });
+            values.push({ metricName: 'infrakit_actor_call_duration_seconds_count', labels: { actor: a.name, method, via }, value: count });
+          }
       return {
         name: 'infrakit_actor_call_duration_seconds',
-        help: 'Duration of calls made to the actor through the main thread, from send to reply, by method.',
+        help: 'Duration of calls answered by the actor, by method and way in: via="main" from send to reply as the main thread sees it, via="direct" from the callee worker taking the call off its port to its reply (reported every 2 s).',
         type: 'histogram',
         aggregator: 'sum',
         values,

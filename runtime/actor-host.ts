@@ -33,6 +33,8 @@ interface Job {
   readonly to: Replies;
   /** Main asked for the result as JSON text. */
   readonly json?: true;
+  /** `performance.now()` when a direct call was taken off its port (0 when not timed). */
+  readonly t0: number;
 }
 
 if (parentPort === null) throw new Error('actor-host must run in a worker thread');
@@ -171,7 +173,7 @@ async function boot(start: StartMessage): Promise<void> {
 
   const finish = (job: Job, ok: boolean, value: unknown): void => {
     running--;
-    if (direct !== undefined && job.to !== control) direct.add(job.method, ok);
+    if (direct !== undefined && job.to !== control) direct.add(job.method, ok, performance.now() - job.t0);
     // Free the mailbox slot before replying, so a caller that pipelines at capacity never sees a stale count.
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides;
@@ -288,6 +290,7 @@ async function boot(start: StartMessage): Promise<void> {
       return;
     }
     const chain = req.chain ?? EMPTY_CHAIN;
+    const t0 = direct !== undefined && to !== control ? performance.now() : 0;
     if (chain.length > 0) {
       const deep = tooDeep(chain, start.name);
       if (deep !== undefined) {
@@ -297,11 +300,11 @@ async function boot(start: StartMessage): Promise<void> {
       }
       // Re-entrant (this actor is up the chain, waiting on this call): run now, not behind it.
       if (chain.includes(start.name)) {
-        run({ id: req.id, method: req.method, params: req.params, chain, to, json: req.json });
+        run({ id: req.id, method: req.method, params: req.params, chain, to, json: req.json, t0 });
         return;
       }
     }
-    const job: Job = { id: req.id, method: req.method, params: req.params, chain, to, json: req.json };
+    const job: Job = { id: req.id, method: req.method, params: req.params, chain, to, json: req.json, t0 };
     if (pausing) {
       held.push(job);
       return;

@@ -127,14 +127,16 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
 
 /** Serve a direct link: each `PeerRequest` on `port` is answered on it. */
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
-  const reply = (m: PeerReply, method?: string): void => {
-    if (method !== undefined && data.heapReportMs > 0) direct.add(method, m.ok);
+  const reply = (m: PeerReply, method?: string, t0 = 0): void => {
+    if (method !== undefined && data.heapReportMs > 0) direct.add(method, m.ok, performance.now() - t0);
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
     mailbox.leave();
     postReply(port, m);
   };
   port.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, serveOne));
   function serveOne(req: PeerRequest): void {
+    // Timed from here (taken off the port) to the reply, for the stats (docs/observer.md).
+    const t0 = data.heapReportMs > 0 ? performance.now() : 0;
     if (stopping !== undefined) {
       const err = reloaded ? new ActorReloadedError(data.name) : new RuntimeStoppedError(`actor '${data.name}' is stopping`);
       reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) });
@@ -151,17 +153,17 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
       r = invokeIn(req.chain, def, instance, req.method, req.params);
     } catch (err) {
       leave();
-      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
+      reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method, t0);
       return;
     }
     Promise.resolve(r).then(
       (value) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: true, value }, req.method);
+        reply({ type: 'reply', id: req.id, ok: true, value }, req.method, t0);
       },
       (err: unknown) => {
         leave();
-        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method);
+        reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method, t0);
       },
     );
   }

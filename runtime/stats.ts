@@ -2,7 +2,8 @@
  * Per-actor figures for the observer and `/metrics` (docs/observer.md): calls counted on the main thread
  * where they enter an actor's mailbox and where their replies come back (by method and outcome, with a
  * latency histogram of fixed buckets), and the heap each worker reports. Direct actor-to-actor calls
- * never touch main: they show in the mailbox depth (a shared counter), not in these counts.
+ * never touch main: the answering worker times and counts them the same way (`DirectCounter`) and posts
+ * them with its heap report, merged here into `direct`.
  * `runtime.stats()` returns a snapshot; recording costs two `performance.now()` and a map lookup per call.
  */
 import { getHeapStatistics } from 'node:v8';
@@ -50,11 +51,12 @@ export interface ActorStats {
   /** The heap of each live worker (a pool may have several). */
   readonly heap: readonly WorkerHeap[];
   /**
-   * Calls from other actors over direct ports (they never pass main), by method: counted by the
-   * actor's worker and reported with its heap, so up to `HEAP_REPORT_MS` late (and a crashed worker's
-   * last report is lost). No durations.
+   * Calls from other actors over direct ports (they never pass main), by method: counted and timed by
+   * the actor's worker (from taking the call off its port to queueing the reply, so without the hop
+   * between threads that `methods` includes) and reported with its heap, so up to `HEAP_REPORT_MS` late
+   * (and a crashed worker's last report is lost).
    */
-  readonly direct: Readonly<Record<string, { readonly ok: number; readonly error: number }>>;
+  readonly direct: Readonly<Record<string, MethodStats>>;
 }
 
 export interface RuntimeStats {
@@ -73,21 +75,46 @@ interface MutableMethod {
   sumMs: number;
 }
 
-/** Outcomes of direct calls by method, `[ok, error]`: counted in a worker, posted (and reset) with its heap. */
-export type DirectCounts = Record<string, [number, number]>;
+function newMethod(): MutableMethod {
+  return { ok: 0, error: 0, buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sumMs: 0 };
+}
 
-/** A worker's count of the direct calls it answered since its last report. */
-export class DirectCounter {
-  #m = new Map<string, [number, number]>();
-
-  add(method: string, ok: boolean): void {
-    let c = this.#m.get(method);
-    if (c === undefined) {
-      const key = this.#m.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
-      c = this.#m.get(key) ?? [0, 0];
-      this.#m.set(key, c);
+/** The entry of `method` in `map`, created on first use; past `MAX_METHODS_PER_ACTOR` names, `(other)`'s. */
+function entryOf(map: Map<string, MutableMethod>, method: string): MutableMethod {
+  let m = map.get(method);
+  if (m === undefined) {
+    const key = map.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
+    m = map.get(key);
+    if (m === undefined) {
+      m = newMethod();
+      map.set(key, m);
     }
-    c[ok ? 0 : 1]++;
+  }
+  return m;
+}
+
+function observe(m: MutableMethod, ok: boolean, ms: number): void {
+  if (ok) m.ok++;
+  else m.error++;
+  m.sumMs += ms;
+  let i = 0;
+  while (i < LATENCY_BUCKETS_MS.length && ms > (LATENCY_BUCKETS_MS[i] as number)) i++;
+  (m.buckets[i] as number)++;
+}
+
+/**
+ * Direct calls by method, as a worker posts them (and resets them) with its heap: outcomes and durations
+ * in the `LATENCY_BUCKETS_MS` buckets. At most `MAX_METHODS_PER_ACTOR` names plus `(other)` per report.
+ */
+export type DirectCounts = Record<string, MethodStats>;
+
+/** A worker's count and timing of the direct calls it answered since its last report. */
+export class DirectCounter {
+  #m = new Map<string, MutableMethod>();
+
+  /** A direct call of `method` was answered `ms` after the worker took it off its port. */
+  add(method: string, ok: boolean, ms: number): void {
+    observe(entryOf(this.#m, method), ok, ms);
   }
 
   /** The counts since the last call, or undefined when none. */
@@ -102,48 +129,33 @@ export class DirectCounter {
 /** The counters of one actor, kept on the main thread by its cell. */
 export class CallCounters {
   readonly #methods = new Map<string, MutableMethod>();
-  readonly #direct = new Map<string, { ok: number; error: number }>();
+  readonly #direct = new Map<string, MutableMethod>();
   mailboxFull = 0;
   readonly #heap = new Map<number, WorkerHeap>();
 
   /** A call of `method` finished after `ms`. */
   record(method: string, ok: boolean, ms: number): void {
-    let m = this.#methods.get(method);
-    if (m === undefined) {
-      const key = this.#methods.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
-      m = this.#methods.get(key);
-      if (m === undefined) {
-        m = { ok: 0, error: 0, buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sumMs: 0 };
-        this.#methods.set(key, m);
-      }
-    }
-    if (ok) m.ok++;
-    else m.error++;
-    m.sumMs += ms;
-    let i = 0;
-    while (i < LATENCY_BUCKETS_MS.length && ms > (LATENCY_BUCKETS_MS[i] as number)) i++;
-    (m.buckets[i] as number)++;
+    observe(entryOf(this.#methods, method), ok, ms);
   }
 
   setHeap(h: WorkerHeap): void {
     this.#heap.set(h.threadId, h);
   }
 
+  /** Merge a worker's report of direct calls (bounded like `record`: at most the buckets we know). */
   addDirect(counts: DirectCounts | undefined): void {
     if (counts === undefined) return;
-    for (const [method, [ok, error]] of Object.entries(counts)) {
-      const key = this.#direct.has(method) || this.#direct.size < MAX_METHODS_PER_ACTOR ? method : '(other)';
-      const c = this.#direct.get(key) ?? { ok: 0, error: 0 };
-      c.ok += ok;
-      c.error += error;
-      this.#direct.set(key, c);
+    for (const [method, r] of Object.entries(counts)) {
+      const c = entryOf(this.#direct, method);
+      c.ok += r.ok;
+      c.error += r.error;
+      c.sumMs += r.sumMs;
+      for (let i = 0; i < c.buckets.length; i++) (c.buckets[i] as number) += r.buckets[i] ?? 0;
     }
   }
 
-  direct(): Record<string, { ok: number; error: number }> {
-    const out: Record<string, { ok: number; error: number }> = {};
-    for (const [name, c] of this.#direct) out[name] = { ...c };
-    return out;
+  direct(): Record<string, MethodStats> {
+    return snapshotOf(this.#direct);
   }
 
   dropHeap(threadId: number): void {
@@ -155,10 +167,14 @@ export class CallCounters {
   }
 
   methods(): Record<string, MethodStats> {
-    const out: Record<string, MethodStats> = {};
-    for (const [name, m] of this.#methods) out[name] = { ok: m.ok, error: m.error, buckets: [...m.buckets], sumMs: m.sumMs };
-    return out;
+    return snapshotOf(this.#methods);
   }
+}
+
+function snapshotOf(map: Map<string, MutableMethod>): Record<string, MethodStats> {
+  const out: Record<string, MethodStats> = {};
+  for (const [name, m] of map) out[name] = { ok: m.ok, error: m.error, buckets: [...m.buckets], sumMs: m.sumMs };
+  return out;
 }
 
 /** The heap figures a worker reports of itself. */

@@ -212,8 +212,8 @@ describe('observer over HTTP', function () {
     const text = await scrape();
     const after = samples(text);
     assert.ok((after.get(key) ?? 0) >= n0 + 5, `${key}: ${n0} then ${after.get(key)}`);
-    const count = after.get('infrakit_actor_call_duration_seconds_count{actor="group",method="Group.DescribeGroup"}') ?? 0;
-    assert.equal(after.get('infrakit_actor_call_duration_seconds_bucket{actor="group",method="Group.DescribeGroup",le="+Inf"}'), count);
+    const count = after.get('infrakit_actor_call_duration_seconds_count{actor="group",method="Group.DescribeGroup",via="main"}') ?? 0;
+    assert.equal(after.get('infrakit_actor_call_duration_seconds_bucket{actor="group",method="Group.DescribeGroup",via="main",le="+Inf"}'), count);
     assert.ok(count >= 5);
     assert.equal(after.get('infrakit_actor_mailbox_capacity{actor="simulator"}'), 1024);
     assert.equal(after.get('infrakit_actor_up{actor="vanilla",kind="stateless",state="running"}'), 1);
@@ -222,10 +222,13 @@ describe('observer over HTTP', function () {
     assert.equal(after.get('infrakit_group_converged{plugin="group",group="web"}'), 1);
     assert.equal(after.get('infrakit_group_rollout_progress_ratio{plugin="group",group="web"}'), 1);
     // The group's calls to the simulator go over a direct port, never through main: the simulator's
-    // worker counts them and reports them with its heap.
-    await waitFor('the simulator counting the provisions the group made directly', async () => {
+    // worker counts and times them and reports them with its heap.
+    await waitFor('the simulator counting and timing the provisions the group made directly', async () => {
       const m = samples(await scrape());
-      return (m.get('infrakit_actor_calls_total{actor="simulator",method="Instance.Provision",outcome="ok",via="direct"}') ?? 0) >= 3;
+      const calls = m.get('infrakit_actor_calls_total{actor="simulator",method="Instance.Provision",outcome="ok",via="direct"}') ?? 0;
+      const timed = m.get('infrakit_actor_call_duration_seconds_count{actor="simulator",method="Instance.Provision",via="direct"}') ?? 0;
+      const inf = m.get('infrakit_actor_call_duration_seconds_bucket{actor="simulator",method="Instance.Provision",via="direct",le="+Inf"}');
+      return calls >= 3 && timed === calls && inf === calls;
     });
     await waitFor('the direct calls in the simulator calls of /api/actors (sampled each second)', async () => {
       const actors = JSON.parse((await http(`${obs.url}api/actors`)).body) as { name: string; calls: number }[];

@@ -4,9 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import type { Runtime } from '../../runtime/index.js';
-import { LATENCY_BUCKETS_MS, type ActorStats } from '../../runtime/index.js';
+import { LATENCY_BUCKETS_MS, type ActorStats, type MethodStats } from '../../runtime/index.js';
+import { DirectCounter, MAX_METHODS_PER_ACTOR } from '../../runtime/stats.js';
+import { Observer } from '../../observer/collect.js';
 import { decl, quietRuntime } from '../fixtures/helpers.js';
 import { waitFor } from '../helpers/wait.js';
+
+const callsOf = (m: MethodStats | undefined): number => (m === undefined ? 0 : m.ok + m.error);
+const histogramOf = (m: MethodStats | undefined): number => (m === undefined ? 0 : m.buckets.reduce((a, b) => a + b, 0));
 
 function actor(rt: Runtime, name: string): ActorStats {
   const a = rt.stats().actors.find((x) => x.name === name);
@@ -16,7 +21,10 @@ function actor(rt: Runtime, name: string): ActorStats {
 
 describe('runtime: stats()', () => {
   let rt: Runtime | undefined;
+  let obs: Observer | undefined;
   afterEach(async () => {
+    obs?.close();
+    obs = undefined;
     await rt?.stop();
     rt = undefined;
   });
@@ -88,6 +96,7 @@ describe('runtime: stats()', () => {
   it('counts calls from other actors over direct ports in the callee (stateful and pooled), reported with the heap', async () => {
     rt = quietRuntime();
     await rt.addAll([decl('caller', 'caller'), decl('echo', 'echo-actor'), decl('pool', 'stateless-echo')]);
+    obs = new Observer(rt, { intervalMs: 1000 });
     await rt.call('caller', 'Caller.Many', { target: 'echo', method: 'Echo.Echo', n: 6 });
     await rt.call('caller', 'Caller.Try', { target: 'echo', method: 'Echo.Fail' });
     await rt.call('caller', 'Caller.Many', { target: 'pool', method: 'Flavor.Whoami', n: 4 });
@@ -99,6 +108,46 @@ describe('runtime: stats()', () => {
     // They never passed main: not in the main-thread counts of the callee.
     assert.deepEqual(actor(rt, 'echo').methods, {});
     assert.equal(actor(rt, 'caller').methods['Caller.Many']?.ok, 2);
+    // Timed by the callee's worker: one histogram count per call, and a duration.
+    const echo = actor(rt, 'echo').direct;
+    const pool = actor(rt, 'pool').direct;
+    for (const m of [echo['Echo.Echo'], echo['Echo.Fail'], pool['Flavor.Whoami']]) {
+      assert.ok(m);
+      assert.equal(m.buckets.length, LATENCY_BUCKETS_MS.length + 1);
+      assert.equal(histogramOf(m), callsOf(m));
+      assert.ok(m.sumMs > 0);
+    }
+    // And the observer's calls and p99 (the main and direct histograms of an actor together) cover them.
+    await waitFor('the observer to show the direct calls with a p99', () => {
+      const views = obs!.snapshot().actors;
+      const echoView = views.find((a) => a.name === 'echo');
+      const poolView = views.find((a) => a.name === 'pool');
+      return echoView?.calls === 7 && (echoView.p99Ms ?? 0) > 0 && poolView?.calls === 4 && (poolView.p99Ms ?? 0) > 0;
+    });
+  });
+
+  it('bounds the methods of a direct-call report: a caller with many method names folds the rest into (other)', async () => {
+    // In the worker: one report holds at most MAX_METHODS_PER_ACTOR names plus (other).
+    const counter = new DirectCounter();
+    for (let i = 0; i < MAX_METHODS_PER_ACTOR * 4; i++) counter.add(`M.${i}`, i % 2 === 0, 0.05);
+    const report = counter.take()!;
+    assert.equal(Object.keys(report).length, MAX_METHODS_PER_ACTOR + 1);
+    assert.equal(callsOf(report['(other)']), MAX_METHODS_PER_ACTOR * 3);
+    assert.equal(histogramOf(report['(other)']), MAX_METHODS_PER_ACTOR * 3);
+    assert.equal(counter.take(), undefined);
+
+    // End to end: unknown method names from a caller, answered with errors by the pool and counted there.
+    rt = quietRuntime();
+    await rt.addAll([decl('caller', 'caller'), decl('pool', 'stateless-echo')]);
+    const n = MAX_METHODS_PER_ACTOR + 40;
+    for (let i = 0; i < n; i++) await rt.call('caller', 'Caller.Try', { target: 'pool', method: `Flavor.No${i}` });
+    const direct = await waitFor('the direct calls reported', () => {
+      const d = actor(rt!, 'pool').direct;
+      return Object.values(d).reduce((s, m) => s + callsOf(m), 0) === n ? d : undefined;
+    });
+    assert.ok(Object.keys(direct).length <= MAX_METHODS_PER_ACTOR + 1, `${Object.keys(direct).length} methods`);
+    assert.ok(callsOf(direct['(other)']) >= 40);
+    for (const m of Object.values(direct)) assert.equal(histogramOf(m), m.error);
   });
 
   it('counts refusals of a full mailbox', async () => {
