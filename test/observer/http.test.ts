@@ -213,7 +213,10 @@ describe('observer over HTTP', function () {
     const after = samples(text);
     assert.ok((after.get(key) ?? 0) >= n0 + 5, `${key}: ${n0} then ${after.get(key)}`);
     const count = after.get('infrakit_actor_call_duration_seconds_count{actor="group",method="Group.DescribeGroup",via="main"}') ?? 0;
-    assert.equal(after.get('infrakit_actor_call_duration_seconds_bucket{actor="group",method="Group.DescribeGroup",via="main",le="+Inf"}'), count);
+    assert.equal(
+      after.get('infrakit_actor_call_duration_seconds_bucket{actor="group",method="Group.DescribeGroup",via="main",le="+Inf"}'),
+      count,
+    );
     assert.ok(count >= 5);
     assert.equal(after.get('infrakit_actor_mailbox_capacity{actor="simulator"}'), 1024);
     assert.equal(after.get('infrakit_actor_up{actor="vanilla",kind="stateless",state="running"}'), 1);
@@ -227,7 +230,9 @@ describe('observer over HTTP', function () {
       const m = samples(await scrape());
       const calls = m.get('infrakit_actor_calls_total{actor="simulator",method="Instance.Provision",outcome="ok",via="direct"}') ?? 0;
       const timed = m.get('infrakit_actor_call_duration_seconds_count{actor="simulator",method="Instance.Provision",via="direct"}') ?? 0;
-      const inf = m.get('infrakit_actor_call_duration_seconds_bucket{actor="simulator",method="Instance.Provision",via="direct",le="+Inf"}');
+      const inf = m.get(
+        'infrakit_actor_call_duration_seconds_bucket{actor="simulator",method="Instance.Provision",via="direct",le="+Inf"}',
+      );
       return calls >= 3 && timed === calls && inf === calls;
     });
     await waitFor('the direct calls in the simulator calls of /api/actors (sampled each second)', async () => {
