@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Runtime } from '../runtime/runtime.js';
 import { groupClient } from '../actors/spi/clients.js';
 import { Observer } from './collect.js';
-import { observerRegistry } from './metrics.js';
+import type { Registry } from 'prom-client';
 import { OBSERVER_PAGE, OBSERVER_SCRIPT } from './page.js';
 
 /** Where `startObserver` listens by default (the next free port above it when taken). */
@@ -94,7 +94,9 @@ export function observerHandler(runtime: Runtime, opts: ObserverHandlerOptions =
   if (opts.allowRemote === true && (opts.token === undefined || opts.token.length < 16))
     throw new ObserverConfigError('serving clients from other hosts needs a token of at least 16 characters');
   const observer = new Observer(runtime);
-  const registry = observerRegistry(observer);
+  // prom-client loads on the first scrape: an `up` nobody scrapes never pays for it.
+  let registry: Promise<Registry> | undefined;
+  const registryOf = (): Promise<Registry> => (registry ??= import('./metrics.js').then((m) => m.observerRegistry(observer)));
   const base = (opts.basePath ?? '').replace(/\/+$/, '');
   const streams = new Set<ServerResponse>();
 
@@ -161,10 +163,9 @@ export function observerHandler(runtime: Runtime, opts: ObserverHandlerOptions =
       case '/api/stream':
         return stream(req, res, head);
       case '/metrics':
-        registry.metrics().then(
-          (text) => send(res, 200, registry.contentType, text, head),
-          (err: unknown) => json(res, 500, { error: String(err) }),
-        );
+        registryOf()
+          .then(async (r) => send(res, 200, r.contentType, await r.metrics(), head))
+          .catch((err: unknown) => json(res, 500, { error: String(err) }));
         return;
       default:
         return refuse(req, res, 404, `no such path: ${path}`);

@@ -15,7 +15,7 @@ import { infrakitHome } from '../../runtime/home.js';
 import { resolveStoreKind } from '../../actors/group/store-kind.js';
 import { etcdGroupBackend } from '../../cluster/ha-options.js';
 import { emit, table, UsageError } from '../output.js';
-import type { ObserverServer, StartObserverOptions } from '../../observer/index.js';
+import type { ObserverServer, StartObserverOptions } from '../../observer/server.js';
 import { globals } from '../context.js';
 import { defaultActors, readUpFile, actorsFromWords, externalFromWord } from '../up-config.js';
 import { count } from '../words.js';
@@ -65,7 +65,7 @@ export function httpPlan(flags: HttpFlags): 'off' | StartObserverOptions {
 
 async function startHttp(runtime: Runtime, plan: 'off' | StartObserverOptions): Promise<ObserverServer | undefined> {
   if (plan === 'off') return undefined;
-  const { startObserver } = await import('../../observer/index.js');
+  const { startObserver } = await import('../../observer/server.js');
   return startObserver(runtime, plan);
 }
 
