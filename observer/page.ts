@@ -146,7 +146,8 @@ export const OBSERVER_SCRIPT = `'use strict';
     controls = s.controls === true;
     drawActors(s.actors);
     drawGroups(s.groups);
-    $('#summary').textContent = s.actors.length + ' actors, ' + s.groups.length + ' groups' + (s.collecting ? '' : ' (call counting off)');
+    const count = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+    $('#summary').textContent = count(s.actors.length, 'actor') + ', ' + count(s.groups.length, 'group') + (s.collecting ? '' : ' (call counting off)');
   }
   function connect() {
     const es = new EventSource(withToken('api/stream'));
