@@ -76,7 +76,7 @@ describe('e2e: infrakit-ts up', function () {
     // Last: it ends the shared `up`.
     it('leaves nothing on Ctrl-C', async () => {
       const { home, up } = shared;
-      assert.equal(await up.interrupt(), 0);
+      assert.equal(await up.interrupt(), 0, up.exitReport());
       assert.deepEqual(readdirSync(join(home, 'plugins')), [], 'sockets or pid files left behind');
     });
   });
@@ -102,7 +102,7 @@ describe('e2e: infrakit-ts up', function () {
     assert.match(up.stderr, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: group: plugin socket bound/m);
     assert.match(up.stderr, /INFO: process: process plugin ready/, 'a worker thread logs the same way');
     assert.doesNotMatch(up.stderr, /"level":/);
-    assert.equal(await up.interrupt(), 0);
+    assert.equal(await up.interrupt(), 0, up.exitReport());
 
     up = new UpProcess(home, ['--log-format', 'json']);
     await up.ready();

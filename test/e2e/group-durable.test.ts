@@ -140,7 +140,7 @@ describe('e2e: group durability (destroy across SIGKILL, forget, quarantine, cor
     assert.match(refused.stderr, /group free bad/);
     assert.deepEqual(groupEntries(home), ['bad', 'good'], 'nothing changed');
 
-    assert.equal(await up.interrupt(), 0);
+    assert.equal(await up.interrupt(), 0, up.exitReport());
     const forgot = await runCli(home, ['group', 'forget', 'bad', '--home', home], { env: { INFRAKIT_HOME: join(home, 'elsewhere') } });
     assert.equal(forgot.code, 0, forgot.stderr);
     assert.match(forgot.stdout, /Forgot bad/);

@@ -36,7 +36,7 @@ describe('e2e: up serves the observer', function () {
     );
     const metrics = await (await fetch(`${url}metrics`)).text();
     assert.match(metrics, /^infrakit_actor_up\{actor="combo",kind="stateful",state="running"\} 1$/m);
-    assert.equal(await up.interrupt(), 0);
+    assert.equal(await up.interrupt(), 0, up.exitReport());
     await assert.rejects(fetch(`${url}api/actors`)); // closed with up
   });
 

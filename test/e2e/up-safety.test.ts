@@ -110,7 +110,7 @@ describe('e2e: up in a hostile home', function () {
     const res = await postSocket(up.socket('group'), IMPLEMENTS);
     assert.match(res.body, /"Interfaces":\[\{"Name":"Group"/);
 
-    assert.equal(await up.interrupt(), 0);
+    assert.equal(await up.interrupt(), 0, up.exitReport());
     assert.ok(!readdirSync(home).includes('runtime.pid'), 'runtime.pid left behind');
   });
 

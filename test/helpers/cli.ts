@@ -59,6 +59,8 @@ export class UpProcess {
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
+  /** The signal that ended the process, if one did. */
+  exitSignal: NodeJS.Signals | null = null;
 
   constructor(
     readonly home: string,
@@ -68,7 +70,12 @@ export class UpProcess {
     this.proc = spawn(process.execPath, [CLI, 'up', ...args], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.proc.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
+    this.exited = new Promise((r) =>
+      this.proc.on('exit', (code, signal) => {
+        this.exitSignal = signal;
+        r(code);
+      }),
+    );
   }
 
   get pluginsDir(): string {
@@ -96,6 +103,11 @@ export class UpProcess {
   }
 
   /** Ctrl-C, then wait for the exit (SIGKILL after `timeoutMs`: a hang guard, not a speed bound). */
+  /** How the process ended, for an assertion's message: its signal and the end of its stderr. */
+  exitReport(): string {
+    return `signal ${this.exitSignal ?? 'none'}; stderr ends:\n${this.stderr.slice(-2000)}`;
+  }
+
   async interrupt(timeoutMs = 60_000): Promise<number | null> {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
     this.proc.kill('SIGINT');
