@@ -36,6 +36,7 @@ import type { RestartTracker } from './restart-policy.js';
 import { StartWaiters } from './start-waiters.js';
 import { CallCounters, HEAP_REPORT_MS, type ActorStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
+import { RerunAfter } from './util.js';
 
 const HOST_URL = new URL('./actor-host.js', import.meta.url);
 
@@ -117,8 +118,7 @@ export class StatefulActor implements ActorCell {
   #version = 1;
   #reloadStatus: ReloadStatus | undefined;
   /** The reload under way, and one asked for meanwhile (runs after it, once, whoever asked). */
-  #reloading: Promise<ReloadResult> | undefined;
-  #reloadNext: Promise<ReloadResult> | undefined;
+  readonly #reloads = new RerunAfter<ReloadResult>(() => this.#reloadOnce());
   /** While true, calls from main wait in `#held` instead of going to a worker. */
   #holding = false;
   #held: Held[] = [];
@@ -469,22 +469,9 @@ export class StatefulActor implements ActorCell {
     }
   }
 
+  /** One reload at a time; asked during one, it loads once more after it (the file may have changed since). */
   reload(): Promise<ReloadResult> {
-    if (this.#reloading === undefined) {
-      const run = this.#reloadOnce().finally(() => {
-        if (this.#reloading === run) this.#reloading = undefined;
-      });
-      this.#reloading = run;
-      return run;
-    }
-    // One is under way: the file may have changed since it loaded, so load once more after it.
-    this.#reloadNext ??= this.#reloading
-      .catch(() => undefined)
-      .then(() => {
-        this.#reloadNext = undefined;
-        return this.reload();
-      });
-    return this.#reloadNext;
+    return this.#reloads.run();
   }
 
   /**
@@ -633,11 +620,12 @@ export class StatefulActor implements ActorCell {
   /** A direct channel from actor `from` to this actor's current worker; waits while the actor first starts. */
   openPeer(from: string): ConnectResult | Promise<ConnectResult> {
     const inc = this.#inc;
-    if (this.#holding && this.#reloading !== undefined && this.#status === 'running') {
+    const reloading = this.#reloads.current;
+    if (this.#holding && reloading !== undefined && this.#status === 'running') {
       // The reload's own create() calling itself would wait for itself.
       if (from === this.name) return { mode: 'error', error: serializeError(new ActorStartingError(this.name)) };
       const again = (): ConnectResult | Promise<ConnectResult> => this.openPeer(from);
-      return this.#reloading.then(again, again);
+      return reloading.then(again, again);
     }
     if (this.#status === 'starting' && this.#started !== undefined) {
       // Its own create() calling itself would wait for itself: refuse that at once.

@@ -34,6 +34,7 @@ import { postReply } from './reply.js';
 import { StartWaiters } from './start-waiters.js';
 import { CallCounters, HEAP_REPORT_MS, type ActorStats } from './stats.js';
 import type { ActorCell, Supervisor } from './supervisor.js';
+import { RerunAfter } from './util.js';
 
 /** CommonJS on purpose: see pool-entry.cts. */
 const POOL_WORKER = new URL('./pool-entry.cjs', import.meta.url);
@@ -94,8 +95,7 @@ export class StatelessActor implements ActorCell {
   #gen: PoolGen;
   #version = 1;
   #reloadStatus: ReloadStatus | undefined;
-  #reloading: Promise<ReloadResult> | undefined;
-  #reloadNext: Promise<ReloadResult> | undefined;
+  readonly #reloads = new RerunAfter<ReloadResult>(() => this.#reloadOnce());
   readonly #retiring = new Set<PoolGen>();
   #status: ActorStatus = 'starting';
   /** Mailbox shared with the pool threads: calls accepted and not yet answered. */
@@ -358,21 +358,9 @@ export class StatelessActor implements ActorCell {
     };
   }
 
+  /** One reload at a time; asked during one, it loads once more after it (the file may have changed since). */
   reload(): Promise<ReloadResult> {
-    if (this.#reloading === undefined) {
-      const run = this.#reloadOnce().finally(() => {
-        if (this.#reloading === run) this.#reloading = undefined;
-      });
-      this.#reloading = run;
-      return run;
-    }
-    this.#reloadNext ??= this.#reloading
-      .catch(() => undefined)
-      .then(() => {
-        this.#reloadNext = undefined;
-        return this.reload();
-      });
-    return this.#reloadNext;
+    return this.#reloads.run();
   }
 
   /**
