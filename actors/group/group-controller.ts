@@ -19,7 +19,7 @@ import {
 } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription } from '../spi/group.js';
-import { InstanceClient } from '../spi/instance.js';
+import { InstanceClient, type PackedDescriptions } from '../spi/instance.js';
 import { realClock, type Clock } from './clock.js';
 import { HealthBook } from './health.js';
 import type { StepGate } from './journal.js';
@@ -260,7 +260,8 @@ export class GroupController {
 
   /** The group's members as the instance plugin reports them (tag filter re-checked here, docs/go-compat.md #25). */
   async listMembers(s = this.settings): Promise<Description[]> {
-    const all = await this.instanceClient(s).describe({ [TAG_GROUP]: s.spec.ID }, true);
+    const all = await this.instanceClient(s).describePacked({ [TAG_GROUP]: s.spec.ID }, true);
+    if (!Array.isArray(all)) return membersOfPacked(all, s.spec.ID);
     const out: Description[] = [];
     for (const d of all) {
       const tags = d.Tags ?? undefined;
@@ -504,6 +505,31 @@ export class GroupController {
     for (const d of members) if (instanceHash(d) === s.hash) matching++;
     return { matching, mismatching: members.length - matching };
   }
+}
+
+/**
+ * The members in a packed listing (the simulator's): the same Descriptions `listMembers` makes of an
+ * unpacked one (tag filter, LogicalID from the tag, members in the plugin's order: ID, LogicalID, Tags,
+ * Properties), each built once, the tag sets and Properties shared as they came.
+ */
+export function membersOfPacked(p: PackedDescriptions, id: string): Description[] {
+  const sets = p.TagSets;
+  const ok = sets.map((t) => t[TAG_GROUP] === id);
+  const lidTag = sets.map((t) => t[TAG_LOGICAL_ID]);
+  const { IDs, LogicalIDs, TagSet, PropertySets, Property } = p;
+  const out: Description[] = [];
+  for (let i = 0; i < IDs.length; i++) {
+    const k = TagSet[i] as number;
+    if (!ok[k]) continue;
+    const LogicalID = LogicalIDs?.[i] ?? lidTag[k] ?? null;
+    const q = Property === null ? -1 : (Property[i] as number);
+    out.push(
+      q < 0
+        ? { ID: IDs[i] as string, LogicalID, Tags: sets[k] }
+        : { ID: IDs[i] as string, LogicalID, Tags: sets[k], Properties: PropertySets[q] },
+    );
+  }
+  return out;
 }
 
 /** Has its size (one per logical ID for pets), every instance on the current hash. */
