@@ -63,6 +63,38 @@ export class JsonText {
   }
 }
 
+/**
+ * A handler's result that has a cheaper way to its JSON than building the value and `JSON.stringify`
+ * (the group's DescribeGroup of 100,000 instances writes their bytes from the packed listing). A caller
+ * that wants JSON (the socket front end) gets `json()`: the UTF-8 bytes, exactly those of
+ * `JSON.stringify(value())`, in a buffer of their own (it is transferred), or `undefined` to go the usual
+ * way; every other caller gets `value()`. Each is called at most once, on the actor's thread.
+ */
+export class PreparedJson {
+  constructor(
+    readonly value: () => unknown,
+    readonly json: () => Uint8Array | undefined,
+  ) {}
+}
+
+/** A handler's result as a value: a `PreparedJson`'s `value()`, anything else as it is (may throw). */
+export function resultValue(result: unknown): unknown {
+  return result instanceof PreparedJson ? result.value() : result;
+}
+
+/**
+ * The reply for a handler's `result` (`json`: the caller wants JSON): what `jsonReplyOf` gives, or a
+ * `PreparedJson`'s bytes; `value` is the result itself (a `PreparedJson`'s value) when it goes by clone.
+ */
+export function replyOf(result: unknown, json: boolean): { readonly json: string | Uint8Array | undefined; readonly value: unknown } {
+  if (result instanceof PreparedJson) {
+    const bytes = json ? result.json() : undefined;
+    if (bytes !== undefined) return { json: bytes, value: undefined };
+    result = result.value();
+  }
+  return { json: json ? jsonReplyOf(result) : undefined, value: result };
+}
+
 /** Answers at least this many UTF-16 units long leave the worker as transferred bytes, shorter ones as a string. */
 export const TRANSFER_MIN_CHARS = 64 * 1024;
 

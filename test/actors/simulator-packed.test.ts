@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../../actors/simulator/simulator.js';
 import { checkPacked, type PackedDescriptions } from '../../actors/spi/instance.js';
-import { membersOfPacked } from '../../actors/group/group-controller.js';
+import { PackedMembers } from '../../actors/group/packed-members.js';
 import { TAG_LOGICAL_ID, type Description } from '../../actors/spi/common.js';
 
 /** What the group's listMembers makes of an unpacked answer (the reference the packed path must match). */
@@ -41,7 +41,7 @@ describe('DescribeInstances packed (simulator → group)', () => {
         assert.equal(packed.Descriptions, null);
         const p = checkPacked(structuredClone(packed.Packed));
         const want = membersOf(plain.Descriptions ?? [], 'g');
-        const got = membersOfPacked(p, 'g');
+        const got = new PackedMembers(p, 'g').list();
         assert.deepEqual(got, want);
         assert.equal(JSON.stringify(got), JSON.stringify(want));
       }
@@ -65,7 +65,7 @@ describe('DescribeInstances packed (simulator → group)', () => {
   it('an empty listing packs to empty columns, and gives no members', async () => {
     const sim = new Simulator('sim');
     const { Packed } = await sim.describe({ Tags: { 'infrakit.group': 'g' }, Packed: true });
-    assert.deepEqual(membersOfPacked(checkPacked(Packed), 'g'), []);
+    assert.deepEqual(new PackedMembers(checkPacked(Packed), 'g').list(), []);
   });
 
   it('a malformed packed answer is refused, naming what is wrong', () => {
@@ -86,5 +86,31 @@ describe('DescribeInstances packed (simulator → group)', () => {
     ];
     for (const [what, v] of bad)
       assert.throws(() => checkPacked(v), new RegExp(`malformed Packed answer: ${what.replace(/[[\]]/g, '\\$&')}$`), what);
+  });
+
+  it('the members JSON written from the columns is exactly JSON.stringify of the members, between any head and tail', async () => {
+    const sim = await mixed();
+    for (const withProps of [true, false]) {
+      const { Packed } = await sim.describe({ Properties: withProps, Packed: true });
+      const m = new PackedMembers(checkPacked(structuredClone(Packed)), 'g');
+      const head = '{"Description":{"Status":"ü\u2028","Instances":';
+      const tail = ',"Converged":false}}';
+      const bytes = m.json(head, tail);
+      assert.ok(bytes !== undefined);
+      assert.equal(Buffer.from(bytes).toString('utf8'), `${head}${JSON.stringify(m.list())}${tail}`);
+      assert.equal(bytes.byteOffset, 0);
+      assert.equal(bytes.byteLength, bytes.buffer.byteLength);
+    }
+  });
+
+  it('odd Properties values: primitives, undefined (left out), and not plain JSON (no bytes: the value is stringified instead)', () => {
+    const base = { IDs: ['1', '2', '3', '4'], LogicalIDs: null, TagSets: [{ 'infrakit.group': 'g' }], TagSet: [0, 0, 0, 0] };
+    const m = new PackedMembers({ ...base, PropertySets: ['s', 0, undefined, null], Property: [0, 1, 2, 3] }, 'g');
+    assert.equal(Buffer.from(m.json('', '') as Uint8Array).toString(), JSON.stringify(m.list()));
+    const dated = new PackedMembers({ ...base, PropertySets: [new Date(0)], Property: [0, -1, -1, 0] }, 'g');
+    assert.equal(dated.json('', ''), undefined);
+    const none = new PackedMembers({ ...base, TagSets: [{ 'infrakit.group': 'h' }], PropertySets: [], Property: null }, 'g');
+    assert.equal(none.length, 0);
+    assert.equal(none.json('', ''), undefined);
   });
 });
