@@ -65,15 +65,15 @@ export class JsonText {
 
 /**
  * A handler's result that has a cheaper way to its JSON than building the value and `JSON.stringify`
- * (the group's DescribeGroup of 100,000 instances writes their bytes from the packed listing). A caller
- * that wants JSON (the socket front end) gets `json()`: the UTF-8 bytes, exactly those of
- * `JSON.stringify(value())`, in a buffer of their own (it is transferred), or `undefined` to go the usual
- * way; every other caller gets `value()`. Each is called at most once, on the actor's thread.
+ * (the group's DescribeGroup writes 100,000 instances' bytes from the packed listing). A caller that
+ * wants JSON (the socket front end) gets `json()`: exactly the text of `JSON.stringify(value())`, as a
+ * string or as its UTF-8 bytes in a buffer of their own (it is transferred), or `undefined` to go the
+ * usual way; every other caller gets `value()`. Each is called at most once, on the actor's thread.
  */
 export class PreparedJson {
   constructor(
     readonly value: () => unknown,
-    readonly json: () => Uint8Array | undefined,
+    readonly json: () => string | Uint8Array | undefined,
   ) {}
 }
 
@@ -88,8 +88,9 @@ export function resultValue(result: unknown): unknown {
  */
 export function replyOf(result: unknown, json: boolean): { readonly json: string | Uint8Array | undefined; readonly value: unknown } {
   if (result instanceof PreparedJson) {
-    const bytes = json ? result.json() : undefined;
-    if (bytes !== undefined) return { json: bytes, value: undefined };
+    const prepared = json ? result.json() : undefined;
+    if (typeof prepared === 'string' && prepared.length >= TRANSFER_MIN_CHARS) return { json: bytesOf(prepared), value: undefined };
+    if (prepared !== undefined) return { json: prepared, value: undefined };
     result = result.value();
   }
   return { json: json ? jsonReplyOf(result) : undefined, value: result };
@@ -105,7 +106,11 @@ export const TRANSFER_MIN_CHARS = 64 * 1024;
  */
 export function jsonReplyOf(value: unknown): string | Uint8Array | undefined {
   const text = jsonTextOf(value);
-  if (text === undefined || text.length < TRANSFER_MIN_CHARS) return text;
+  return text === undefined || text.length < TRANSFER_MIN_CHARS ? text : bytesOf(text);
+}
+
+/** The UTF-8 bytes of a JSON text, in an ArrayBuffer of their own. */
+function bytesOf(text: string): Uint8Array {
   // Buffer.from, not TextEncoder: the same bytes (JSON.stringify leaves no lone surrogate), about 5x
   // cheaper on a long text. A text this long gets a buffer of its own (never the shared pool); a view
   // into a larger or shared one would transfer more than the answer, so that case is copied.

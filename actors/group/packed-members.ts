@@ -55,6 +55,13 @@ export class PackedMembers {
     return out;
   }
 
+  /** `JSON.stringify(this.list())` when it is plain JSON (`jsonTextOf`), made once. */
+  listText(): string | undefined {
+    if (this.#listText === null) this.#listText = jsonTextOf(this.list());
+    return this.#listText;
+  }
+  #listText: string | undefined | null = null;
+
   /** How many members do not carry `hash` (HEAD's tag, else v0.5's), counted per tag set. */
   outdated(hash: string): number {
     const current = this.packed.TagSets.map((t) => (t[TAG_CONFIG_HASH] ?? t[TAG_CONFIG_SHA_V05]) === hash);
