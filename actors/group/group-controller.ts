@@ -310,23 +310,6 @@ export class GroupController {
     return queued.list;
   }
 
-  /**
-   * Health checks wait while a DescribeGroup is being answered: until its listing is in and the turn
-   * that builds and posts the answer is over. A sweep of 100,000 Flavor.Healthy calls otherwise shares
-   * the group's thread, and the machine's cores, with a DescribeGroup of as many instances; the caller
-   * waiting on the answer comes first, the sweep is only later by that much.
-   */
-  private readonly describeYield = (): Promise<void> | undefined => {
-    const now = this.describing;
-    if (now === null) return undefined;
-    if (this.describeYielding?.of !== now) {
-      const afterTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
-      this.describeYielding = { of: now, done: now.list.then(afterTurn, afterTurn) };
-    }
-    return this.describeYielding.done;
-  };
-  private describeYielding: { of: object; done: Promise<void> } | null = null;
-
   /** Relabels instances whose hash is `bootstrap` with the current hash (docs/go-compat.md #7); returns the list as relabelled. */
   private async relabelBootstrap(members: Description[], s: GroupSettings): Promise<Description[]> {
     const boot = members.filter((d) => instanceHash(d) === HASH_BOOTSTRAP);
@@ -394,15 +377,7 @@ export class GroupController {
     this.health.retain(seen);
     const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props, this.ops.queued > 0);
     if (toCheck.length > 0)
-      await this.health.check(
-        toCheck,
-        this.flavorClient(s),
-        s.props.flavor.Plugin,
-        s.props,
-        this.checks,
-        this.problems,
-        this.describeYield,
-      );
+      await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
     if (this.stopped || this.settings !== s) {
       this.again = true;
       return true;

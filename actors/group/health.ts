@@ -2,8 +2,7 @@
  * What a group knows of each member's health: asking the flavor (`Flavor.Healthy`), how long each
  * answer has held, when a new instance is ready for a rolling update to go on, and when an Unhealthy
  * one has outlived its grace period and is replaced. A sweep of every member that takes long spaces
- * out the next one (at most a fifth of the time is spent sweeping), and holds its next call while a
- * DescribeGroup is answered (the controller's `yieldTo`).
+ * out the next one (at most a fifth of the time is spent sweeping).
  */
 import { Health, type Description } from '../spi/common.js';
 import type { FlavorClient } from '../spi/flavor.js';
@@ -72,15 +71,11 @@ export class HealthBook {
     props: GroupProperties,
     checks: Semaphore,
     problems: Problems,
-    /** Before each call: a promise to wait for first (a DescribeGroup being answered), or undefined. */
-    yieldTo?: () => Promise<void> | undefined,
   ): Promise<void> {
     let unreachable: unknown;
     await Promise.all(
       list.map((d) =>
         checks.run(async () => {
-          const wait = yieldTo?.();
-          if (wait !== undefined) await wait;
           if (unreachable !== undefined) return;
           let state: HealthState;
           try {
