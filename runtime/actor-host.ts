@@ -21,7 +21,7 @@ import { Mailbox } from './mailbox.js';
 import { DirectCounter, ownHeap } from './stats.js';
 import { PeerLinks } from './peer-links.js';
 import type { FromWorker, PeerReply, PeerRequest, StartMessage, ToWorker } from './protocol.js';
-import { jsonReplyOf, postReply } from './reply.js';
+import { PreparedJson, postReply, replyOf } from './reply.js';
 import { workerLogger } from './worker-log.js';
 
 interface Job {
@@ -178,7 +178,15 @@ async function boot(start: StartMessage): Promise<void> {
     mailbox.leave();
     // Asked for JSON (the socket front end): a plain result goes as its JSON text, cheaper both sides;
     // a long one as UTF-8 bytes whose buffer is transferred, not copied (posted at once, after what is queued).
-    const json = ok && job.json === true ? jsonReplyOf(value) : undefined;
+    let json: string | Uint8Array | undefined;
+    if (ok && (job.json === true || value instanceof PreparedJson)) {
+      try {
+        ({ json, value } = replyOf(value, job.json === true));
+      } catch (err) {
+        ok = false;
+        value = err;
+      }
+    }
     if (typeof json === 'object') {
       job.to.post({ type: 'reply', id: job.id, ok: true, value: json, json: true }, [json.buffer as ArrayBuffer]);
       if (!pumping) pump();

@@ -18,7 +18,7 @@ import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
 import { ActorReloadedError, CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import { eachMessage } from './batch-port.js';
-import { postReply } from './reply.js';
+import { postReply, resultValue } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
 import { DirectCounter, ownHeap } from './stats.js';
@@ -157,8 +157,15 @@ function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance
       return;
     }
     Promise.resolve(r).then(
-      (value) => {
+      (result) => {
         leave();
+        let value: unknown;
+        try {
+          value = resultValue(result);
+        } catch (err) {
+          reply({ type: 'reply', id: req.id, ok: false, error: serializeError(err) }, req.method, t0);
+          return;
+        }
         reply({ type: 'reply', id: req.id, ok: true, value }, req.method, t0);
       },
       (err: unknown) => {
@@ -211,7 +218,7 @@ export default async function task(t: PoolTask): Promise<PoolResult> {
       try {
         const deep = tooDeep(t.chain, data.name);
         if (deep !== undefined) throw deep;
-        const value = await invokeIn(t.chain, def, instance, t.method, t.params);
+        const value = resultValue(await invokeIn(t.chain, def, instance, t.method, t.params));
         return { type: 'reply', threadId, ok: true, value };
       } catch (err) {
         return { type: 'reply', threadId, ok: false, error: serializeError(err) };

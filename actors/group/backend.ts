@@ -6,7 +6,7 @@
 import type { Handler } from '../../runtime/actor.js';
 import type { Caller } from '../spi/common.js';
 import type { GroupDescription, InspectedGroup } from '../spi/group.js';
-import type { ControllerOptions, EmitFn, GroupLog } from './group-controller.js';
+import type { ControllerOptions, DescribedParts, EmitFn, GroupLog } from './group-controller.js';
 
 /** The group's declared option `backend`: structured-cloneable, so it travels in the declaration. */
 export interface GroupBackendOption {
@@ -23,6 +23,8 @@ export interface GroupService {
   commitGroup(spec: { ID?: string; Properties?: unknown } | undefined, pretend: boolean): Promise<string>;
   freeGroup(id: string): Promise<void>;
   describeGroup(id: string): Promise<GroupDescription>;
+  /** DescribeGroup with a managed group's Instances still as listed, when the service can (`GroupPlugin` does). */
+  describeGroupParts?(id: string): Promise<GroupDescription | DescribedParts>;
   destroyGroup(id: string): Promise<void>;
   inspectGroups(): InspectedGroup[] | null | Promise<InspectedGroup[] | null>;
   destroyInstances(id: string, ids: readonly string[]): Promise<void>;

@@ -20,6 +20,7 @@ import {
 import { FlavorClient } from '../spi/flavor.js';
 import type { GroupDescription } from '../spi/group.js';
 import { InstanceClient } from '../spi/instance.js';
+import { PackedMembers } from './packed-members.js';
 import { realClock, type Clock } from './clock.js';
 import { HealthBook } from './health.js';
 import type { StepGate } from './journal.js';
@@ -29,6 +30,7 @@ import { plan, type ObservedInstance } from './plan.js';
 import { Problems, silentLog, type EmitFn, type GroupLog, type Problem } from './problems.js';
 import { propertiesHash, targetSize, type GroupProperties, type GroupSpecRecord } from './properties.js';
 import { Semaphore } from './semaphore.js';
+import { PreparedJson, jsonTextOf } from '../../runtime/reply.js';
 
 export { silentLog, type EmitFn, type GroupLog, type Problem };
 
@@ -92,8 +94,8 @@ export class GroupController {
   private failures = 0;
   private lastMembers: Description[] = [];
   /** DescribeGroup's listing in flight, and the one queued behind it that later callers share (`listForDescribe`). */
-  private describing: { s: GroupSettings; list: Promise<Description[]> } | null = null;
-  private describeNext: { s: GroupSettings; list: Promise<Description[]> } | null = null;
+  private describing: { s: GroupSettings; list: Promise<Description[] | PackedMembers> } | null = null;
+  private describeNext: { s: GroupSettings; list: Promise<Description[] | PackedMembers> } | null = null;
   private lastIds = new Set<string>();
   private wasConverged = false;
   private rollout: { active: boolean; updated: number; outdated: number } = { active: false, updated: 0, outdated: 0 };
@@ -260,7 +262,14 @@ export class GroupController {
 
   /** The group's members as the instance plugin reports them (tag filter re-checked here, docs/go-compat.md #25). */
   async listMembers(s = this.settings): Promise<Description[]> {
-    const all = await this.instanceClient(s).describe({ [TAG_GROUP]: s.spec.ID }, true);
+    const l = await this.listing(s);
+    return Array.isArray(l) ? l : l.list();
+  }
+
+  /** The members as listed: kept packed when the plugin answered packed (the simulator), else Descriptions. */
+  private async listing(s: GroupSettings): Promise<Description[] | PackedMembers> {
+    const all = await this.instanceClient(s).describePacked({ [TAG_GROUP]: s.spec.ID }, true);
+    if (!Array.isArray(all)) return new PackedMembers(all, s.spec.ID);
     const out: Description[] = [];
     for (const d of all) {
       const tags = d.Tags ?? undefined;
@@ -277,10 +286,10 @@ export class GroupController {
    * describing at once cost the instance plugin two listings, not 32, and no answer is older than its
    * call. Calls made under other settings (a commit changed the plugin meanwhile) list alone.
    */
-  private listForDescribe(s: GroupSettings): Promise<Description[]> {
+  private listForDescribe(s: GroupSettings): Promise<Description[] | PackedMembers> {
     const now = this.describing;
     if (now === null) {
-      const list = this.listMembers(s);
+      const list = this.listing(s);
       const mine = { s, list };
       this.describing = mine;
       const done = (): void => {
@@ -289,10 +298,10 @@ export class GroupController {
       list.then(done, done);
       return list;
     }
-    if (now.s !== s) return this.listMembers(s);
+    if (now.s !== s) return this.listing(s);
     const next = this.describeNext;
     if (next !== null && next.s === s) return next.list;
-    const after = (): Promise<Description[]> => {
+    const after = (): Promise<Description[] | PackedMembers> => {
       if (this.describeNext === queued) this.describeNext = null;
       return this.listForDescribe(s);
     };
@@ -462,8 +471,13 @@ export class GroupController {
 
   /** DescribeGroup: the live list, Converged, and our extras. */
   async describe(): Promise<GroupDescription> {
+    return describedValue(await this.describeParts());
+  }
+
+  /** DescribeGroup with its Instances still as listed (packed from the simulator): `describedValue` or `describedJson`. */
+  async describeParts(): Promise<DescribedParts> {
     const s = this.settings;
-    let members: Description[];
+    let members: Description[] | PackedMembers;
     let stale = false;
     try {
       members = await this.listForDescribe(s);
@@ -473,27 +487,38 @@ export class GroupController {
       members = this.lastMembers;
       stale = true;
     }
-    const outdated = members.filter((d) => instanceHash(d) !== s.hash).length;
-    const converged = !stale && !this.stopped && this.ops.running === 0 && isConverged(members, s);
+    const outdated = Array.isArray(members) ? members.filter((d) => instanceHash(d) !== s.hash).length : members.outdated(s.hash);
+    const converged =
+      !stale &&
+      !this.stopped &&
+      this.ops.running === 0 &&
+      // Cattle: every member current and the size; pets look at each member's logical ID.
+      (Array.isArray(members) || s.props.logicalIds !== null
+        ? isConverged(Array.isArray(members) ? members : members.list(), s)
+        : outdated === 0 && members.length === s.props.size);
     const problems = this.problemList();
     const status = this.waitingStatus();
+    const size = targetSize(s.props);
     return {
-      ...(status === null ? {} : { Status: status }),
-      Instances: members.length === 0 ? null : members,
-      Converged: converged,
-      Size: targetSize(s.props),
-      ConfigHash: s.hash,
-      Rollout:
-        outdated > 0 || this.paused
-          ? {
-              State: outdated === 0 ? 'idle' : this.paused ? 'paused' : 'rolling',
-              Updated: members.length - outdated,
-              Outdated: outdated,
-              Total: targetSize(s.props),
-              Paused: this.paused,
-            }
-          : null,
-      Problems: problems.length === 0 ? null : problems,
+      members,
+      rest: {
+        ...(status === null ? {} : { Status: status }),
+        Instances: null,
+        Converged: converged,
+        Size: size,
+        ConfigHash: s.hash,
+        Rollout:
+          outdated > 0 || this.paused
+            ? {
+                State: outdated === 0 ? 'idle' : this.paused ? 'paused' : 'rolling',
+                Updated: members.length - outdated,
+                Outdated: outdated,
+                Total: size,
+                Paused: this.paused,
+              }
+            : null,
+        Problems: problems.length === 0 ? null : problems,
+      },
     };
   }
 
@@ -505,6 +530,49 @@ export class GroupController {
     return { matching, mismatching: members.length - matching };
   }
 }
+
+/** A DescribeGroup answer whose Instances are still as listed: `rest` holds every other member, `Instances: null` in its place. */
+export interface DescribedParts {
+  readonly members: Description[] | PackedMembers;
+  readonly rest: GroupDescription;
+}
+
+/** The answer as a value. */
+export function describedValue(p: DescribedParts): GroupDescription {
+  const list = Array.isArray(p.members) ? p.members : p.members.list();
+  return { ...p.rest, Instances: list.length === 0 ? null : list };
+}
+
+/** Packed members at least this many go to the socket as bytes written from the columns (`PackedMembers.json`). */
+export const PREPARED_MIN_MEMBERS = 256;
+
+/**
+ * The whole answer `wrap(describedValue(p))` as a `PreparedJson` when the members came packed: for a
+ * caller that wants JSON, the text of everything but the members stringified as usual and the members'
+ * JSON spliced in: for 256 members or more written from the columns into one buffer, for fewer the
+ * members' JSON text made once per listing and shared by the DescribeGroups that share the listing
+ * (32 clients describing a group of 5). Otherwise, and for no member, the value.
+ */
+export function describedAnswer(p: DescribedParts, wrap: (d: GroupDescription) => object): object {
+  const members = p.members;
+  if (Array.isArray(members) || members.length === 0) return wrap(describedValue(p));
+  return new PreparedJson(
+    () => wrap(describedValue(p)),
+    () => {
+      // `"Instances":null` in the text of the rest is where the array goes: as a key it is found
+      // nowhere else (inside a JSON string every quote is escaped).
+      const text = jsonTextOf(wrap(p.rest));
+      const at = text?.indexOf(INSTANCES_NULL) ?? -1;
+      if (text === undefined || at < 0) return undefined;
+      const cut = at + INSTANCES_NULL.length - 4;
+      if (members.length >= PREPARED_MIN_MEMBERS) return members.json(text.slice(0, cut), text.slice(cut + 4));
+      const list = members.listText();
+      return list === undefined ? undefined : text.slice(0, cut) + list + text.slice(cut + 4);
+    },
+  );
+}
+
+const INSTANCES_NULL = '"Instances":null';
 
 /** Has its size (one per logical ID for pets), every instance on the current hash. */
 export function isConverged(members: readonly Description[], s: GroupSettings): boolean {

@@ -15,9 +15,11 @@ import { InstanceClient } from '../spi/instance.js';
 import { commitDetails } from './details.js';
 import {
   GroupController,
+  describedValue,
   settingsOf,
   silentLog,
   type ControllerOptions,
+  type DescribedParts,
   type EmitFn,
   type GroupLog,
   type GroupSettings,
@@ -283,6 +285,12 @@ export class GroupPlugin {
 
   /** A set-aside group answers with its State (and Reason) instead of being refused. */
   async describeGroup(id: string): Promise<GroupDescription> {
+    const d = await this.describeGroupParts(id);
+    return 'rest' in d ? describedValue(d) : d;
+  }
+
+  /** DescribeGroup, a managed group's Instances still as listed (`describedAnswer` makes the answer). */
+  async describeGroupParts(id: string): Promise<GroupDescription | DescribedParts> {
     checkLength('Group ID', id, MAX_ID_LENGTH);
     const reason = this.quarantined.get(id);
     if (reason !== undefined) {
@@ -293,7 +301,7 @@ export class GroupPlugin {
       const members = await t.c.listMembers().catch(() => null);
       return { Instances: members === null || members.length === 0 ? null : members, Converged: false, State: 'destroying', Size: 0 };
     }
-    return this.watched(id).describe();
+    return this.watched(id).describeParts();
   }
 
   /** Managed groups, then set-aside ones with `State` (`destroying`, `quarantined`) and `Reason`. */

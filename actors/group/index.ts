@@ -9,9 +9,9 @@ import { S } from '../../runtime/schema.js';
 import { defineActor, type ActorContext, type Handler } from '../../runtime/actor.js';
 import { ApplicationError } from '../../runtime/errors.js';
 import { GROUP_INTERFACES, GROUP_METHODS } from '../spi/group.js';
-import type { CommitGroupRequest, DestroyInstancesRequest, GroupIdRequest, SetSizeRequest } from '../spi/group.js';
+import type { CommitGroupRequest, DestroyInstancesRequest, GroupDescription, GroupIdRequest, SetSizeRequest } from '../spi/group.js';
 import { parseGoDuration } from '../../runtime/go-duration.js';
-import type { ControllerOptions } from './group-controller.js';
+import { describedAnswer, type ControllerOptions } from './group-controller.js';
 import { GroupPlugin, RESUME_GRACE_MS } from './group-plugin.js';
 import { FileSpecStore } from './file-spec-store.js';
 import { GroupJournal } from './journal.js';
@@ -145,7 +145,13 @@ export default defineActor<GroupActorOptions>({
         await plugin.freeGroup(p?.ID ?? '');
         return echo(p, p?.ID, { OK: true });
       },
-      'Group.DescribeGroup': async (p: GroupIdRequest) => echo(p, p?.ID, { Description: await plugin.describeGroup(p?.ID ?? '') }),
+      'Group.DescribeGroup': async (p: GroupIdRequest) => {
+        const wrap = (d: GroupDescription): object => echo(p, p?.ID, { Description: d });
+        if (plugin.describeGroupParts === undefined) return wrap(await plugin.describeGroup(p?.ID ?? ''));
+        const d = await plugin.describeGroupParts(p?.ID ?? '');
+        // A long packed listing: its JSON written from the columns for the socket (describedAnswer).
+        return 'rest' in d ? describedAnswer(d, wrap) : wrap(d);
+      },
       'Group.DestroyGroup': async (p: GroupIdRequest) => {
         await plugin.destroyGroup(p?.ID ?? '');
         return echo(p, p?.ID, { OK: true });

@@ -4,7 +4,8 @@
  * Differences from Go InfraKit, on purpose:
  * - the tag filter of DescribeInstances is strict AND (docs/go-compat.md #25: Go matches instances lacking a key);
  * - DescribeInstances honours the `Properties` flag (Go always returns Properties);
- * - tags are indexed (`TagIndex`), so a query over 10,000 instances touches only the rarest posting set.
+ * - tags are indexed (`TagIndex`), so a query over 10,000 instances touches only the rarest posting set;
+ * - DescribeInstances with `Packed: true` answers in columns (docs/go-compat.md #31), as the group asks.
  * Instances are kept compact (store.ts): equal tag sets and Properties are stored once and shared, so a
  * DescribeInstances answer shares them too (structured clone sends a shared object once). Treat what
  * DescribeInstances returns as read-only.
@@ -199,14 +200,18 @@ export class Simulator {
     const store = this.store(type);
     await this.delay(this.describeDelayMs);
     const withProps = req.Properties === true;
-    const out: Description[] = [];
-    for (const id of store.select(req.Tags)) {
-      if (this.vanishRate > 0 && this.random() < this.vanishRate) {
+    let ids = store.select(req.Tags);
+    if (this.vanishRate > 0) {
+      ids = ids.filter((id) => {
+        if (this.random() >= this.vanishRate) return true;
         store.delete(id);
-        continue;
-      }
-      out.push(store.describe(id, withProps));
+        return false;
+      });
     }
+    // Asked for the packed form (the group, docs/go-compat.md #31): columns, no object per instance.
+    if (req.Packed === true) return { Type: type, Descriptions: null, Packed: store.pack(ids, withProps) };
+    const out: Description[] = [];
+    for (const id of ids) out.push(store.describe(id, withProps));
     return { Type: type, Descriptions: out.length > 0 ? out : null };
   }
 

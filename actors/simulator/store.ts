@@ -5,6 +5,7 @@
  * maps tags to tag sets, not to instances; each tag set knows its instances.
  */
 import type { Description, Tags } from '../spi/index.js';
+import type { PackedDescriptions } from '../spi/instance.js';
 import { TagIndex } from '../spi/tag-index.js';
 
 /** One distinct set of tags (same keys, same order, same values), shared by the instances carrying it. */
@@ -132,6 +133,40 @@ export class ObjectStore {
     const d: Description = { ID: id, LogicalID: rec.logicalId, Tags: rec.tagSet.tags };
     if (withProps && rec.props !== undefined) d.Properties = rec.props.value;
     return d;
+  }
+
+  /**
+   * The instances `ids` (all present) in the packed form of DescribeInstances: each tag set and
+   * Properties value once, per instance its ID, LogicalID and their indexes. No object per instance.
+   */
+  pack(ids: readonly string[], withProps: boolean): PackedDescriptions {
+    const n = ids.length;
+    let LogicalIDs: (string | null)[] | null = null;
+    const TagSets: Tags[] = [];
+    const TagSet = new Array<number>(n);
+    const PropertySets: unknown[] = [];
+    let Property: number[] | null = null;
+    const tagIndex = new Map<TagSet, number>();
+    const propIndex = new Map<SharedValue, number>();
+    for (let i = 0; i < n; i++) {
+      const rec = this.instances.get(ids[i] as string) as Stored;
+      if (rec.logicalId !== null) (LogicalIDs ??= new Array<string | null>(n).fill(null))[i] = rec.logicalId;
+      let t = tagIndex.get(rec.tagSet);
+      if (t === undefined) {
+        t = TagSets.push(rec.tagSet.tags) - 1;
+        tagIndex.set(rec.tagSet, t);
+      }
+      TagSet[i] = t;
+      if (withProps && rec.props !== undefined) {
+        let p = propIndex.get(rec.props);
+        if (p === undefined) {
+          p = PropertySets.push(rec.props.value) - 1;
+          propIndex.set(rec.props, p);
+        }
+        (Property ??= new Array<number>(n).fill(-1))[i] = p;
+      }
+    }
+    return { IDs: [...ids], LogicalIDs, TagSets, TagSet, PropertySets, Property };
   }
 
   /** Matching ids in ID order (IDs are fixed-width decimal, so string order is time order). */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { InfrakitError, JsonText, Runtime } from '../../runtime/index.js';
-import { TRANSFER_MIN_CHARS, jsonReplyOf, jsonTextOf } from '../../runtime/reply.js';
+import { PreparedJson, TRANSFER_MIN_CHARS, jsonReplyOf, jsonTextOf, replyOf } from '../../runtime/reply.js';
 import { serveRuntime } from '../../sockets/index.js';
 import { decl, quietRuntime } from '../fixtures/helpers.js';
 import { rpc, tempDir } from '../sockets/helpers.js';
@@ -158,6 +158,69 @@ describe('runtime: results as JSON text', () => {
         await srt.stop();
         await cleanup();
       }
+    });
+  });
+
+  describe('PreparedJson (a result with its own way to JSON)', () => {
+    const value = { a: [1, 'ü'] };
+    it('a caller that wants JSON gets json(), any other caller value(); each called only when needed', () => {
+      let calls = 0;
+      const p = (json: () => string | Uint8Array | undefined): PreparedJson =>
+        new PreparedJson(() => {
+          calls++;
+          return value;
+        }, json);
+      assert.deepEqual(
+        replyOf(
+          p(() => '{"x":1}'),
+          true,
+        ),
+        { json: '{"x":1}', value: undefined },
+      );
+      assert.equal(calls, 0);
+      assert.deepEqual(
+        replyOf(
+          p(() => '{"x":1}'),
+          false,
+        ),
+        { json: undefined, value },
+      );
+      assert.equal(calls, 1);
+      // No prepared form: the value, made into JSON the usual way.
+      assert.deepEqual(
+        replyOf(
+          p(() => undefined),
+          true,
+        ),
+        { json: JSON.stringify(value), value },
+      );
+      // A long prepared text leaves as bytes in a buffer of their own, as any long answer.
+      const long = JSON.stringify({ s: 'é'.repeat(TRANSFER_MIN_CHARS) });
+      const got = replyOf(
+        p(() => long),
+        true,
+      ).json as Uint8Array;
+      assert.ok(got instanceof Uint8Array);
+      assert.equal(got.byteLength, got.buffer.byteLength);
+      assert.equal(Buffer.from(got).toString('utf8'), long);
+    });
+
+    it('a plain result is unchanged by replyOf', () => {
+      assert.deepEqual(replyOf(value, true), { json: JSON.stringify(value), value });
+      assert.deepEqual(replyOf(value, false), { json: undefined, value });
+    });
+
+    it('the shared-member shortcut of jsonTextOf still refuses a shared member deeper than where it was found plain', () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 254; i++) deep = [deep]; // innermost array at depth 255 under {a}, 256 under {b:[]}
+      const shared = { deep };
+      // Found plain near the top, then met again one level too deep: not plain there.
+      assert.equal(jsonTextOf({ a: shared, b: [shared] }), JSON.stringify({ a: shared, b: [shared] }));
+      assert.equal(jsonTextOf({ a: shared, b: [[shared]] }), undefined);
+      assert.equal(jsonTextOf({ b: [[shared]] }), undefined);
+      const tags = { t: 'x' };
+      const many = Array.from({ length: 1000 }, (_, i) => ({ ID: String(i), Tags: tags }));
+      assert.equal(jsonTextOf(many), JSON.stringify(many));
     });
   });
 });
