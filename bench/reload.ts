@@ -6,11 +6,12 @@
  * load: plain calls with no reload (their median, and their worst over a window as long as a reload's).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { watchForReload } from '../runtime/index.js';
+import { httpRequest } from '../sockets/http-post.js';
 import { startHost } from '../sockets/index.js';
 import type { BenchResult } from './result.js';
 
@@ -39,20 +40,8 @@ interface Sample {
   readonly version: number;
 }
 
-function post(agent: Agent, socketPath: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, socketPath, host: 'rpc', path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(agent: Agent, socketPath: string, body: string): Promise<string> {
+  return (await httpRequest(socketPath, body, { agent, timeoutMs: 60_000 })).body;
 }
 
 function quantile(xs: readonly number[], q: number): number {

@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { guardSocketErrors } from '../sockets/http-post.js';
+import { tryRequest } from '../sockets/http-post.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -80,45 +80,9 @@ export class UpChild {
   }
 }
 
-/** POSTs a body to a unix socket; resolves with the status (or 'error') and the time taken. Never rejects. */
-export function post(
-  socketPath: string,
-  body: string | Buffer,
-  agent: Agent | false,
-  timeoutMs = 30_000,
-): Promise<{ status: number | 'error' | 'timeout'; ms: number; body: string }> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (status: number | 'error' | 'timeout', text = ''): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ status, ms: performance.now() - t0, body: text });
-    };
-    const req = request(
-      {
-        socketPath,
-        agent,
-        method: 'POST',
-        path: '/',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text = (text + d).slice(0, 4096)));
-        res.on('end', () => finish(res.statusCode ?? 0, text));
-        res.on('error', () => finish('error', text));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish('timeout');
-      req.destroy();
-    }, timeoutMs);
-    guardSocketErrors(req);
-    req.on('error', () => finish('error'));
-    req.end(body);
-  });
+/** POSTs a body to a unix socket; resolves with the status (or why there was none) and the time taken. Never rejects. */
+export function post(socketPath: string, body: string | Buffer, agent: Agent | false, timeoutMs = 30_000): ReturnType<typeof tryRequest> {
+  return tryRequest(socketPath, body, { agent, timeoutMs });
 }
 
 /** Sequential `Plugin.Implements` calls on one socket until stopped; latencies in ms. */

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { httpRequest } from '../../sockets/http-post.js';
 import { waitFor } from '../helpers/cli.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}/main.js`, import.meta.url));
@@ -32,19 +32,9 @@ async function finish(p: ReturnType<typeof start>, ms = 60_000): Promise<number 
   return code;
 }
 
-function post(socketPath: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { socketPath, host: 'rpc', path, method: body === undefined ? 'GET' : 'POST', headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(socketPath: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  const a = await httpRequest(socketPath, body, { path, method: body === undefined ? 'GET' : 'POST', timeoutMs: 60_000 });
+  return { status: a.status, text: a.body };
 }
 
 describe('examples', function () {

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpRequest } from '../../sockets/http-post.js';
 import { MailboxFullError, Runtime } from '../../runtime/index.js';
 import { serveRuntime, type SocketFrontEnd } from '../../sockets/index.js';
 import { decl } from '../fixtures/helpers.js';
@@ -17,16 +18,8 @@ const MAILBOX = 16;
 const IN_PROCESS = 2000;
 const OVER_SOCKET = 400;
 
-function post(agent: Agent, socketPath: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, agent, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(agent: Agent, socketPath: string, body: string): Promise<string> {
+  return (await httpRequest(socketPath, body, { agent, timeoutMs: 60_000 })).body;
 }
 
 describe('faults: overload (more callers than the mailbox holds)', function () {

@@ -5,8 +5,8 @@
  * bounds must refuse, the process alive; a probe on another socket measures handshake latency meanwhile.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { guardSocketErrors } from '../../sockets/http-post.js';
+import { Agent } from 'node:http';
+import { tryRequest } from '../../sockets/http-post.js';
 import { removeHome, tempHome, UpProcess } from '../helpers/cli.js';
 import { BASE_GROUP, baseSpec, groupBody, type GroupCase } from './group-fuzz-cases.js';
 import { tallyTable } from './fuzz-harness.js';
@@ -29,38 +29,7 @@ export interface GroupVerdict {
 
 /** POSTs `body` to a unix socket; never rejects. */
 export function post(socketPath: string, body: string, agent: Agent, timeoutMs = CALL_DEADLINE_MS): Promise<Answer> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (status: Answer['status'], text: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ status, body: text, ms: performance.now() - t0 });
-    };
-    const req = request(
-      {
-        socketPath,
-        agent,
-        method: 'POST',
-        path: '/',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-        res.on('error', () => finish('reset', Buffer.concat(chunks).toString('utf8')));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish('timeout', '');
-      req.destroy();
-    }, timeoutMs);
-    guardSocketErrors(req);
-    req.on('error', () => finish('reset', ''));
-    req.end(body);
-  });
+  return tryRequest(socketPath, body, { agent, timeoutMs });
 }
 
 /** Judges one answer: the tally class and, when the contract is broken, why. */

@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpRequest, type HttpAnswer } from '../../sockets/http-post.js';
 import { waitFor } from './wait.js';
 
 export { waitFor };
@@ -102,11 +102,12 @@ export class UpProcess {
     return existsSync(this.socket(name));
   }
 
-  /** Ctrl-C, then wait for the exit (SIGKILL after `timeoutMs`: a hang guard, not a speed bound). */
   /** How the process ended, for an assertion's message: its signal and the end of its stderr. */
   exitReport(): string {
     return `signal ${this.exitSignal ?? 'none'}; stderr ends:\n${this.stderr.slice(-2000)}`;
   }
+
+  /** Ctrl-C, then wait for the exit (SIGKILL after `timeoutMs`: a hang guard, not a speed bound). */
 
   async interrupt(timeoutMs = 60_000): Promise<number | null> {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
@@ -123,14 +124,6 @@ export function removeHome(home: string): void {
 }
 
 /** POST a JSON-RPC body to a unix socket, as curl --unix-socket does. */
-export function postSocket(socketPath: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+export function postSocket(socketPath: string, body: string): Promise<HttpAnswer> {
+  return httpRequest(socketPath, body, { timeoutMs: 60_000 });
 }

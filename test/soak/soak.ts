@@ -6,9 +6,10 @@
  * `npm run soak` (soak-main.ts) and a short CI run (soak.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpRequest, type HttpAnswer } from '../../sockets/http-post.js';
 import { Runtime } from '../../runtime/index.js';
 import { serveRuntime } from '../../sockets/index.js';
 
@@ -49,18 +50,8 @@ export interface SoakResult {
 
 const ACTORS = ['group', 'simulator', 'file', 'process', 'vanilla', 'combo'] as const;
 
-function post(agent: Agent, socketPath: string, method: string, params: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, agent, method: 'POST', path: '/', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', reject);
-    req.end(JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }));
-  });
+function post(agent: Agent, socketPath: string, method: string, params: unknown): Promise<HttpAnswer> {
+  return httpRequest(socketPath, JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }), { agent, timeoutMs: 30_000 });
 }
 
 /** The result of a successful answer, or an error naming what went wrong. */

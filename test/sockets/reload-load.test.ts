@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
+import { httpRequest } from '../../sockets/http-post.js';
 import { startHost, watchForReload, type Host, type ReloadWatcher } from '../../index.js';
 import { testHome } from '../fixtures/helpers.js';
 import { ModuleDir } from '../fixtures/reload-source.js';
@@ -20,22 +21,10 @@ interface Tally {
   lastN: number;
 }
 
-function post(agent: Agent, socketPath: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, socketPath, host: 'rpc', path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(agent: Agent, socketPath: string, body: string): Promise<string> {
+  const a = await httpRequest(socketPath, body, { agent, timeoutMs: 60_000 });
+  if (a.status !== 200) throw new Error(`HTTP ${a.status}`);
+  return a.body;
 }
 
 /** `conns` loops of Counter.Add on the socket until `stop()`; every answer is tallied. */
