@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'node:http';
 import { Runtime } from '../runtime/index.js';
+import { httpRequest } from '../sockets/http-post.js';
 import { serveRuntime } from '../sockets/index.js';
 import type { BenchResult } from './result.js';
 
@@ -129,29 +129,6 @@ async function converge(size: number, vanillaKind?: 'stateful' | 'stateless', yo
   return msg;
 }
 
-/** POSTs `body` to the unix socket `socketPath` and reads the whole answer. */
-function post(socketPath: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        method: 'POST',
-        path: '/',
-        socketPath,
-        host: 'rpc',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** DescribeGroup of `id` over the group's unix socket, best of DESCRIBE_RUNS. */
 async function describeOverSocket(rt: Runtime, home: string, id: string, size: number): Promise<Described> {
   const fe = await serveRuntime(rt, { pluginsDir: join(home, 'plugins') });
@@ -161,7 +138,7 @@ async function describeOverSocket(rt: Runtime, home: string, id: string, size: n
     let text = '';
     for (let i = 0; i < DESCRIBE_RUNS; i++) {
       const t0 = performance.now();
-      text = await post(join(home, 'plugins', 'group'), body);
+      text = (await httpRequest(join(home, 'plugins', 'group'), body, { timeoutMs: 0 })).body;
       best = Math.min(best, performance.now() - t0);
     }
     const parsed = JSON.parse(text) as { result?: { Description?: { Instances?: unknown[] | null } } };

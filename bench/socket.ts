@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request as httpPost, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Runtime } from '../runtime/index.js';
+import { httpRequest } from '../sockets/http-post.js';
 import { serveRuntime } from '../sockets/index.js';
 import type { BenchResult } from './result.js';
 
@@ -85,7 +86,7 @@ const cfg = JSON.parse(process.env.IKB_LOAD);
 const report = (r) => process.stdout.write(JSON.stringify(r) + '\\n', () => process.exit(r.error === undefined ? 0 : 1));
 ${LOAD_CORE}`;
 
-function httpRequest(body: string): string {
+function rawRequest(body: string): string {
   return `POST / HTTP/1.1\r\nHost: rpc\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
@@ -96,7 +97,7 @@ function rpcBody(method: string, params: unknown): string {
 async function load(socketPath: string, body: string, conns = CONNS): Promise<LoadResult> {
   const w = new Worker(LOAD_WORKER, {
     eval: true,
-    workerData: { socketPath, request: httpRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
+    workerData: { socketPath, request: rawRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
   });
   try {
     const r = await new Promise<LoadResult & { error?: string }>((resolve, reject) => {
@@ -127,7 +128,7 @@ function processCpuMicros(): number {
  */
 async function loadFromProcess(socketPath: string, body: string, conns = CONNS): Promise<LoadResult & { cpuPerReq: number }> {
   const cpu0 = processCpuMicros();
-  const cfg = { socketPath, request: httpRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
+  const cfg = { socketPath, request: rawRequest(body), conns, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
   const child = spawn(process.execPath, ['-e', LOAD_PROCESS], {
     env: { ...process.env, IKB_LOAD: JSON.stringify(cfg) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -201,16 +202,6 @@ function median<R extends LoadResult>(rs: readonly R[]): { [K in keyof R]: numbe
   return Object.fromEntries(Object.keys(rs[0] ?? {}).map((k) => [k, mid(k as keyof R)])) as { [K in keyof R]: number };
 }
 
-/** One POST over a unix socket: the answer's body. */
-async function postOnce(socketPath: string, body: string): Promise<string> {
-  const req = httpPost({ socketPath, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } });
-  req.end(body);
-  const [res] = (await once(req, 'response')) as [NodeJS.ReadableStream];
-  let text = '';
-  for await (const c of res) text += String(c);
-  return text;
-}
-
 /**
  * Group.DescribeGroup of a committed group of 5 (simulator instances, vanilla flavor) at 32 keep-alive
  * connections, from a child process, next to a bare node:http server answering a fixed body of the
@@ -248,7 +239,7 @@ async function describeGroupRows(): Promise<BenchResult[]> {
     }
     const body = rpcBody('Group.DescribeGroup', { ID: 'workers' });
     const ours = join(dir, 'plugins', 'group');
-    const answer = await postOnce(ours, body);
+    const answer = (await httpRequest(ours, body, { timeoutMs: 60_000 })).body;
     if (!answer.includes('"Converged":true')) throw new Error(`unexpected DescribeGroup answer: ${answer}`);
     bare = await bareServer(join(dir, 'bare'), answer);
     // One pass each to warm the JIT of every thread, then alternate (other load on the machine drifts):
