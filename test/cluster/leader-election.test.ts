@@ -157,8 +157,10 @@ describe('cluster/leader-election on a 3-member etcd', function () {
   it('losing one etcd member keeps exactly one leader, and fenced writes still land', async () => {
     const endpoints = etcd().endpoints;
     const clients = [createEtcdClient({ endpoints, callTimeoutMs: 1000 }), createEtcdClient({ endpoints, callTimeoutMs: 1000 })];
+    // TTL 5 s: a keepalive sent to the killed member costs its call timeout before another member
+    // answers; with 3 s, a loaded machine's delays on top let the lease lapse (seen beside other suites).
     const es = clients.map(
-      (client, i) => new LeaderElection({ client, endpoints, self: { id: `n${i}`, location: `loc${i}` }, ttlSeconds: 3, name: 'three' }),
+      (client, i) => new LeaderElection({ client, endpoints, self: { id: `n${i}`, location: `loc${i}` }, ttlSeconds: 5, name: 'three' }),
     );
     try {
       await Promise.all(es.map((e) => e.start()));

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { RemoteClient } from '../../sockets/remote-client.js';
 import { removeHome, runCli, tempHome, UpProcess, waitFor } from '../helpers/cli.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/process-web/', import.meta.url));
@@ -41,22 +42,36 @@ describe('e2e: examples/process-web (real processes)', function () {
   this.timeout(180_000);
   let home: string;
   let up: UpProcess | undefined;
+  let plugin: RemoteClient | undefined;
   const pids = new Set<number>();
 
-  const instances = async (): Promise<Instance[]> => {
-    const r = await runCli(home, ['instance', 'describe', 'process', '-p', '--tags', 'infrakit.group=web', '-o', 'json']);
-    assert.equal(r.code, 0, r.stderr);
-    const list = JSON.parse(r.stdout) as Instance[];
+  const seen = (list: Instance[]): Instance[] => {
     for (const i of list) if (i.Properties?.Process?.PID) pids.add(i.Properties.Process.PID);
     return list;
   };
-  const versions = async (): Promise<string[]> =>
-    Promise.all((await instances()).map(async (i) => (await fetchText(Number(i.Tags?.['port']))).split(' ')[1] ?? ''));
+  /** What `instance describe` prints, as the user runs it. */
+  const instances = async (): Promise<Instance[]> => {
+    const r = await runCli(home, ['instance', 'describe', 'process', '-p', '--tags', 'infrakit.group=web', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    return seen(JSON.parse(r.stdout) as Instance[]);
+  };
+  /** The same over the plugin's socket, for the waits' polls (a CLI run per look costs a process). */
+  const described = async (): Promise<Instance[]> => {
+    plugin ??= new RemoteClient(up!.socket('process'), { timeoutMs: 15_000 });
+    const r = (await plugin.call('Instance.DescribeInstances', { Tags: { 'infrakit.group': 'web' }, Properties: true })) as {
+      Descriptions: Instance[] | null;
+    };
+    return seen(r.Descriptions ?? []);
+  };
+  const versionsOf = async (list: Instance[]): Promise<string[]> =>
+    Promise.all(list.map(async (i) => (await fetchText(Number(i.Tags?.['port']))).split(' ')[1] ?? ''));
+  const versions = async (): Promise<string[]> => versionsOf(await instances());
 
   before(() => {
     home = tempHome();
   });
   after(async () => {
+    plugin?.close();
     await up?.interrupt();
     // Whatever the outcome, no server outlives the test.
     for (const pid of pids) if (alive(pid)) process.kill(-pid, 'SIGKILL');
@@ -78,13 +93,14 @@ describe('e2e: examples/process-web (real processes)', function () {
     await waitFor(
       'the group to replace the killed server',
       async () => {
-        const now = await instances();
+        const now = await described();
         return now.length === 3 && !now.some((i) => i.ID === victim.ID);
       },
       60_000,
       250,
     );
-    await waitFor('three servers answering v1', async () => (await versions()).join() === 'v1,v1,v1', 30_000, 250);
+    await waitFor('three servers answering v1', async () => (await versionsOf(await described())).join() === 'v1,v1,v1', 30_000, 250);
+    assert.deepEqual(await versions(), ['v1', 'v1', 'v1']);
 
     const roll = await runCli(home, ['group', 'commit', `${EXAMPLE}group-v2.yml`, '--wait', '--timeout', '90s']);
     assert.equal(roll.code, 0, roll.stderr);

@@ -26,39 +26,6 @@ describe('e2e: up in a hostile home', function () {
     removeHome(home);
   });
 
-  it('creates its directories 0700 and its files 0600, even in a 0755 home', async () => {
-    chmodSync(home, 0o755);
-    up = new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' });
-    await up.ready();
-    const spec = join(home, 'spec.json');
-    writeFileSync(
-      spec,
-      JSON.stringify({
-        ID: 'secret',
-        Properties: {
-          Allocation: { Size: 2 },
-          Instance: { Plugin: 'file', Properties: { Token: 't0ken' } },
-          Flavor: { Plugin: 'vanilla', Properties: {} },
-        },
-      }),
-    );
-    const commit = await runCli(home, ['group', 'commit', spec, '--wait', '--timeout', '30s']);
-    assert.equal(commit.code, 0, commit.stderr);
-    const instances = join(home, 'instances', 'file');
-    await waitFor('two instance files', () => readdirSync(instances).filter((f) => !f.startsWith('.')).length === 2);
-
-    const dirs = [join(home, 'plugins'), join(home, 'configs'), join(home, 'instances'), instances];
-    for (const d of dirs) assert.equal(mode(d).toString(8), '700', d);
-    const files = [
-      join(home, 'runtime.pid'),
-      join(home, 'configs', 'global.config'),
-      join(home, 'plugins', 'group.pid'),
-      ...readdirSync(instances).map((f) => join(instances, f)),
-    ];
-    for (const f of files) assert.equal(mode(f).toString(8), '600', f);
-    for (const f of readdirSync(join(home, 'configs'))) assert.equal(mode(join(home, 'configs', f)).toString(8), '600', f);
-  });
-
   it('refuses a symlink at <plugins>/group.pid: exit 1, the link target untouched, nothing bound', async () => {
     const plugins = join(home, 'plugins');
     mkdirSync(plugins, { mode: 0o700 });
@@ -91,29 +58,6 @@ describe('e2e: up in a hostile home', function () {
     assert.match(stop.stderr, /it is a FIFO/);
   });
 
-  it('a second up (or plugin start) in the same home exits 1 naming the pid; the first keeps serving', async () => {
-    up = new UpProcess(home);
-    await up.ready();
-    const pid = up.proc.pid!;
-    const before = readdirSync(up.pluginsDir).sort();
-    const lock = readFileSync(join(home, 'runtime.pid'), 'utf8');
-    assert.equal(lock.trim(), String(pid));
-
-    for (const args of [['up'], ['plugin', 'start', 'simulator:other']]) {
-      const r = await runCli(home, args, { timeoutMs: 45_000 });
-      assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, new RegExp(`a runtime \\(pid ${pid}\\) is already running in ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      assert.doesNotMatch(r.stderr, /socket bound|plugin ready/i, 'the second runtime started something');
-    }
-    assert.deepEqual(readdirSync(up.pluginsDir).sort(), before);
-    assert.equal(readFileSync(join(home, 'runtime.pid'), 'utf8'), lock);
-    const res = await postSocket(up.socket('group'), IMPLEMENTS);
-    assert.match(res.body, /"Interfaces":\[\{"Name":"Group"/);
-
-    assert.equal(await up.interrupt(), 0, up.exitReport());
-    assert.ok(!readdirSync(home).includes('runtime.pid'), 'runtime.pid left behind');
-  });
-
   it('takes over a stale runtime.pid (its process is gone)', async () => {
     // A pid that is certainly dead: a child that has exited.
     const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
@@ -121,5 +65,84 @@ describe('e2e: up in a hostile home', function () {
     up = new UpProcess(home);
     await up.ready();
     assert.equal(readFileSync(join(home, 'runtime.pid'), 'utf8').trim(), String(up.proc.pid));
+  });
+
+  // Two tests share one `up` (a process and its workers each): it starts in a home made 0755 first.
+  describe('one up, in a 0755 home', () => {
+    let shared: { home: string; up: UpProcess } | undefined;
+    const served = (): { home: string; up: UpProcess } => {
+      if (shared === undefined) throw new Error('up not started');
+      return shared;
+    };
+    before(async function () {
+      this.timeout(90_000);
+      const home = tempHome();
+      chmodSync(home, 0o755);
+      shared = { home, up: new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' }) };
+      await shared.up.ready();
+    });
+    after(async function () {
+      this.timeout(90_000);
+      await shared?.up.interrupt();
+      if (shared !== undefined) removeHome(shared.home);
+      shared = undefined;
+    });
+
+    it('creates its directories 0700 and its files 0600, even in a 0755 home', async () => {
+      const { home } = served();
+      const spec = join(home, 'spec.json');
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          ID: 'secret',
+          Properties: {
+            Allocation: { Size: 2 },
+            Instance: { Plugin: 'file', Properties: { Token: 't0ken' } },
+            Flavor: { Plugin: 'vanilla', Properties: {} },
+          },
+        }),
+      );
+      const commit = await runCli(home, ['group', 'commit', spec, '--wait', '--timeout', '30s']);
+      assert.equal(commit.code, 0, commit.stderr);
+      const instances = join(home, 'instances', 'file');
+      await waitFor('two instance files', () => readdirSync(instances).filter((f) => !f.startsWith('.')).length === 2);
+
+      const dirs = [join(home, 'plugins'), join(home, 'configs'), join(home, 'instances'), instances];
+      for (const d of dirs) assert.equal(mode(d).toString(8), '700', d);
+      const files = [
+        join(home, 'runtime.pid'),
+        join(home, 'configs', 'global.config'),
+        join(home, 'plugins', 'group.pid'),
+        ...readdirSync(instances).map((f) => join(instances, f)),
+      ];
+      for (const f of files) assert.equal(mode(f).toString(8), '600', f);
+      for (const f of readdirSync(join(home, 'configs'))) assert.equal(mode(join(home, 'configs', f)).toString(8), '600', f);
+    });
+
+    // Last: it ends the shared `up`.
+    it('a second up (or plugin start) in the same home exits 1 naming the pid; the first keeps serving', async () => {
+      const { home, up } = served();
+      const pid = up.proc.pid!;
+      const before = readdirSync(up.pluginsDir).sort();
+      const lock = readFileSync(join(home, 'runtime.pid'), 'utf8');
+      assert.equal(lock.trim(), String(pid));
+
+      for (const args of [['up'], ['plugin', 'start', 'simulator:other']]) {
+        const r = await runCli(home, args, { timeoutMs: 45_000 });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(`a runtime \\(pid ${pid}\\) is already running in ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+        );
+        assert.doesNotMatch(r.stderr, /socket bound|plugin ready/i, 'the second runtime started something');
+      }
+      assert.deepEqual(readdirSync(up.pluginsDir).sort(), before);
+      assert.equal(readFileSync(join(home, 'runtime.pid'), 'utf8'), lock);
+      const res = await postSocket(up.socket('group'), IMPLEMENTS);
+      assert.match(res.body, /"Interfaces":\[\{"Name":"Group"/);
+
+      assert.equal(await up.interrupt(), 0, up.exitReport());
+      assert.ok(!readdirSync(home).includes('runtime.pid'), 'runtime.pid left behind');
+    });
   });
 });
