@@ -58,7 +58,7 @@ export default tseslint.config(
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
   {
     // mocha reads its settings file and root hook plugins with require(): CommonJS, not type-checked.
-    files: ['.mocharc.cjs', 'test/helpers/*.cjs'],
+    files: ['test/helpers/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: 'commonjs',

@@ -1,4 +1,4 @@
-// Each test file's wall time in a full run, for ordering LONGEST_FIRST in .mocharc.cjs: a mocha root hook
+// Each test file's wall time in a full run, to see which files take the suite's time: a mocha root hook
 // plugin (in parallel mode the root hooks run once per file, in the worker that runs it). Measuring only;
 // no test loads it. FILE_TIMES=/tmp/times.txt npx mocha --require test/helpers/file-times.cjs, then
 // sort -rn /tmp/times.txt: seconds, the worker's pid, the file.
