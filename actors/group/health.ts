@@ -73,28 +73,35 @@ export class HealthBook {
     problems: Problems,
   ): Promise<void> {
     let unreachable: unknown;
-    await Promise.all(
-      list.map((d) =>
-        checks.run(async () => {
-          if (unreachable !== undefined) return;
-          let state: HealthState;
-          try {
-            const h = await flavor.healthy(props.flavor.Properties, d);
-            state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
-            problems.answered(flavorPlugin);
-          } catch (err) {
-            if (isUnreachable(err)) {
-              unreachable = err;
-              return;
-            }
-            problems.answered(flavorPlugin);
-            problems.record('health', err);
-            state = 'unknown';
-          }
-          this.note(d.ID, state);
-        }),
-      ),
-    );
+    const one = async (d: Description): Promise<void> => {
+      let state: HealthState;
+      try {
+        const h = await flavor.healthy(props.flavor.Properties, d);
+        state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+        problems.answered(flavorPlugin);
+      } catch (err) {
+        if (isUnreachable(err)) {
+          unreachable = err;
+          return;
+        }
+        problems.answered(flavorPlugin);
+        problems.record('health', err);
+        state = 'unknown';
+      }
+      this.note(d.ID, state);
+    };
+    // At most `checks.limit` runners walk the list in order, each check holding a slot of `checks`:
+    // a sweep of 100,000 members costs a few runners, not a promise and a waiting slot per member.
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < list.length && unreachable === undefined) {
+        const d = list[next++] as Description;
+        await checks.run(() => one(d));
+      }
+    };
+    const runners: Promise<void>[] = [];
+    for (let i = 0; i < Math.min(checks.limit, list.length); i++) runners.push(runner());
+    await Promise.all(runners);
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
     if (this.sweepStartedAt !== null) {
       this.lastSweepMs = this.clock.now() - this.sweepStartedAt;
