@@ -82,7 +82,7 @@ function groupTags(s: GroupSettings, logicalId: string | null): Tags {
  * The spec to provision: the flavor's, with the group's tags over its own (a flavor may add tags, never
  * drop these) and the logical ID. The flavor's spec itself when it already says exactly that.
  */
-function withGroupTags(spec: InstanceSpec, tags: Readonly<Tags>, logicalId: string | null): InstanceSpec {
+export function withGroupTags(spec: InstanceSpec, tags: Readonly<Tags>, logicalId: string | null): InstanceSpec {
   const own = spec.Tags;
   const lid = logicalId ?? spec.LogicalID ?? null;
   if (own != null && spec.LogicalID === lid) {
