@@ -23,36 +23,54 @@ import { Mailbox } from './mailbox.js';
 import type { ConnectResult, FromWorker, PeerReply, PeerRequest } from './protocol.js';
 import { actorOf } from './util.js';
 
+/** How a call ends: `ok` with its value, or not with its error. Called once. */
+type Done = (ok: boolean, value: unknown) => void;
+
+/** A relayed call waiting for main's answer. */
 interface Pending {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
+  readonly done: Done;
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Registers `p` under `id` in `map`, dropped after `ms` with `CallTimeoutError` naming the call's whole deadline. */
-function arm(map: Map<number, Pending>, id: number, p: Pending, target: string, method: string, ms: number, deadlineMs: number): void {
-  map.set(id, p);
-  p.timer = setTimeout(() => {
-    if (map.delete(id)) p.reject(new CallTimeoutError(target, method, deadlineMs));
-  }, ms);
+/** A call sent (or queued to be sent) on a link, waiting for its reply. */
+interface LinkCall {
+  readonly id: number;
+  /** Cleared once the call is settled (answered, timed out, refused by clone, link closed). */
+  done: Done | undefined;
+  readonly method: string;
+  /** When it expires (`performance.now()` scale: monotonic), and the whole deadline for the error. */
+  readonly expires: number;
+  readonly deadlineMs: number;
 }
 
-function settle(map: Map<number, Pending>, id: number): Pending | undefined {
-  const p = map.get(id);
-  if (p === undefined) return undefined;
-  map.delete(id);
-  clearTimeout(p.timer);
-  return p;
-}
+/** Settled calls may wait in a link's deadline queue behind a pending one; beyond this many, it is compacted. */
+const COMPACT_AT = 1024;
 
-/** A direct channel to one incarnation of a target actor. */
+/**
+ * A direct channel to one incarnation of a target actor.
+ *
+ * Deadlines: ONE timer per link, not one per call. Calls are kept in send order with the time they
+ * expire; the calls of a link nearly always share a timeout, so send order is also expiry order and
+ * the timer waits only for the oldest call still pending. A call expiring before one sent earlier (a
+ * shorter `timeoutMs`) marks the queue unordered: then the timer scans it whole when it fires, and is
+ * armed again for the earliest deadline left.
+ */
 class Link {
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, LinkCall>();
   readonly #mailbox: Mailbox;
   /** Calls go batched per turn (batch-port.ts). */
   readonly #out: BatchPort<PeerRequest>;
   #nextId = 1;
   #closed = false;
+  /** Calls in send order with their expiry; settled ones are skipped (and compacted away). */
+  #byAge: LinkCall[] = [];
+  #ageHead = 0;
+  /** Expiries in `#byAge` never decrease (the usual case: one timeout for every call). */
+  #ordered = true;
+  #lastExpires = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** When `#timer` fires (`performance.now()` scale); Infinity when not armed. */
+  #timerAt = Infinity;
   /** The target has new code (`peer-moved`): when this port closes, what is pending was never run, and is sent again. */
   moved = false;
 
@@ -69,44 +87,154 @@ class Link {
     this.#out = new BatchPort<PeerRequest>(port, (m, err) => {
       // This call's params cannot be cloned: it fails alone, and its slot was never used.
       this.#mailbox.leave();
-      settle(this.#pending, m.id)?.reject(err);
+      this.#settle(m.id, false, err);
     });
-    port.on('message', (m: PeerReply | PeerReply[]) => eachMessage(m, (r) => this.#onReply(r)));
+    port.on('message', (m: PeerReply | PeerReply[]) => eachMessage(m, this.#onReply));
     port.once('close', () => onClose(this));
   }
 
-  /** `timeoutMs`: the time left; `deadlineMs`: the call's whole deadline, for the error. */
-  call(method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs = timeoutMs): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new ActorExitedError(this.target, 'link closed'));
+  /**
+   * Send one call; `done` is called once with its outcome. `timeoutMs`: the time left; `deadlineMs`:
+   * the call's whole deadline, for the error.
+   */
+  send(method: string, params: unknown, chain: readonly string[], timeoutMs: number, deadlineMs: number, done: Done): void {
+    if (this.#closed) return done(false, new ActorExitedError(this.target, 'link closed'));
     if (!this.#mailbox.tryEnter()) {
       this.onFull();
-      return Promise.reject(new MailboxFullError(this.target, this.capacity));
+      return done(false, new MailboxFullError(this.target, this.capacity));
     }
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      arm(this.#pending, id, { resolve, reject, timer: undefined }, this.target, method, timeoutMs, deadlineMs);
-      this.#out.push({ type: 'call', id, method, params, chain } satisfies PeerRequest);
-    });
+    const c: LinkCall = { id, done, method, expires: performance.now() + timeoutMs, deadlineMs };
+    this.#pending.set(id, c);
+    this.#track(c);
+    this.#out.push({ type: 'call', id, method, params, chain } satisfies PeerRequest);
   }
 
-  #onReply(m: PeerReply): void {
-    const p = settle(this.#pending, m.id);
-    if (p === undefined) return; // timed out already
-    if (m.ok) p.resolve(m.value);
-    else p.reject(reviveError(m.error));
+  readonly #onReply = (m: PeerReply): void => {
+    if (m.ok) this.#settle(m.id, true, m.value);
+    else if (this.#pending.has(m.id)) this.#settle(m.id, false, reviveError(m.error));
+    // else: timed out already
+  };
+
+  /** Settles call `id` if still pending (its deadline entry is skipped later). */
+  #settle(id: number, ok: boolean, value: unknown): void {
+    const c = this.#pending.get(id);
+    if (c === undefined) return;
+    this.#pending.delete(id);
+    const done = c.done;
+    c.done = undefined;
+    if (this.#pending.size === 0) this.#idle();
+    done?.(ok, value);
+  }
+
+  /** Nothing pending: the deadline queue and its timer are dropped (armed again by the next call). */
+  #idle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#byAge = [];
+    this.#ageHead = 0;
+    this.#ordered = true;
+    this.#lastExpires = 0;
+  }
+
+  #track(c: LinkCall): void {
+    if (c.expires < this.#lastExpires) this.#ordered = false;
+    else this.#lastExpires = c.expires;
+    this.#byAge.push(c);
+    if (c.expires < this.#timerAt) this.#arm(c.expires);
+    else if (this.#byAge.length - this.#ageHead > COMPACT_AT && this.#byAge.length - this.#ageHead > 2 * this.#pending.size)
+      this.#compact();
+  }
+
+  #arm(at: number): void {
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#expire, Math.max(1, Math.ceil(at - performance.now())));
+  }
+
+  /** Drops settled entries from the deadline queue. */
+  #compact(): void {
+    const live: LinkCall[] = [];
+    let last = 0;
+    let ordered = true;
+    for (let i = this.#ageHead; i < this.#byAge.length; i++) {
+      const c = this.#byAge[i] as LinkCall;
+      if (c.done === undefined) continue;
+      live.push(c);
+      if (c.expires < last) ordered = false;
+      else last = c.expires;
+    }
+    this.#byAge = live;
+    this.#ageHead = 0;
+    this.#ordered = ordered;
+    this.#lastExpires = last;
+  }
+
+  /** The timer fired: every call past its deadline rejects with `CallTimeoutError`; then wait for the earliest one left. */
+  readonly #expire = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    if (this.#closed) return;
+    const now = performance.now();
+    const timedOut: LinkCall[] = [];
+    if (this.#ordered) {
+      // Oldest first: stop at the first call still inside its deadline.
+      while (this.#ageHead < this.#byAge.length) {
+        const c = this.#byAge[this.#ageHead] as LinkCall;
+        if (c.done !== undefined && c.expires > now) break;
+        this.#ageHead++;
+        if (c.done !== undefined) timedOut.push(c);
+      }
+      if (this.#ageHead * 2 > this.#byAge.length) {
+        this.#byAge = this.#byAge.slice(this.#ageHead);
+        this.#ageHead = 0;
+      }
+    } else {
+      for (let i = this.#ageHead; i < this.#byAge.length; i++) {
+        const c = this.#byAge[i] as LinkCall;
+        if (c.done !== undefined && c.expires <= now) timedOut.push(c);
+      }
+    }
+    for (const c of timedOut) this.#settle(c.id, false, new CallTimeoutError(this.target, c.method, c.deadlineMs));
+    if (!this.#ordered) this.#compact();
+    this.#rearm();
+  };
+
+  /** Arms the timer for the earliest deadline still pending, if any. */
+  #rearm(): void {
+    let earliest = Infinity;
+    if (this.#ordered) {
+      while (this.#ageHead < this.#byAge.length && (this.#byAge[this.#ageHead] as LinkCall).done === undefined) this.#ageHead++;
+      const head = this.#byAge[this.#ageHead];
+      if (head !== undefined) earliest = head.expires;
+    } else {
+      for (let i = this.#ageHead; i < this.#byAge.length; i++) {
+        const c = this.#byAge[i] as LinkCall;
+        if (c.done !== undefined && c.expires < earliest) earliest = c.expires;
+      }
+    }
+    if (earliest !== Infinity) this.#arm(earliest);
   }
 
   /** Reject everything pending and close the port. Idempotent. */
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
     // Calls still queued never reach the target: give their mailbox slots back.
     for (const _ of this.#out.close()) this.#mailbox.leave();
-    for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(this.moved ? new ActorReloadedError(this.target) : new ActorExitedError(this.target, reason));
-    }
+    this.#byAge = [];
+    this.#ageHead = 0;
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
+    for (const c of pending) {
+      const done = c.done;
+      c.done = undefined;
+      done?.(false, this.moved ? new ActorReloadedError(this.target) : new ActorExitedError(this.target, reason));
+    }
     this.port.close();
   }
 }
@@ -148,7 +276,7 @@ export class PeerLinks {
   /**
    * `ctx.call`: only the part of `name` before the first `/` picks the actor. A call the target answers
    * with `ActorReloadedError` (its code was replaced before the call ran) is sent again, to the new code,
-   * within the same deadline.
+   * within the same deadline. One promise per call: the attempts report to `done`.
    */
   call(name: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     const target = actorOf(name);
@@ -157,36 +285,45 @@ export class PeerLinks {
     // Work started from main (the group's provisions) has no chain: every such call carries the same `[self]`.
     const chain = current.length === 0 ? this.#ownChain : extendChain(current, this.self, target);
     if (chain instanceof CallDepthError) return Promise.reject(chain);
-    const t0 = Date.now();
-    const attempt = (tries: number): Promise<unknown> =>
-      this.#callOnce(target, method, params, chain, Math.max(1, ms - (Date.now() - t0)), ms).catch((err: unknown) => {
-        if (!isReloaded(err) || tries >= RELOAD_RETRIES || Date.now() - t0 >= ms) throw err;
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      let tries = 0;
+      const done: Done = (ok, value) => {
+        if (ok) return resolve(value);
+        const spent = performance.now() - t0;
+        if (!isReloaded(value) || tries >= RELOAD_RETRIES || spent >= ms) return reject(value);
+        tries++;
         const link = this.#links.get(target);
         if (link instanceof Link && link.moved) this.#links.delete(target);
-        return attempt(tries + 1);
-      });
-    return attempt(0);
+        this.#send(target, method, params, chain, Math.max(1, ms - spent), ms, done);
+      };
+      this.#send(target, method, params, chain, ms, ms, done);
+    });
   }
 
-  #callOnce(target: string, method: string, params: unknown, chain: readonly string[], ms: number, deadlineMs: number): Promise<unknown> {
+  #send(target: string, method: string, params: unknown, chain: readonly string[], ms: number, deadlineMs: number, done: Done): void {
     const link = this.#links.get(target);
-    if (link instanceof Link) return link.call(method, params, chain, ms, deadlineMs);
-    if (link === RELAY) return this.#relay(target, method, params, chain, ms, deadlineMs);
+    if (link instanceof Link) return link.send(method, params, chain, ms, deadlineMs, done);
+    if (link === RELAY) return this.#relay(target, method, params, chain, ms, deadlineMs, done);
     // Connecting may wait (the target is still starting): the deadline covers it.
-    const t0 = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallTimeoutError(target, method, deadlineMs)), ms);
-    });
-    return Promise.race([this.#connect(target), expired]).then(
+    const t0 = performance.now();
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      done(false, new CallTimeoutError(target, method, deadlineMs));
+    }, ms);
+    this.#connect(target).then(
       (l) => {
+        if (expired) return;
         clearTimeout(timer);
-        const left = Math.max(1, ms - (Date.now() - t0));
-        return l === RELAY ? this.#relay(target, method, params, chain, left, deadlineMs) : l.call(method, params, chain, left, deadlineMs);
+        const left = Math.max(1, ms - (performance.now() - t0));
+        if (l === RELAY) this.#relay(target, method, params, chain, left, deadlineMs, done);
+        else l.send(method, params, chain, left, deadlineMs, done);
       },
       (err: unknown) => {
+        if (expired) return;
         clearTimeout(timer);
-        throw err;
+        done(false, err);
       },
     );
   }
@@ -233,13 +370,23 @@ export class PeerLinks {
     params: unknown,
     chain: readonly string[],
     timeoutMs: number,
-    deadlineMs = timeoutMs,
-  ): Promise<unknown> {
+    deadlineMs: number,
+    done: Done,
+  ): void {
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      arm(this.#relays, id, { resolve, reject, timer: undefined }, target, method, timeoutMs, deadlineMs);
+    const p: Pending = { done, timer: undefined };
+    this.#relays.set(id, p);
+    p.timer = setTimeout(() => {
+      if (this.#relays.delete(id)) done(false, new CallTimeoutError(target, method, deadlineMs));
+    }, timeoutMs);
+    try {
       this.post({ type: 'relay-call', id, target, method, params, chain, timeoutMs });
-    });
+    } catch (err) {
+      // Its params cannot be cloned: this call fails alone.
+      this.#relays.delete(id);
+      clearTimeout(p.timer);
+      done(false, err);
+    }
   }
 
   #drop(link: Link, reason: string): void {
@@ -279,10 +426,12 @@ export class PeerLinks {
   }
 
   onRelayReply(id: number, ok: boolean, value: unknown, error: SerializedError | undefined): void {
-    const p = settle(this.#relays, id);
+    const p = this.#relays.get(id);
     if (p === undefined) return;
-    if (ok) p.resolve(value);
-    else p.reject(reviveError(error as SerializedError));
+    this.#relays.delete(id);
+    clearTimeout(p.timer);
+    if (ok) p.done(true, value);
+    else p.done(false, reviveError(error as SerializedError));
   }
 
   /** Close every link (worker stopping). */

@@ -17,7 +17,7 @@ import { invoke, methodDocs } from './definition.js';
 import { EMPTY_CHAIN, extendChain, tooDeep } from './call-chain.js';
 import { ActorReloadedError, CallDepthError, CallTimeoutError, RuntimeStoppedError, reviveError, serializeError } from './errors.js';
 import { Mailbox } from './mailbox.js';
-import { eachMessage } from './batch-port.js';
+import { BatchPort, eachMessage } from './batch-port.js';
 import { postReply, resultValue } from './reply.js';
 import type { PeerReply, PeerRequest, PoolChannelMessage, PoolData, PoolResult, PoolTask } from './protocol.js';
 import { actorOf } from './util.js';
@@ -125,13 +125,23 @@ function load(): Promise<{ def: ActorDefinition; instance: ActorInstance }> {
   return loaded;
 }
 
-/** Serve a direct link: each `PeerRequest` on `port` is answered on it. */
+/** The reply queues of the direct links this thread serves (flushed before a stop answers). */
+const linkReplies = new Set<BatchPort<PeerReply>>();
+
+/** Serve a direct link: each `PeerRequest` on `port` is answered on it, the answers of one turn batched (batch-port.ts). */
 function attach(port: MessagePort, def: ActorDefinition, instance: ActorInstance): void {
+  // An answer whose value cannot be cloned goes alone, as an error answer (postReply).
+  const out = new BatchPort<PeerReply>(port, (m) => postReply(port, m));
+  linkReplies.add(out);
+  port.once('close', () => {
+    out.close();
+    linkReplies.delete(out);
+  });
   const reply = (m: PeerReply, method?: string, t0 = 0): void => {
     if (method !== undefined && data.heapReportMs > 0) direct.add(method, m.ok, performance.now() - t0);
     // Free the mailbox slot before replying, so a caller pipelining at capacity never sees a stale count.
     mailbox.leave();
-    postReply(port, m);
+    out.push(m);
   };
   port.on('message', (batch: PeerRequest | PeerRequest[]) => eachMessage(batch, serveOne));
   function serveOne(req: PeerRequest): void {
@@ -197,6 +207,8 @@ function stop(timeoutMs: number, byReload: boolean): Promise<PoolResult> {
     } finally {
       timeLeft.abort();
     }
+    // Answers gathered this turn leave before the thread may be ended.
+    for (const out of linkReplies) out.flush();
     return { type: 'stopped', threadId };
   })();
   return stopping;

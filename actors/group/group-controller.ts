@@ -376,8 +376,19 @@ export class GroupController {
     // new-config instances a rolling update waits for.
     this.health.retain(seen);
     const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props, this.ops.queued > 0);
-    if (toCheck.length > 0)
-      await this.health.check(toCheck, this.flavorClient(s), s.props.flavor.Plugin, s.props, this.checks, this.problems);
+    if (toCheck.length > 0) {
+      const flavor = this.flavorClient(s);
+      const check = (list: readonly Description[], endsSweep: boolean): Promise<void> =>
+        this.health.check(list, flavor, s.props.flavor.Plugin, s.props, this.checks, this.problems, endsSweep, () => this.stopped);
+      if (this.sweepCanTrail(visible, s)) {
+        // Only the members now Unhealthy may be replaced by this step: the plan waits for their answers
+        // alone; the rest of the sweep goes on after the step (its answers count from the next one).
+        const { urgent, rest } = this.health.splitUrgent(toCheck);
+        if (urgent.length > 0) await check(urgent, rest.length === 0);
+        if (rest.length > 0)
+          check(rest, true).catch((err: unknown) => this.log.warn({ group: s.spec.ID, err: errorMessage(err) }, 'health sweep failed'));
+      } else await check(toCheck, true);
+    }
     if (this.stopped || this.settings !== s) {
       this.again = true;
       return true;
@@ -422,6 +433,19 @@ export class GroupController {
     }
     this.noteRollout(result.outdated, result.updated, s);
     this.noteConverged(visible, s);
+    return true;
+  }
+
+  /**
+   * Whether a health sweep's answers about members not Unhealthy now can change this step's plan: they
+   * cannot when the plan removes no one by health (cattle, no surplus) and no rolling update waits for
+   * readiness. A member's first or changed answer starts its grace period now, so it is never replaced
+   * in the step that hears it.
+   */
+  private sweepCanTrail(visible: readonly Description[], s: GroupSettings): boolean {
+    if (s.props.logicalIds !== null) return false;
+    if (visible.length + this.ops.pendingCount > s.props.size) return false;
+    for (const d of visible) if (instanceHash(d) !== s.hash) return false;
     return true;
   }
 

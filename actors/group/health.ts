@@ -54,7 +54,12 @@ export class HealthBook {
   due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties, deferSweep = false): Description[] {
     const t = this.clock.now();
     // A sweep that took long (100,000 members) spaces the next out: sweeping takes at most a fifth of the time.
-    if (!deferSweep && t - this.lastCheckAll >= Math.max(this.intervalMs, SWEEP_SPACING * this.lastSweepMs)) {
+    // One sweep at a time (a sweep may go on after the step that started it).
+    if (
+      !deferSweep &&
+      this.sweepStartedAt === null &&
+      t - this.lastCheckAll >= Math.max(this.intervalMs, SWEEP_SPACING * this.lastSweepMs)
+    ) {
       this.lastCheckAll = t;
       if (visible.length > 0) this.sweepStartedAt = t;
       return [...visible];
@@ -71,35 +76,54 @@ export class HealthBook {
     props: GroupProperties,
     checks: Semaphore,
     problems: Problems,
+    /** This call checks the last of a sweep's members: its duration spaces out the next sweep. */
+    endsSweep = true,
+    /** Stop asking (the group stopped). */
+    cancelled: () => boolean = () => false,
   ): Promise<void> {
     let unreachable: unknown;
-    await Promise.all(
-      list.map((d) =>
-        checks.run(async () => {
-          if (unreachable !== undefined) return;
-          let state: HealthState;
-          try {
-            const h = await flavor.healthy(props.flavor.Properties, d);
-            state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
-            problems.answered(flavorPlugin);
-          } catch (err) {
-            if (isUnreachable(err)) {
-              unreachable = err;
-              return;
-            }
-            problems.answered(flavorPlugin);
-            problems.record('health', err);
-            state = 'unknown';
-          }
-          this.note(d.ID, state);
-        }),
-      ),
-    );
+    const one = async (d: Description): Promise<void> => {
+      let state: HealthState;
+      try {
+        const h = await flavor.healthy(props.flavor.Properties, d);
+        state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+        problems.answered(flavorPlugin);
+      } catch (err) {
+        if (isUnreachable(err)) {
+          unreachable = err;
+          return;
+        }
+        problems.answered(flavorPlugin);
+        problems.record('health', err);
+        state = 'unknown';
+      }
+      this.note(d.ID, state);
+    };
+    // At most `checks.limit` runners walk the list in order, each check holding a slot of `checks`:
+    // a sweep of 100,000 members costs a few runners, not a promise and a waiting slot per member.
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < list.length && unreachable === undefined && !cancelled()) {
+        const d = list[next++] as Description;
+        await checks.run(() => one(d));
+      }
+    };
+    const runners: Promise<void>[] = [];
+    for (let i = 0; i < Math.min(checks.limit, list.length); i++) runners.push(runner());
+    await Promise.all(runners);
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
-    if (this.sweepStartedAt !== null) {
+    if (endsSweep && this.sweepStartedAt !== null) {
       this.lastSweepMs = this.clock.now() - this.sweepStartedAt;
       this.sweepStartedAt = null;
     }
+  }
+
+  /** `list` split into the members whose last answer was Unhealthy (they may be replaced) and the rest. */
+  splitUrgent(list: readonly Description[]): { urgent: Description[]; rest: Description[] } {
+    const urgent: Description[] = [];
+    const rest: Description[] = [];
+    for (const d of list) (this.records.get(d.ID)?.state === 'unhealthy' ? urgent : rest).push(d);
+    return { urgent, rest };
   }
 
   /** Records one answer about `id`, now. */

@@ -11,6 +11,7 @@ import {
   type Allocation,
   type Description,
   type DestroyReason,
+  type InstanceSpec,
   type Tags,
 } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
@@ -49,6 +50,52 @@ function allocationOf(s: GroupSettings): Allocation {
     allocations.set(s, a);
   }
   return a;
+}
+
+/**
+ * The tags and the Prepare spec of one group's settings for an instance with no logical ID (cattle):
+ * the same for every such provision, so built once, frozen, and shared by every call. A batch of calls
+ * posted in one turn then carries each once (structured clone sends a shared object once), and the
+ * flavor and instance plugins see the same values as before.
+ */
+const cattle = new WeakMap<GroupSettings, { tags: Readonly<Tags>; spec: Readonly<InstanceSpec> }>();
+function cattleOf(s: GroupSettings): { tags: Readonly<Tags>; spec: Readonly<InstanceSpec> } {
+  let c = cattle.get(s);
+  if (c === undefined) {
+    const tags = Object.freeze(groupTags(s, null));
+    c = {
+      tags,
+      spec: Object.freeze({ Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: null, Attachments: null }),
+    };
+    cattle.set(s, c);
+  }
+  return c;
+}
+
+function groupTags(s: GroupSettings, logicalId: string | null): Tags {
+  const tags: Tags = { [TAG_GROUP]: s.spec.ID, [TAG_CONFIG_HASH]: s.hash };
+  if (logicalId !== null) tags[TAG_LOGICAL_ID] = logicalId;
+  return tags;
+}
+
+/**
+ * The spec to provision: the flavor's, with the group's tags over its own (a flavor may add tags, never
+ * drop these) and the logical ID. The flavor's spec itself when it already says exactly that.
+ */
+export function withGroupTags(spec: InstanceSpec, tags: Readonly<Tags>, logicalId: string | null): InstanceSpec {
+  const own = spec.Tags;
+  const lid = logicalId ?? spec.LogicalID ?? null;
+  if (own != null && spec.LogicalID === lid) {
+    let same = true;
+    for (const k in tags) {
+      if (own[k] !== tags[k] || !Object.hasOwn(own, k)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return spec;
+  }
+  return { ...spec, Tags: { ...(own ?? {}), ...tags }, LogicalID: lid };
 }
 
 interface Destroying {
@@ -210,13 +257,13 @@ export class Operations {
       this.pending.delete(token);
       return;
     }
-    const tags: Tags = { [TAG_GROUP]: s.spec.ID, [TAG_CONFIG_HASH]: s.hash };
-    if (logicalId !== null) tags[TAG_LOGICAL_ID] = logicalId;
-    let spec;
+    const c = logicalId === null ? cattleOf(s) : undefined;
+    const tags = c?.tags ?? groupTags(s, logicalId);
+    let spec: InstanceSpec;
     try {
       spec = await this.flavor(s).prepare(
         s.props.flavor.Properties,
-        { Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: logicalId, Attachments: null },
+        c?.spec ?? { Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: logicalId, Attachments: null },
         allocationOf(s),
         { Group: s.spec.ID, Sequence: sequence },
       );
@@ -227,7 +274,7 @@ export class Operations {
     }
     problems.answered(s.props.flavor.Plugin);
     // The group's tags are its memory: a flavor may add tags, never drop these.
-    spec = { ...spec, Tags: { ...(spec.Tags ?? {}), ...tags }, LogicalID: logicalId ?? spec.LogicalID ?? null };
+    spec = withGroupTags(spec, tags, logicalId);
     try {
       p.id = await this.instance(s).provision(spec);
       p.visibleAfter = clock.now();

@@ -96,6 +96,7 @@ export class Simulator {
   private readonly vanishRate: number;
   private readonly capacity: number | undefined;
   private lastId = 0n;
+  private readonly ownTags = new WeakMap<Tags, Tags>();
 
   constructor(
     readonly name: string,
@@ -143,6 +144,21 @@ export class Simulator {
     if (ms > 0) await sleep(ms, undefined, this.deps.signal ? { signal: this.deps.signal } : undefined);
   }
 
+  /**
+   * An instance's tags: the spec's and `simulator=<name>`. The Provisions of one batch share their
+   * spec's Tags object, so the result is made once per such object (and never changed: the store
+   * copies it).
+   */
+  private tagsOf(specTags: Tags | null | undefined): Tags {
+    if (specTags == null) return { [TAG_SIMULATOR]: this.name };
+    let tags = this.ownTags.get(specTags);
+    if (tags === undefined) {
+      tags = { ...specTags, [TAG_SIMULATOR]: this.name };
+      this.ownTags.set(specTags, tags);
+    }
+    return tags;
+  }
+
   validate(req: ValidateInstanceRequest): OkResult {
     this.store(req.Type);
     return { Type: req.Type ?? '', OK: true };
@@ -178,7 +194,7 @@ export class Simulator {
     }
 
     const id = this.nextId();
-    store.put(id, spec.LogicalID ?? null, { ...(spec.Tags ?? {}), [TAG_SIMULATOR]: this.name }, spec.Properties);
+    store.put(id, spec.LogicalID ?? null, this.tagsOf(spec.Tags), spec.Properties, true);
     return { Type: type, ID: id };
   }
 

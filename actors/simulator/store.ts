@@ -84,6 +84,13 @@ export class ObjectStore {
   private readonly props = new Map<string, SharedValue>();
   /** tag → keys of the tag sets carrying it. */
   private readonly index = new TagIndex();
+  /**
+   * The tag set or shared value last found for a given object: the Provisions of one batch share their
+   * Tags and Properties objects, so each distinct one is keyed (stringified) once. Checked to be still
+   * stored before use; entries go with the objects.
+   */
+  private readonly setOf = new WeakMap<object, TagSet>();
+  private readonly valueOf = new WeakMap<object, SharedValue>();
 
   get size(): number {
     return this.instances.size;
@@ -93,9 +100,17 @@ export class ObjectStore {
     return this.instances.has(id);
   }
 
-  put(id: string, logicalId: string | null, tags: Tags, properties: unknown): void {
+  /**
+   * `fixed`: `tags` and `properties` are never changed after this call (a request's own objects), so
+   * their keys may be remembered by object for the next call that passes the same objects.
+   */
+  put(id: string, logicalId: string | null, tags: Tags, properties: unknown, fixed = false): void {
     let props: SharedValue | undefined;
-    if (properties !== undefined) {
+    const known = fixed && typeof properties === 'object' && properties !== null ? this.valueOf.get(properties) : undefined;
+    if (known !== undefined && this.props.get(known.key) === known) {
+      props = known;
+      props.count++;
+    } else if (properties !== undefined) {
       const key = plainJsonKey(properties);
       props = key === undefined ? undefined : this.props.get(key);
       if (props === undefined) {
@@ -103,8 +118,9 @@ export class ObjectStore {
         if (key !== undefined) this.props.set(key, props);
       }
       props.count++;
+      if (fixed && key !== undefined && typeof properties === 'object' && properties !== null) this.valueOf.set(properties, props);
     }
-    const rec: Stored = { logicalId, tagSet: this.join(id, tags), props };
+    const rec: Stored = { logicalId, tagSet: this.join(id, tags, fixed), props };
     this.instances.set(id, rec);
   }
 
@@ -183,18 +199,25 @@ export class ObjectStore {
     return out.sort();
   }
 
-  private join(id: string, tags: Tags): TagSet {
-    const key = JSON.stringify(tags);
-    let set = this.tagSets.get(key);
+  private join(id: string, tags: Tags, fixed = false): TagSet {
+    const known = fixed ? this.setOf.get(tags) : undefined;
+    let set = known !== undefined && this.tagSets.get(known.key) === known ? known : undefined;
     if (set === undefined) {
-      set = { key, tags: Object.freeze({ ...tags }), ids: new Set(), inOrder: true, last: '' };
-      this.tagSets.set(key, set);
-      this.index.add(key, set.tags);
+      const key = JSON.stringify(tags);
+      set = this.tagSets.get(key) ?? this.newSet(key, tags);
+      if (fixed) this.setOf.set(tags, set);
     }
     if (set.ids.has(id)) return set;
     if (set.ids.size > 0 && id < set.last) set.inOrder = false;
     else set.last = id;
     set.ids.add(id);
+    return set;
+  }
+
+  private newSet(key: string, tags: Tags): TagSet {
+    const set: TagSet = { key, tags: Object.freeze({ ...tags }), ids: new Set(), inOrder: true, last: '' };
+    this.tagSets.set(key, set);
+    this.index.add(key, set.tags);
     return set;
   }
 

@@ -17,7 +17,7 @@ import type {
   ValidateFlavorRequest,
 } from '../spi/index.js';
 import { checkHealth } from './health.js';
-import { decodeVanillaProperties } from './properties.js';
+import { decodeVanillaProperties, type VanillaProperties } from './properties.js';
 import { readTemplate } from './template.js';
 
 /** A single-object flavor: `Type` must be `""`, anything else is Go's `no-plugin:<type>`. */
@@ -43,7 +43,26 @@ export function normaliseSpec(
 }
 
 export class Vanilla {
+  /**
+   * Calls that arrive together (a group's batch of Prepares) share their Properties and Spec objects;
+   * the answer for the same objects is the same, so it is made once and shared (and a batch of answers
+   * carries it once). Keyed by object: entries go with the calls' objects. Never for a template URL
+   * (read on each call).
+   */
+  private readonly decoded = new WeakMap<object, VanillaProperties>();
+  private readonly prepared = new WeakMap<object, { readonly properties: unknown; readonly spec: InstanceSpec }>();
+
   constructor(private readonly signal?: AbortSignal) {}
+
+  private decode(raw: unknown): VanillaProperties {
+    if (typeof raw !== 'object' || raw === null) return decodeVanillaProperties(raw);
+    let props = this.decoded.get(raw);
+    if (props === undefined) {
+      props = decodeVanillaProperties(raw);
+      this.decoded.set(raw, props);
+    }
+    return props;
+  }
 
   async validate(req: ValidateFlavorRequest): Promise<FlavorOkResult> {
     const type = checkType(req.Type);
@@ -55,8 +74,13 @@ export class Vanilla {
 
   async prepare(req: PrepareRequest): Promise<PrepareResult> {
     const type = checkType(req.Type);
-    const props = decodeVanillaProperties(req.Properties);
+    const props = this.decode(req.Properties);
     const spec = req.Spec;
+    const memo = props.InitScriptTemplateURL === undefined && typeof spec === 'object' && spec !== null;
+    if (memo) {
+      const hit = this.prepared.get(spec);
+      if (hit !== undefined && hit.properties === req.Properties) return { Type: type, Spec: hit.spec };
+    }
 
     const lines: string[] = [];
     if (spec.Init !== undefined && spec.Init !== '') lines.push(spec.Init);
@@ -65,12 +89,14 @@ export class Vanilla {
 
     const tags: Tags = { ...(spec.Tags ?? {}), ...(props.Tags ?? {}) };
     const atts: Attachment[] = [...(spec.Attachments ?? []), ...(props.Attachments ?? [])];
-    return { Type: type, Spec: normaliseSpec(spec, { Tags: tags, Init: lines.join('\n'), Attachments: atts }) };
+    const out = normaliseSpec(spec, { Tags: tags, Init: lines.join('\n'), Attachments: atts });
+    if (memo) this.prepared.set(spec, { properties: req.Properties, spec: out });
+    return { Type: type, Spec: out };
   }
 
   async healthy(req: HealthyRequest): Promise<HealthyResult> {
     const type = checkType(req.Type);
-    const props = decodeVanillaProperties(req.Properties);
+    const props = this.decode(req.Properties);
     const health = props.Health ? await checkHealth(props.Health, req.Instance, this.signal) : Health.Healthy;
     return { Type: type, Health: health };
   }

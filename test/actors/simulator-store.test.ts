@@ -95,6 +95,49 @@ describe('simulator store (compact, shared tag sets and Properties)', () => {
     assert.equal(store.size, 2);
   });
 
+  it('Provisions sharing their Tags and Properties objects (one batch) are stored as if each had its own', async () => {
+    const sim = new Simulator('sim');
+    const Tags: Tags = { 'infrakit.group': 'g', tier: 'web' };
+    const Properties = { cpu: 2 };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await sim.provision({ Spec: { Tags, Properties, LogicalID: null } })).ID as string);
+    const all = await sim.describe({ Tags: { 'infrakit.group': 'g' }, Properties: true });
+    assert.deepEqual(
+      all.Descriptions,
+      ids.map((ID) => ({ ID, LogicalID: null, Tags: { 'infrakit.group': 'g', tier: 'web', simulator: 'sim' }, Properties: { cpu: 2 } })),
+    );
+    // Every instance of the set gone, then the same objects again: a new set, found by its tags.
+    for (const id of ids) sim.destroy({ Instance: id });
+    const again = (await sim.provision({ Spec: { Tags, Properties, LogicalID: 'x' } })).ID as string;
+    assert.deepEqual((await sim.describe({ Tags: { tier: 'web' }, Properties: true })).Descriptions, [
+      { ID: again, LogicalID: 'x', Tags: { 'infrakit.group': 'g', tier: 'web', simulator: 'sim' }, Properties: { cpu: 2 } },
+    ]);
+    // A label moves it to another set; a new object with the old tags joins the old set's equal.
+    sim.label({ Instance: again, Labels: { tier: 'db' } });
+    const other = (await sim.provision({ Spec: { Tags: { ...Tags }, Properties: { cpu: 2 }, LogicalID: null } })).ID as string;
+    assert.deepEqual(
+      (await sim.describe({ Tags: { tier: 'web' } })).Descriptions?.map((d) => d.ID),
+      [other],
+    );
+    assert.deepEqual(
+      (await sim.describe({ Tags: { tier: 'db' } })).Descriptions?.map((d) => d.ID),
+      [again],
+    );
+  });
+
+  it('a store not told its objects are fixed keys them anew on each put (a caller may change them in between)', () => {
+    const store = new ObjectStore();
+    const tags: Tags = { g: 'a' };
+    const props = { p: 1 };
+    store.put('1', null, tags, props);
+    tags['g'] = 'b';
+    props.p = 2;
+    store.put('2', null, tags, props);
+    assert.deepEqual(store.select({ g: 'a' }), ['1']);
+    assert.deepEqual(store.select({ g: 'b' }), ['2']);
+    assert.deepEqual(store.describe('1', false), { ID: '1', LogicalID: null, Tags: { g: 'a' } });
+  });
+
   it('shares only plain JSON values', () => {
     assert.equal(plainJsonKey({ a: [1, 'x', null, true, { b: 2 }] }), '{"a":[1,"x",null,true,{"b":2}]}');
     const holey: unknown[] = [1];

@@ -46,6 +46,26 @@ describe('vanilla (logic)', () => {
     });
   });
 
+  it('Prepare answers the same for the same request objects (a batch shares them), and anew for other Properties', async () => {
+    const w = new Vanilla();
+    const Spec = { Properties: { cpu: 2 }, Tags: { 'infrakit.group': 'g' }, Init: '', LogicalID: null, Attachments: null };
+    const Properties = { Init: ['echo hi'], Tags: { tier: 'web' } };
+    const a = await w.prepare({ Type: '', Properties, Spec });
+    const b = await w.prepare({ Type: '', Properties, Spec });
+    const want = {
+      Properties: { cpu: 2 },
+      Tags: { 'infrakit.group': 'g', tier: 'web' },
+      Init: 'echo hi',
+      LogicalID: null,
+      Attachments: null,
+    };
+    assert.deepEqual(a, { Type: '', Spec: want });
+    assert.deepEqual(b, a);
+    const c = await w.prepare({ Type: '', Properties: { Init: ['echo other'] }, Spec });
+    assert.deepEqual(c.Spec, { ...want, Tags: { 'infrakit.group': 'g' }, Init: 'echo other' });
+    await assert.rejects(w.prepare({ Type: '', Properties: { Init: 'not a list' }, Spec }), /Init must be a list of strings/);
+  });
+
   it('Prepare with empty everything sends nulls as Go does', async () => {
     const r = await v.prepare({ Properties: null, Spec: {} });
     assert.deepEqual(r, { Type: '', Spec: { Properties: null, Tags: null, Init: '', LogicalID: null, Attachments: null } });
