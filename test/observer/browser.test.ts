@@ -2,7 +2,7 @@
  * The observer page in a real browser (Debian's chromium, driven by puppeteer-core) against a real
  * runtime with the six default actors on their sockets: the actors listed; a committed group's
  * instances shown without a reload; a killed worker shown restarting, then running with one restart;
- * a rollout's bar moving to 100%. Screenshots of each state go to the test's temp dir.
+ * a rollout's bar moving to 100% (paused on the way, then resumed). Screenshots of each state go to the test's temp dir.
  *
  * Nothing here asserts a duration: each state is polled for with a generous deadline. How long the
  * committed group took to appear on the page is printed (the issue's 2 s figure), not asserted.
@@ -145,7 +145,17 @@ describe('observer page in a browser', function () {
       };
       new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
     })()`);
-    await groupClient(host!.runtime).commit(SPEC(4, 'v2'));
+    const groups = groupClient(host!.runtime);
+    await groups.commit(SPEC(4, 'v2'));
+    // Paused at once, so the page has the rollout under way for as long as it takes to draw it: on a
+    // busy machine a rollout of 4 can otherwise end between two snapshots the page renders (seen once).
+    await groups.pause('workers');
+    await waitFor(
+      'the paused rollout on the page',
+      () => page.$('.group[data-group="workers"] .rollout[data-state="paused"]'),
+      DEADLINE_MS,
+    );
+    await groups.resume('workers');
     await waitFor(
       'the rollout at 100% on the page',
       () => page.$('.group[data-group="workers"] .rollout[data-progress="100"][data-state="completed"]'),
