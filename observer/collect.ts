@@ -8,7 +8,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { ActorStats, MethodStats } from '../runtime/stats.js';
 import { flavorClient, groupClient } from '../actors/spi/clients.js';
-import { Health, TAG_CONFIG_HASH, type Description } from '../actors/spi/common.js';
+import { Health, hashOfTags, type Description } from '../actors/spi/common.js';
 import type { GroupDescription } from '../actors/spi/group-properties.js';
 
 /** Samples kept per actor (one a second: five minutes). */
@@ -25,14 +25,11 @@ export const MAX_INSTANCES_LISTED = 200;
 export const MAX_HEALTH_CHECKS = 50;
 export const HEALTH_EVERY = 5;
 
-export interface ActorView {
-  readonly name: string;
-  readonly kind: 'stateful' | 'stateless';
-  readonly status: string;
-  readonly threadIds: readonly number[];
-  readonly mailboxDepth: number;
-  readonly mailboxCapacity: number;
-  readonly mailboxFull: number;
+/** An actor as the observer shows it: the runtime's own figures, and what the observer works out from them. */
+export interface ActorView extends Pick<
+  ActorStats,
+  'name' | 'kind' | 'status' | 'threadIds' | 'mailboxDepth' | 'mailboxCapacity' | 'mailboxFull' | 'restarts'
+> {
   /** Since the runtime started: calls through main and direct calls from other actors (these reported every 2 s). */
   readonly calls: number;
   readonly errors: number;
@@ -41,7 +38,6 @@ export interface ActorView {
   /** Upper bounds (ms) of the buckets holding the median and 99th percentile of the last window's calls through main; null without any. */
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
-  readonly restarts: number;
   readonly heapUsedBytes: number | null;
   readonly heapLimitBytes: number | null;
   /** One a second, oldest first (at most `HISTORY_SAMPLES`). */
@@ -456,7 +452,7 @@ function groupView(plugin: string, id: string, d: GroupDescription, health: Read
       const tags = (inst.Tags ?? {}) as Record<string, string>;
       return {
         id: inst.ID,
-        configHash: tags[TAG_CONFIG_HASH] ?? tags['infrakit.config_sha'] ?? null,
+        configHash: hashOfTags(tags) ?? null,
         health: health.get(`${plugin}/${id}/${inst.ID}`) ?? null,
       };
     }),

@@ -9,9 +9,9 @@
 import {
   HASH_BOOTSTRAP,
   TAG_CONFIG_HASH,
-  TAG_CONFIG_SHA_V05,
   TAG_GROUP,
   TAG_LOGICAL_ID,
+  hashOfTags,
   type Caller,
   type Description,
   type DestroyReason,
@@ -71,8 +71,7 @@ export interface ControllerHooks {
 
 /** The config hash an instance carries (HEAD tag, else v0.5's). */
 export function instanceHash(d: Description): string | undefined {
-  const t = d.Tags ?? undefined;
-  return t?.[TAG_CONFIG_HASH] ?? t?.[TAG_CONFIG_SHA_V05];
+  return hashOfTags(d.Tags);
 }
 
 export class GroupController {

@@ -5,7 +5,7 @@
  * 100,000 objects (whose pieces, on a worker's 2 MB young generation, cost more in GC than the
  * stringify itself). `list()` gives the same Descriptions as the unpacked path, for everyone else.
  */
-import { TAG_CONFIG_HASH, TAG_CONFIG_SHA_V05, TAG_GROUP, TAG_LOGICAL_ID, type Description } from '../spi/common.js';
+import { TAG_GROUP, TAG_LOGICAL_ID, hashOfTags, type Description } from '../spi/common.js';
 import type { PackedDescriptions } from '../spi/instance.js';
 import { jsonTextOf } from '../../runtime/reply.js';
 
@@ -33,17 +33,21 @@ export class PackedMembers {
     this.length = n;
   }
 
+  /** Instance `i` (of tag set `k`)'s LogicalID: its own, else its tag's, else null. */
+  #lidOf(i: number, k: number): string | null {
+    return this.packed.LogicalIDs?.[i] ?? this.#lidTag[k] ?? null;
+  }
+
   /** The members as Descriptions (ID, LogicalID, Tags, Properties: the plugin's order), built once. */
   list(): Description[] {
     if (this.#list !== undefined) return this.#list;
-    const { IDs, LogicalIDs, TagSets, TagSet, PropertySets, Property } = this.packed;
+    const { IDs, TagSets, TagSet, PropertySets, Property } = this.packed;
     const member = this.#member;
-    const lidTag = this.#lidTag;
     const out: Description[] = [];
     for (let i = 0; i < IDs.length; i++) {
       const k = TagSet[i] as number;
       if (!member[k]) continue;
-      const LogicalID = LogicalIDs?.[i] ?? lidTag[k] ?? null;
+      const LogicalID = this.#lidOf(i, k);
       const q = Property === null ? -1 : (Property[i] as number);
       out.push(
         q < 0
@@ -64,7 +68,7 @@ export class PackedMembers {
 
   /** How many members do not carry `hash` (HEAD's tag, else v0.5's), counted per tag set. */
   outdated(hash: string): number {
-    const current = this.packed.TagSets.map((t) => (t[TAG_CONFIG_HASH] ?? t[TAG_CONFIG_SHA_V05]) === hash);
+    const current = this.packed.TagSets.map((t) => hashOfTags(t) === hash);
     const member = this.#member;
     let n = 0;
     for (const k of this.packed.TagSet) if (member[k] === true && current[k] !== true) n++;
@@ -77,9 +81,8 @@ export class PackedMembers {
    * not plain JSON (then the caller stringifies the value as usual).
    */
   json(head: string, tail: string): Uint8Array | undefined {
-    const { IDs, LogicalIDs, TagSets, TagSet, PropertySets, Property } = this.packed;
+    const { IDs, TagSets, TagSet, PropertySets, Property } = this.packed;
     const member = this.#member;
-    const lidTag = this.#lidTag;
     // Per tag set: `,"Tags":{…}` (`"LogicalID":` comes before it); per Properties value: `,"Properties":…}`.
     const tagsJson: (Buffer | undefined)[] = [];
     for (let k = 0; k < TagSets.length; k++) {
@@ -106,14 +109,13 @@ export class PackedMembers {
       }
       return Buffer.byteLength(e);
     };
-    const lidOf = (i: number, k: number): string | null => LogicalIDs?.[i] ?? lidTag[k] ?? null;
     let size = 0;
     let count = 0;
     for (let i = 0; i < IDs.length; i++) {
       const k = TagSet[i] as number;
       if (!member[k]) continue;
       count++;
-      const lid = lidOf(i, k);
+      const lid = this.#lidOf(i, k);
       const q = Property === null ? -1 : (Property[i] as number);
       // {"ID":  + id + ,"LogicalID": + lid|null + ,"Tags":… + ,"Properties":…} or }
       size += 6 + strLength(IDs[i] as string) + 13 + (lid === null ? 4 : strLength(lid));
@@ -150,7 +152,7 @@ export class PackedMembers {
       putAscii('{"ID":');
       putString(IDs[i] as string);
       putAscii(',"LogicalID":');
-      const lid = lidOf(i, k);
+      const lid = this.#lidOf(i, k);
       if (lid === null) putAscii('null');
       else putString(lid);
       put(tagsJson[k] as Buffer);

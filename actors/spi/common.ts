@@ -81,6 +81,11 @@ export const TAG_GROUP = 'infrakit.group';
 export const TAG_CONFIG_HASH = 'infrakit.config.hash';
 /** v0.5's name for the config hash tag. */
 export const TAG_CONFIG_SHA_V05 = 'infrakit.config_sha';
+
+/** The config hash an instance's tags carry: HEAD's tag, else v0.5's. */
+export function hashOfTags(tags: Tags | null | undefined): string | undefined {
+  return tags?.[TAG_CONFIG_HASH] ?? tags?.[TAG_CONFIG_SHA_V05];
+}
 export const TAG_LOGICAL_ID = 'infrakit.logical_id';
 /** Value of the hash tag meaning "relabel me with the current hash". */
 export const HASH_BOOTSTRAP = 'bootstrap';
