@@ -11,13 +11,13 @@ import type { GroupDescription, InspectedGroup } from '../actors/spi/group.js';
 import {
   GroupController,
   isConverged,
-  settingsOf,
   silentLog,
   type ControllerOptions,
   type EmitFn,
   type GroupLog,
 } from '../actors/group/group-controller.js';
 import { GroupPlugin, notWatched } from '../actors/group/group-plugin.js';
+import { settingsOf } from '../actors/group/settings.js';
 import { normaliseProperties, parseGroupProperties, targetSize } from '../actors/group/properties.js';
 import { ApplicationError } from '../runtime/errors.js';
 import { createEtcdClient } from './etcd-client.js';

@@ -28,7 +28,8 @@ import { Operations } from './operations.js';
 import { errorCode, errorMessage, isUnreachable } from './plugin-calls.js';
 import { plan, type ObservedInstance } from './plan.js';
 import { Problems, silentLog, type EmitFn, type GroupLog, type Problem } from './problems.js';
-import { propertiesHash, targetSize, type GroupProperties, type GroupSpecRecord } from './properties.js';
+import { targetSize } from './properties.js';
+import type { GroupSettings } from './settings.js';
 import { Semaphore } from './semaphore.js';
 import { PreparedJson, jsonTextOf } from '../../runtime/reply.js';
 
@@ -49,16 +50,6 @@ export interface ControllerOptions {
   readonly soonMs: number;
   /** The controller's time (ticks, grace periods, timeouts). Default the real clock; tests pass a ManualClock. */
   readonly clock?: Clock;
-}
-
-export interface GroupSettings {
-  readonly spec: GroupSpecRecord;
-  readonly props: GroupProperties;
-  readonly hash: string;
-}
-
-export function settingsOf(spec: GroupSpecRecord, props: GroupProperties): GroupSettings {
-  return { spec, props, hash: propertiesHash(props) };
 }
 
 /** What the plugin wraps around a controller (all optional). */

@@ -16,14 +16,13 @@ import { commitDetails } from './details.js';
 import {
   GroupController,
   describedValue,
-  settingsOf,
   silentLog,
   type ControllerOptions,
   type DescribedParts,
   type EmitFn,
   type GroupLog,
-  type GroupSettings,
 } from './group-controller.js';
+import { settingsOf, type GroupSettings } from './settings.js';
 import { GroupJournal, QUARANTINE_AFTER } from './journal.js';
 import { errorMessage, isLookupFailure } from './plugin-calls.js';
 import {

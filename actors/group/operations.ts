@@ -4,16 +4,7 @@
  * provisioned twice and a member being destroyed is not counted. Provisions wait in a plain queue
  * that at most maxParallel runners drain, so 100,000 of them cost a small record each, not a promise.
  */
-import {
-  TAG_CONFIG_HASH,
-  TAG_GROUP,
-  TAG_LOGICAL_ID,
-  type Allocation,
-  type Description,
-  type DestroyReason,
-  type InstanceSpec,
-  type Tags,
-} from '../spi/common.js';
+import type { Description, DestroyReason, InstanceSpec, Tags } from '../spi/common.js';
 import { FlavorClient } from '../spi/flavor.js';
 import { InstanceClient } from '../spi/instance.js';
 import type { Caller } from '../spi/common.js';
@@ -22,7 +13,7 @@ import type { HealthBook } from './health.js';
 import { errorCode, errorMessage, isUnreachable } from './plugin-calls.js';
 import type { PendingProvision, PlannedDestroy } from './plan.js';
 import type { GroupLog, Problems } from './problems.js';
-import type { GroupSettings } from './group-controller.js';
+import type { GroupSettings } from './settings.js';
 import { Semaphore } from './semaphore.js';
 
 interface Pending {
@@ -39,43 +30,6 @@ interface Queued {
   readonly p: Pending;
   readonly sequence: number;
   readonly s: GroupSettings;
-}
-
-/** The Allocation sent with every Prepare of one group's settings: built once, never changed. */
-const allocations = new WeakMap<GroupSettings, Allocation>();
-function allocationOf(s: GroupSettings): Allocation {
-  let a = allocations.get(s);
-  if (a === undefined) {
-    a = { Size: s.props.size, LogicalIDs: s.props.logicalIds === null ? null : [...s.props.logicalIds] };
-    allocations.set(s, a);
-  }
-  return a;
-}
-
-/**
- * The tags and the Prepare spec of one group's settings for an instance with no logical ID (cattle):
- * the same for every such provision, so built once, frozen, and shared by every call. A batch of calls
- * posted in one turn then carries each once (structured clone sends a shared object once), and the
- * flavor and instance plugins see the same values as before.
- */
-const cattle = new WeakMap<GroupSettings, { tags: Readonly<Tags>; spec: Readonly<InstanceSpec> }>();
-function cattleOf(s: GroupSettings): { tags: Readonly<Tags>; spec: Readonly<InstanceSpec> } {
-  let c = cattle.get(s);
-  if (c === undefined) {
-    const tags = Object.freeze(groupTags(s, null));
-    c = {
-      tags,
-      spec: Object.freeze({ Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: null, Attachments: null }),
-    };
-    cattle.set(s, c);
-  }
-  return c;
-}
-
-function groupTags(s: GroupSettings, logicalId: string | null): Tags {
-  const tags: Tags = { [TAG_GROUP]: s.spec.ID, [TAG_CONFIG_HASH]: s.hash };
-  if (logicalId !== null) tags[TAG_LOGICAL_ID] = logicalId;
-  return tags;
 }
 
 /**
@@ -257,14 +211,14 @@ export class Operations {
       this.pending.delete(token);
       return;
     }
-    const c = logicalId === null ? cattleOf(s) : undefined;
-    const tags = c?.tags ?? groupTags(s, logicalId);
+    const c = logicalId === null ? s.cattle : undefined;
+    const tags = c?.tags ?? s.tags(logicalId);
     let spec: InstanceSpec;
     try {
       spec = await this.flavor(s).prepare(
         s.props.flavor.Properties,
         c?.spec ?? { Properties: s.props.instance.Properties, Tags: tags, Init: '', LogicalID: logicalId, Attachments: null },
-        allocationOf(s),
+        s.allocation,
         { Group: s.spec.ID, Sequence: sequence },
       );
     } catch (err) {
