@@ -1,11 +1,12 @@
 /**
- * What a group knows of each member's health: asking the flavor (`Flavor.Healthy`), how long each
+ * What a group knows of each member's health: asking the flavor (`Flavor.HealthyBatch` in chunks, or
+ * `Flavor.Healthy` per member of a flavor that does not serve it), how long each
  * answer has held, when a new instance is ready for a rolling update to go on, and when an Unhealthy
  * one has outlived its grace period and is replaced. A sweep of every member that takes long spaces
  * out the next one (at most a fifth of the time is spent sweeping).
  */
 import { Health, type Description } from '../spi/common.js';
-import type { FlavorClient } from '../spi/flavor.js';
+import { BatchSupport, doesNotServe, type FlavorClient } from '../spi/flavor.js';
 import type { Clock } from './clock.js';
 import { isUnreachable } from './plugin-calls.js';
 import type { HealthState } from './plan.js';
@@ -15,6 +16,18 @@ import type { Semaphore } from './semaphore.js';
 
 /** The next sweep of every member starts no sooner than this many times the last one's duration. */
 const SWEEP_SPACING = 5;
+
+/**
+ * Members per `Flavor.HealthyBatch` call, and such calls in flight per check: a sweep of 100,000 is 500
+ * calls, and the group's own calls (a DescribeGroup) are served between two answers. A flavor running
+ * a real check per member (vanilla's HTTP or Command check) takes a batch in about 10 s at worst.
+ */
+export const HEALTH_BATCH_SIZE = 200;
+export const HEALTH_BATCHES_IN_FLIGHT = 2;
+
+function stateOf(h: unknown): HealthState {
+  return h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+}
 
 interface HealthRecord {
   state: HealthState;
@@ -34,6 +47,8 @@ export interface HealthJudgement {
 
 export class HealthBook {
   private readonly records = new Map<string, HealthRecord>();
+  /** Flavors that did not serve Flavor.HealthyBatch lately. */
+  private readonly batch: BatchSupport;
   private lastCheckAll = -Infinity;
   /** When the sweep under way started (null when none is), and how long the last one took. */
   private sweepStartedAt: number | null = null;
@@ -43,7 +58,9 @@ export class HealthBook {
     private readonly clock: Clock,
     /** How often every member is checked. */
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.batch = new BatchSupport(() => clock.now());
+  }
 
   /**
    * The members to check this step: everyone when the interval has passed (healing), else, while
@@ -68,7 +85,12 @@ export class HealthBook {
     return visible.filter((d) => isCurrent(d) && !this.isReady(d.ID, props, t));
   }
 
-  /** Asks the flavor about each of `list` (bounded by `checks`); an unreachable flavor says nothing about them. */
+  /**
+   * Asks the flavor about each of `list`: in calls of HEALTH_BATCH_SIZE members (`Flavor.HealthyBatch`),
+   * HEALTH_BATCHES_IN_FLIGHT at a time, each holding a slot of `checks`; a flavor that does not serve
+   * the batch (a Go plugin) is asked one member at a time instead (`checks.limit` at once), and is
+   * remembered so for a while (`BatchSupport`). An unreachable flavor says nothing about any member.
+   */
   async check(
     list: readonly Description[],
     flavor: FlavorClient,
@@ -82,35 +104,82 @@ export class HealthBook {
     cancelled: () => boolean = () => false,
   ): Promise<void> {
     let unreachable: unknown;
+    const properties = props.flavor.Properties;
+    const failed = (err: unknown): boolean => {
+      if (isUnreachable(err)) {
+        unreachable = err;
+        return true;
+      }
+      problems.answered(flavorPlugin);
+      problems.record('health', err);
+      return false;
+    };
+    const going = (): boolean => unreachable === undefined && !cancelled();
+
+    // The batch: chunks in order; the members of a chunk refused as not served go to `single`.
+    let single: readonly Description[] = list;
+    let singleFrom = 0;
+    if (this.batch.tries(flavor.actor)) {
+      let next = 0;
+      let refused = false;
+      const redo: Description[] = [];
+      const chunk = async (part: readonly Description[]): Promise<void> => {
+        try {
+          const { healths, errors } = await flavor.healthyBatch(properties, part);
+          problems.answered(flavorPlugin);
+          for (let i = 0; i < part.length; i++) {
+            const id = (part[i] as Description).ID;
+            const err = errors?.[i] ?? null;
+            if (err !== null) {
+              problems.record('health', err);
+              this.note(id, 'unknown');
+            } else this.note(id, stateOf(healths[i]));
+          }
+        } catch (err) {
+          if (doesNotServe(err)) {
+            if (!refused) this.batch.refused(flavor.actor);
+            refused = true;
+            redo.push(...part);
+          } else if (!failed(err)) for (const d of part) this.note(d.ID, 'unknown');
+        }
+      };
+      const runner = async (): Promise<void> => {
+        while (next < list.length && !refused && going()) {
+          const part = list.slice(next, Math.min(list.length, next + HEALTH_BATCH_SIZE));
+          next += part.length;
+          await checks.run(() => chunk(part));
+        }
+      };
+      const n = Math.min(HEALTH_BATCHES_IN_FLIGHT, Math.ceil(list.length / HEALTH_BATCH_SIZE));
+      await Promise.all(Array.from({ length: n }, runner));
+      // Refused: the refused chunks and those not sent go one member at a time; else nothing does.
+      if (refused) single = [...redo, ...list.slice(next)];
+      else singleFrom = list.length;
+    }
+
+    // One member a call: at most `checks.limit` runners walk the rest in order, each check holding a
+    // slot of `checks` (a few runners, not a promise and a waiting slot per member).
     const one = async (d: Description): Promise<void> => {
       let state: HealthState;
       try {
-        const h = await flavor.healthy(props.flavor.Properties, d);
-        state = h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
+        state = stateOf(await flavor.healthy(properties, d));
         problems.answered(flavorPlugin);
       } catch (err) {
-        if (isUnreachable(err)) {
-          unreachable = err;
-          return;
-        }
-        problems.answered(flavorPlugin);
-        problems.record('health', err);
+        if (failed(err)) return;
         state = 'unknown';
       }
       this.note(d.ID, state);
     };
-    // At most `checks.limit` runners walk the list in order, each check holding a slot of `checks`:
-    // a sweep of 100,000 members costs a few runners, not a promise and a waiting slot per member.
-    let next = 0;
+    let next = singleFrom;
     const runner = async (): Promise<void> => {
-      while (next < list.length && unreachable === undefined && !cancelled()) {
-        const d = list[next++] as Description;
+      while (next < single.length && going()) {
+        const d = single[next++] as Description;
         await checks.run(() => one(d));
       }
     };
-    const runners: Promise<void>[] = [];
-    for (let i = 0; i < Math.min(checks.limit, list.length); i++) runners.push(runner());
-    await Promise.all(runners);
+    const n = Math.min(checks.limit, single.length - next);
+    if (n > 0) await Promise.all(Array.from({ length: n }, runner));
+
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
     if (endsSweep && this.sweepStartedAt !== null) {
       this.lastSweepMs = this.clock.now() - this.sweepStartedAt;
