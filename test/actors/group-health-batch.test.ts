@@ -1,0 +1,116 @@
+/**
+ * The group's health sweep asks a flavor that serves `Flavor.HealthyBatch` in chunks, and one that
+ * does not (our MethodNotFound, or Go's -32000 `rpc: can't find method`) one member at a time,
+ * remembering that for a while (actors/group/health.ts). Fake plugins, a ManualClock: no sleeping.
+ */
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../actors/group/clock.js';
+import type { GroupPlugin } from '../../actors/group/group-plugin.js';
+import { HEALTH_BATCH_SIZE } from '../../actors/group/health.js';
+import { HEALTHY_BATCH_RETRY_MS } from '../../actors/spi/flavor.js';
+import { FakeWorld, makePlugin, props } from '../fixtures/group-fakes.js';
+
+describe('group: health sweeps in batches, or per member for a flavor that does not serve them', () => {
+  let world: FakeWorld;
+  let plugin: GroupPlugin | undefined;
+  let clock: ManualClock;
+  const converged = (what = 'converged'): Promise<void> => clock.until(what, async () => (await plugin!.describeGroup('g')).Converged);
+  const batches = (): { Instances: { ID: string }[] }[] =>
+    world.calls.filter((c) => c.method === 'Flavor.HealthyBatch').map((c) => c.params as { Instances: { ID: string }[] });
+  beforeEach(() => {
+    world = new FakeWorld();
+    clock = new ManualClock();
+  });
+  afterEach(async () => {
+    await plugin?.close();
+    plugin = undefined;
+  });
+
+  it('a flavor that serves the batch is asked in chunks (no Flavor.Healthy), and an Unhealthy member is replaced', async () => {
+    world.batch = 'serve';
+    plugin = makePlugin(world, { clock });
+    const size = HEALTH_BATCH_SIZE + 50;
+    await plugin.commitGroup({ ID: 'g', Properties: props(size, { Health: { GracePeriod: '400ms' } }) }, false);
+    await converged();
+    await clock.until('a whole sweep in batches', () => batches().length >= 2);
+    for (const b of batches()) assert.ok(b.Instances.length <= HEALTH_BATCH_SIZE, `a batch of ${b.Instances.length}`);
+    assert.equal(world.count('Flavor.Healthy'), 0);
+    const sick = world.members('g')[0]!.ID;
+    world.health.set(sick, 2);
+    await clock.until('the sick member replaced', () => !world.instances.has(sick));
+    await converged('converged again');
+    assert.equal(world.members('g').length, size);
+    assert.equal(world.count('Flavor.Healthy'), 0);
+  });
+
+  for (const kind of ['unknown', 'go'] as const) {
+    it(`a flavor that does not serve it (${kind === 'go' ? "Go's -32000 rpc: can't find method" : 'MethodNotFound'}) is asked per member, is not asked the batch again every sweep, and still heals`, async () => {
+      world.batch = kind;
+      plugin = makePlugin(world, { clock });
+      await plugin.commitGroup({ ID: 'g', Properties: props(3, { Health: { GracePeriod: '400ms' } }) }, false);
+      await converged();
+      await clock.until('several sweeps per member', () => world.count('Flavor.Healthy') >= 9);
+      assert.equal(world.count('Flavor.HealthyBatch'), 1, 'asked the batch once, then remembered');
+      assert.equal((await plugin.describeGroup('g'))['Problems'], null, 'not serving the batch is not a problem');
+      const sick = world.members('g')[1]!.ID;
+      world.health.set(sick, 2);
+      await clock.until('the sick member replaced', () => !world.instances.has(sick));
+      await converged('converged again');
+      assert.equal(world.count('Flavor.HealthyBatch'), 1);
+    });
+  }
+
+  it('a flavor that starts serving the batch (replaced) is asked it again after a while, and no longer per member', async () => {
+    world.batch = 'unknown';
+    plugin = makePlugin(world, { clock });
+    await plugin.commitGroup({ ID: 'g', Properties: props(3) }, false);
+    await converged();
+    await clock.until('sweeps per member', () => world.count('Flavor.Healthy') >= 6);
+    assert.equal(batches().length, 1, 'asked the batch once');
+    world.batch = 'serve';
+    await clock.run(HEALTHY_BATCH_RETRY_MS - 1000, 200);
+    assert.equal(batches().length, 1, 'not asked the batch again before HEALTHY_BATCH_RETRY_MS');
+    await clock.until('asked the batch again', () => batches().length >= 2, HEALTHY_BATCH_RETRY_MS, 200);
+    const perMember = world.count('Flavor.Healthy');
+    await clock.until('more sweeps in batches', () => batches().length >= 4);
+    assert.equal(world.count('Flavor.Healthy'), perMember, 'no Healthy once the batch is served');
+  });
+
+  it("a member's error in a batch is recorded as a health problem and leaves it Unknown (not replaced); the others count", async () => {
+    world.batch = 'serve';
+    plugin = makePlugin(world, { clock });
+    await plugin.commitGroup({ ID: 'g', Properties: props(3, { Health: { GracePeriod: '400ms' } }) }, false);
+    await converged();
+    const [a, b] = world.members('g').map((m) => m.ID);
+    world.healthErrors.set(a!, 'cannot reach the health endpoint of ' + a);
+    world.health.set(b!, 2);
+    await clock.until('the Unhealthy member replaced', () => !world.instances.has(b!));
+    const problems = (await plugin.describeGroup('g'))['Problems'] as { Source: string; Message: string }[] | null;
+    assert.ok(
+      problems?.some((p) => p.Source === 'health' && p.Message === 'cannot reach the health endpoint of ' + a),
+      JSON.stringify(problems),
+    );
+    await clock.run(2000, 50);
+    assert.ok(world.instances.has(a!), 'a member whose check failed is Unknown, never replaced for it');
+    assert.equal(world.count('Flavor.Healthy'), 0);
+  });
+
+  it('an unreachable flavor says nothing about any member: none is replaced, and the trouble shows', async () => {
+    world.batch = 'serve';
+    plugin = makePlugin(world, { clock });
+    await plugin.commitGroup({ ID: 'g', Properties: props(3, { Health: { GracePeriod: '100ms' } }) }, false);
+    await converged();
+    const before = world.members('g').map((m) => m.ID);
+    world.flavorDown = true;
+    await clock.until('the trouble shows', async () => /restarting/.test(JSON.stringify((await plugin!.describeGroup('g'))['Problems'])));
+    await clock.run(1000, 50);
+    assert.deepEqual(
+      world.members('g').map((m) => m.ID),
+      before,
+    );
+    world.flavorDown = false;
+    const asked = batches().length;
+    await clock.until('asked in batches again', () => batches().length > asked);
+    assert.equal(world.count('Flavor.Healthy'), 0, 'unreachable is not "does not serve the batch"');
+  });
+});
