@@ -9,7 +9,7 @@ import { Health, type Description } from '../spi/common.js';
 import { BatchSupport, doesNotServe, type FlavorClient } from '../spi/flavor.js';
 import type { Clock } from './clock.js';
 import { isUnreachable } from './plugin-calls.js';
-import type { HealthState } from './plan.js';
+import type { HealthState, ObservedInstance } from './plan.js';
 import type { Problems } from './problems.js';
 import type { GroupProperties } from './properties.js';
 import type { Semaphore } from './semaphore.js';
@@ -24,6 +24,13 @@ const SWEEP_SPACING = 5;
  */
 export const HEALTH_BATCH_SIZE = 200;
 export const HEALTH_BATCHES_IN_FLIGHT = 2;
+
+/**
+ * A sweep lets the group's DescribeGroups go first: before each call it waits for those in flight
+ * (a DescribeGroup of 100,000 takes 0.1-0.5 s and competed with the sweep for the same threads), for
+ * at most this long in all per check, so that DescribeGroups that never stop cannot hold healing up.
+ */
+export const SWEEP_YIELD_BUDGET_MS = 5000;
 
 function stateOf(h: unknown): HealthState {
   return h === Health.Healthy ? 'healthy' : h === Health.Unhealthy ? 'unhealthy' : 'unknown';
@@ -53,6 +60,10 @@ export class HealthBook {
   /** When the sweep under way started (null when none is), and how long the last one took. */
   private sweepStartedAt: number | null = null;
   private lastSweepMs = 0;
+  /** Records whose state is Unhealthy: with none, `splitUrgent` copies nothing. */
+  private unhealthy = 0;
+  /** A check ended since `retain` last looked at every record: it may have noted members no longer listed. */
+  private checkEnded = false;
 
   constructor(
     private readonly clock: Clock,
@@ -68,7 +79,12 @@ export class HealthBook {
    * (provisions still wait for a slot) puts off checking everyone until a step where none waits: the
    * sweep would compete with them for the flavor, and the members it would check are mostly new.
    */
-  due(visible: readonly Description[], isCurrent: (d: Description) => boolean, props: GroupProperties, deferSweep = false): Description[] {
+  due(
+    visible: readonly Description[],
+    isCurrent: (d: Description) => boolean,
+    props: GroupProperties,
+    deferSweep = false,
+  ): readonly Description[] {
     const t = this.clock.now();
     // A sweep that took long (100,000 members) spaces the next out: sweeping takes at most a fifth of the time.
     // One sweep at a time (a sweep may go on after the step that started it).
@@ -79,7 +95,7 @@ export class HealthBook {
     ) {
       this.lastCheckAll = t;
       if (visible.length > 0) this.sweepStartedAt = t;
-      return [...visible];
+      return visible;
     }
     if (!visible.some((d) => !isCurrent(d))) return [];
     return visible.filter((d) => isCurrent(d) && !this.isReady(d.ID, props, t));
@@ -102,8 +118,21 @@ export class HealthBook {
     endsSweep = true,
     /** Stop asking (the group stopped). */
     cancelled: () => boolean = () => false,
+    /**
+     * Before each call: work to let finish first (the group's DescribeGroups in flight), or undefined.
+     * A check waits so for at most SWEEP_YIELD_BUDGET_MS in all, then goes on regardless.
+     */
+    yieldTo: () => Promise<unknown> | undefined = () => undefined,
   ): Promise<void> {
     let unreachable: unknown;
+    let yielded = 0;
+    const politely = async (): Promise<void> => {
+      const first = yielded < SWEEP_YIELD_BUDGET_MS ? yieldTo() : undefined;
+      if (first === undefined) return;
+      const t = this.clock.now();
+      await first;
+      yielded += this.clock.now() - t;
+    };
     const properties = props.flavor.Properties;
     const failed = (err: unknown): boolean => {
       if (isUnreachable(err)) {
@@ -127,13 +156,14 @@ export class HealthBook {
         try {
           const { healths, errors } = await flavor.healthyBatch(properties, part);
           problems.answered(flavorPlugin);
+          const t = this.clock.now();
           for (let i = 0; i < part.length; i++) {
             const id = (part[i] as Description).ID;
             const err = errors?.[i] ?? null;
             if (err !== null) {
               problems.record('health', err);
-              this.note(id, 'unknown');
-            } else this.note(id, stateOf(healths[i]));
+              this.note(id, 'unknown', t);
+            } else this.note(id, stateOf(healths[i]), t);
           }
         } catch (err) {
           if (doesNotServe(err)) {
@@ -145,6 +175,8 @@ export class HealthBook {
       };
       const runner = async (): Promise<void> => {
         while (next < list.length && !refused && going()) {
+          await politely();
+          if (refused || !going() || next >= list.length) break;
           const part = list.slice(next, Math.min(list.length, next + HEALTH_BATCH_SIZE));
           next += part.length;
           await checks.run(() => chunk(part));
@@ -173,6 +205,8 @@ export class HealthBook {
     let next = singleFrom;
     const runner = async (): Promise<void> => {
       while (next < single.length && going()) {
+        await politely();
+        if (next >= single.length || !going()) break;
         const d = single[next++] as Description;
         await checks.run(() => one(d));
       }
@@ -181,6 +215,7 @@ export class HealthBook {
     if (n > 0) await Promise.all(Array.from({ length: n }, runner));
 
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
+    this.checkEnded = true;
     if (endsSweep && this.sweepStartedAt !== null) {
       this.lastSweepMs = this.clock.now() - this.sweepStartedAt;
       this.sweepStartedAt = null;
@@ -188,22 +223,25 @@ export class HealthBook {
   }
 
   /** `list` split into the members whose last answer was Unhealthy (they may be replaced) and the rest. */
-  splitUrgent(list: readonly Description[]): { urgent: Description[]; rest: Description[] } {
+  splitUrgent(list: readonly Description[]): { urgent: readonly Description[]; rest: readonly Description[] } {
+    if (this.unhealthy === 0) return { urgent: [], rest: list };
     const urgent: Description[] = [];
     const rest: Description[] = [];
     for (const d of list) (this.records.get(d.ID)?.state === 'unhealthy' ? urgent : rest).push(d);
     return { urgent, rest };
   }
 
-  /** Records one answer about `id`, now. */
-  note(id: string, state: HealthState): void {
-    const t = this.clock.now();
+  /** Records one answer about `id`, at `t` (now). */
+  note(id: string, state: HealthState, t = this.clock.now()): void {
     const rec = this.records.get(id);
     if (!rec) {
       this.records.set(id, { state, since: t, healthyPolls: state === 'healthy' ? 1 : 0 });
+      if (state === 'unhealthy') this.unhealthy++;
       return;
     }
     if (rec.state !== state) {
+      if (rec.state === 'unhealthy') this.unhealthy--;
+      else if (state === 'unhealthy') this.unhealthy++;
       rec.state = state;
       rec.since = t;
       rec.healthyPolls = 0;
@@ -224,26 +262,53 @@ export class HealthBook {
     };
   }
 
-  /** Forgets members no longer listed. */
-  retain(seen: ReadonlySet<string>): void {
-    for (const id of this.records.keys()) if (!seen.has(id)) this.records.delete(id);
+  /**
+   * The member `d` as the plan sees it, judged at `t` (judge's answer without an object of its own:
+   * one per member per step).
+   */
+  observe(d: Description, current: boolean, props: GroupProperties, defaultGraceMs: number, t: number): ObservedInstance {
+    const h = this.records.get(d.ID);
+    const grace = props.healthGraceMs ?? defaultGraceMs;
+    return {
+      id: d.ID,
+      logicalId: d.LogicalID ?? null,
+      current,
+      health: h?.state ?? 'unknown',
+      ready: h !== undefined && readyAt(h, props, t),
+      replace: h !== undefined && h.state === 'unhealthy' && grace > 0 && t - h.since >= grace,
+    };
+  }
+
+  /**
+   * Forgets members no longer listed. Every record is looked at only when one may be stale: a member
+   * left the listing (`removedSome`), there are more records than members, or a check ended since
+   * the last look (it may have noted members listed when it started and gone since).
+   */
+  retain(seen: ReadonlySet<string>, removedSome = true): void {
+    if (!removedSome && !this.checkEnded && this.records.size <= seen.size) return;
+    this.checkEnded = false;
+    for (const id of this.records.keys()) if (!seen.has(id)) this.forget(id);
   }
 
   forget(id: string): void {
+    if (this.records.get(id)?.state === 'unhealthy') this.unhealthy--;
     this.records.delete(id);
   }
 
   /** Healthy long enough for a rolling update (Updating.Count / Duration), or Unknown past HealthTimeout. */
   private isReady(id: string, props: GroupProperties, t: number): boolean {
     const h = this.records.get(id);
-    if (!h) return false;
-    const u = props.updating;
-    if (h.state === 'healthy') {
-      if (u.count > 0) return h.healthyPolls >= u.count;
-      if (u.durationMs > 0) return t - h.since >= u.durationMs;
-      return true;
-    }
-    if (h.state === 'unknown') return t - h.since >= u.healthTimeoutMs;
-    return false;
+    return h !== undefined && readyAt(h, props, t);
   }
+}
+
+function readyAt(h: HealthRecord, props: GroupProperties, t: number): boolean {
+  const u = props.updating;
+  if (h.state === 'healthy') {
+    if (u.count > 0) return h.healthyPolls >= u.count;
+    if (u.durationMs > 0) return t - h.since >= u.durationMs;
+    return true;
+  }
+  if (h.state === 'unknown') return t - h.since >= u.healthTimeoutMs;
+  return false;
 }

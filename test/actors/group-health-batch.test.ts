@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../actors/group/clock.js';
-import type { GroupPlugin } from '../../actors/group/group-plugin.js';
-import { HEALTH_BATCH_SIZE } from '../../actors/group/health.js';
+import { GroupPlugin } from '../../actors/group/group-plugin.js';
+import { HEALTH_BATCH_SIZE, SWEEP_YIELD_BUDGET_MS } from '../../actors/group/health.js';
+import type { Caller } from '../../actors/spi/common.js';
 import { HEALTHY_BATCH_RETRY_MS } from '../../actors/spi/flavor.js';
-import { FakeWorld, makePlugin, props } from '../fixtures/group-fakes.js';
+import { FAST, FakeWorld, MemorySpecStore, makePlugin, props } from '../fixtures/group-fakes.js';
 
 describe('group: health sweeps in batches, or per member for a flavor that does not serve them', () => {
   let world: FakeWorld;
@@ -93,6 +94,37 @@ describe('group: health sweeps in batches, or per member for a flavor that does 
     await clock.run(2000, 50);
     assert.ok(world.instances.has(a!), 'a member whose check failed is Unknown, never replaced for it');
     assert.equal(world.count('Flavor.Healthy'), 0);
+  });
+
+  it('a sweep lets a DescribeGroup in flight go first: no batch is sent while it lists, and the sweep goes on after it', async () => {
+    world.batch = 'serve';
+    let hold: Promise<void> | null = null;
+    let release: () => void = () => {};
+    let held = 0;
+    const caller: Caller = async <R>(actor: string, method: string, params?: unknown): Promise<R> => {
+      if (method === 'Instance.DescribeInstances' && hold !== null) {
+        const h = hold;
+        hold = null;
+        held++;
+        await h;
+      }
+      return world.caller<R>(actor, method, params);
+    };
+    plugin = new GroupPlugin(caller, new MemorySpecStore(), { ...FAST, clock });
+    await plugin.commitGroup({ ID: 'g', Properties: props(3 * HEALTH_BATCH_SIZE) }, false);
+    await converged();
+    await clock.until('a first sweep', () => batches().length >= 3);
+    // The next DescribeInstances (this DescribeGroup's listing) is held until released.
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const described = plugin.describeGroup('g');
+    await clock.until('the describe listing', () => held === 1);
+    const before = batches().length;
+    // Poll steps go on (their own listings are not held) and a sweep falls due, but waits.
+    await clock.run(SWEEP_YIELD_BUDGET_MS / 2, 20);
+    assert.equal(batches().length, before, 'no batch while the DescribeGroup lists');
+    release();
+    assert.equal((await described).Instances?.length, 3 * HEALTH_BATCH_SIZE);
+    await clock.until('the sweep goes on', () => batches().length >= before + 3);
   });
 
   it('an unreachable flavor says nothing about any member: none is replaced, and the trouble shows', async () => {
