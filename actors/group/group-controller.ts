@@ -216,6 +216,9 @@ export class GroupController {
 
   /** One step, marked in progress in the crash journal while it runs. */
   private async step(): Promise<boolean> {
+    // A poll tick lets the DescribeGroups in flight now finish first (not later ones): its listing and
+    // walk of every member (100,000) would share the threads with theirs. A commit or an operation's end steps at once.
+    if (!this.wanted) await this.describesDone();
     const gate = this.gate;
     if (!gate) return this.converge();
     await gate.begin(this.id);

@@ -96,7 +96,7 @@ describe('group: health sweeps in batches, or per member for a flavor that does 
     assert.equal(world.count('Flavor.Healthy'), 0);
   });
 
-  it('a sweep lets a DescribeGroup in flight go first: no batch is sent while it lists, and the sweep goes on after it', async () => {
+  it('a poll step and a sweep let a DescribeGroup in flight go first: no listing and no batch while it lists; both go on after it', async () => {
     world.batch = 'serve';
     let hold: Promise<void> | null = null;
     let release: () => void = () => {};
@@ -119,12 +119,55 @@ describe('group: health sweeps in batches, or per member for a flavor that does 
     const described = plugin.describeGroup('g');
     await clock.until('the describe listing', () => held === 1);
     const before = batches().length;
-    // Poll steps go on (their own listings are not held) and a sweep falls due, but waits.
+    const listings = world.count('Instance.DescribeInstances');
+    // Poll ticks fall due (every 40 ms) and so does a sweep, but both wait for the DescribeGroup.
     await clock.run(SWEEP_YIELD_BUDGET_MS / 2, 20);
     assert.equal(batches().length, before, 'no batch while the DescribeGroup lists');
+    assert.equal(world.count('Instance.DescribeInstances'), listings, 'no poll step lists while the DescribeGroup lists');
     release();
     assert.equal((await described).Instances?.length, 3 * HEALTH_BATCH_SIZE);
-    await clock.until('the sweep goes on', () => batches().length >= before + 3);
+    await clock.until('the steps and the sweep go on', () => batches().length >= before + 3);
+    assert.ok(world.count('Instance.DescribeInstances') > listings + 1);
+  });
+
+  it('a sweep under way sends no further batch while a DescribeGroup lists, and goes on after it', async () => {
+    world.batch = 'serve';
+    let batchGate: Promise<void> | null = null;
+    let openBatches: () => void = () => {};
+    let listGate: Promise<void> | null = null;
+    let openList: () => void = () => {};
+    let heldLists = 0;
+    let asked = 0;
+    const caller: Caller = async <R>(actor: string, method: string, params?: unknown): Promise<R> => {
+      if (method === 'Flavor.HealthyBatch') asked++;
+      if (method === 'Flavor.HealthyBatch' && batchGate !== null) await batchGate;
+      if (method === 'Instance.DescribeInstances' && listGate !== null) {
+        const g = listGate;
+        listGate = null;
+        heldLists++;
+        await g;
+      }
+      return world.caller<R>(actor, method, params);
+    };
+    plugin = new GroupPlugin(caller, new MemorySpecStore(), { ...FAST, clock });
+    await plugin.commitGroup({ ID: 'g', Properties: props(5 * HEALTH_BATCH_SIZE) }, false);
+    await converged();
+    await clock.until('a first sweep', () => asked >= 5);
+    // The next sweep's first two batches (two in flight) are held...
+    batchGate = new Promise<void>((resolve) => (openBatches = resolve));
+    const sent = asked;
+    await clock.until('a sweep under way', () => asked === sent + 2);
+    // ...a DescribeGroup starts listing (held), and then the two batches are answered.
+    listGate = new Promise<void>((resolve) => (openList = resolve));
+    const described = plugin.describeGroup('g');
+    await clock.until('the describe listing', () => heldLists === 1);
+    batchGate = null;
+    openBatches();
+    await clock.run(SWEEP_YIELD_BUDGET_MS / 2, 20);
+    assert.equal(asked, sent + 2, 'no further batch while the DescribeGroup lists');
+    openList();
+    await described;
+    await clock.until('the sweep goes on', () => asked >= sent + 5);
   });
 
   it('an unreachable flavor says nothing about any member: none is replaced, and the trouble shows', async () => {
