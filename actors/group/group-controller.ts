@@ -89,6 +89,8 @@ export class GroupController {
   private again = false;
   /** A commit, pause or explicit converge asked for a step: it runs even while provisions wait for a slot. */
   private wanted = true;
+  /** Operations finished (and made progress) since the last step began: the next step settles them at once. */
+  private opsEnded = false;
   private stopped = true;
   private failures = 0;
   private lastMembers: Description[] = [];
@@ -128,7 +130,9 @@ export class GroupController {
       stopped: () => this.stopped,
       // Look again soon after a batch made progress; after failures only, wait for the poll tick.
       onIdle: (progressed) => {
-        if (progressed) this.schedule(this.opts.soonMs);
+        if (!progressed) return;
+        this.opsEnded = true;
+        this.schedule(this.opts.soonMs);
       },
     });
   }
@@ -218,7 +222,8 @@ export class GroupController {
   private async step(): Promise<boolean> {
     // A poll tick lets the DescribeGroups in flight now finish first (not later ones): its listing and
     // walk of every member (100,000) would share the threads with theirs. A commit or an operation's end steps at once.
-    if (!this.wanted) await this.describesDone();
+    if (!this.wanted && !this.opsEnded) await this.describesDone();
+    this.opsEnded = false;
     const gate = this.gate;
     if (!gate) return this.converge();
     await gate.begin(this.id);
