@@ -20,6 +20,7 @@ const GO_10K_SECONDS = 12.8;
 const GO_10K_MB = 490;
 const GO_ROLLOUT_100_SECONDS = 150; // did not finish within it: a lower bound
 const FALLBACK_POLL_MS = 2000;
+const HEALTHY_ONLY_FLAVOR = new URL('./fixtures/healthy-only-flavor.js', import.meta.url);
 
 function props(size: number, v: number, updating: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -40,6 +41,10 @@ async function withRuntime<T>(
   vanillaKind?: 'stateful' | 'stateless',
   youngGenMb?: number,
   pollMs = 1000,
+  /** Declare as `vanilla` the bench flavor that does not serve Flavor.HealthyBatch. */
+  healthyOnly = false,
+  /** The group's health interval (default: its poll interval). */
+  healthMs?: number,
 ): Promise<T> {
   const home = mkdtempSync(join(tmpdir(), 'bench-group-'));
   const limits = youngGenMb === undefined ? {} : { resourceLimits: { maxYoungGenerationSizeMb: youngGenMb } };
@@ -48,8 +53,13 @@ async function withRuntime<T>(
     logLevel: 'silent',
     actors: [
       { name: 'simulator', module: 'simulator', options: { objects: ['compute'] }, ...limits },
-      { name: 'vanilla', module: 'vanilla', ...(vanillaKind ? { kind: vanillaKind } : {}), ...limits },
-      { name: 'group', module: 'group', options: { pollIntervalMs: pollMs, store: 'memory' }, ...limits },
+      { name: 'vanilla', module: healthyOnly ? HEALTHY_ONLY_FLAVOR : 'vanilla', ...(vanillaKind ? { kind: vanillaKind } : {}), ...limits },
+      {
+        name: 'group',
+        module: 'group',
+        options: { pollIntervalMs: pollMs, store: 'memory', ...(healthMs === undefined ? {} : { healthIntervalMs: healthMs }) },
+        ...limits,
+      },
     ],
   });
   try {
@@ -99,7 +109,15 @@ interface ConvergeCase {
   readonly describeSpacingMs?: number;
   /** How many POSTs (DESCRIBE_RUNS unless given); the best counts. */
   readonly describeRuns?: number;
+  /** After converging (and IDLE_SETTLE_MS), the whole process's CPU over this long. */
+  readonly idleCpuMs?: number;
+  /** The flavor answers only Flavor.Healthy (per member), not Flavor.HealthyBatch. */
+  readonly healthyOnly?: boolean;
+  /** The group's health interval (default: the poll interval). */
+  readonly healthMs?: number;
 }
+
+const IDLE_SETTLE_MS = 6000;
 
 interface Described {
   /** Best of the POSTs: request written to the last byte of the answer read. */
@@ -116,6 +134,8 @@ interface Converged {
   readonly peakMb: number;
   readonly idleMb: number;
   readonly described?: Described;
+  /** CPU seconds of the whole process over `idleCpuMs`, the group converged and left alone. */
+  readonly idleCpuSeconds?: number;
 }
 
 const DESCRIBE_RUNS = 3;
@@ -188,6 +208,13 @@ async function convergeHere(c: ConvergeCase): Promise<Converged> {
       const cpu = process.cpuUsage(cpu0);
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const peakMb = process.resourceUsage().maxRSS / 1024;
+      if (c.idleCpuMs !== undefined) {
+        await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+        const c0 = process.cpuUsage();
+        await new Promise((r) => setTimeout(r, c.idleCpuMs));
+        const c1 = process.cpuUsage(c0);
+        return { seconds, cpuSeconds, peakMb, idleMb, idleCpuSeconds: (c1.user + c1.system) / 1e6 };
+      }
       if (c.describe !== true) return { seconds, cpuSeconds, peakMb, idleMb };
       const described = await describeOverSocket(rt, home, `g${size}`, size, c.describeRuns ?? DESCRIBE_RUNS, c.describeSpacingMs ?? 0);
       return { seconds, cpuSeconds, peakMb, idleMb, described };
@@ -195,6 +222,8 @@ async function convergeHere(c: ConvergeCase): Promise<Converged> {
     c.vanillaKind,
     c.youngGenMb,
     c.pollMs,
+    c.healthyOnly === true,
+    c.healthMs,
   );
 }
 
@@ -312,6 +341,22 @@ export async function run(): Promise<BenchResult[]> {
       's',
       'JSON.stringify of the same answer once, in the bench process',
       'best of 7 POSTs 1 s apart from Converged, group poll 10 s (the default): between health sweeps; goal < 0.4 s',
+    );
+  // An idle group's footprint, with the batched health question and with a flavor asked once per member
+  // (as a Go flavor is), in the same run. Health every 30 s, so that both windows hold the same work: ten
+  // steps (poll 4 s) and the one sweep that starts 30-34 s after Converged (a per-member sweep spaces
+  // the next one out to 5 times its own duration, which would give it fewer sweeps in a shorter window).
+  const idleCase = { pollMs: 4000, healthMs: 30_000, idleCpuMs: 40_000 };
+  const idle = await converge(100_000, undefined, undefined, false, idleCase);
+  const idlePer = await converge(100_000, undefined, undefined, false, { ...idleCase, healthyOnly: true });
+  if (idle.idleCpuSeconds !== undefined && idlePer.idleCpuSeconds !== undefined)
+    row(
+      'CPU of an idle group of 100,000 over 40 s (10 steps, 1 health sweep)',
+      idle.idleCpuSeconds,
+      idlePer.idleCpuSeconds,
+      's',
+      'the same with a flavor that answers only Flavor.Healthy, one call per member (as a Go flavor), same run',
+      'whole process (every thread), from 6 s after Converged, group poll 4 s, health every 30 s; Flavor.HealthyBatch, 200 members a call (docs/go-compat.md #32)',
     );
   const r1 = await rollout(100, {});
   row(

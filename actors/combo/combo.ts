@@ -8,11 +8,14 @@
 import { ApplicationError, LimitExceededError } from '../../runtime/errors.js';
 import { MAX_COMBO_DEPTH, MAX_COMBO_FLAVORS } from '../group/limits.js';
 import { Health } from '../spi/common.js';
-import { FlavorClient } from '../spi/flavor.js';
+import { BatchSupport, FlavorClient, doesNotServe } from '../spi/flavor.js';
 import type {
   Caller,
+  Description,
   DrainRequest,
   FlavorOkResult,
+  HealthyBatchRequest,
+  HealthyBatchResult,
   HealthyRequest,
   HealthyResult,
   InstanceSpec,
@@ -81,7 +84,19 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Per-instance `Flavor.Healthy` calls at once to one sub-flavor that does not serve the batch. */
+export const COMBO_HEALTH_FALLBACK_CONCURRENCY = 16;
+
+/** One sub-flavor's answers about a batch: a health per instance, or the message of that instance's error. */
+interface SubHealths {
+  readonly healths: readonly Health[];
+  readonly errors: readonly (string | null)[] | null;
+}
+
 export class Combo {
+  /** Sub-flavors that said they do not serve Flavor.HealthyBatch (asked per instance for a while). */
+  private readonly batch = new BatchSupport();
+
   constructor(private readonly caller: Caller) {}
 
   private checkType(type: string | undefined): string {
@@ -134,6 +149,66 @@ export class Combo {
       if (r.value !== Health.Healthy) return { Type: type, Health: r.value };
     }
     return { Type: type, Health: Health.Healthy };
+  }
+
+  /**
+   * Healthy of each instance as `healthy` would answer it: every flavor is asked about the whole batch
+   * (at once; with its own Flavor.HealthyBatch when it serves one, else one Flavor.Healthy per instance,
+   * COMBO_HEALTH_FALLBACK_CONCURRENCY at a time), and per instance, in order, the first answer that is
+   * not Healthy (or an error) wins. A flavor whose whole batch fails gives each instance its error.
+   */
+  async healthyBatch(req: HealthyBatchRequest): Promise<HealthyBatchResult> {
+    const type = this.checkType(req.Type);
+    const entries = decodeComboProperties(req.Properties);
+    const list = req.Instances;
+    const subs = await Promise.all(entries.map((e) => this.subHealths(e, list)));
+    const healths = new Array<Health>(list.length).fill(Health.Healthy);
+    let errors: (string | null)[] | null = null;
+    for (let i = 0; i < list.length; i++) {
+      for (const sub of subs) {
+        const err = sub.errors?.[i] ?? null;
+        if (err !== null) {
+          errors ??= new Array<string | null>(list.length).fill(null);
+          errors[i] = err;
+          healths[i] = Health.Unknown;
+          break;
+        }
+        const h = sub.healths[i] ?? Health.Unknown;
+        if (h !== Health.Healthy) {
+          healths[i] = h;
+          break;
+        }
+      }
+    }
+    return { Type: type, Healths: healths, Errors: errors };
+  }
+
+  private async subHealths(e: ComboEntry, list: readonly Description[]): Promise<SubHealths> {
+    const client = this.client(e.Plugin);
+    if (this.batch.tries(client.actor)) {
+      try {
+        return await client.healthyBatch(e.Properties, list);
+      } catch (err) {
+        if (!doesNotServe(err)) return { healths: [], errors: new Array<string>(list.length).fill(message(err)) };
+        this.batch.refused(client.actor);
+      }
+    }
+    const healths = new Array<Health>(list.length).fill(Health.Unknown);
+    let errors: (string | null)[] | null = null;
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < list.length) {
+        const i = next++;
+        try {
+          healths[i] = await client.healthy(e.Properties, list[i] as Description);
+        } catch (err) {
+          errors ??= new Array<string | null>(list.length).fill(null);
+          errors[i] = message(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COMBO_HEALTH_FALLBACK_CONCURRENCY, list.length) }, runner));
+    return { healths, errors };
   }
 
   /** Drains through every flavor; failures are joined with `, ` as Go does. */

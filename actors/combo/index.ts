@@ -23,6 +23,7 @@ export default defineActor({
         'Flavor.Validate': (p) => combo.validate(p),
         'Flavor.Prepare': (p) => combo.prepare(p),
         'Flavor.Healthy': (p) => combo.healthy(p),
+        'Flavor.HealthyBatch': (p) => combo.healthyBatch(p),
         'Flavor.Drain': (p) => combo.drain(p),
       },
     };

@@ -80,6 +80,8 @@ export class GroupController {
   private again = false;
   /** A commit, pause or explicit converge asked for a step: it runs even while provisions wait for a slot. */
   private wanted = true;
+  /** Operations finished (and made progress) since the last step began: the next step settles them at once. */
+  private opsEnded = false;
   private stopped = true;
   private failures = 0;
   private lastMembers: Description[] = [];
@@ -87,6 +89,8 @@ export class GroupController {
   private describing: { s: GroupSettings; list: Promise<Description[] | PackedMembers> } | null = null;
   private describeNext: { s: GroupSettings; list: Promise<Description[] | PackedMembers> } | null = null;
   private lastIds = new Set<string>();
+  /** DescribeGroups listing their members now (settled promises, never rejected). */
+  private readonly describes = new Set<Promise<void>>();
   private wasConverged = false;
   private rollout: { active: boolean; updated: number; outdated: number } = { active: false, updated: 0, outdated: 0 };
 
@@ -117,7 +121,9 @@ export class GroupController {
       stopped: () => this.stopped,
       // Look again soon after a batch made progress; after failures only, wait for the poll tick.
       onIdle: (progressed) => {
-        if (progressed) this.schedule(this.opts.soonMs);
+        if (!progressed) return;
+        this.opsEnded = true;
+        this.schedule(this.opts.soonMs);
       },
     });
   }
@@ -205,6 +211,10 @@ export class GroupController {
 
   /** One step, marked in progress in the crash journal while it runs. */
   private async step(): Promise<boolean> {
+    // A poll tick lets the DescribeGroups in flight now finish first (not later ones): its listing and
+    // walk of every member (100,000) would share the threads with theirs. A commit or an operation's end steps at once.
+    if (!this.wanted && !this.opsEnded) await this.describesDone();
+    this.opsEnded = false;
     const gate = this.gate;
     if (!gate) return this.converge();
     await gate.begin(this.id);
@@ -355,21 +365,31 @@ export class GroupController {
     members = await this.relabelBootstrap(members, s);
     this.ops.beginStep();
 
-    // Settle what was in flight against this listing.
-    const seen = new Set<string>();
-    for (const d of members) seen.add(d.ID);
+    // Settle what was in flight against this listing. A listing of the same IDs in the same order as
+    // the last one (a group at rest) takes the last one's set: no Set of 100,000 new strings each step.
+    const seen = sameIds(members, this.lastMembers) ? this.lastIds : new Set(members.map((d) => d.ID));
     this.ops.settle(seen, started);
-    const visible = members.filter((d) => !this.ops.isDestroying(d.ID));
-    this.noteChanges(members, seen);
+    const visible = this.ops.destroyingCount === 0 ? members : members.filter((d) => !this.ops.isDestroying(d.ID));
+    const removedSome = this.noteChanges(members, seen);
 
     // Health: everyone when due (healing; put off while provisions wait for a slot), else the
     // new-config instances a rolling update waits for.
-    this.health.retain(seen);
+    this.health.retain(seen, removedSome);
     const toCheck = this.health.due(visible, (d) => instanceHash(d) === s.hash, s.props, this.ops.queued > 0);
     if (toCheck.length > 0) {
       const flavor = this.flavorClient(s);
       const check = (list: readonly Description[], endsSweep: boolean): Promise<void> =>
-        this.health.check(list, flavor, s.props.flavor.Plugin, s.props, this.checks, this.problems, endsSweep, () => this.stopped);
+        this.health.check(
+          list,
+          flavor,
+          s.props.flavor.Plugin,
+          s.props,
+          this.checks,
+          this.problems,
+          endsSweep,
+          () => this.stopped,
+          () => this.describesDone(),
+        );
       if (this.sweepCanTrail(visible, s)) {
         // Only the members now Unhealthy may be replaced by this step: the plan waits for their answers
         // alone; the rest of the sweep goes on after the step (its answers count from the next one).
@@ -384,12 +404,9 @@ export class GroupController {
       return true;
     }
 
-    const observed: ObservedInstance[] = visible.map((d) => ({
-      id: d.ID,
-      logicalId: d.LogicalID ?? null,
-      current: instanceHash(d) === s.hash,
-      ...this.health.judge(d.ID, s.props, this.opts.healthGraceMs),
-    }));
+    const now = this.clock.now();
+    const grace = this.opts.healthGraceMs;
+    const observed: ObservedInstance[] = visible.map((d) => this.health.observe(d, instanceHash(d) === s.hash, s.props, grace, now));
     const result = plan({
       size: s.props.size,
       logicalIds: s.props.logicalIds,
@@ -449,14 +466,17 @@ export class GroupController {
 
   // ---- what the outside sees ------------------------------------------------------------------
 
-  private noteChanges(members: Description[], seen: Set<string>): void {
+  /** Counts and announces what the listing added and removed; whether it removed any. */
+  private noteChanges(members: Description[], seen: Set<string>): boolean {
+    this.lastMembers = members;
+    if (seen === this.lastIds) return false;
     let added = 0;
     for (const id of seen) if (!this.lastIds.has(id)) added++;
-    let removed = 0;
-    for (const id of this.lastIds) if (!seen.has(id)) removed++;
+    // Those of the last listing not in this one: the rest of it is in this one (seen.size - added of them).
+    const removed = this.lastIds.size - (seen.size - added);
     this.lastIds = seen;
-    this.lastMembers = members;
     if (added > 0 || removed > 0) this.emit('group:changed', { ID: this.id, Added: added, Removed: removed, Instances: seen.size });
+    return removed > 0;
   }
 
   private noteRollout(outdated: number, updated: number, s: GroupSettings): void {
@@ -489,7 +509,24 @@ export class GroupController {
   }
 
   /** DescribeGroup with its Instances still as listed (packed from the simulator): `describedValue` or `describedJson`. */
-  async describeParts(): Promise<DescribedParts> {
+  describeParts(): Promise<DescribedParts> {
+    // Tracked so that a health sweep lets it go first (`describesDone`).
+    const p = this.describePartsNow();
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.describes.add(settled);
+    void settled.then(() => this.describes.delete(settled));
+    return p;
+  }
+
+  /** Settles once the DescribeGroups in flight now have their members (undefined when none is). */
+  private describesDone(): Promise<unknown> | undefined {
+    return this.describes.size === 0 ? undefined : Promise.all(this.describes);
+  }
+
+  private async describePartsNow(): Promise<DescribedParts> {
     const s = this.settings;
     let members: Description[] | PackedMembers;
     let stale = false;
@@ -587,6 +624,13 @@ export function describedAnswer(p: DescribedParts, wrap: (d: GroupDescription) =
 }
 
 const INSTANCES_NULL = '"Instances":null';
+
+/** Whether `a` and `b` list the same IDs in the same order. */
+function sameIds(a: readonly Description[], b: readonly Description[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as Description).ID !== (b[i] as Description).ID) return false;
+  return true;
+}
 
 /** Has its size (one per logical ID for pets), every instance on the current hash. */
 export function isConverged(members: readonly Description[], s: GroupSettings): boolean {

@@ -127,6 +127,11 @@ export class Operations {
     return this.destroying.has(id);
   }
 
+  /** How many instances are being destroyed (or destroyed and maybe still listed). */
+  get destroyingCount(): number {
+    return this.destroying.size;
+  }
+
   /** The provisions counted toward the size, for the plan. */
   pendingProvisions(hash: string): PendingProvision[] {
     const out: PendingProvision[] = [];

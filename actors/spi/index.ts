@@ -27,14 +27,16 @@ export type {
   ProvisionResult,
   DescribeInstancesResult,
 } from './instance.js';
-export { FLAVOR_INTERFACES, FLAVOR_METHODS, FlavorParams, FlavorClient } from './flavor.js';
+export { FLAVOR_INTERFACES, FLAVOR_METHODS, FlavorParams, FlavorClient, MAX_HEALTHY_BATCH } from './flavor.js';
 export type {
   ValidateFlavorRequest,
   PrepareRequest,
   HealthyRequest,
+  HealthyBatchRequest,
   DrainRequest,
   PrepareResult,
   HealthyResult,
+  HealthyBatchResult,
   FlavorOkResult,
 } from './flavor.js';
 export { GROUP_INTERFACES, GROUP_METHODS, GroupParams, GroupClient } from './group.js';

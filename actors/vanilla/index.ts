@@ -9,7 +9,7 @@ import { Vanilla } from './vanilla.js';
 export { Vanilla, normaliseSpec } from './vanilla.js';
 export { decodeVanillaProperties, BOTH_INIT_ERROR } from './properties.js';
 export type { VanillaProperties, HealthCheck } from './properties.js';
-export { checkHealth, renderHealthUrl, instancePort } from './health.js';
+export { checkHealth, checkHealthMany, batchConcurrency, renderHealthUrl, instancePort } from './health.js';
 
 export default defineActor({
   manifest: { interfaces: FLAVOR_INTERFACES, vendor: { name: 'infrakit-ts-flavor-vanilla', version: '0.1.0' } },
@@ -22,6 +22,7 @@ export default defineActor({
         'Flavor.Validate': (p) => v.validate(p),
         'Flavor.Prepare': (p) => v.prepare(p),
         'Flavor.Healthy': (p) => v.healthy(p),
+        'Flavor.HealthyBatch': (p) => v.healthyBatch(p),
         'Flavor.Drain': (p) => v.drain(p),
       },
     };

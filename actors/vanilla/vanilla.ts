@@ -8,6 +8,8 @@ import type {
   Attachment,
   DrainRequest,
   FlavorOkResult,
+  HealthyBatchRequest,
+  HealthyBatchResult,
   HealthyRequest,
   HealthyResult,
   InstanceSpec,
@@ -16,7 +18,7 @@ import type {
   Tags,
   ValidateFlavorRequest,
 } from '../spi/index.js';
-import { checkHealth } from './health.js';
+import { checkHealth, checkHealthMany } from './health.js';
 import { decodeVanillaProperties, type VanillaProperties } from './properties.js';
 import { readTemplate } from './template.js';
 
@@ -99,6 +101,21 @@ export class Vanilla {
     const props = this.decode(req.Properties);
     const health = props.Health ? await checkHealth(props.Health, req.Instance, this.signal) : Health.Healthy;
     return { Type: type, Health: health };
+  }
+
+  /**
+   * Healthy of each instance, in order. Without a Health check every one is Healthy (one array, no
+   * work per instance); with one, the checks run `batchConcurrency` at a time (health.ts). A check never
+   * fails (no answer is Unhealthy), so `Errors` is always null.
+   */
+  async healthyBatch(req: HealthyBatchRequest): Promise<HealthyBatchResult> {
+    const type = checkType(req.Type);
+    const props = this.decode(req.Properties);
+    const list = req.Instances;
+    const healths = props.Health
+      ? await checkHealthMany(props.Health, list, this.signal)
+      : new Array<Health>(list.length).fill(Health.Healthy);
+    return { Type: type, Healths: healths, Errors: null };
   }
 
   drain(req: DrainRequest): FlavorOkResult {
