@@ -5,6 +5,7 @@
  * (`useEtcd()`), by the cluster tests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,12 @@ export interface EtcdHarnessOptions {
 
 export class EtcdHarness {
   private stopped = false;
+  /**
+   * Outlives nothing: a shell reading a pipe from this process. When this process ends without
+   * `stop()` (killed, or mocha stopped midway), the pipe closes and the shell SIGKILLs the members
+   * listed in `<root>/pids` and removes the data dirs, so no etcd is left running orphaned.
+   */
+  private watchdog: ChildProcess | undefined;
 
   private constructor(
     private readonly bin: string,
@@ -99,6 +106,7 @@ export class EtcdHarness {
       });
     }
     const h = new EtcdHarness(bin, root, members, options.readyTimeoutMs ?? 15_000);
+    h.watch();
     try {
       for (let i = 0; i < count; i++) h.spawnMember(i, 'new');
       await Promise.all(members.map((_, i) => h.waitHealthy(i)));
@@ -134,6 +142,7 @@ export class EtcdHarness {
     const gone = new Promise<void>((resolve) => p.once('exit', () => resolve()));
     p.kill('SIGKILL');
     await gone;
+    if (!this.stopped) this.notePids();
   }
 
   /** SIGSTOP: the member keeps its sockets open but answers nothing (a cut-off, not a refusal). */
@@ -157,11 +166,28 @@ export class EtcdHarness {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.watchdog?.kill('SIGKILL');
+    this.watchdog = undefined;
     for (let i = 0; i < this.members.length; i++) {
       this.resume(i);
       await this.kill(i);
     }
     await rm(this.root, { recursive: true, force: true });
+  }
+
+  private watch(): void {
+    const script = 'cat >/dev/null; kill -9 $(cat "$0/pids" 2>/dev/null) 2>/dev/null; rm -rf "$0"';
+    const dog = spawn('sh', ['-c', script, this.root], { stdio: ['pipe', 'ignore', 'ignore'] });
+    dog.on('error', () => undefined);
+    dog.unref();
+    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.watchdog = dog;
+  }
+
+  /** Writes the running members' pids for the watchdog. */
+  private notePids(): void {
+    const pids = this.members.flatMap((m) => (m.proc?.pid !== undefined && this.running(this.members.indexOf(m)) ? [m.proc.pid] : []));
+    writeFileSync(join(this.root, 'pids'), pids.join(' '));
   }
 
   /** The last output of member `i` (for failure messages). */
@@ -213,6 +239,7 @@ export class EtcdHarness {
     proc.stderr?.on('data', keep);
     proc.on('error', (err) => keep(Buffer.from(`spawn error: ${err.message}\n`)));
     m.proc = proc;
+    this.notePids();
   }
 
   private async waitHealthy(i: number): Promise<void> {
