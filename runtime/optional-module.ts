@@ -36,7 +36,9 @@ export async function importOptional<T>(name: string, purpose: string): Promise<
  */
 export function assertInstalled(name: string, purpose: string): void {
   try {
-    import.meta.resolve(name);
+    // import.meta.resolve is unflagged from Node 20.6; before that, require's resolver (etcd3 is CommonJS).
+    if (typeof import.meta.resolve === 'function') import.meta.resolve(name);
+    else createRequire(import.meta.url).resolve(name);
   } catch (err) {
     if (isMissingPackage(err, name)) throw new Error(missingPackageMessage(name, purpose), { cause: err });
     throw err;
