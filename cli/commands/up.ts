@@ -19,7 +19,7 @@ import type { ObserverServer, StartObserverOptions } from '../../observer/server
 import { globals } from '../context.js';
 import { defaultActors, readUpFile, actorsFromWords, externalFromWord } from '../up-config.js';
 import { count } from '../words.js';
-import { loadEtcd3 } from '../../cluster/etcd3-module.js';
+import { assertEtcd3Installed } from '../../cluster/etcd3-module.js';
 import { watchForReload, type ReloadWatcher } from '../../runtime/reload-watcher.js';
 
 export interface RunningHost {
@@ -226,7 +226,8 @@ export interface UpOptions extends StoreFlags, HttpFlags {
 
 export async function up(opts: UpOptions, cmd: Command): Promise<void> {
   // etcd3 is optional: say so before starting anything (exit 1) rather than from a failed group actor.
-  if (resolveStoreKind(opts.store) === 'etcd') await loadEtcd3();
+  // Resolved, not loaded: only the group's worker uses it.
+  if (resolveStoreKind(opts.store) === 'etcd') assertEtcd3Installed();
   const { actors, externals } = opts.config ? await readUpFile(opts.config) : { actors: defaultActors(), externals: [] };
   await runUntilSignal(cmd, withStoreOptions(actors, opts), externals, opts, opts.watch === true);
 }

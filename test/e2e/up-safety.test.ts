@@ -15,14 +15,11 @@ const mode = (p: string): number => lstatSync(p).mode & 0o777;
 describe('e2e: up in a hostile home', function () {
   this.timeout(180_000);
   let home: string;
-  let up: UpProcess | undefined;
 
   beforeEach(() => {
     home = tempHome();
   });
-  afterEach(async () => {
-    await up?.interrupt();
-    up = undefined;
+  afterEach(() => {
     removeHome(home);
   });
 
@@ -58,19 +55,11 @@ describe('e2e: up in a hostile home', function () {
     assert.match(stop.stderr, /it is a FIFO/);
   });
 
-  it('takes over a stale runtime.pid (its process is gone)', async () => {
-    // A pid that is certainly dead: a child that has exited.
-    const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
-    writeFileSync(join(home, 'runtime.pid'), `${dead}\n`, { mode: 0o600 });
-    up = new UpProcess(home);
-    await up.ready();
-    assert.equal(readFileSync(join(home, 'runtime.pid'), 'utf8').trim(), String(up.proc.pid));
-  });
-
-  // Two tests share one `up` (a process and its workers each): it starts in a home made 0755 first.
-  describe('one up, in a 0755 home', () => {
-    let shared: { home: string; up: UpProcess } | undefined;
-    const served = (): { home: string; up: UpProcess } => {
+  // Three tests share one `up` (a process and its workers each): it starts in a home made 0755 first,
+  // holding a stale runtime.pid (0644, so the 0600 check below sees the file `up` wrote in its place).
+  describe('one up, in a 0755 home left a stale runtime.pid', () => {
+    let shared: { home: string; up: UpProcess; dead: number } | undefined;
+    const served = (): { home: string; up: UpProcess; dead: number } => {
       if (shared === undefined) throw new Error('up not started');
       return shared;
     };
@@ -78,7 +67,10 @@ describe('e2e: up in a hostile home', function () {
       this.timeout(90_000);
       const home = tempHome();
       chmodSync(home, 0o755);
-      shared = { home, up: new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' }) };
+      // A pid that is certainly dead: a child that has exited.
+      const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
+      writeFileSync(join(home, 'runtime.pid'), `${dead}\n`, { mode: 0o644 });
+      shared = { home, up: new UpProcess(home, [], { INFRAKIT_GROUP_POLL_INTERVAL: '200ms' }), dead };
       await shared.up.ready();
     });
     after(async function () {
@@ -86,6 +78,12 @@ describe('e2e: up in a hostile home', function () {
       await shared?.up.interrupt();
       if (shared !== undefined) removeHome(shared.home);
       shared = undefined;
+    });
+
+    it('takes over a stale runtime.pid (its process is gone)', () => {
+      const { home, up, dead } = served();
+      assert.notEqual(dead, up.proc.pid);
+      assert.equal(readFileSync(join(home, 'runtime.pid'), 'utf8').trim(), String(up.proc.pid));
     });
 
     it('creates its directories 0700 and its files 0600, even in a 0755 home', async () => {

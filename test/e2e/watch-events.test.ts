@@ -2,7 +2,7 @@
  * `infrakit-ts watch` learns of changes from the group socket's `GET /events`: with a polling interval
  * of an hour, every line after the first look can only come from events. A plugin without `/events`
  * (a Go plugin answers 404) is polled instead; a restarted `up` is followed after a reconnect. The
- * first two tests share one `up`.
+ * first three tests share one `up` (the third restarts it).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -109,21 +109,21 @@ describe('e2e: watch over events', function () {
         JSON.stringify(changes),
       );
     });
-  });
 
-  it('reconnects when up is restarted, and shows what changed meanwhile', async () => {
-    up = new UpProcess(home, [], FAST);
-    await up.ready();
-    assert.equal((await runCli(home, ['group', 'commit', CATTLE, '--wait'])).code, 0);
-    watch = new Watch(home, ['watch', 'workers', '--interval', '100ms']);
-    const w = watch;
-    await waitFor('the initial picture', () => /workers converged/.test(w.out), 15_000);
-    await up.interrupt();
-    await waitFor('the lost stream', () => /lost the event stream of 'group'; reconnecting/.test(w.out), 15_000);
-    up = new UpProcess(home, [], FAST);
-    await up.ready();
-    // The simulator's instances lived in the old process: the restarted group provisions five new ones.
-    await waitFor('the new instances', () => w.lines(/\+ workers added/).length === 10, 30_000);
+    // Last: it ends the shared `up`, and starts another on the same home.
+    it('reconnects when up is restarted, and shows what changed meanwhile', async () => {
+      const home = shared.home;
+      assert.equal((await runCli(home, ['group', 'commit', CATTLE, '--wait'])).code, 0);
+      watch = new Watch(home, ['watch', 'workers', '--interval', '100ms']);
+      const w = watch;
+      await waitFor('the initial picture', () => /workers converged/.test(w.out), 15_000);
+      await shared.up.interrupt();
+      await waitFor('the lost stream', () => /lost the event stream of 'group'; reconnecting/.test(w.out), 15_000);
+      up = new UpProcess(home, [], FAST);
+      await up.ready();
+      // The simulator's instances lived in the old process: the restarted group provisions five new ones.
+      await waitFor('the new instances', () => w.lines(/\+ workers added/).length === 10, 30_000);
+    });
   });
 
   it('falls back to polling a plugin that serves no /events (as a Go plugin, 404)', async () => {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { importOptional, isMissingPackage, missingPackageMessage, requireOptional } from '../../runtime/optional-module.js';
-import { loadEtcd3 } from '../../cluster/etcd3-module.js';
+import { assertEtcd3Installed, loadEtcd3 } from '../../cluster/etcd3-module.js';
 import { explain } from '../../cli/program.js';
 
 const run = promisify(execFile);
@@ -59,6 +59,17 @@ describe('optional packages', () => {
       code: 1,
     });
     assert.equal(typeof (await loadEtcd3()).Etcd3, 'function', 'the dev install has etcd3');
+    // What `up --store etcd` checks in its main thread, resolving etcd3 without loading it: the same error.
+    const unresolved = ((): unknown => {
+      try {
+        assertEtcd3Installed(MISSING);
+      } catch (e) {
+        return e;
+      }
+      return assert.fail('resolved a package that does not exist');
+    })();
+    assert.deepEqual(explain(unresolved), explain(err));
+    assert.doesNotThrow(() => assertEtcd3Installed());
   });
 
   it('--log-format term without pino-pretty: JSON lines, with one warning', async () => {
