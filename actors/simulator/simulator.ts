@@ -216,6 +216,8 @@ export class Simulator {
     const store = this.store(type);
     await this.delay(this.describeDelayMs);
     const withProps = req.Properties === true;
+    // Asked for the packed form (the group, docs/go-compat.md #31): columns, no object per instance.
+    if (req.Packed === true && this.vanishRate === 0) return { Type: type, Descriptions: null, Packed: store.packed(req.Tags, withProps) };
     let ids = store.select(req.Tags);
     if (this.vanishRate > 0) {
       ids = ids.filter((id) => {
@@ -224,7 +226,6 @@ export class Simulator {
         return false;
       });
     }
-    // Asked for the packed form (the group, docs/go-compat.md #31): columns, no object per instance.
     if (req.Packed === true) return { Type: type, Descriptions: null, Packed: store.pack(ids, withProps) };
     const out: Description[] = [];
     for (const id of ids) out.push(store.describe(id, withProps));

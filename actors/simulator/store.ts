@@ -91,6 +91,10 @@ export class ObjectStore {
    */
   private readonly setOf = new WeakMap<object, TagSet>();
   private readonly valueOf = new WeakMap<object, SharedValue>();
+  /** Bumped by every change of an instance: a packed listing made at the same version is still true. */
+  #version = 0;
+  /** The last packed listing, for the query it answered (a group lists the same tags every poll). */
+  #lastPacked: { readonly key: string; readonly version: number; readonly value: PackedDescriptions } | undefined;
 
   get size(): number {
     return this.instances.size;
@@ -122,6 +126,7 @@ export class ObjectStore {
     }
     const rec: Stored = { logicalId, tagSet: this.join(id, tags, fixed), props };
     this.instances.set(id, rec);
+    this.#version++;
   }
 
   delete(id: string): boolean {
@@ -131,6 +136,7 @@ export class ObjectStore {
     const p = rec.props;
     if (p !== undefined && --p.count === 0 && this.props.get(p.key) === p) this.props.delete(p.key);
     this.instances.delete(id);
+    this.#version++;
     return true;
   }
 
@@ -140,7 +146,24 @@ export class ObjectStore {
     if (!rec) return;
     const before = rec.tagSet;
     rec.tagSet = this.join(id, { ...before.tags, ...labels });
-    if (rec.tagSet !== before) this.leave(id, before);
+    if (rec.tagSet !== before) {
+      this.leave(id, before);
+      this.#version++;
+    }
+  }
+
+  /**
+   * `pack(select(tags), withProps)`, answered again without work while no instance changed since the
+   * same query last ran: a group at rest lists its 100,000 members every poll and on every DescribeGroup.
+   * The value is shared between those answers and never changed (each answer is copied to its caller).
+   */
+  packed(tags: Tags | null | undefined, withProps: boolean): PackedDescriptions {
+    const key = `${withProps ? 'p' : '-'}${JSON.stringify(tags ?? null)}`;
+    const last = this.#lastPacked;
+    if (last !== undefined && last.key === key && last.version === this.#version) return last.value;
+    const value = this.pack(this.select(tags), withProps);
+    this.#lastPacked = { key, version: this.#version, value };
+    return value;
   }
 
   /** The instance as DescribeInstances shows it; its Tags and Properties are shared, not copied. */

@@ -79,6 +79,46 @@ describe('simulator store (compact, shared tag sets and Properties)', () => {
     );
   });
 
+  it('answers a repeated packed listing with the same value until an instance changes', async () => {
+    const store = new ObjectStore();
+    store.put('1', null, { g: 'a' }, { p: 1 });
+    store.put('2', 'x', { g: 'a' }, { p: 2 });
+    store.put('3', null, { g: 'b' }, undefined);
+    const first = store.packed({ g: 'a' }, true);
+    assert.deepEqual(first, store.pack(['1', '2'], true));
+    assert.equal(store.packed({ g: 'a' }, true), first, 'same query, nothing changed: the same value');
+    assert.notEqual(store.packed({ g: 'a' }, false), first, 'without Properties is another query');
+    assert.deepEqual(store.packed({ g: 'b' }, true), store.pack(['3'], true));
+    const again = store.packed({ g: 'a' }, true);
+    assert.deepEqual(again, first);
+    const changes: [string, () => void, string[]][] = [
+      ['put', () => store.put('4', null, { g: 'a' }, { p: 1 }), ['1', '2', '4']],
+      ['label', () => store.label('1', { g: 'c' }), ['2', '4']],
+      ['label that keeps the set', () => store.label('2', { z: 'y' }), ['2', '4']],
+      ['label of the other set', () => store.label('3', { g: 'a' }), ['2', '3', '4']],
+      ['delete', () => assert.ok(store.delete('2')), ['3', '4']],
+    ];
+    let last = store.packed({ g: 'a' }, true);
+    for (const [what, change, ids] of changes) {
+      change();
+      const now = store.packed({ g: 'a' }, true);
+      assert.notEqual(now, last, `a new listing after ${what}`);
+      assert.deepEqual(now, store.pack(ids, true), what);
+      last = now;
+    }
+    // Through the simulator's DescribeInstances (Packed: true), as the group asks.
+    const sim = new Simulator('sim');
+    await sim.provision({ Spec: { Tags: { 'infrakit.group': 'g' }, Properties: { v: 1 }, Init: '', LogicalID: null, Attachments: null } });
+    const ask = async (): Promise<unknown> =>
+      (await sim.describe({ Tags: { 'infrakit.group': 'g' }, Properties: true, Packed: true })).Packed;
+    const a = await ask();
+    assert.equal(await ask(), a);
+    await sim.provision({ Spec: { Tags: { 'infrakit.group': 'g' }, Properties: { v: 1 }, Init: '', LogicalID: null, Attachments: null } });
+    const b = (await ask()) as { IDs: string[] };
+    assert.notEqual(b, a);
+    assert.equal(b.IDs.length, 2);
+  });
+
   it('drops a tag set and a Properties value with their last instance', () => {
     const store = new ObjectStore();
     store.put('1', null, { g: 'a' }, { p: 1 });
