@@ -13,9 +13,9 @@ import { Observer, type Snapshot } from '../observer/index.js';
 import type { BenchResult } from './result.js';
 
 const PARAMS = { Tags: { 'infrakit.group': 'workers', env: 'dev' }, Count: 3 };
-const CALLS = 40_000;
+const CALLS = 100_000;
 const IN_FLIGHT = 64;
-const ROUNDS = 5;
+const ROUNDS = 11;
 const COMMITS = 5;
 
 async function throughput(rt: Runtime, n: number): Promise<number> {
