@@ -12,6 +12,27 @@ export function actorOf(pluginName: string): string {
 }
 
 /**
+ * Calls `fn` on each of `items` in order, at most `limit` at once: `limit` runners each take the next
+ * item when their last one is done (a few promises, not one per item). No item is taken once `going()`
+ * is false.
+ */
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+  going: () => boolean = () => true,
+): Promise<void> {
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    while (next < items.length && going()) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, runner));
+}
+
+/**
  * Runs `once` one at a time. Asked while a run is under way, it runs once more after that one (what
  * it works from may have changed meanwhile), and every request made meanwhile shares that next run.
  */

@@ -25,7 +25,7 @@ import type {
 } from '../spi/index.js';
 import { mergePrepared } from './merge.js';
 import { goField as field } from '../../runtime/go-field.js';
-import { isRecord } from '../../runtime/util.js';
+import { eachLimited, isRecord } from '../../runtime/util.js';
 
 /** One entry of combo's properties. */
 export interface ComboEntry {
@@ -195,19 +195,14 @@ export class Combo {
     }
     const healths = new Array<Health>(list.length).fill(Health.Unknown);
     let errors: (string | null)[] | null = null;
-    let next = 0;
-    const runner = async (): Promise<void> => {
-      while (next < list.length) {
-        const i = next++;
-        try {
-          healths[i] = await client.healthy(e.Properties, list[i] as Description);
-        } catch (err) {
-          errors ??= new Array<string | null>(list.length).fill(null);
-          errors[i] = message(err);
-        }
+    await eachLimited(list, COMBO_HEALTH_FALLBACK_CONCURRENCY, async (inst, i) => {
+      try {
+        healths[i] = await client.healthy(e.Properties, inst);
+      } catch (err) {
+        errors ??= new Array<string | null>(list.length).fill(null);
+        errors[i] = message(err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(COMBO_HEALTH_FALLBACK_CONCURRENCY, list.length) }, runner));
+    });
     return { healths, errors };
   }
 

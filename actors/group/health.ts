@@ -13,6 +13,7 @@ import type { HealthState, ObservedInstance } from './plan.js';
 import type { Problems } from './problems.js';
 import type { GroupProperties } from './properties.js';
 import type { Semaphore } from './semaphore.js';
+import { eachLimited } from '../../runtime/util.js';
 
 /** The next sweep of every member starts no sooner than this many times the last one's duration. */
 const SWEEP_SPACING = 5;
@@ -147,7 +148,6 @@ export class HealthBook {
 
     // The batch: chunks in order; the members of a chunk refused as not served go to `single`.
     let single: readonly Description[] = list;
-    let singleFrom = 0;
     if (this.batch.tries(flavor.actor)) {
       let next = 0;
       let refused = false;
@@ -185,8 +185,7 @@ export class HealthBook {
       const n = Math.min(HEALTH_BATCHES_IN_FLIGHT, Math.ceil(list.length / HEALTH_BATCH_SIZE));
       await Promise.all(Array.from({ length: n }, runner));
       // Refused: the refused chunks and those not sent go one member at a time; else nothing does.
-      if (refused) single = [...redo, ...list.slice(next)];
-      else singleFrom = list.length;
+      single = refused ? [...redo, ...list.slice(next)] : [];
     }
 
     // One member a call: at most `checks.limit` runners walk the rest in order, each check holding a
@@ -202,17 +201,15 @@ export class HealthBook {
       }
       this.note(d.ID, state);
     };
-    let next = singleFrom;
-    const runner = async (): Promise<void> => {
-      while (next < single.length && going()) {
+    await eachLimited(
+      single,
+      checks.limit,
+      async (d) => {
         await politely();
-        if (next >= single.length || !going()) break;
-        const d = single[next++] as Description;
-        await checks.run(() => one(d));
-      }
-    };
-    const n = Math.min(checks.limit, single.length - next);
-    if (n > 0) await Promise.all(Array.from({ length: n }, runner));
+        if (going()) await checks.run(() => one(d));
+      },
+      going,
+    );
 
     if (unreachable !== undefined) problems.trouble('health', unreachable, flavorPlugin);
     this.checkEnded = true;

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { Health, type Description } from '../spi/common.js';
 import { field, type HealthCheck } from './properties.js';
-import { isRecord } from '../../runtime/util.js';
+import { eachLimited, isRecord } from '../../runtime/util.js';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
 
@@ -30,15 +30,15 @@ export function batchConcurrency(n: number, timeoutMs: number): number {
 /** `checkHealth` of each of `list`, in order, `batchConcurrency` at a time. */
 export async function checkHealthMany(check: HealthCheck, list: readonly Description[], signal?: AbortSignal): Promise<Health[]> {
   const out = new Array<Health>(list.length).fill(Health.Unknown);
-  let next = 0;
-  const runner = async (): Promise<void> => {
-    while (next < list.length && signal?.aborted !== true) {
-      const i = next++;
-      out[i] = await checkHealth(check, list[i] as Description, signal);
-    }
-  };
   const n = batchConcurrency(list.length, check.TimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
-  await Promise.all(Array.from({ length: Math.min(n, list.length) }, runner));
+  await eachLimited(
+    list,
+    n,
+    async (inst, i) => {
+      out[i] = await checkHealth(check, inst, signal);
+    },
+    () => signal?.aborted !== true,
+  );
   return out;
 }
 
