@@ -149,7 +149,6 @@ export class HealthBook {
     // The batch: chunks in order; the members of a chunk refused as not served go to `single`.
     let single: readonly Description[] = list;
     if (this.batch.tries(flavor.actor)) {
-      let next = 0;
       let refused = false;
       const redo: Description[] = [];
       const chunk = async (part: readonly Description[]): Promise<void> => {
@@ -173,19 +172,21 @@ export class HealthBook {
           } else if (!failed(err)) for (const d of part) this.note(d.ID, 'unknown');
         }
       };
-      const runner = async (): Promise<void> => {
-        while (next < list.length && !refused && going()) {
-          await politely();
-          if (refused || !going() || next >= list.length) break;
-          const part = list.slice(next, Math.min(list.length, next + HEALTH_BATCH_SIZE));
-          next += part.length;
-          await checks.run(() => chunk(part));
-        }
-      };
-      const n = Math.min(HEALTH_BATCHES_IN_FLIGHT, Math.ceil(list.length / HEALTH_BATCH_SIZE));
-      await Promise.all(Array.from({ length: n }, runner));
-      // Refused: the refused chunks and those not sent go one member at a time; else nothing does.
-      single = refused ? [...redo, ...list.slice(next)] : [];
+      // Chunks start every HEALTH_BATCH_SIZE members; once one is refused, the rest go to `single` unsent.
+      const starts: number[] = [];
+      for (let i = 0; i < list.length; i += HEALTH_BATCH_SIZE) starts.push(i);
+      await eachLimited(
+        starts,
+        HEALTH_BATCHES_IN_FLIGHT,
+        async (from) => {
+          if (!refused) await politely();
+          const part = list.slice(from, from + HEALTH_BATCH_SIZE);
+          if (refused) redo.push(...part);
+          else if (going()) await checks.run(() => chunk(part));
+        },
+        going,
+      );
+      single = redo;
     }
 
     // One member a call: at most `checks.limit` runners walk the rest in order, each check holding a
