@@ -251,12 +251,10 @@ export class HealthBook {
   judge(id: string, props: GroupProperties, defaultGraceMs: number): HealthJudgement {
     const t = this.clock.now();
     const h = this.records.get(id);
-    const state: HealthState = h?.state ?? 'unknown';
-    const grace = props.healthGraceMs ?? defaultGraceMs;
     return {
-      health: state,
-      ready: this.isReady(id, props, t),
-      replace: state === 'unhealthy' && grace > 0 && h !== undefined && t - h.since >= grace,
+      health: h?.state ?? 'unknown',
+      ready: h !== undefined && readyAt(h, props, t),
+      replace: replaceAt(h, props, defaultGraceMs, t),
     };
   }
 
@@ -266,14 +264,13 @@ export class HealthBook {
    */
   observe(d: Description, current: boolean, props: GroupProperties, defaultGraceMs: number, t: number): ObservedInstance {
     const h = this.records.get(d.ID);
-    const grace = props.healthGraceMs ?? defaultGraceMs;
     return {
       id: d.ID,
       logicalId: d.LogicalID ?? null,
       current,
       health: h?.state ?? 'unknown',
       ready: h !== undefined && readyAt(h, props, t),
-      replace: h !== undefined && h.state === 'unhealthy' && grace > 0 && t - h.since >= grace,
+      replace: replaceAt(h, props, defaultGraceMs, t),
     };
   }
 
@@ -298,6 +295,12 @@ export class HealthBook {
     const h = this.records.get(id);
     return h !== undefined && readyAt(h, props, t);
   }
+}
+
+/** Unhealthy past the grace period (the group's Health.GracePeriod, else `defaultGraceMs`; 0 never replaces). */
+function replaceAt(h: HealthRecord | undefined, props: GroupProperties, defaultGraceMs: number, t: number): boolean {
+  const grace = props.healthGraceMs ?? defaultGraceMs;
+  return h !== undefined && h.state === 'unhealthy' && grace > 0 && t - h.since >= grace;
 }
 
 function readyAt(h: HealthRecord, props: GroupProperties, t: number): boolean {
